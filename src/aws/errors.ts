@@ -1,0 +1,41 @@
+// Reading AWS errors. The SDK throws ServiceException subclasses whose `name` is AWS's error code
+// (EC2 codes such as InvalidVpcID.NotFound included); shipline's own AwsCallError keeps that code in
+// `awsCode`. Steps ask `isAwsError(e, 'InvalidVpcID.NotFound')` and never compare messages.
+import { AwsCallError } from '../errors';
+
+export interface AwsErrorShape {
+  name: string;
+  message: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+export function awsErrorCode(error: unknown): string | undefined {
+  if (error instanceof AwsCallError) return error.awsCode;
+  if (error instanceof Error && '$metadata' in error) return error.name;
+  if (error instanceof Error && /^[A-Z][A-Za-z]+(\.[A-Za-z]+)*$/.test(error.name) && error.name !== 'Error') return error.name;
+  return undefined;
+}
+
+export function isAwsError(error: unknown, ...codes: string[]): boolean {
+  const code = awsErrorCode(error);
+  return code !== undefined && codes.includes(code);
+}
+
+const ACCESS_DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess'];
+const NO_CREDENTIALS = ['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'AuthFailure'];
+const QUOTA = ['LimitExceededException', 'LimitExceeded', 'VpcLimitExceeded', 'AddressLimitExceeded', 'InstanceLimitExceeded', 'TooManyLoadBalancers', 'ServiceQuotaExceededException'];
+
+/** A hint for the errors users hit in practice, by AWS code. */
+export function hintFor(service: string, operation: string, code: string): string | undefined {
+  if (ACCESS_DENIED.includes(code)) {
+    return `the credentials in use may not call ${service}:${operation}; see "Permissions" in the README for the policy shipline needs`;
+  }
+  if (NO_CREDENTIALS.includes(code)) {
+    return 'no usable AWS credentials: set AWS_PROFILE (or aws.profile in the config), run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY';
+  }
+  if (QUOTA.includes(code) || code.endsWith('LimitExceeded')) {
+    return 'an AWS service quota was reached: delete unused resources or ask for a higher quota in the Service Quotas console';
+  }
+  return undefined;
+}

@@ -1,0 +1,134 @@
+// The simulated AWS: every modelled service behind one dispatcher that logs each call, applies
+// faults and simulated latency, copies inputs and outputs (callers can't reach into its data),
+// and fails loudly on an operation it does not model.
+import type { ServiceName } from '../aws/clients';
+import { isMutating, operationName } from '../aws/operations';
+import { Ec2Sandbox } from './ec2';
+import { EcrSandbox } from './ecr';
+import { EcsSandbox } from './ecs';
+import { Elbv2Sandbox } from './elbv2';
+import { Faults, type CallInfo } from './faults';
+import { IamSandbox } from './iam';
+import { LogsSandbox } from './logs';
+import type { SandboxService } from './service';
+import { StsSandbox } from './sts';
+import { SandboxWorld, type InventoryItem, type SandboxOptions } from './world';
+
+export interface CallRecord {
+  seq: number;
+  service: ServiceName;
+  operation: string;
+  mutating: boolean;
+  input: unknown;
+  /** AWS's error name when the call failed. */
+  error?: string;
+}
+
+/** Everything needed to rebuild a sandbox in another process (`--sandbox` across commands). */
+export interface SandboxSnapshot {
+  version: 1;
+  options: SandboxOptions;
+  simNow: number;
+  idCounter: number;
+  services: Partial<Record<ServiceName, object>>;
+}
+
+export class SandboxNotModelled extends Error {
+  override readonly name = 'SandboxNotModelled';
+}
+
+function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, object>>) {
+  const pick = <D extends object>(service: ServiceName, empty: () => D): D => (data[service] as D | undefined) ?? empty();
+  return {
+    sts: new StsSandbox(world, pick('sts', StsSandbox.empty)),
+    ec2: new Ec2Sandbox(world, pick('ec2', Ec2Sandbox.empty)),
+    elbv2: new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty)),
+    ecs: new EcsSandbox(world, pick('ecs', EcsSandbox.empty)),
+    ecr: new EcrSandbox(world, pick('ecr', EcrSandbox.empty)),
+    iam: new IamSandbox(world, pick('iam', IamSandbox.empty)),
+    logs: new LogsSandbox(world, pick('logs', LogsSandbox.empty)),
+  };
+}
+type Services = ReturnType<typeof buildServices>;
+
+export class Sandbox {
+  readonly world: SandboxWorld;
+  readonly faults = new Faults();
+  readonly calls: CallRecord[] = [];
+  private readonly services: Services;
+  private mutations = 0;
+
+  constructor(
+    private readonly options: SandboxOptions = {},
+    restored?: SandboxSnapshot,
+  ) {
+    this.world = new SandboxWorld(options, restored?.simNow ?? 0, restored?.idCounter ?? 0);
+    this.services = buildServices(this.world, restored?.services ?? {});
+  }
+
+  static restore(snapshot: SandboxSnapshot, overrides: SandboxOptions = {}): Sandbox {
+    return new Sandbox({ ...snapshot.options, ...overrides }, snapshot);
+  }
+
+  get ec2(): Ec2Sandbox { return this.services.ec2; }
+  get sts(): StsSandbox { return this.services.sts; }
+  get elbv2(): Elbv2Sandbox { return this.services.elbv2; }
+  get ecs(): EcsSandbox { return this.services.ecs; }
+  get ecr(): EcrSandbox { return this.services.ecr; }
+  get iam(): IamSandbox { return this.services.iam; }
+  get logs(): LogsSandbox { return this.services.logs; }
+
+  models(service: ServiceName): boolean {
+    return service in this.services;
+  }
+
+  /** Handle one call: the single entry point both adapters use. */
+  async dispatch(service: ServiceName, commandOrOperation: string, input: unknown): Promise<Record<string, unknown>> {
+    const operation = operationName(commandOrOperation);
+    const mutating = isMutating(operation);
+    if (mutating) this.mutations += 1;
+    const record: CallRecord = { seq: this.calls.length + 1, service, operation, mutating, input: structuredClone(input) };
+    this.calls.push(record);
+    const call: CallInfo = { service, operation, mutating, input: record.input, mutationIndex: mutating ? this.mutations : 0 };
+    try {
+      const latency = this.world.realMs('api.call');
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      this.faults.before(call);
+      const output = this.invoke(service, operation, structuredClone(input ?? {}));
+      this.faults.after(call);
+      return { ...structuredClone(output), $metadata: { httpStatusCode: 200, requestId: `sandbox-${record.seq}` } };
+    } catch (error) {
+      record.error = error instanceof Error ? error.name : String(error);
+      throw error;
+    }
+  }
+
+  private invoke(service: ServiceName, operation: string, input: unknown): object {
+    const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service];
+    const method = operation.charAt(0).toLowerCase() + operation.slice(1);
+    const fn = model && (model as unknown as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') {
+      throw new SandboxNotModelled(`the sandbox does not model ${service}:${operation}; add it to src/sandbox/${service}.ts`);
+    }
+    return (fn as (input: unknown) => object).call(model, input);
+  }
+
+  /** Every live resource in the sandbox, sorted for stable comparison. */
+  inventory(): InventoryItem[] {
+    return Object.values(this.services)
+      .flatMap((s: SandboxService<object>) => s.inventory())
+      .sort((a, b) => `${a.service}/${a.type}/${a.key ?? ''}/${a.id}`.localeCompare(`${b.service}/${b.type}/${b.key ?? ''}/${b.id}`));
+  }
+
+  mutatingCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.mutating);
+  }
+
+  snapshot(): SandboxSnapshot {
+    const services: Partial<Record<ServiceName, object>> = {};
+    for (const [name, model] of Object.entries(this.services) as Array<[ServiceName, SandboxService<object>]>) {
+      services[name] = structuredClone(model.data);
+    }
+    return { version: 1, options: this.options, simNow: this.world.now(), idCounter: this.world.idCounter, services };
+  }
+}

@@ -1,0 +1,21 @@
+// The base of every simulated service. A service keeps all its resources in `data`, a plain
+// JSON-serializable object, so a sandbox can be saved between CLI runs and restored. Its public
+// methods are named after the AWS operation in lowerCamelCase (CreateVpc → createVpc), take the
+// SDK's `…CommandInput` and return the SDK's output without `$metadata` (the dispatcher adds it).
+import type { ServiceName } from '../aws/clients';
+import type { InventoryItem, SandboxWorld } from './world';
+
+/** An SDK output as a sandbox method returns it. */
+export type Out<T> = Omit<T, '$metadata'>;
+
+export abstract class SandboxService<D extends object> {
+  abstract readonly service: ServiceName;
+
+  constructor(
+    protected readonly world: SandboxWorld,
+    public data: D,
+  ) {}
+
+  /** Every live resource of this service (deleted/terminated ones excluded). */
+  abstract inventory(): InventoryItem[];
+}

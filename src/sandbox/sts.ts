@@ -1,0 +1,26 @@
+// STS: who the caller is. The sandbox's account is fixed per sandbox.
+import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import { SandboxService, type Out } from './service';
+import type { InventoryItem } from './world';
+
+export type StsData = Record<string, never>;
+
+export class StsSandbox extends SandboxService<StsData> {
+  readonly service = 'sts' as const;
+
+  static empty(): StsData {
+    return {};
+  }
+
+  getCallerIdentity(_input: GetCallerIdentityCommandInput): Out<GetCallerIdentityCommandOutput> {
+    return {
+      Account: this.world.account,
+      Arn: `arn:aws:iam::${this.world.account}:user/sandbox`,
+      UserId: 'AIDASANDBOXUSER',
+    };
+  }
+
+  inventory(): InventoryItem[] {
+    return [];
+  }
+}

@@ -1,0 +1,127 @@
+// What every simulated service shares: the account and region, a simulated clock with latencies
+// modelled on real AWS durations, deterministic IDs, ARNs and AWS-shaped errors.
+
+/** Simulated seconds that slow transitions take on real AWS (rounded from observed runs). */
+export const REAL_LATENCIES = {
+  'ec2.instance.running': 30,
+  'ec2.instance.terminated': 45,
+  'ec2.natGateway.available': 90,
+  'ec2.natGateway.deleted': 60,
+  'ec2.eni.released': 20,
+  'elbv2.loadBalancer.active': 150,
+  'elbv2.loadBalancer.deleted': 10,
+  'ecs.service.stable': 60,
+  'ecs.service.inactive': 30,
+  'codebuild.build': 120,
+  'codepipeline.stage': 30,
+  'codedeploy.deployment': 180,
+  /** Round trip of one API call. */
+  'api.call': 0.1,
+} as const;
+export type LatencyKey = keyof typeof REAL_LATENCIES;
+export type LatencyModel = Record<LatencyKey, number>;
+
+export interface SandboxOptions {
+  region?: string;
+  account?: string;
+  /**
+   * Real milliseconds per simulated second. 0 (the default) is "instant": slow resources still
+   * report their intermediate state once (pending, provisioning …), then are ready at the next read.
+   */
+  msPerSimSecond?: number;
+  latencies?: Partial<LatencyModel>;
+}
+
+export class SandboxWorld {
+  readonly account: string;
+  readonly region: string;
+  readonly msPerSimSecond: number;
+  readonly latencies: LatencyModel;
+  private readonly realStart = Date.now();
+
+  constructor(
+    options: SandboxOptions,
+    /** Simulated seconds already elapsed (a restored sandbox carries on from its snapshot). */
+    private readonly simStart = 0,
+    /** Counter behind every generated ID; restored from snapshots so IDs never repeat. */
+    public idCounter = 0,
+  ) {
+    this.account = options.account ?? '123456789012';
+    this.region = options.region ?? 'eu-west-3';
+    this.msPerSimSecond = options.msPerSimSecond ?? 0;
+    this.latencies = { ...REAL_LATENCIES, ...options.latencies };
+  }
+
+  /** Simulated seconds since the sandbox was first created. */
+  now(): number {
+    if (this.msPerSimSecond <= 0) return this.simStart;
+    return this.simStart + (Date.now() - this.realStart) / this.msPerSimSecond;
+  }
+
+  nowDate(): Date {
+    return new Date(Date.UTC(2026, 0, 1) + this.now() * 1000);
+  }
+
+  /** When a transition that starts now completes. In instant mode: now (ready at the next read). */
+  readyAt(kind: LatencyKey): number {
+    return this.now() + (this.msPerSimSecond > 0 ? this.latencies[kind] : 0);
+  }
+
+  isPast(time: number): boolean {
+    return this.now() >= time;
+  }
+
+  /** Real milliseconds a simulated duration takes (0 in instant mode). */
+  realMs(kind: LatencyKey): number {
+    return this.msPerSimSecond > 0 ? this.latencies[kind] * this.msPerSimSecond : 0;
+  }
+
+  /** An AWS-looking ID: `vpc-0000000000000001a` style, unique within this sandbox. */
+  newId(prefix: string, hexDigits = 17): string {
+    this.idCounter += 1;
+    return `${prefix}-${this.idCounter.toString(16).padStart(hexDigits, '0')}`;
+  }
+
+  arn(service: string, resource: string, options: { region?: string | ''; account?: string | '' } = {}): string {
+    const region = options.region ?? this.region;
+    const account = options.account ?? this.account;
+    return `arn:aws:${service}:${region}:${account}:${resource}`;
+  }
+}
+
+/**
+ * An error shaped like the SDK's: `name` is AWS's code, with `$fault` and `$metadata`. Services
+ * whose SDK exports an exception class for the code may throw that class instead.
+ */
+export function awsError(name: string, message: string, options: { status?: number; fault?: 'client' | 'server' } = {}): Error {
+  const status = options.status ?? (options.fault === 'server' ? 500 : 400);
+  const error = new Error(message) as Error & { $fault: 'client' | 'server'; $metadata: { httpStatusCode: number } };
+  error.name = name;
+  error.$fault = options.fault ?? (status >= 500 ? 'server' : 'client');
+  error.$metadata = { httpStatusCode: status };
+  return error;
+}
+
+export type Tags = Record<string, string>;
+
+/** EC2/ELB style `[{ Key, Value }]` → a record, and back. */
+export function tagsFromList(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Tags {
+  const tags: Tags = {};
+  for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  return tags;
+}
+
+export function tagsToList(tags: Tags): Array<{ Key: string; Value: string }> {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** One live resource, as the end-to-end tests and `shipline --sandbox` inventories list them. */
+export interface InventoryItem {
+  service: string;
+  /** e.g. vpc, subnet, instance, security-group, route, load-balancer. */
+  type: string;
+  id: string;
+  tags: Tags;
+  /** Attributes that make the item comparable across runs whose IDs differ (CIDR, name …). */
+  key?: string;
+}

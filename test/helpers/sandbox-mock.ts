@@ -1,0 +1,43 @@
+// Adapter 2, for tests: aws-sdk-client-mock stubs each client class's `send`, and every command is
+// handed to the sandbox, which fails loudly (SandboxNotModelled) on anything it does not model.
+// Tests can layer `mocks.ec2.on(Command).rejects(...)` on top for a one-off behaviour.
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { ServiceName } from '../../src/aws/clients';
+import type { Sandbox } from '../../src/sandbox/sandbox';
+
+const CLIENTS = {
+  ec2: EC2Client,
+  sts: STSClient,
+  elbv2: ElasticLoadBalancingV2Client,
+  ecs: ECSClient,
+  ecr: ECRClient,
+  iam: IAMClient,
+  logs: CloudWatchLogsClient,
+} as const;
+type Mocked = keyof typeof CLIENTS;
+export type SandboxMocks = { [K in Mocked]: AwsClientStub<InstanceType<(typeof CLIENTS)[K]>> } & { restore(): void };
+
+export function mockAwsWithSandbox(sandbox: Sandbox): SandboxMocks {
+  // The stubs differ only in their client's types; the dispatcher treats them alike.
+  type Stub = { send: { callsFake(fake: (command: { constructor: { name: string }; input: unknown }) => unknown): void }; restore(): void };
+  const mocks = {} as Record<Mocked, Stub>;
+  for (const [service, Client] of Object.entries(CLIENTS) as Array<[Mocked, (typeof CLIENTS)[Mocked]]>) {
+    const mock = mockClient(Client as typeof EC2Client) as unknown as Stub;
+    mock.send.callsFake((command) =>
+      sandbox.dispatch(service as ServiceName, command.constructor.name, command.input),
+    );
+    mocks[service] = mock;
+  }
+  return Object.assign(mocks as unknown as SandboxMocks, {
+    restore() {
+      for (const mock of Object.values(mocks)) mock.restore();
+    },
+  });
+}
