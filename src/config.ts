@@ -1,0 +1,205 @@
+// The config file: a zod schema with defaults for everything but the stack name, the region and
+// the source repository, and errors that name the file, the field and what is expected. It also
+// rejects early what AWS would only reject halfway through a run (names too long, subnets
+// outside the VPC or overlapping, CPU/memory pairs Fargate doesn't offer).
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { cidrContains, cidrsOverlap, parseCidr, subnetCidrs } from './net/cidr';
+
+/** AWS's limit on ALB and target group names, the tightest of the names derived from the stack. */
+const MAX_ELB_NAME = 32;
+/** The longest suffix shipline appends to `<stack>-<env>` for a target group (blue/green's second). */
+const LONGEST_TG_SUFFIX = '-tg-g';
+
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
+  error: 'expected an IPv4 CIDR like 10.0.0.0/16',
+});
+
+/** Fargate's CPU units → the memory sizes (MiB) it accepts with them. */
+export const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let n = from; n <= to; n += step) out.push(n);
+  return out;
+}
+
+const environment = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9]{0,9}$/, {
+    error: 'expected 1-10 lowercase letters or digits, starting with a letter (e.g. "dev")',
+  }),
+  path: z
+    .string()
+    .regex(/^\/[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, {
+      error: 'expected a path like "/dev": a leading slash, lowercase segments, no trailing slash',
+    })
+    .optional(),
+  cpu: z.number().int().refine((n) => n in FARGATE_MEMORY, {
+    error: `expected one of Fargate's CPU sizes: ${Object.keys(FARGATE_MEMORY).join(', ')}`,
+  }).default(256),
+  memory: z.number().int().positive().default(512),
+  desiredCount: z.number().int().min(0).max(100).default(1),
+  approval: z.boolean().default(false),
+});
+export type EnvironmentConfig = z.infer<typeof environment>;
+
+const DEFAULT_ENVIRONMENTS: z.input<typeof environment>[] = [
+  { name: 'dev', path: '/dev', cpu: 256, memory: 512, desiredCount: 1 },
+  { name: 'prod', cpu: 512, memory: 1024, desiredCount: 1, approval: true },
+];
+
+export const configSchema = z
+  .strictObject({
+    stack: z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/, {
+      error: 'expected 2-20 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen',
+    }),
+    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'expected an AWS region like eu-west-3' }),
+    source: z.strictObject({
+      repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected "owner/name" of a GitHub repository' }),
+      branch: z.string().min(1).default('main'),
+    }),
+    network: z
+      .strictObject({
+        cidr: cidr.default('10.0.0.0/16'),
+        azs: z.number().int().min(2, { error: 'expected at least 2 availability zones (an ALB needs two)' }).max(6).default(2),
+        /** Explicit subnet CIDRs; by default the VPC is cut into 16 equal blocks, public first, private from the middle. */
+        publicSubnets: z.array(cidr).optional(),
+        privateSubnets: z.array(cidr).optional(),
+      })
+      .prefault({}),
+    nat: z
+      .strictObject({
+        mode: z.enum(['instance', 'nat-gateway']).default('instance'),
+        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'expected an EC2 instance type like t4g.nano' }).default('t4g.nano'),
+        imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { error: 'expected an AMI ID like ami-0123456789abcdef0, or null to look up fck-nat' }).nullable().default(null),
+      })
+      .prefault({}),
+    environments: z.array(environment).min(1, { error: 'expected at least one environment' }).prefault(DEFAULT_ENVIRONMENTS),
+    deploy: z.strictObject({ strategy: z.enum(['rolling', 'blue-green']).default('rolling') }).prefault({}),
+    aws: z
+      .strictObject({
+        profile: z.string().min(1).nullable().default(null),
+        endpoint: z.url({ error: 'expected a URL like http://localhost:4566, or null for AWS itself' }).nullable().default(null),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    checkEnvironments(config.stack, config.environments, issue);
+    checkSubnets(config.network, issue);
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+type Issue = (path: PropertyKey[], message: string) => void;
+
+function checkEnvironments(stack: string, environments: EnvironmentConfig[], issue: Issue): void {
+  const seenNames = new Set<string>();
+  const seenPaths = new Set<string>();
+  const defaults = environments.filter((e) => e.path === undefined).map((e) => e.name);
+  if (defaults.length !== 1) {
+    issue(['environments'], defaults.length === 0
+      ? 'expected exactly one environment without "path" (it receives every request no other path matches); none has one'
+      : `expected exactly one environment without "path" (the default route); ${defaults.join(' and ')} both have none`);
+  }
+  environments.forEach((env, i) => {
+    if (seenNames.has(env.name)) issue(['environments', i, 'name'], `"${env.name}" is used twice; environment names must be unique`);
+    seenNames.add(env.name);
+    if (env.path !== undefined) {
+      if (seenPaths.has(env.path)) issue(['environments', i, 'path'], `"${env.path}" is used twice; each path routes to one environment`);
+      seenPaths.add(env.path);
+    }
+    const allowed = FARGATE_MEMORY[env.cpu];
+    if (allowed && !allowed.includes(env.memory)) {
+      issue(['environments', i, 'memory'], `Fargate does not offer ${env.memory} MiB with ${env.cpu} CPU units; expected one of ${allowed.join(', ')}`);
+    }
+    const longest = `${stack}-${env.name}${LONGEST_TG_SUFFIX}`;
+    if (longest.length > MAX_ELB_NAME) {
+      issue(['environments', i, 'name'], `the derived target group name "${longest}" is ${longest.length} characters, over AWS's ${MAX_ELB_NAME}; shorten the stack or environment name`);
+    }
+  });
+}
+
+function checkSubnets(network: Config['network'], issue: Issue): void {
+  const vpc = parseCidr(network.cidr);
+  if (!vpc) return; // already reported by the field's own check
+  if (vpc.prefix < 16 || vpc.prefix > 24) {
+    issue(['network', 'cidr'], `expected a prefix between /16 and /24 (AWS allows /16 to /28 for a VPC, and shipline cuts it into subnets), got /${vpc.prefix}`);
+    return;
+  }
+  if (vpc.base !== vpc.network) {
+    issue(['network', 'cidr'], `expected a network address: ${network.cidr} has host bits set (did you mean ${subnetCidrs(network.cidr, vpc.prefix, 1)[0]}?)`);
+    return;
+  }
+  const all: Array<{ path: PropertyKey[]; value: string }> = [];
+  for (const side of ['publicSubnets', 'privateSubnets'] as const) {
+    const list = network[side];
+    if (list === undefined) continue;
+    if (list.length !== network.azs) issue(['network', side], `expected ${network.azs} CIDRs, one per availability zone (network.azs), got ${list.length}`);
+    list.forEach((value, i) => all.push({ path: ['network', side, i], value }));
+  }
+  for (const [i, subnet] of all.entries()) {
+    const parsed = parseCidr(subnet.value);
+    if (!parsed) continue;
+    if (parsed.prefix > 28) issue(subnet.path, `${subnet.value} is smaller than /28, the smallest subnet AWS allows`);
+    if (!cidrContains(network.cidr, subnet.value)) issue(subnet.path, `${subnet.value} is not inside the VPC's ${network.cidr}`);
+    for (const other of all.slice(0, i)) {
+      if (cidrsOverlap(subnet.value, other.value)) issue(subnet.path, `${subnet.value} overlaps ${other.value} (${other.path.join('.')})`);
+    }
+  }
+}
+
+/** "environments[1].name" rather than "environments.1.name". */
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+}
+
+/** Parse an already-read value: errors name `source` (a file path) and each field. */
+export function parseConfig(value: unknown, source: string): Config {
+  const result = configSchema.safeParse(value);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${fieldPath(i.path) || '(top level)'}: ${i.message}`);
+  throw new ConfigError(`${source} is not a valid shipline config:\n${lines.join('\n')}`, {
+    hint: 'config.example.json shows every field with its default',
+  });
+}
+
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT' ? `config file ${path} not found` : `cannot read config file ${path}: ${code ?? String(error)}`, {
+      hint: code === 'ENOENT' ? `copy config.example.json to ${path} and edit it, or pass --config PATH` : undefined,
+      cause: error,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return parseConfig(value, path);
+}
+
+/** The subnet CIDRs a config asks for: explicit ones, or equal blocks carved from the VPC. */
+export function subnetPlan(network: Config['network']): { public: string[]; private: string[] } {
+  const vpc = parseCidr(network.cidr)!;
+  const blocks = subnetCidrs(network.cidr, Math.min(vpc.prefix + 4, 28), 16);
+  return {
+    public: network.publicSubnets ?? blocks.slice(0, network.azs),
+    private: network.privateSubnets ?? blocks.slice(8, 8 + network.azs),
+  };
+}

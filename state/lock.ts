@@ -1,0 +1,228 @@
+// One run per stack at a time: a lock file beside the state, created with O_EXCL so two runs
+// cannot both get it. It names its holder, so "locked" and "stale" messages say who and since when.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { basename, dirname } from 'node:path';
+import { z } from 'zod';
+import { LockError, messageOf, StateError } from '../src/errors';
+import { errnoCode } from './util';
+
+const lockHolderSchema = z.object({
+  // Positive only: process.kill(0 or negative) would probe a whole process group.
+  pid: z.number().int().positive(),
+  user: z.string().nullable(),
+  host: z.string(),
+  command: z.string(),
+  startedAt: z.string(),
+});
+
+export type LockHolder = z.infer<typeof lockHolderSchema>;
+
+export interface Lock {
+  readonly path: string;
+  readonly holder: LockHolder;
+  /** True when force removed an existing lock to take this one; the caller should log it. */
+  readonly forced: boolean;
+  /** The holder of the lock that force removed (undefined if none, or it was unreadable). */
+  readonly previous: LockHolder | undefined;
+  /** Removes the lock if it is still ours; safe to call more than once. */
+  release(): Promise<void>;
+}
+
+type LockFile = { kind: 'absent' } | { kind: 'held'; holder: LockHolder } | { kind: 'garbled'; reason: string };
+
+export function lockPathFor(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+/** Takes the lock of the stack whose state is at `statePath`, or says who holds it. */
+export async function acquireLock(statePath: string, opts: { command: string; force?: boolean }): Promise<Lock> {
+  const path = lockPathFor(statePath);
+  await ioStep('create the directory of', path, () => mkdir(dirname(path), { recursive: true }));
+
+  let forced = false;
+  let previous: LockHolder | undefined;
+  if (opts.force) {
+    const existing = await inspect(path);
+    if (existing.kind !== 'absent') {
+      forced = true;
+      previous = existing.kind === 'held' ? existing.holder : undefined;
+      await ioStep('remove the lock', path, () => rm(path, { force: true }));
+    }
+  }
+
+  const holder: LockHolder = {
+    pid: process.pid,
+    user: currentUser(),
+    host: hostname(),
+    command: opts.command,
+    startedAt: new Date().toISOString(),
+  };
+  if (!(await create(path, holder))) throw await heldError(statePath, path);
+
+  let released = false;
+  return {
+    path,
+    holder,
+    forced,
+    previous,
+    async release() {
+      if (released) return;
+      const current = await inspect(path);
+      // Never delete a lock someone else took over (e.g. with --force-unlock) after us.
+      if (current.kind === 'held' && isSame(current.holder, holder)) {
+        await ioStep('remove the lock', path, () => rm(path, { force: true }));
+      }
+      released = true;
+    },
+  };
+}
+
+/** The current holder of the stack's lock, or undefined when it is not locked. */
+export async function readLock(statePath: string): Promise<LockHolder | undefined> {
+  const path = lockPathFor(statePath);
+  const current = await inspect(path);
+  if (current.kind === 'garbled') throw garbledError(statePath, path, current.reason);
+  return current.kind === 'held' ? current.holder : undefined;
+}
+
+/** Creates the lock file with our holder in it; false when it already exists. */
+async function create(path: string, holder: LockHolder): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'wx', 0o644);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return false;
+    throw ioError('create the lock', path, error);
+  }
+  try {
+    await handle.writeFile(`${JSON.stringify(holder, null, 2)}\n`);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    // A lock without a readable holder would block every later run; don't leave one behind.
+    await rm(path, { force: true }).catch(() => undefined);
+    throw ioError('write the lock', path, error);
+  }
+  await handle.close();
+  return true;
+}
+
+/** The error for an existing lock: stale when its process is gone from this host, else held. */
+async function heldError(statePath: string, path: string): Promise<LockError> {
+  let current = await inspect(path);
+  // The holder may be between creating the file and writing it; look once more before calling it garbled.
+  if (current.kind === 'garbled') {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    current = await inspect(path);
+  }
+  const stack = stackName(statePath);
+  switch (current.kind) {
+    case 'absent':
+      // Released between our attempt and our look: report it as held rather than racing in a loop.
+      return new LockError('LOCK_HELD', `stack "${stack}" was locked by another run a moment ago (${path})`, {
+        hint: 'Run again.',
+      });
+    case 'garbled':
+      return garbledError(statePath, path, current.reason);
+    case 'held': {
+      const h = current.holder;
+      if (h.host === hostname() && !isAlive(h.pid)) {
+        return new LockError(
+          'LOCK_STALE',
+          `stack "${stack}" is locked by pid ${h.pid} ("${h.command}", since ${since(h.startedAt)}), ` +
+            `but that process is gone: the run was killed or crashed (${path})`,
+          { hint: `Re-run with --force-unlock, or delete ${path}. The next run carries on where it stopped.` },
+        );
+      }
+      return new LockError(
+        'LOCK_HELD',
+        `stack "${stack}" is locked by pid ${h.pid} (${h.user ?? '?'}@${h.host}, "${h.command}", since ${since(h.startedAt)}) (${path})`,
+        {
+          hint:
+            h.host === hostname()
+              ? 'Wait for that run to finish. If you are sure it is dead, re-run with --force-unlock.'
+              : `That run is on ${h.host}: wait for it to finish. If you are sure it is dead, re-run with --force-unlock.`,
+        },
+      );
+    }
+  }
+}
+
+function garbledError(statePath: string, path: string, reason: string): LockError {
+  return new LockError(
+    'LOCK_HELD',
+    `lock file ${path} exists but ${reason}, so stack "${stackName(statePath)}" is treated as locked`,
+    { hint: `If no shipline run is active on this stack, delete ${path} (or re-run with --force-unlock).` },
+  );
+}
+
+async function inspect(path: string): Promise<LockFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT') return { kind: 'absent' };
+    return { kind: 'garbled', reason: `cannot be read (${code ?? messageOf(error)})` };
+  }
+  try {
+    const result = lockHolderSchema.safeParse(JSON.parse(text));
+    if (result.success) return { kind: 'held', holder: result.data };
+  } catch {
+    // Not JSON: reported below like a schema failure.
+  }
+  return { kind: 'garbled', reason: text.trim() === '' ? 'is empty' : 'does not name a holder' };
+}
+
+/** Whether a process with this pid exists on this host. EPERM means it exists but isn't ours. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) !== 'ESRCH';
+  }
+}
+
+function isSame(a: LockHolder, b: LockHolder): boolean {
+  return a.pid === b.pid && a.startedAt === b.startedAt && a.host === b.host;
+}
+
+function currentUser(): string | null {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the lock still works without a user name.
+    return null;
+  }
+}
+
+/** "dev" from ".shipline/dev.json": the stack name as users know it. */
+function stackName(statePath: string): string {
+  return basename(statePath).replace(/\.json$/, '');
+}
+
+/** "2025-01-02T03:04:05.000Z, 12 min ago" — the timestamp plus how long that is. */
+function since(startedAt: string): string {
+  const ms = Date.now() - Date.parse(startedAt);
+  if (!Number.isFinite(ms) || ms < 0) return startedAt;
+  const min = Math.floor(ms / 60_000);
+  const age = min < 1 ? 'just now' : min < 120 ? `${min} min ago` : `${Math.floor(min / 60)} h ago`;
+  return `${startedAt}, ${age}`;
+}
+
+async function ioStep(action: string, path: string, op: () => Promise<unknown>): Promise<void> {
+  try {
+    await op();
+  } catch (error) {
+    throw ioError(action, path, error);
+  }
+}
+
+function ioError(action: string, path: string, error: unknown): StateError {
+  return new StateError('STATE_IO', `cannot ${action} ${path}: ${errnoCode(error) ?? messageOf(error)}`, {
+    cause: error,
+    hint: `Check that ${dirname(path)} is writable and the disk is not full.`,
+  });
+}
