@@ -39,3 +39,13 @@ export function hintFor(service: string, operation: string, code: string): strin
   }
   return undefined;
 }
+
+/** Resolve to undefined when AWS answers that the thing asked for does not exist. */
+export async function unlessNotFound<T>(call: Promise<T>, ...codes: string[]): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isAwsError(error, ...codes)) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,129 @@
+// Bounded, reported waits for what AWS does slowly. The SDK's own waiters where they exist
+// (`untilSdk`), and the same waiter machinery (createWaiter: jittered backoff, abort signal,
+// max wait time) for the checks the SDK has no waiter for (`until`). Both report what they wait
+// for as live progress and turn a timeout into a message that says a re-run carries on.
+import { createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
+import { InterruptedError, messageOf, WaitTimeoutError } from '../errors';
+import { isAwsError } from './errors';
+import type { StepContext } from '../step';
+
+/** A waiter function as the SDK generates them: `waitUntilInstanceRunning` and the like. */
+type SdkWaiter<Client, Input> = (
+  params: { client: Client; maxWaitTime: number; minDelay?: number; maxDelay?: number; abortSignal?: AbortSignal },
+  input: Input,
+) => Promise<WaiterResult>;
+
+export type Poll<T> = { done: true; value: T } | { done: false; status: string };
+
+/** Wait until `check` says done, polling with backoff, for at most `timeoutSeconds` (scaled). */
+export async function until<T>(
+  ctx: Pick<StepContext, 'waits' | 'signal' | 'progress' | 'log' | 'step'>,
+  what: string,
+  timeoutSeconds: number,
+  check: () => Promise<Poll<T>>,
+): Promise<T> {
+  const started = Date.now();
+  let last: Poll<T> | undefined;
+  let polls = 0;
+  ctx.progress(`waiting for ${what}`);
+  // The first check is immediate: nothing to wait for is the common case on a re-run.
+  last = await check();
+  if (last.done) return last.value;
+  const result = await createWaiter(
+    waiterOptions(ctx, timeoutSeconds, undefined),
+    undefined,
+    async () => {
+      polls += 1;
+      last = await check();
+      if (!last.done) {
+        ctx.progress(`waiting for ${what}: ${last.status}`);
+        ctx.log.debug({ what, status: last.status, polls }, 'still waiting');
+      }
+      return { state: last.done ? WaiterState.SUCCESS : WaiterState.RETRY };
+    },
+  );
+  return finish(ctx, what, result, started, () => (last && !last.done ? last.status : undefined), () => (last as { value: T }).value);
+}
+
+/** Run one of the SDK's own waiters, bounded and reported like `until`. */
+export async function untilSdk<Client, Input>(
+  ctx: Pick<StepContext, 'waits' | 'signal' | 'progress' | 'log' | 'step'>,
+  what: string,
+  timeoutSeconds: number,
+  waiter: SdkWaiter<Client, Input>,
+  client: Client,
+  input: Input,
+): Promise<void> {
+  const started = Date.now();
+  ctx.progress(`waiting for ${what}`);
+  let result: WaiterResult;
+  try {
+    result = await waiter({ ...waiterOptions(ctx, timeoutSeconds, client) }, input);
+  } catch (error) {
+    // The SDK's waiters throw on anything but success; the result rides on the error.
+    const state = (error as { state?: WaiterState }).state;
+    if (state === undefined) throw error;
+    result = { state, reason: (error as { reason?: unknown }).reason };
+  }
+  finish(ctx, what, result, started, () => undefined, () => undefined);
+}
+
+function waiterOptions<Client>(ctx: Pick<StepContext, 'waits' | 'signal'>, timeoutSeconds: number, client: Client) {
+  const maxWaitTime = Math.max(timeoutSeconds * ctx.waits.timeoutScale, ctx.waits.maxDelay * 2, 0.001);
+  return {
+    client,
+    maxWaitTime,
+    minDelay: ctx.waits.minDelay,
+    maxDelay: Math.min(ctx.waits.maxDelay, maxWaitTime / 2),
+    abortSignal: ctx.signal,
+  };
+}
+
+function finish<T>(
+  ctx: Pick<StepContext, 'log' | 'step'>,
+  what: string,
+  result: WaiterResult,
+  started: number,
+  lastStatus: () => string | undefined,
+  value: () => T,
+): T {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  switch (result.state) {
+    case WaiterState.SUCCESS:
+      ctx.log.debug({ what, seconds }, 'wait over');
+      return value();
+    case WaiterState.ABORTED:
+      throw new InterruptedError(`interrupted while waiting for ${what} (step ${ctx.step}); state is saved, run the command again to carry on`);
+    case WaiterState.TIMEOUT: {
+      const status = lastStatus();
+      throw new WaitTimeoutError(`gave up waiting for ${what} after ${seconds}s${status ? ` (still: ${status})` : ''}`, {
+        hint: 'AWS is slower than usual; nothing is lost: run the same command again and it carries on from here',
+      });
+    }
+    default: {
+      const reason = result.reason as { name?: string; message?: string } | undefined;
+      throw new WaitTimeoutError(`waiting for ${what} failed: ${reason?.name ?? 'unexpected state'}${reason?.message ? ` — ${reason.message}` : ''}`);
+    }
+  }
+}
+
+/**
+ * Run `attempt` until AWS stops refusing it with one of `codes` (DependencyViolation while ENIs
+ * drain, a role not yet assumable …), bounded and reported like `until`.
+ */
+export async function retryWhile<T>(
+  ctx: Pick<StepContext, 'waits' | 'signal' | 'progress' | 'log' | 'step'>,
+  what: string,
+  timeoutSeconds: number,
+  codes: readonly string[],
+  attempt: () => Promise<T>,
+): Promise<T> {
+  return until(ctx, what, timeoutSeconds, async () => {
+    try {
+      return { done: true, value: await attempt() };
+    } catch (error) {
+      if (isAwsError(error, ...codes)) return { done: false, status: messageOf(error) };
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The `shipline` command line. Only commander and the error classes load up front: each command
+// requires its module (and through it the AWS SDK) when it runs, so `--help` stays fast.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, ShiplineError, StepsFailedError, type ExitCode } from './errors';
+import type { GlobalOptions, Io, Overrides } from './session';
+
+const LOG_FORMATS = ['pretty', 'json'];
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
+
+function withGlobalOptions(command: Command): Command {
+  return command
+    .option('-c, --config <path>', 'config file', 'shipline.json')
+    .option('--state <path>', 'state file (default .shipline/<stack>.json)')
+    .option('--sandbox', 'run against the built-in simulated AWS (no account needed)', false)
+    .option('-y, --yes', 'do not ask for confirmation', false)
+    .addOption(new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .option('--force-unlock', 'remove a lock left by a run that died', false)
+    .option('--concurrency <n>', 'steps run at once', (v) => positiveInt(v, '--concurrency'), 8);
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(EXIT.usage, 'shipline.invalidArgument', `${flag} expects a positive integer, got "${value}"`);
+  return n;
+}
+
+function globalOptions(raw: Record<string, unknown>): GlobalOptions {
+  return {
+    config: String(raw.config),
+    ...(typeof raw.state === 'string' ? { state: raw.state } : {}),
+    sandbox: raw.sandbox === true,
+    yes: raw.yes === true,
+    ...(typeof raw.logFormat === 'string' ? { logFormat: raw.logFormat as GlobalOptions['logFormat'] } : {}),
+    logLevel: raw.logLevel as GlobalOptions['logLevel'],
+    forceUnlock: raw.forceUnlock === true,
+    concurrency: raw.concurrency as number,
+  };
+}
+
+export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitCode) => void): Command {
+  const program = new Command('shipline')
+    .description('Provision a container delivery setup on AWS: network, NAT, load balancer, ECS, ECR and a dev → approval → prod pipeline.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const engineCommand = (name: 'provision' | 'plan' | 'destroy', description: string) =>
+    withGlobalOptions(program.command(name).description(description)).action(async (raw: Record<string, unknown>) => {
+      const { runCommand } = require('./commands/run') as typeof import('./commands/run');
+      await runCommand(name, globalOptions(raw), io, overrides);
+      setExit(EXIT.ok);
+    });
+
+  engineCommand('provision', 'create or update everything the config describes; a second run changes nothing');
+  engineCommand('plan', 'show what provision would create, change or delete, and change nothing');
+  engineCommand('destroy', 'delete everything shipline created for the stack, in reverse order, and nothing else');
+
+  withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'))
+    .option('--json', 'print JSON for scripts', false)
+    .action(async (raw: Record<string, unknown>) => {
+      const { showOutputs } = require('./commands/outputs') as typeof import('./commands/outputs');
+      await showOutputs({ ...globalOptions(raw), json: raw.json === true }, io);
+      setExit(EXIT.ok);
+    });
+
+  return program;
+}
+
+/** Run the CLI; resolves to the exit code. Expected failures print a message, never a stack trace. */
+export async function main(argv: readonly string[], io: Io = processIo(), overrides: Overrides = {}): Promise<ExitCode> {
+  let exit: ExitCode = EXIT.ok;
+  const program = buildProgram(io, overrides, (code) => (exit = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exit;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+export function reportError(error: unknown, io: Io): ExitCode {
+  if (error instanceof CommanderError) {
+    // Help and version are "errors" to commander; they printed already.
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof ShiplineError) {
+    const failures = error instanceof StepsFailedError ? error.failures.map((f) => f.error) : [error];
+    io.stderr.write(`\nerror: ${error.message}\n`);
+    const hints = new Set(failures.map((f) => (f instanceof ShiplineError ? f.hint : undefined)).filter(Boolean));
+    for (const hint of hints) io.stderr.write(`hint: ${hint}\n`);
+    // A failure that is not shipline's own is a bug: show where it came from.
+    for (const f of failures) if (!(f instanceof ShiplineError) && f instanceof Error) io.stderr.write(`\n${f.stack ?? f.message}\n(this looks like a bug in shipline)\n`);
+    return error.exitCode;
+  }
+  io.stderr.write(`\nunexpected error (a bug in shipline): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.failed;
+}
+
+function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    interactive: Boolean(process.stderr.isTTY && process.stdin.isTTY),
+    prompt: async (question) => {
+      const readline = require('node:readline/promises') as typeof import('node:readline/promises');
+      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+/** Ctrl-C: the first asks the run to stop cleanly (state saved, lock released), the second quits. */
+function interruptible(): AbortSignal {
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write('\nstopping: finishing the calls in flight and saving state (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  });
+  return controller.signal;
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2), processIo(), { signal: interruptible() }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,77 @@
+// provision, plan and destroy: the same session around the engine, in three modes.
+import { STEPS } from '../../steps';
+import { runSteps, type RunSummary } from '../engine';
+import { UsageError } from '../errors';
+import { summarize } from '../progress';
+import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
+import { isKnown, type Step } from '../step';
+import { stackTags } from '../tags';
+
+export type Command = 'provision' | 'plan' | 'destroy';
+
+export async function runCommand(
+  command: Command,
+  options: GlobalOptions,
+  io: Io,
+  overrides: Overrides = {},
+  steps: readonly Step[] = STEPS,
+): Promise<RunSummary> {
+  const dryRun = command === 'plan';
+  return withSession(command, options, io, overrides, { dryRun, lock: !dryRun }, async (opened) => {
+    if (command === 'destroy') await confirmDestroy(opened, options, io);
+    const signal = overrides.signal ?? new AbortController().signal;
+    const summary = await runSteps({
+      steps,
+      mode: command === 'destroy' ? 'destroy' : 'provision',
+      concurrency: options.concurrency,
+      log: opened.ui.log,
+      progress: opened.ui.progress,
+      context: {
+        config: opened.config,
+        aws: opened.aws.clients,
+        state: dryRun ? readOnlyState(opened.state) : opened.state,
+        tags: stackTags(opened.config.stack),
+        signal,
+        dryRun,
+        waits: opened.aws.waits,
+        accountId: opened.accountId,
+      },
+    });
+    report(command, opened, summary, io, steps);
+    return summary;
+  });
+}
+
+/** On a terminal, list what will go and ask for the stack's name; elsewhere only `--yes` will do. */
+async function confirmDestroy(opened: Opened, options: GlobalOptions, io: Io): Promise<void> {
+  if (options.yes) return;
+  const stack = opened.config.stack;
+  if (!io.interactive) {
+    throw new UsageError(`destroy of stack ${stack} needs confirmation, and there is no terminal to ask on`, {
+      hint: 'pass --yes to destroy without asking',
+    });
+  }
+  const keys = opened.state.keys().filter((k) => isKnown(opened.state.get(k)?.id));
+  const lines = keys.map((k) => `  - ${k}  ${opened.state.get(k)!.id}`);
+  io.stderr.write(
+    `This deletes stack ${stack} in account ${opened.accountId} (${opened.config.region}):\n` +
+      (lines.length ? `${lines.join('\n')}\n` : '  (nothing recorded in the state file)\n') +
+      `and anything else tagged ${'shipline:stack'}=${stack}. Nothing else is touched.\n`,
+  );
+  const answer = (await io.prompt(`Type the stack name (${stack}) to confirm: `)).trim();
+  if (answer !== stack) throw new UsageError(`destroy cancelled: "${answer}" is not "${stack}"`);
+}
+
+function report(command: Command, opened: Opened, summary: RunSummary, io: Io, steps: readonly Step[]): void {
+  const time = `${(summary.ms / 1000).toFixed(1)}s`;
+  const what = summarize(summary, summary.dryRun);
+  if (command === 'plan') {
+    opened.ui.log.info({ counts: summary.counts }, `plan for ${opened.config.stack}: ${what}; nothing was changed`);
+    return;
+  }
+  opened.ui.log.info({ counts: summary.counts, ms: summary.ms }, `${command === 'destroy' ? 'destroyed' : 'provisioned'} ${opened.config.stack} in ${time}: ${what}`);
+  if (command === 'provision') {
+    const outputs = steps.flatMap((s) => s.outputs?.(opened.state, opened.config) ?? []);
+    for (const o of outputs) io.stdout.write(`${o.label.padEnd(18)} ${o.value}\n`);
+  }
+}

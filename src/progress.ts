@@ -1,0 +1,101 @@
+// Live progress. On a terminal, a block under the log lines shows each running step, what it is
+// doing or waiting for, and for how long; a finished step leaves one summary line. Elsewhere the
+// same events become log lines.
+import type { Logger } from 'pino';
+import type { ProgressSink, StepResult } from './engine';
+import { countOutcomes } from './engine';
+import { messageOf } from './errors';
+import type { LineSink } from './log';
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export function summarize(result: Pick<StepResult, 'outcomes'>, dryRun = false): string {
+  const counts = countOutcomes(result.outcomes);
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([outcome, n]) => (dryRun && outcome !== 'unchanged' ? `${n} to be ${outcome}` : `${n} ${outcome}`));
+  return parts.length ? parts.join(', ') : 'nothing to do';
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/** The terminal renderer: log lines above, a live block of running steps below. */
+export class TerminalProgress implements ProgressSink, LineSink {
+  private readonly running = new Map<string, { started: number; activity: string }>();
+  private readonly update: import('log-update').LogUpdate;
+  private frame = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly dryRun = false,
+  ) {
+    const logUpdate = require('log-update') as typeof import('log-update');
+    this.update = logUpdate.create(out as NodeJS.WriteStream);
+  }
+
+  write(line: string): void {
+    this.update.clear();
+    this.out.write(line.endsWith('\n') ? line : `${line}\n`);
+    this.render();
+  }
+
+  stepStarted(step: string): void {
+    this.running.set(step, { started: Date.now(), activity: 'starting' });
+    this.timer ??= setInterval(() => this.render(), 100).unref();
+    this.render();
+  }
+
+  stepActivity(step: string, activity: string): void {
+    const entry = this.running.get(step);
+    if (entry) entry.activity = activity;
+    this.render();
+  }
+
+  stepFinished(step: string, result: StepResult): void {
+    this.running.delete(step);
+    const mark = result.status === 'done' ? '✔' : '✖';
+    const detail = result.status === 'done' ? summarize(result, this.dryRun) : `failed: ${messageOf(result.error).split('\n')[0]}`;
+    this.write(`${mark} ${step.padEnd(10)} ${detail}  (${seconds(result.ms)})`);
+    if (this.running.size === 0) this.stop();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.update.clear();
+  }
+
+  private render(): void {
+    if (this.running.size === 0) return this.update.clear();
+    this.frame = (this.frame + 1) % FRAMES.length;
+    const now = Date.now();
+    const lines = [...this.running].map(
+      ([step, { started, activity }]) => `${FRAMES[this.frame]} ${step.padEnd(10)} ${activity}  ${seconds(now - started)}`,
+    );
+    this.update(lines.join('\n'));
+  }
+}
+
+/** For pipes and CI: progress events as log lines (waits at info, other activity at debug). */
+export class LogProgress implements ProgressSink {
+  constructor(
+    private readonly log: Logger,
+    private readonly dryRun = false,
+  ) {}
+
+  stepStarted(step: string): void {
+    this.log.info({ step, event: 'step-started' }, 'started');
+  }
+
+  stepActivity(step: string, activity: string): void {
+    const level = activity.startsWith('waiting') ? 'info' : 'debug';
+    this.log[level]({ step, event: 'step-activity' }, activity);
+  }
+
+  stepFinished(step: string, result: StepResult): void {
+    const fields = { step, event: 'step-finished', status: result.status, ms: result.ms, counts: countOutcomes(result.outcomes) };
+    if (result.status === 'done') this.log.info(fields, `done: ${summarize(result, this.dryRun)} (${seconds(result.ms)})`);
+    else this.log.error(fields, `failed: ${messageOf(result.error)}`);
+  }
+}

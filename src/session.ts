@@ -1,0 +1,174 @@
+// Everything a command needs around the engine: the config, the AWS clients (real, or the
+// sandbox), the logger and live progress, the state file with its lock, and the account/region
+// guard — opened in that order, closed in reverse, whatever happens in between.
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { StateStore, acquireLock, checkIdentity, type Lock, type StateReader } from '../state';
+import { AwsClients } from './aws/clients';
+import { loadConfig, type Config } from './config';
+import { EngineError } from './errors';
+import { createLogger, type LogFormat, type LogLevel } from './log';
+import { LogProgress, TerminalProgress } from './progress';
+import { openSandbox, type SandboxHandle } from './sandbox/persist';
+import type { Sandbox } from './sandbox/sandbox';
+import type { StateHandle, WaitSettings } from './step';
+import type { ProgressSink } from './engine';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+
+/** The terminal, or what stands in for it in tests. */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Is stderr an interactive terminal (live progress, confirmation prompts)? */
+  interactive: boolean;
+  prompt(question: string): Promise<string>;
+}
+
+export interface GlobalOptions {
+  config: string;
+  state?: string;
+  sandbox: boolean;
+  yes: boolean;
+  logFormat?: LogFormat;
+  logLevel: LogLevel;
+  forceUnlock: boolean;
+  concurrency: number;
+}
+
+/** What tests (and the bench) put in place of the real world. */
+export interface Overrides {
+  clients?: AwsClients;
+  /** A sandbox to run against, in memory (not loaded from or saved to disk). */
+  sandbox?: Sandbox;
+  waits?: WaitSettings;
+  signal?: AbortSignal;
+}
+
+/** Real AWS: poll every few seconds, backing off; bounds as written in each step. */
+const AWS_WAITS: WaitSettings = { minDelay: 2, maxDelay: 10, timeoutScale: 1 };
+
+export function defaultStatePath(stack: string, sandbox: boolean): string {
+  return sandbox ? path.join('.shipline', 'sandbox', `${stack}.json`) : path.join('.shipline', `${stack}.json`);
+}
+
+export interface Ui {
+  log: Logger;
+  progress: ProgressSink;
+  stop(): void;
+}
+
+export function openUi(options: Pick<GlobalOptions, 'logFormat' | 'logLevel'>, io: Io, dryRun = false): Ui {
+  const format = options.logFormat ?? (io.interactive ? 'pretty' : 'json');
+  if (format === 'pretty' && io.interactive) {
+    const terminal = new TerminalProgress(io.stderr, dryRun);
+    const log = createLogger({ format, level: options.logLevel, sink: terminal, color: true });
+    return { log, progress: terminal, stop: () => terminal.stop() };
+  }
+  const log = createLogger({ format, level: options.logLevel, sink: { write: (line) => io.stderr.write(line.endsWith('\n') ? line : `${line}\n`) }, color: false });
+  return { log, progress: new LogProgress(log, dryRun), stop: () => undefined };
+}
+
+export interface AwsAccess {
+  clients: AwsClients;
+  waits: WaitSettings;
+  sandbox: Sandbox | undefined;
+  close(): Promise<void>;
+}
+
+export async function openAws(options: GlobalOptions, config: Config, log: Logger, overrides: Overrides, dryRun: boolean): Promise<AwsAccess> {
+  if (overrides.clients) {
+    return { clients: overrides.clients, waits: overrides.waits ?? AWS_WAITS, sandbox: overrides.sandbox, close: async () => undefined };
+  }
+  let handle: SandboxHandle | undefined;
+  if (overrides.sandbox || options.sandbox) {
+    handle = overrides.sandbox ? { sandbox: overrides.sandbox, save: async () => undefined } : await openSandbox(sandboxFile(options, config), config.region);
+  }
+  const { sandboxClientOptions } = handle ? await import('./sandbox/client-plugin') : { sandboxClientOptions: undefined };
+  const clients = new AwsClients({
+    region: config.region,
+    profile: config.aws.profile,
+    endpoint: config.aws.endpoint,
+    dryRun,
+    onCall: (call) => log.trace(call, 'aws call'),
+    ...(handle && sandboxClientOptions ? sandboxClientOptions(handle.sandbox) : {}),
+  });
+  const waits = overrides.waits ?? (handle ? sandboxWaits(handle.sandbox) : AWS_WAITS);
+  return {
+    clients,
+    waits,
+    sandbox: handle?.sandbox,
+    close: async () => {
+      clients.destroy();
+      await handle?.save();
+    },
+  };
+}
+
+/** The sandbox's clock runs fast: poll and give up on the same scale. */
+function sandboxWaits(sandbox: Sandbox): WaitSettings {
+  const scale = sandbox.world.msPerSimSecond / 1000;
+  return { minDelay: Math.max(0.01, 2 * scale), maxDelay: Math.max(0.05, 10 * scale), timeoutScale: Math.max(scale, 0.01) };
+}
+
+function sandboxFile(options: GlobalOptions, config: Config): string {
+  return path.join(path.dirname(options.state ?? defaultStatePath(config.stack, true)), 'aws.json');
+}
+
+export async function callerAccount(clients: AwsClients): Promise<string> {
+  const { Account } = await clients.sts.send(new GetCallerIdentityCommand({}));
+  if (!Account) throw new EngineError('STS GetCallerIdentity returned no account');
+  return Account;
+}
+
+/** The state for a plan: reads go to the file, a write would be a bug. */
+export function readOnlyState(reader: StateReader): StateHandle {
+  const refuse = async (key: string): Promise<void> => {
+    throw new EngineError(`a plan tried to write ${key} to the state file (a bug in shipline)`);
+  };
+  return { get: (key) => reader.get(key), keys: (prefix) => reader.keys(prefix), record: refuse, update: refuse, forget: refuse };
+}
+
+export interface Opened {
+  config: Config;
+  statePath: string;
+  ui: Ui;
+  aws: AwsAccess;
+  state: StateStore;
+  lock: Lock | undefined;
+  accountId: string;
+}
+
+/**
+ * Open everything, run `body`, close everything. Nothing that changes AWS happens before the
+ * config, the state file, the lock and the account/region guard have all passed.
+ */
+export async function withSession<T>(
+  command: string,
+  options: GlobalOptions,
+  io: Io,
+  overrides: Overrides,
+  access: { dryRun: boolean; lock: boolean },
+  body: (opened: Opened) => Promise<T>,
+): Promise<T> {
+  const config = await loadConfig(options.config);
+  const statePath = options.state ?? defaultStatePath(config.stack, options.sandbox || overrides.sandbox !== undefined);
+  const state = await StateStore.open(statePath, { stack: config.stack, region: config.region });
+  const ui = openUi(options, io, access.dryRun);
+  let aws: AwsAccess | undefined;
+  let lock: Lock | undefined;
+  try {
+    lock = access.lock ? await acquireLock(statePath, { command, force: options.forceUnlock }) : undefined;
+    if (lock?.forced && lock.previous) {
+      ui.log.warn({ previous: lock.previous }, `removed the lock of pid ${lock.previous.pid} on ${lock.previous.host} (--force-unlock)`);
+    }
+    aws = await openAws(options, config, ui.log, overrides, access.dryRun);
+    const accountId = await callerAccount(aws.clients);
+    checkIdentity(state, { accountId, region: config.region });
+    if (!access.dryRun && state.accountId === null) await state.setAccount(accountId);
+    return await body({ config, statePath, ui, aws, state, lock, accountId });
+  } finally {
+    ui.stop();
+    await aws?.close();
+    await lock?.release().catch((error: unknown) => ui.log.warn({ err: error }, `could not remove the lock file of ${statePath}`));
+  }
+}

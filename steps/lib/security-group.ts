@@ -1,0 +1,146 @@
+// A security group whose rules are exactly the ones given: created tagged, found again by its
+// tags, and on drift the extra rules revoked and the missing ones authorized (nothing else).
+import {
+  AuthorizeSecurityGroupEgressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
+  type IpPermission,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { retryWhile } from '../../src/aws/wait';
+import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
+import type { StepContext } from '../../src/step';
+
+/** One rule, in the shape shipline writes: a protocol, a port range, one source or destination. */
+export interface Rule {
+  protocol: 'tcp' | 'udp' | '-1';
+  fromPort?: number;
+  toPort?: number;
+  cidr?: string;
+  groupId?: string;
+  description: string;
+}
+
+export interface SecurityGroupSpec {
+  key: string;
+  /** The `<stack>-<part>` name. */
+  part: string;
+  vpcId: string | undefined;
+  description: string;
+  ingress: Rule[];
+  /** Undefined keeps AWS's default (all traffic out). */
+  egress?: Rule[];
+}
+
+const ALL_OUT: Rule = { protocol: '-1', cidr: '0.0.0.0/0', description: '' };
+
+export async function ensureSecurityGroup(ctx: StepContext, spec: SecurityGroupSpec): Promise<Ensured<SecurityGroup>> {
+  const ec2 = ctx.aws.ec2;
+  const describe = async (filters: { GroupIds?: string[]; Filters?: Array<{ Name: string; Values: string[] }> }) =>
+    (await unlessNotFound(ec2.send(new DescribeSecurityGroupsCommand(filters)), 'InvalidGroup.NotFound', 'InvalidGroupId.Malformed'))
+      ?.SecurityGroups?.[0];
+  const wantEgress = spec.egress ?? [ALL_OUT];
+  return ensure(ctx, {
+    key: spec.key,
+    kind: `security group ${ctx.tags.name(spec.part)}`,
+    needs: [spec.vpcId],
+    find: (id) => describe({ GroupIds: [id] }),
+    findByTags: () => describe({ Filters: [...ctx.tags.filters(spec.part), { Name: 'vpc-id', Values: [spec.vpcId!] }] }),
+    create: async () => {
+      const { GroupId } = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: ctx.tags.name(spec.part),
+          Description: spec.description,
+          VpcId: spec.vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: ctx.tags.list(ctx.step, spec.part) }],
+        }),
+      );
+      // A new group has no inbound rules and AWS's default outbound one; the rules come as drift.
+      return { GroupId, VpcId: spec.vpcId, IpPermissions: [], IpPermissionsEgress: toPermissions([ALL_OUT]) };
+    },
+    id: (sg) => sg.GroupId!,
+    drift: (sg) => {
+      const changes: string[] = [];
+      if (!sameRules(fromPermissions(sg.IpPermissions), spec.ingress)) changes.push('ingress');
+      if (!sameRules(fromPermissions(sg.IpPermissionsEgress), wantEgress)) changes.push('egress');
+      return changes;
+    },
+    update: (sg) => applyRules(ctx, sg, spec.ingress, wantEgress),
+  });
+}
+
+async function applyRules(ctx: StepContext, sg: SecurityGroup, ingress: Rule[], egress: Rule[]): Promise<void> {
+  const ec2 = ctx.aws.ec2;
+  const GroupId = sg.GroupId!;
+  const plan = (have: Rule[], want: Rule[]) => ({
+    missing: toPermissions(want.filter((r) => !have.some((h) => ruleKey(h) === ruleKey(r)))),
+    extra: toPermissions(have.filter((h) => !want.some((r) => ruleKey(r) === ruleKey(h)))),
+  });
+  const duplicate = (e: unknown) => isAwsError(e, 'InvalidPermission.Duplicate');
+  const absent = (e: unknown) => isAwsError(e, 'InvalidPermission.NotFound');
+  const inbound = plan(fromPermissions(sg.IpPermissions), ingress);
+  const outbound = plan(fromPermissions(sg.IpPermissionsEgress), egress);
+  if (inbound.missing.length) await ignoringGone(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.missing })), duplicate);
+  if (inbound.extra.length) await ignoringGone(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.extra })), absent);
+  if (outbound.missing.length) await ignoringGone(() => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.missing })), duplicate);
+  if (outbound.extra.length) await ignoringGone(() => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.extra })), absent);
+}
+
+export async function deleteSecurityGroup(ctx: StepContext, key: string, part: string, vpcId: string | undefined): Promise<void> {
+  const ec2 = ctx.aws.ec2;
+  await remove(ctx, {
+    key,
+    kind: `security group ${ctx.tags.name(part)}`,
+    findByTags: async () =>
+      vpcId === undefined
+        ? undefined
+        : (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })))
+            .SecurityGroups?.[0],
+    id: (sg) => sg.GroupId!,
+    // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
+    // released minutes after their owner is gone; until then AWS answers DependencyViolation.
+    delete: (id) =>
+      retryWhile(ctx, `security group ${id} to be free of network interfaces`, 900, ['DependencyViolation'], () =>
+        ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound')),
+      ),
+  });
+}
+
+function ruleKey(r: Rule): string {
+  const ports = r.protocol === '-1' ? 'all' : `${r.fromPort ?? ''}-${r.toPort ?? ''}`;
+  return `${r.protocol}:${ports}:${r.cidr ?? r.groupId ?? ''}`;
+}
+
+function sameRules(have: Rule[], want: Rule[]): boolean {
+  const a = new Set(have.map(ruleKey));
+  const b = new Set(want.map(ruleKey));
+  return a.size === b.size && [...a].every((k) => b.has(k));
+}
+
+/** AWS groups sources under one permission; shipline compares them one rule per source. */
+function fromPermissions(perms: IpPermission[] | undefined): Rule[] {
+  return (perms ?? []).flatMap((p) => {
+    const base = {
+      protocol: (p.IpProtocol ?? '-1') as Rule['protocol'],
+      ...(p.IpProtocol !== '-1' ? { fromPort: p.FromPort, toPort: p.ToPort } : {}),
+    };
+    return [
+      ...(p.IpRanges ?? []).map((r) => ({ ...base, cidr: r.CidrIp, description: r.Description ?? '' })),
+      ...(p.UserIdGroupPairs ?? []).map((g) => ({ ...base, groupId: g.GroupId, description: g.Description ?? '' })),
+    ];
+  });
+}
+
+function toPermissions(rules: Rule[]): IpPermission[] {
+  return rules.map((r) => ({
+    IpProtocol: r.protocol,
+    ...(r.protocol !== '-1' ? { FromPort: r.fromPort, ToPort: r.toPort } : {}),
+    ...(r.cidr ? { IpRanges: [{ CidrIp: r.cidr, ...(r.description ? { Description: r.description } : {}) }] } : {}),
+    ...(r.groupId ? { UserIdGroupPairs: [{ GroupId: r.groupId, ...(r.description ? { Description: r.description } : {}) }] } : {}),
+  }));
+}

@@ -1,0 +1,277 @@
+// The NAT: private subnets reach the internet through a fck-nat EC2 instance (cheap), or through a
+// managed NAT gateway (`nat.mode: "nat-gateway"`, paid). Either way the private route table's
+// default route points at it; switching modes moves the route first, then removes the old NAT.
+import {
+  AllocateAddressCommand,
+  CreateNatGatewayCommand,
+  DeleteNatGatewayCommand,
+  DescribeAddressesCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeNatGatewaysCommand,
+  ModifyInstanceAttributeCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  ReleaseAddressCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  waitUntilInstanceRunning,
+  waitUntilInstanceTerminated,
+  waitUntilNatGatewayAvailable,
+  waitUntilNatGatewayDeleted,
+  type Address,
+  type Filter,
+  type Instance,
+  type NatGateway,
+} from '@aws-sdk/client-ec2';
+import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { retryWhile, untilSdk } from '../src/aws/wait';
+import { ConfigError } from '../src/errors';
+import { ensure, ignoringGone, remove } from '../src/reconcile';
+import { isKnown, type Step, type StepContext } from '../src/step';
+import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
+import { deleteRoute, ensureRoute } from './lib/route';
+import { KEYS as NETWORK, subnetIds } from './network';
+
+/** fck-nat's publisher; its AMIs are looked up, never pinned (old public AMIs get deprecated). */
+export const FCK_NAT_OWNER = '568608671756';
+export const FCK_NAT_NAME = 'fck-nat-al2023-hvm-*';
+
+export const KEYS = {
+  securityGroup: 'nat.securityGroup',
+  instance: 'nat.instance',
+  address: 'nat.address',
+  gateway: 'nat.gateway',
+  route: 'nat.route.private',
+};
+
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+export const nat: Step = {
+  name: 'nat',
+  after: ['network'],
+
+  async reconcile(ctx) {
+    const target = ctx.config.nat.mode === 'instance' ? await ensureNatInstance(ctx) : await ensureNatGateway(ctx);
+    await ensureRoute(ctx, {
+      key: KEYS.route,
+      kind: `route 0.0.0.0/0 → NAT ${ctx.config.nat.mode} (private)`,
+      routeTableId: ctx.state.get(NETWORK.routeTable('private'))?.id,
+      destination: '0.0.0.0/0',
+      target,
+    });
+    // The route has moved: what the other mode left behind can go.
+    if (ctx.config.nat.mode === 'instance') await deleteNatGateway(ctx);
+    else await deleteNatInstance(ctx);
+  },
+
+  outputs(state) {
+    const instance = state.get(KEYS.instance)?.id;
+    const gateway = state.get(KEYS.gateway)?.id;
+    if (instance) return [{ key: 'nat', label: 'NAT', value: `fck-nat instance ${instance}` }];
+    if (gateway) return [{ key: 'nat', label: 'NAT', value: `NAT gateway ${gateway} (${state.get(KEYS.address)?.publicIp ?? 'no IP'})` }];
+    return [];
+  },
+
+  async destroy(ctx) {
+    await deleteRoute(ctx, KEYS.route, 'route 0.0.0.0/0 (private)');
+    await deleteNatInstance(ctx);
+    await deleteNatGateway(ctx);
+  },
+};
+
+// ---- fck-nat instance ----------------------------------------------------------------------
+
+async function ensureNatInstance(ctx: StepContext): Promise<{ NetworkInterfaceId: string } | undefined> {
+  const ec2 = ctx.aws.ec2;
+  const vpcId = ctx.state.get(NETWORK.vpc)?.id;
+  const subnetId = subnetIds(ctx, 'public')[0];
+  const sg = await ensureSecurityGroup(ctx, {
+    key: KEYS.securityGroup,
+    part: 'nat',
+    vpcId,
+    description: `shipline ${ctx.tags.stack}: NAT instance, all traffic from the VPC`,
+    ingress: [{ protocol: '-1', cidr: ctx.config.network.cidr, description: 'everything from inside the VPC' }],
+  });
+  const describe = async (input: { InstanceIds?: string[]; Filters?: Filter[] }) =>
+    (await unlessNotFound(ec2.send(new DescribeInstancesCommand(input)), 'InvalidInstanceID.NotFound'))?.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+  const { id, resource } = await ensure<Instance>(ctx, {
+    key: KEYS.instance,
+    kind: 'NAT instance (fck-nat)',
+    needs: [subnetId, sg.id],
+    clientToken: true,
+    find: async (id) => (await describe({ InstanceIds: [id] })).find((i) => LIVE_STATES.includes(i.State?.Name ?? '')),
+    findByTags: async () =>
+      (await describe({ Filters: [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }] }))[0],
+    create: async (ClientToken) => {
+      const { Instances } = await ec2.send(
+        new RunInstancesCommand({
+          ClientToken,
+          ImageId: await natImage(ctx),
+          InstanceType: ctx.config.nat.instanceType as never,
+          MinCount: 1,
+          MaxCount: 1,
+          NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: [sg.id], AssociatePublicIpAddress: true }],
+          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: ctx.tags.list('nat', 'nat') },
+            { ResourceType: 'volume', Tags: ctx.tags.list('nat', 'nat') },
+          ],
+        }),
+      );
+      return Instances![0]!;
+    },
+    isGone: (i) => !LIVE_STATES.includes(i.State?.Name ?? ''),
+    id: (i) => i.InstanceId!,
+    attributes: (i) => ({ eni: i.NetworkInterfaces?.[0]?.NetworkInterfaceId }),
+    drift: (i) => {
+      if (i.InstanceType && i.InstanceType !== ctx.config.nat.instanceType) {
+        ctx.log.warn({ id: i.InstanceId }, `nat.instanceType is ${ctx.config.nat.instanceType} but the NAT instance is ${i.InstanceType}; terminate it to have it replaced`);
+      }
+      return [...(i.SourceDestCheck !== false ? ['sourceDestCheck'] : []), ...(i.MetadataOptions?.HttpTokens !== 'required' ? ['imdsv2'] : [])];
+    },
+    update: async (i, changes) => {
+      // A NAT forwards packets that are neither from nor to itself.
+      if (changes.includes('sourceDestCheck')) {
+        await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: i.InstanceId, SourceDestCheck: { Value: false } }));
+      }
+      if (changes.includes('imdsv2')) {
+        await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: i.InstanceId, HttpTokens: 'required', HttpEndpoint: 'enabled' }));
+      }
+    },
+  });
+  if (!isKnown(id)) return undefined;
+  if (resource?.State?.Name !== 'running' && !ctx.dryRun) {
+    await untilSdk(ctx, `NAT instance ${id} to be running`, 300, waitUntilInstanceRunning, ec2, { InstanceIds: [id] });
+  }
+  const eni = resource?.NetworkInterfaces?.[0]?.NetworkInterfaceId ?? ctx.state.get(KEYS.instance)?.eni;
+  return eni ? { NetworkInterfaceId: eni } : undefined;
+}
+
+/** The newest fck-nat AMI for the instance type's architecture, unless `nat.imageId` pins one. */
+async function natImage(ctx: StepContext): Promise<string> {
+  if (ctx.config.nat.imageId) return ctx.config.nat.imageId;
+  const architecture = architectureOf(ctx.config.nat.instanceType);
+  const { Images = [] } = await ctx.aws.ec2.send(
+    new DescribeImagesCommand({
+      Owners: [FCK_NAT_OWNER],
+      Filters: [
+        { Name: 'name', Values: [FCK_NAT_NAME] },
+        { Name: 'architecture', Values: [architecture] },
+        { Name: 'state', Values: ['available'] },
+      ],
+    }),
+  );
+  const newest = Images.filter((i) => i.ImageId).sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
+  if (!newest) {
+    throw new ConfigError(
+      `no fck-nat AMI found in ${ctx.config.region} (owner ${FCK_NAT_OWNER}, name ${FCK_NAT_NAME}, architecture ${architecture})`,
+      { hint: 'set nat.imageId to an AMI of your choice, or nat.mode to "nat-gateway"' },
+    );
+  }
+  ctx.log.debug({ imageId: newest.ImageId, name: newest.Name }, 'fck-nat AMI');
+  return newest.ImageId!;
+}
+
+/** Graviton families carry a `g` after the generation (t4g, c7gn, m8g); everything else is x86. */
+export function architectureOf(instanceType: string): 'arm64' | 'x86_64' {
+  const family = instanceType.split('.')[0] ?? '';
+  return /^[a-z]+\d+g[a-z]*$/.test(family) ? 'arm64' : 'x86_64';
+}
+
+async function deleteNatInstance(ctx: StepContext): Promise<void> {
+  const ec2 = ctx.aws.ec2;
+  await remove(ctx, {
+    key: KEYS.instance,
+    kind: 'NAT instance (fck-nat)',
+    findByTags: async () =>
+      (await ec2.send(new DescribeInstancesCommand({ Filters: [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }] })))
+        .Reservations?.[0]?.Instances?.[0],
+    id: (i) => i.InstanceId!,
+    delete: async (id) => {
+      const gone = (e: unknown) => isAwsError(e, 'InvalidInstanceID.NotFound');
+      await ignoringGone(() => ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), gone);
+      await ignoringGone(() => untilSdk(ctx, `NAT instance ${id} to terminate`, 600, waitUntilInstanceTerminated, ec2, { InstanceIds: [id] }), gone);
+    },
+  });
+  await deleteSecurityGroup(ctx, KEYS.securityGroup, 'nat', ctx.state.get(NETWORK.vpc)?.id);
+}
+
+// ---- NAT gateway ---------------------------------------------------------------------------
+
+async function ensureNatGateway(ctx: StepContext): Promise<{ NatGatewayId: string } | undefined> {
+  const ec2 = ctx.aws.ec2;
+  const subnetId = subnetIds(ctx, 'public')[0];
+  const findAddress = async (input: { AllocationIds?: string[]; Filters?: Filter[] }) =>
+    (await unlessNotFound(ec2.send(new DescribeAddressesCommand(input)), 'InvalidAllocationID.NotFound'))?.Addresses?.[0];
+  const address = await ensure<Address>(ctx, {
+    key: KEYS.address,
+    kind: 'Elastic IP for the NAT gateway',
+    find: (id) => findAddress({ AllocationIds: [id] }),
+    findByTags: () => findAddress({ Filters: ctx.tags.filters('nat-eip') }),
+    create: async () => {
+      const out = await ec2.send(
+        new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: ctx.tags.list('nat', 'nat-eip') }] }),
+      );
+      return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
+    },
+    id: (a) => a.AllocationId!,
+    attributes: (a) => ({ publicIp: a.PublicIp }),
+  });
+  const findGateway = async (input: { NatGatewayIds?: string[]; Filter?: Filter[] }) =>
+    (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand(input)), 'NatGatewayNotFound'))?.NatGateways?.find(
+      (g) => g.State !== 'deleted' && g.State !== 'deleting' && g.State !== 'failed',
+    );
+  const { id, resource } = await ensure<NatGateway>(ctx, {
+    key: KEYS.gateway,
+    kind: 'NAT gateway',
+    needs: [subnetId, address.id],
+    clientToken: true,
+    find: (id) => findGateway({ NatGatewayIds: [id] }),
+    findByTags: () => findGateway({ Filter: ctx.tags.filters('nat-gateway') }),
+    create: async (ClientToken) => {
+      const { NatGateway } = await ec2.send(
+        new CreateNatGatewayCommand({
+          ClientToken,
+          SubnetId: subnetId,
+          AllocationId: address.id,
+          TagSpecifications: [{ ResourceType: 'natgateway', Tags: ctx.tags.list('nat', 'nat-gateway') }],
+        }),
+      );
+      return NatGateway!;
+    },
+    isGone: (g) => g.State === 'deleted' || g.State === 'deleting' || g.State === 'failed',
+    id: (g) => g.NatGatewayId!,
+  });
+  if (!isKnown(id)) return undefined;
+  if (resource?.State !== 'available' && !ctx.dryRun) {
+    await untilSdk(ctx, `NAT gateway ${id} to be available`, 600, waitUntilNatGatewayAvailable, ec2, { NatGatewayIds: [id] });
+  }
+  return { NatGatewayId: id };
+}
+
+async function deleteNatGateway(ctx: StepContext): Promise<void> {
+  const ec2 = ctx.aws.ec2;
+  await remove(ctx, {
+    key: KEYS.gateway,
+    kind: 'NAT gateway',
+    findByTags: async () =>
+      (await ec2.send(new DescribeNatGatewaysCommand({ Filter: ctx.tags.filters('nat-gateway') }))).NatGateways?.find((g) => g.State !== 'deleted'),
+    id: (g) => g.NatGatewayId!,
+    delete: async (id) => {
+      const gone = (e: unknown) => isAwsError(e, 'NatGatewayNotFound');
+      await ignoringGone(() => ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), gone);
+      await ignoringGone(() => untilSdk(ctx, `NAT gateway ${id} to be deleted`, 600, waitUntilNatGatewayDeleted, ec2, { NatGatewayIds: [id] }), gone);
+    },
+  });
+  await remove(ctx, {
+    key: KEYS.address,
+    kind: 'Elastic IP for the NAT gateway',
+    findByTags: async () => (await ec2.send(new DescribeAddressesCommand({ Filters: ctx.tags.filters('nat-eip') }))).Addresses?.[0],
+    id: (a) => a.AllocationId!,
+    // The address stays associated for a moment after the gateway is deleted.
+    delete: (id) =>
+      retryWhile(ctx, `Elastic IP ${id} to be released by the NAT gateway`, 120, ['InvalidIPAddress.InUse', 'AuthFailure'], () =>
+        ignoringGone(() => ec2.send(new ReleaseAddressCommand({ AllocationId: id })), (e) => isAwsError(e, 'InvalidAllocationID.NotFound')),
+      ),
+  });
+}

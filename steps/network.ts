@@ -1,0 +1,400 @@
+// The network: a VPC with DNS, public and private subnets across AZs, an internet gateway, a
+// public route table (0.0.0.0/0 → internet gateway) and a private one (its default route is the
+// NAT step's, since its target depends on the NAT mode).
+import {
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateRouteTableCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteInternetGatewayCommand,
+  DeleteRouteTableCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
+  DetachInternetGatewayCommand,
+  DisassociateRouteTableCommand,
+  ModifySubnetAttributeCommand,
+  ModifyVpcAttributeCommand,
+  type DescribeInternetGatewaysCommandInput,
+  type DescribeRouteTablesCommandInput,
+  type InternetGateway,
+  type RouteTable,
+  type Subnet,
+  type Vpc,
+} from '@aws-sdk/client-ec2';
+import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { retryWhile, until } from '../src/aws/wait';
+import { subnetPlan } from '../src/config';
+import { ConfigError } from '../src/errors';
+import { ensure, ignoringGone, remove } from '../src/reconcile';
+import { isKnown, type Step, type StepContext } from '../src/step';
+import { deleteRoute, ensureRoute } from './lib/route';
+
+type Tier = 'public' | 'private';
+const TIERS: readonly Tier[] = ['public', 'private'];
+const LETTERS = 'abcdef';
+
+export const KEYS = {
+  vpc: 'network.vpc',
+  internetGateway: 'network.internetGateway',
+  routeTable: (tier: Tier) => `network.routeTable.${tier}`,
+  publicRoute: 'network.route.public',
+  subnet: (tier: Tier, i: number) => `network.subnet.${subnetPart(tier, i)}`,
+  association: (tier: Tier, i: number) => `network.association.${subnetPart(tier, i)}`,
+};
+
+export const subnetPart = (tier: Tier, i: number) => `${tier}-${LETTERS[i]}`;
+
+/** The subnet IDs of a tier, as recorded by this step (in AZ order). */
+export function subnetIds(ctx: Pick<StepContext, 'state' | 'config'>, tier: Tier): Array<string | undefined> {
+  return Array.from({ length: ctx.config.network.azs }, (_, i) => ctx.state.get(KEYS.subnet(tier, i))?.id);
+}
+
+export const network: Step = {
+  name: 'network',
+  after: [],
+
+  async reconcile(ctx) {
+    const vpc = await ensureVpc(ctx);
+    const subnets = await ensureSubnets(ctx, vpc);
+    const igw = await ensureInternetGateway(ctx, vpc);
+    const tables = { public: await ensureRouteTable(ctx, vpc, 'public'), private: await ensureRouteTable(ctx, vpc, 'private') };
+    await ensureRoute(ctx, {
+      key: KEYS.publicRoute,
+      kind: 'route 0.0.0.0/0 → internet gateway (public)',
+      routeTableId: tables.public,
+      destination: '0.0.0.0/0',
+      target: isKnown(igw) ? { GatewayId: igw } : undefined,
+    });
+    await ensureAssociations(ctx, tables, subnets);
+  },
+
+  outputs(state, config) {
+    const ids = (tier: Tier) => Array.from({ length: config.network.azs }, (_, i) => state.get(KEYS.subnet(tier, i))?.id).filter(isKnown);
+    const vpc = state.get(KEYS.vpc)?.id;
+    return vpc
+      ? [
+          { key: 'vpcId', label: 'VPC', value: `${vpc} (${config.network.cidr})` },
+          { key: 'publicSubnets', label: 'public subnets', value: ids('public').join(', ') },
+          { key: 'privateSubnets', label: 'private subnets', value: ids('private').join(', ') },
+        ]
+      : [];
+  },
+
+  async destroy(ctx) {
+    const vpcId = ctx.state.get(KEYS.vpc)?.id ?? (await findVpcByTags(ctx))?.VpcId;
+    for (const tier of TIERS) for (let i = 0; i < ctx.config.network.azs; i++) await deleteAssociation(ctx, tier, i);
+    await deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
+    for (const tier of TIERS) await deleteRouteTable(ctx, tier, vpcId);
+    await deleteInternetGateway(ctx, vpcId);
+    await waitForNetworkInterfaces(ctx, vpcId);
+    for (const tier of TIERS) for (let i = 0; i < ctx.config.network.azs; i++) await deleteSubnet(ctx, tier, i, vpcId);
+    await deleteVpc(ctx);
+  },
+};
+
+// ---- VPC ---------------------------------------------------------------------------------------
+
+interface VpcWithDns extends Vpc {
+  dnsSupport?: boolean;
+  dnsHostnames?: boolean;
+}
+
+async function findVpcByTags(ctx: StepContext): Promise<Vpc | undefined> {
+  return (await ctx.aws.ec2.send(new DescribeVpcsCommand({ Filters: ctx.tags.filters('vpc') }))).Vpcs?.[0];
+}
+
+async function withDns(ctx: StepContext, vpc: Vpc | undefined): Promise<VpcWithDns | undefined> {
+  if (!vpc) return undefined;
+  const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') =>
+    ctx.aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpc.VpcId, Attribute }));
+  const [support, hostnames] = await Promise.all([attr('enableDnsSupport'), attr('enableDnsHostnames')]);
+  return { ...vpc, dnsSupport: support.EnableDnsSupport?.Value, dnsHostnames: hostnames.EnableDnsHostnames?.Value };
+}
+
+async function ensureVpc(ctx: StepContext): Promise<string> {
+  const ec2 = ctx.aws.ec2;
+  const cidr = ctx.config.network.cidr;
+  const { id } = await ensure<VpcWithDns>(ctx, {
+    key: KEYS.vpc,
+    kind: 'VPC',
+    find: async (id) =>
+      withDns(ctx, (await unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'))?.Vpcs?.[0]),
+    findByTags: async () => withDns(ctx, await findVpcByTags(ctx)),
+    create: async () => {
+      const { Vpc } = await ec2.send(
+        new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: [{ ResourceType: 'vpc', Tags: ctx.tags.list('network', 'vpc') }] }),
+      );
+      return { ...Vpc, dnsSupport: true, dnsHostnames: false }; // AWS's defaults for a new VPC
+    },
+    id: (vpc) => vpc.VpcId!,
+    attributes: (vpc) => ({ cidr: vpc.CidrBlock }),
+    drift: (vpc) => {
+      if (vpc.CidrBlock !== cidr) {
+        throw new ConfigError(`network.cidr is ${cidr}, but the stack's VPC ${vpc.VpcId} has ${vpc.CidrBlock}; a VPC's CIDR cannot change`, {
+          hint: `set network.cidr back to ${vpc.CidrBlock}, or destroy the stack and provision it again`,
+        });
+      }
+      return [...(vpc.dnsSupport === false ? ['enableDnsSupport'] : []), ...(vpc.dnsHostnames !== true ? ['enableDnsHostnames'] : [])];
+    },
+    // AWS takes one attribute per call.
+    update: async (vpc, changes) => {
+      for (const attribute of changes) {
+        await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpc.VpcId, [attribute === 'enableDnsSupport' ? 'EnableDnsSupport' : 'EnableDnsHostnames']: { Value: true } }));
+      }
+    },
+  });
+  return id;
+}
+
+async function deleteVpc(ctx: StepContext): Promise<void> {
+  await remove(ctx, {
+    key: KEYS.vpc,
+    kind: 'VPC',
+    findByTags: () => findVpcByTags(ctx),
+    id: (vpc) => vpc.VpcId!,
+    delete: (id) =>
+      retryWhile(ctx, `VPC ${id} to be empty`, 600, ['DependencyViolation'], () =>
+        ignoringGone(() => ctx.aws.ec2.send(new DeleteVpcCommand({ VpcId: id })), (e) => isAwsError(e, 'InvalidVpcID.NotFound')),
+      ),
+  });
+}
+
+// ---- subnets -----------------------------------------------------------------------------------
+
+async function ensureSubnets(ctx: StepContext, vpcId: string): Promise<Record<Tier, string[]>> {
+  const ec2 = ctx.aws.ec2;
+  const plan = subnetPlan(ctx.config.network);
+  // One read for every subnet of the VPC; each spec below looks in it.
+  const inVpc = isKnown(vpcId)
+    ? ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [])
+    : [];
+  let zones: string[] | undefined;
+  const zone = async (i: number) => {
+    zones ??= await availabilityZones(ctx);
+    const name = zones[i];
+    if (!name) throw new ConfigError(`network.azs is ${ctx.config.network.azs}, but ${ctx.config.region} has only ${zones.length} availability zones`);
+    return name;
+  };
+  const out: Record<Tier, string[]> = { public: [], private: [] };
+  for (const tier of TIERS) {
+    for (let i = 0; i < ctx.config.network.azs; i++) {
+      const part = subnetPart(tier, i);
+      const cidr = plan[tier][i]!;
+      const { id } = await ensure<Subnet>(ctx, {
+        key: KEYS.subnet(tier, i),
+        kind: `subnet ${part}`,
+        needs: [vpcId],
+        find: async (id) => inVpc.find((s) => s.SubnetId === id),
+        findByTags: async () => inVpc.find((s) => ctx.tags.owns(s.Tags) && s.Tags?.some((t) => t.Key === 'Name' && t.Value === ctx.tags.name(part))),
+        create: async () => {
+          const { Subnet } = await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: vpcId,
+              CidrBlock: cidr,
+              AvailabilityZone: await zone(i),
+              TagSpecifications: [{ ResourceType: 'subnet', Tags: [...ctx.tags.list('network', part), { Key: 'shipline:tier', Value: tier }] }],
+            }),
+          );
+          return Subnet!;
+        },
+        id: (s) => s.SubnetId!,
+        attributes: (s) => ({ cidr: s.CidrBlock, az: s.AvailabilityZone }),
+        drift: (s) => {
+          if (s.CidrBlock !== cidr) {
+            throw new ConfigError(`subnet ${part} (${s.SubnetId}) has CIDR ${s.CidrBlock}, but the config asks for ${cidr}; a subnet's CIDR cannot change`, {
+              hint: 'set network.cidr / network.*Subnets back, or destroy the stack and provision it again',
+            });
+          }
+          return tier === 'public' && s.MapPublicIpOnLaunch !== true ? ['mapPublicIpOnLaunch'] : [];
+        },
+        update: async (s) => {
+          await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: s.SubnetId, MapPublicIpOnLaunch: { Value: true } }));
+        },
+      });
+      out[tier].push(id);
+    }
+  }
+  return out;
+}
+
+async function availabilityZones(ctx: StepContext): Promise<string[]> {
+  const { AvailabilityZones } = await ctx.aws.ec2.send(
+    new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'state', Values: ['available'] }, { Name: 'zone-type', Values: ['availability-zone'] }] }),
+  );
+  return (AvailabilityZones ?? []).map((z) => z.ZoneName!).sort();
+}
+
+async function deleteSubnet(ctx: StepContext, tier: Tier, i: number, vpcId: string | undefined): Promise<void> {
+  const part = subnetPart(tier, i);
+  await remove(ctx, {
+    key: KEYS.subnet(tier, i),
+    kind: `subnet ${part}`,
+    findByTags: async () =>
+      vpcId === undefined
+        ? undefined
+        : (await ctx.aws.ec2.send(new DescribeSubnetsCommand({ Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] }))).Subnets?.[0],
+    id: (s) => s.SubnetId!,
+    delete: (id) =>
+      retryWhile(ctx, `subnet ${part} (${id}) to be free of network interfaces`, 300, ['DependencyViolation'], () =>
+        ignoringGone(() => ctx.aws.ec2.send(new DeleteSubnetCommand({ SubnetId: id })), (e) => isAwsError(e, 'InvalidSubnetID.NotFound')),
+      ),
+  });
+}
+
+/**
+ * Load balancer nodes, NAT gateways and Fargate tasks leave network interfaces behind that AWS
+ * releases minutes after their owner is deleted. Wait for them before deleting subnets; an
+ * interface that does not go (something shipline did not create) is named in the error.
+ */
+async function waitForNetworkInterfaces(ctx: StepContext, vpcId: string | undefined): Promise<void> {
+  if (!isKnown(vpcId) || ctx.dryRun) return;
+  await until(ctx, `network interfaces in VPC ${vpcId} to be released`, 900, async () => {
+    const { NetworkInterfaces = [] } = await ctx.aws.ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+    );
+    if (NetworkInterfaces.length === 0) return { done: true, value: undefined };
+    const names = NetworkInterfaces.map((n) => `${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'}, ${n.Status})`);
+    return { done: false, status: `${NetworkInterfaces.length} left: ${names.slice(0, 5).join(', ')}` };
+  });
+}
+
+// ---- internet gateway --------------------------------------------------------------------------
+
+async function findGateway(ctx: StepContext, filters: DescribeInternetGatewaysCommandInput): Promise<InternetGateway | undefined> {
+  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeInternetGatewaysCommand(filters)), 'InvalidInternetGatewayID.NotFound'))?.InternetGateways?.[0];
+}
+
+async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<string> {
+  const ec2 = ctx.aws.ec2;
+  const attached = (igw: InternetGateway) => igw.Attachments?.some((a) => a.VpcId === vpcId && a.State !== 'detaching' && a.State !== 'detached');
+  const { id } = await ensure<InternetGateway>(ctx, {
+    key: KEYS.internetGateway,
+    kind: 'internet gateway',
+    needs: [vpcId],
+    find: (id) => findGateway(ctx, { InternetGatewayIds: [id] }),
+    findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
+    create: async () => {
+      const { InternetGateway } = await ec2.send(
+        new CreateInternetGatewayCommand({ TagSpecifications: [{ ResourceType: 'internet-gateway', Tags: ctx.tags.list('network', 'igw') }] }),
+      );
+      return InternetGateway!;
+    },
+    id: (igw) => igw.InternetGatewayId!,
+    drift: (igw) => (attached(igw) ? [] : ['attachment']),
+    update: async (igw) => {
+      await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId, VpcId: vpcId }));
+    },
+  });
+  return id;
+}
+
+async function deleteInternetGateway(ctx: StepContext, vpcId: string | undefined): Promise<void> {
+  const ec2 = ctx.aws.ec2;
+  await remove(ctx, {
+    key: KEYS.internetGateway,
+    kind: 'internet gateway',
+    findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
+    id: (igw) => igw.InternetGatewayId!,
+    delete: async (id) => {
+      const igw = await findGateway(ctx, { InternetGatewayIds: [id] });
+      for (const a of igw?.Attachments ?? []) {
+        // The NAT's public IP keeps the gateway attached until the NAT is gone; AWS says DependencyViolation.
+        await retryWhile(ctx, `internet gateway ${id} to detach from ${a.VpcId}`, 300, ['DependencyViolation'], () =>
+          ignoringGone(() => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: a.VpcId ?? vpcId })), (e) =>
+            isAwsError(e, 'Gateway.NotAttached', 'InvalidInternetGatewayID.NotFound'),
+          ),
+        );
+      }
+      await ignoringGone(() => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })), (e) => isAwsError(e, 'InvalidInternetGatewayID.NotFound'));
+    },
+  });
+}
+
+// ---- route tables ------------------------------------------------------------------------------
+
+async function findRouteTable(ctx: StepContext, filters: DescribeRouteTablesCommandInput): Promise<RouteTable | undefined> {
+  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand(filters)), 'InvalidRouteTableID.NotFound'))?.RouteTables?.[0];
+}
+
+async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Tier): Promise<string> {
+  const part = `${tier}-rt`;
+  const { id } = await ensure<RouteTable>(ctx, {
+    key: KEYS.routeTable(tier),
+    kind: `route table ${tier}`,
+    needs: [vpcId],
+    find: (id) => findRouteTable(ctx, { RouteTableIds: [id] }),
+    findByTags: () => findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] }),
+    create: async () => {
+      const { RouteTable } = await ctx.aws.ec2.send(
+        new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'route-table', Tags: ctx.tags.list('network', part) }] }),
+      );
+      return RouteTable!;
+    },
+    id: (rt) => rt.RouteTableId!,
+  });
+  return id;
+}
+
+async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: string | undefined): Promise<void> {
+  const part = `${tier}-rt`;
+  await remove(ctx, {
+    key: KEYS.routeTable(tier),
+    kind: `route table ${tier}`,
+    findByTags: async () => (vpcId === undefined ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
+    id: (rt) => rt.RouteTableId!,
+    delete: (id) =>
+      retryWhile(ctx, `route table ${id} to lose its subnet associations`, 120, ['DependencyViolation'], () =>
+        ignoringGone(() => ctx.aws.ec2.send(new DeleteRouteTableCommand({ RouteTableId: id })), (e) => isAwsError(e, 'InvalidRouteTableID.NotFound')),
+      ),
+  });
+}
+
+/** Each subnet's association with its tier's table: no tags, found by table and subnet. */
+async function ensureAssociations(ctx: StepContext, tables: Record<Tier, string>, subnets: Record<Tier, string[]>): Promise<void> {
+  type Association = { RouteTableAssociationId: string; RouteTableId: string; SubnetId: string };
+  const byTable = new Map<string, Association[]>();
+  for (const tier of TIERS) {
+    const tableId = tables[tier];
+    if (!isKnown(tableId)) continue;
+    const rt = await findRouteTable(ctx, { RouteTableIds: [tableId] });
+    byTable.set(tableId, (rt?.Associations ?? []).filter((a) => a.SubnetId) as Association[]);
+  }
+  for (const tier of TIERS) {
+    for (const [i, subnetId] of subnets[tier].entries()) {
+      const tableId = tables[tier];
+      const lookup = async () => byTable.get(tableId)?.find((a) => a.SubnetId === subnetId);
+      await ensure<Association>(ctx, {
+        key: KEYS.association(tier, i),
+        kind: `route table association ${subnetPart(tier, i)} → ${tier}`,
+        needs: [tableId, subnetId],
+        find: async (id) => (await lookup())?.RouteTableAssociationId === id ? lookup() : undefined,
+        findByTags: lookup,
+        create: async () => {
+          const { AssociationId } = await ctx.aws.ec2.send(new AssociateRouteTableCommand({ RouteTableId: tableId, SubnetId: subnetId }));
+          return { RouteTableAssociationId: AssociationId!, RouteTableId: tableId, SubnetId: subnetId };
+        },
+        id: (a) => a.RouteTableAssociationId,
+      });
+    }
+  }
+}
+
+async function deleteAssociation(ctx: StepContext, tier: Tier, i: number): Promise<void> {
+  await remove(ctx, {
+    key: KEYS.association(tier, i),
+    kind: `route table association ${subnetPart(tier, i)}`,
+    delete: (id) =>
+      ignoringGone(() => ctx.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: id })), (e) =>
+        isAwsError(e, 'InvalidAssociationID.NotFound'),
+      ),
+  });
+}
