@@ -64,6 +64,7 @@ export class Sandbox {
   ) {
     this.world = new SandboxWorld(options, restored?.simNow ?? 0, restored?.idCounter ?? 0);
     this.services = buildServices(this.world, restored?.services ?? {});
+    this.world.peers = this.services;
   }
 
   static restore(snapshot: SandboxSnapshot, overrides: SandboxOptions = {}): Sandbox {

@@ -1,5 +1,7 @@
 // What every simulated service shares: the account and region, a simulated clock with latencies
 // modelled on real AWS durations, deterministic IDs, ARNs and AWS-shaped errors.
+import type { Ec2Sandbox } from './ec2';
+import type { Elbv2Sandbox } from './elbv2';
 
 /** Simulated seconds that slow transitions take on real AWS (rounded from observed runs). */
 export const REAL_LATENCIES = {
@@ -38,6 +40,12 @@ export class SandboxWorld {
   readonly msPerSimSecond: number;
   readonly latencies: LatencyModel;
   private readonly realStart = Date.now();
+  /**
+   * The other services, for effects that cross services as they do in AWS: a load balancer or a
+   * Fargate task puts network interfaces into the VPC; an ECS service registers targets. Set by
+   * the Sandbox once every service exists.
+   */
+  peers!: { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox };
 
   constructor(
     options: SandboxOptions,

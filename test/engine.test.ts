@@ -1,0 +1,117 @@
+import pino from 'pino';
+import { countOutcomes, dependents, runSteps, topologicalOrder, type ProgressSink } from '../src/engine';
+import { EngineError, InterruptedError, StepsFailedError } from '../src/errors';
+import type { Step, StepContext } from '../src/step';
+
+const silent = pino({ level: 'silent' });
+const quiet: ProgressSink = { stepStarted: () => undefined, stepActivity: () => undefined, stepFinished: () => undefined };
+
+function context(signal = new AbortController().signal): Omit<StepContext, 'step' | 'log' | 'progress' | 'outcome'> {
+  return { signal, dryRun: false } as unknown as Omit<StepContext, 'step' | 'log' | 'progress' | 'outcome'>;
+}
+
+/** Steps that record when they start and finish, and take `ms` each. */
+function recorder(graph: Record<string, string[]>, ms = 5, fail: string[] = []) {
+  const events: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const body = (name: string, verb: string) => async () => {
+    events.push(`${verb}:${name}`);
+    active += 1;
+    maxActive = Math.max(maxActive, active);
+    await new Promise((r) => setTimeout(r, ms));
+    active -= 1;
+    if (fail.includes(name)) throw new Error(`${name} broke`);
+    events.push(`${verb}-done:${name}`);
+  };
+  const steps: Step[] = Object.entries(graph).map(([name, after]) => ({
+    name,
+    after,
+    reconcile: body(name, 'up'),
+    destroy: body(name, 'down'),
+  }));
+  return { steps, events, maxActive: () => maxActive };
+}
+
+const run = (steps: Step[], mode: 'provision' | 'destroy', concurrency = 8, signal?: AbortSignal) =>
+  runSteps({ steps, mode, concurrency, context: context(signal), log: silent, progress: quiet });
+
+describe('engine', () => {
+  const graph = { network: [], nat: ['network'], alb: ['network'], repository: [], services: ['alb', 'nat', 'repository'] };
+
+  it('runs each step after the steps it depends on', async () => {
+    const r = recorder(graph);
+    await run(r.steps, 'provision');
+    const at = (e: string) => r.events.indexOf(e);
+    expect(at('up:nat')).toBeGreaterThan(at('up-done:network'));
+    expect(at('up:alb')).toBeGreaterThan(at('up-done:network'));
+    expect(at('up:services')).toBeGreaterThan(Math.max(at('up-done:alb'), at('up-done:nat'), at('up-done:repository')));
+  });
+
+  it('runs independent steps at the same time, within the concurrency bound', async () => {
+    const wide = recorder({ a: [], b: [], c: [], d: [] }, 20);
+    await run(wide.steps, 'provision');
+    expect(wide.maxActive()).toBe(4);
+    const bounded = recorder({ a: [], b: [], c: [], d: [] }, 20);
+    await run(bounded.steps, 'provision', 2);
+    expect(bounded.maxActive()).toBe(2);
+  });
+
+  it('destroys in the reverse order', async () => {
+    const r = recorder(graph);
+    await run(r.steps, 'destroy');
+    const at = (e: string) => r.events.indexOf(e);
+    expect(at('down:network')).toBeGreaterThan(Math.max(at('down-done:nat'), at('down-done:alb')));
+    expect(at('down:alb')).toBeGreaterThan(at('down-done:services'));
+    expect(at('down:repository')).toBeGreaterThan(at('down-done:services'));
+    expect(dependents(r.steps).get('network')).toEqual(new Set(['nat', 'alb']));
+  });
+
+  it('starts nothing that depends on a failed step, lets running ones finish, and reports the failure', async () => {
+    const r = recorder({ a: [], b: [], c: ['a'] }, 5, ['a']);
+    const error = await run(r.steps, 'provision').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepsFailedError);
+    expect((error as StepsFailedError).message).toContain('a broke');
+    expect(r.events).toContain('up-done:b');
+    expect(r.events).not.toContain('up:c');
+  });
+
+  it('stops scheduling when interrupted and says the run can carry on', async () => {
+    const controller = new AbortController();
+    const r = recorder({ a: [], b: ['a'] }, 10);
+    setTimeout(() => controller.abort(), 2);
+    const error = await run(r.steps, 'provision', 8, controller.signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(r.events).not.toContain('up:b');
+  });
+
+  it('rejects unknown dependencies and cycles before running anything', async () => {
+    const unknown = recorder({ a: ['nope'] });
+    await expect(run(unknown.steps, 'provision')).rejects.toThrow(EngineError);
+    const cycle = recorder({ a: ['b'], b: ['a'] });
+    await expect(run(cycle.steps, 'provision')).rejects.toThrow(/cycle: a → b → a|cycle: b → a → b/);
+    expect(unknown.events).toEqual([]);
+  });
+
+  it('orders steps for listing the same way it runs them', () => {
+    const { steps } = recorder(graph);
+    const order = topologicalOrder(steps, 'provision');
+    expect(order.indexOf('network')).toBeLessThan(order.indexOf('nat'));
+    expect(order.indexOf('services')).toBe(order.length - 1);
+    expect(topologicalOrder(steps, 'destroy')[0]).toBe('services');
+  });
+
+  it('sums resource outcomes', async () => {
+    const step: Step = {
+      name: 'one',
+      after: [],
+      reconcile: async (ctx) => {
+        ctx.outcome({ resource: 'one.a', kind: 'A', id: 'a-1', outcome: 'created' });
+        ctx.outcome({ resource: 'one.b', kind: 'B', id: 'b-1', outcome: 'unchanged' });
+      },
+      destroy: async () => undefined,
+    };
+    const summary = await run([step], 'provision');
+    expect(summary.counts).toEqual({ ...countOutcomes([]), created: 1, unchanged: 1 });
+  });
+});

@@ -1,0 +1,124 @@
+// Runs the real CLI in-process against a sandbox: a temp directory with a config file, the state
+// file inside it, captured output, fast waits. Every end-to-end test goes through `run`.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { AwsClients } from '../../src/aws/clients';
+import { main } from '../../src/cli';
+import type { ConfigInput } from '../../src/config';
+import type { ExitCode } from '../../src/errors';
+import { sandboxClientOptions } from '../../src/sandbox/client-plugin';
+import { Sandbox } from '../../src/sandbox/sandbox';
+import type { WaitSettings } from '../../src/step';
+import { mockAwsWithSandbox, type SandboxMocks } from './sandbox-mock';
+
+export const BASE_CONFIG: ConfigInput = {
+  stack: 'demo',
+  region: 'eu-west-3',
+  source: { repository: 'my-org/demo-app', branch: 'main' },
+};
+
+/** Poll fast and give up fast: the sandbox's instant mode needs a read or two, not seconds. */
+export const TEST_WAITS: WaitSettings = { minDelay: 0.001, maxDelay: 0.005, timeoutScale: 0.002 };
+
+export interface RunResult {
+  code: ExitCode;
+  stdout: string;
+  stderr: string;
+  /** The JSON log lines written to stderr, parsed. */
+  logs: Array<Record<string, unknown>>;
+}
+
+export interface Harness {
+  sandbox: Sandbox;
+  dir: string;
+  configPath: string;
+  statePath: string;
+  mocks: SandboxMocks | undefined;
+  writeConfig(config: unknown): void;
+  run(...args: string[]): Promise<RunResult>;
+  /** `run`, but failing the test unless it exits 0. */
+  ok(...args: string[]): Promise<RunResult>;
+  restore(): void;
+}
+
+export interface HarnessOptions {
+  config?: unknown;
+  sandbox?: Sandbox;
+  /** 'mock' (aws-sdk-client-mock, the default) or 'client' (real SDK clients, middleware and retry). */
+  adapter?: 'mock' | 'client';
+  waits?: WaitSettings;
+  signal?: AbortSignal;
+  interactive?: { answer: string };
+}
+
+export function harness(options: HarnessOptions = {}): Harness {
+  const sandbox = options.sandbox ?? new Sandbox({ region: 'eu-west-3' });
+  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-test-'));
+  const configPath = path.join(dir, 'shipline.json');
+  const statePath = path.join(dir, '.shipline', 'demo.json');
+  const writeConfig = (config: unknown) => writeFileSync(configPath, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  writeConfig(options.config ?? BASE_CONFIG);
+  const adapter = options.adapter ?? 'mock';
+  const mocks = adapter === 'mock' ? mockAwsWithSandbox(sandbox) : undefined;
+
+  const run = async (...args: string[]): Promise<RunResult> => {
+    let stdout = '';
+    let stderr = '';
+    const sink = (append: (s: string) => void) =>
+      new Writable({
+        write(chunk, _enc, done) {
+          append(String(chunk));
+          done();
+        },
+      });
+    const clients = new AwsClients(adapter === 'mock' ? { region: sandbox.world.region } : { ...sandboxClientOptions(sandbox) });
+    const io = {
+      stdout: sink((s) => (stdout += s)),
+      stderr: sink((s) => (stderr += s)),
+      interactive: options.interactive !== undefined,
+      prompt: async () => options.interactive?.answer ?? '',
+    };
+    const withDefaults = [...args];
+    const command = args[0];
+    if (command && !args.includes('--help')) {
+      if (!args.includes('--config')) withDefaults.push('--config', configPath);
+      if (!args.includes('--state')) withDefaults.push('--state', statePath);
+      if (!args.includes('--log-format')) withDefaults.push('--log-format', 'json');
+    }
+    const code = await main(withDefaults, io, {
+      clients,
+      sandbox,
+      waits: options.waits ?? TEST_WAITS,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    clients.destroy();
+    const logs = stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { code, stdout, stderr, logs };
+  };
+
+  return {
+    sandbox,
+    dir,
+    configPath,
+    statePath,
+    mocks,
+    writeConfig,
+    run,
+    ok: async (...args) => {
+      const result = await run(...args);
+      if (result.code !== 0) throw new Error(`shipline ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
+      return result;
+    },
+    restore: () => mocks?.restore(),
+  };
+}
+
+/** The inventory as comparable rows (IDs differ between runs; keys and types don't). */
+export function shape(sandbox: Sandbox): string[] {
+  return sandbox.inventory().map((i) => `${i.service}/${i.type}/${i.key ?? i.tags.Name ?? '?'}`).sort();
+}
