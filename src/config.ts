@@ -16,6 +16,9 @@ const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
   error: 'expected an IPv4 CIDR like 10.0.0.0/16',
 });
 
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
 /** Fargate's CPU units → the memory sizes (MiB) it accepts with them. */
 export const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],
@@ -84,6 +87,28 @@ export const configSchema = z
       })
       .prefault({}),
     environments: z.array(environment).min(1, { error: 'expected at least one environment' }).prefault(DEFAULT_ENVIRONMENTS),
+    alb: z
+      .strictObject({
+        /** An ACM certificate: HTTPS on 443, and port 80 redirects to it. */
+        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+          error: 'expected an ACM certificate ARN like arn:aws:acm:eu-west-3:123456789012:certificate/…, or null for HTTP only',
+        }).nullable().default(null),
+      })
+      .prefault({}),
+    services: z
+      .strictObject({
+        architecture: z.enum(['ARM64', 'X86_64']).default('ARM64'),
+        /** What services run until the pipeline's first build. */
+        placeholderImage: z.string().min(1).default('public.ecr.aws/nginx/nginx:stable'),
+        containerPort: z.number().int().min(1).max(65535).default(80),
+        logRetentionDays: z.number().refine((n) => LOG_RETENTION_DAYS.includes(n), {
+          error: `expected a retention CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')} days`,
+        }).default(14),
+        /** How long provision waits for services to become stable (`--no-wait` skips the wait). */
+        stableTimeoutSeconds: z.number().int().min(30).max(3600).default(900),
+      })
+      .prefault({}),
+    repository: z.strictObject({ keepImages: z.number().int().min(1).max(1000).default(10) }).prefault({}),
     deploy: z.strictObject({ strategy: z.enum(['rolling', 'blue-green']).default('rolling') }).prefault({}),
     aws: z
       .strictObject({
