@@ -17,7 +17,8 @@ function withGlobalOptions(command: Command): Command {
     .addOption(new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .option('--force-unlock', 'remove a lock left by a run that died', false)
-    .option('--concurrency <n>', 'steps run at once', (v) => positiveInt(v, '--concurrency'), 8);
+    .option('--concurrency <n>', 'steps run at once', (v) => positiveInt(v, '--concurrency'), 8)
+    .option('--no-wait', 'do not wait for services to become stable');
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -36,6 +37,7 @@ function globalOptions(raw: Record<string, unknown>): GlobalOptions {
     logLevel: raw.logLevel as GlobalOptions['logLevel'],
     forceUnlock: raw.forceUnlock === true,
     concurrency: raw.concurrency as number,
+    wait: raw.wait !== false,
   };
 }
 

@@ -33,6 +33,8 @@ export interface GlobalOptions {
   logLevel: LogLevel;
   forceUnlock: boolean;
   concurrency: number;
+  /** Wait for services to become stable (provision); `--no-wait` skips it. */
+  wait: boolean;
 }
 
 /** What tests (and the bench) put in place of the real world. */

@@ -52,6 +52,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   readonly dryRun: boolean;
   readonly waits: WaitSettings;
+  /** Wait for what settles after the change itself (services becoming stable); `--no-wait` turns it off. */
+  readonly wait: boolean;
   readonly accountId: string;
   /** What the step is doing now ("creating subnet public-a", "waiting for …"), for live progress. */
   progress(activity: string): void;

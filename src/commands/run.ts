@@ -34,6 +34,7 @@ export async function runCommand(
         signal,
         dryRun,
         waits: opened.aws.waits,
+        wait: options.wait,
         accountId: opened.accountId,
       },
     });

@@ -42,6 +42,7 @@ export function testContext(
     signal: options.signal ?? new AbortController().signal,
     dryRun: options.dryRun ?? false,
     waits: TEST_WAITS,
+    wait: true,
     accountId: '123456789012',
     progress: (a) => void activities.push(a),
     outcome: (o) => void outcomes.push({ step, ...o }),
