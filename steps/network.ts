@@ -346,15 +346,24 @@ async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Tier): Pr
 
 async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: string | undefined): Promise<void> {
   const part = `${tier}-rt`;
+  const ec2 = ctx.aws.ec2;
   await remove(ctx, {
     key: KEYS.routeTable(tier),
     kind: `route table ${tier}`,
     findByTags: async () => (vpcId === undefined ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
     id: (rt) => rt.RouteTableId!,
-    delete: (id) =>
-      retryWhile(ctx, `route table ${id} to lose its subnet associations`, 120, ['DependencyViolation'], () =>
-        ignoringGone(() => ctx.aws.ec2.send(new DeleteRouteTableCommand({ RouteTableId: id })), (e) => isAwsError(e, 'InvalidRouteTableID.NotFound')),
-      ),
+    delete: async (id) => {
+      // Associations take no tags: with a lost state file they are only found through their table.
+      for (const a of (await findRouteTable(ctx, { RouteTableIds: [id] }))?.Associations ?? []) {
+        if (a.Main || !a.RouteTableAssociationId) continue;
+        await ignoringGone(() => ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId })), (e) =>
+          isAwsError(e, 'InvalidAssociationID.NotFound'),
+        );
+      }
+      await retryWhile(ctx, `route table ${id} to lose its subnet associations`, 120, ['DependencyViolation'], () =>
+        ignoringGone(() => ec2.send(new DeleteRouteTableCommand({ RouteTableId: id })), (e) => isAwsError(e, 'InvalidRouteTableID.NotFound')),
+      );
+    },
   });
 }
 

@@ -14,7 +14,7 @@ import {
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
-import type { StepContext } from '../../src/step';
+import { isKnown, type StepContext } from '../../src/step';
 
 /** One rule, in the shape shipline writes: a protocol, a port range, one source or destination. */
 export interface Rule {
@@ -96,11 +96,10 @@ export async function deleteSecurityGroup(ctx: StepContext, key: string, part: s
   await remove(ctx, {
     key,
     kind: `security group ${ctx.tags.name(part)}`,
+    // The stack tag and the Name are specific enough when the VPC is unknown too (a lost state).
     findByTags: async () =>
-      vpcId === undefined
-        ? undefined
-        : (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })))
-            .SecurityGroups?.[0],
+      (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...(isKnown(vpcId) ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])] })))
+        .SecurityGroups?.[0],
     id: (sg) => sg.GroupId!,
     // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
     // released minutes after their owner is gone; until then AWS answers DependencyViolation.

@@ -37,6 +37,8 @@ export interface Harness {
   statePath: string;
   mocks: SandboxMocks | undefined;
   writeConfig(config: unknown): void;
+  /** Change the wait settings of the following runs. */
+  setWaits(waits: WaitSettings): void;
   run(...args: string[]): Promise<RunResult>;
   /** `run`, but failing the test unless it exits 0. */
   ok(...args: string[]): Promise<RunResult>;
@@ -62,6 +64,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   writeConfig(options.config ?? BASE_CONFIG);
   const adapter = options.adapter ?? 'mock';
   const mocks = adapter === 'mock' ? mockAwsWithSandbox(sandbox) : undefined;
+  let waits = options.waits ?? TEST_WAITS;
 
   const run = async (...args: string[]): Promise<RunResult> => {
     let stdout = '';
@@ -90,7 +93,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     const code = await main(withDefaults, io, {
       clients,
       sandbox,
-      waits: options.waits ?? TEST_WAITS,
+      waits,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     clients.destroy();
@@ -108,6 +111,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     statePath,
     mocks,
     writeConfig,
+    setWaits: (next) => (waits = next),
     run,
     ok: async (...args) => {
       const result = await run(...args);

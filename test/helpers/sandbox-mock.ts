@@ -35,9 +35,10 @@ export function mockAwsWithSandbox(sandbox: Sandbox): SandboxMocks {
     );
     mocks[service] = mock;
   }
+  const stubs = Object.values(mocks); // before `restore` joins the object below
   return Object.assign(mocks as unknown as SandboxMocks, {
     restore() {
-      for (const mock of Object.values(mocks)) mock.restore();
+      for (const mock of stubs) mock.restore();
     },
   });
 }
