@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `shipline` command line. Only commander and the error classes load up front: each command
 // requires its module (and through it the AWS SDK) when it runs, so `--help` stays fast.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, ShiplineError, StepsFailedError, type ExitCode } from './errors';
 import type { GlobalOptions, Io, Overrides } from './session';
 
@@ -17,13 +17,13 @@ function withGlobalOptions(command: Command): Command {
     .addOption(new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .option('--force-unlock', 'remove a lock left by a run that died', false)
-    .option('--concurrency <n>', 'steps run at once', (v) => positiveInt(v, '--concurrency'), 8)
+    .option('--concurrency <n>', 'steps run at once', positiveInt, 8)
     .option('--no-wait', 'do not wait for services to become stable');
 }
 
-function positiveInt(value: string, flag: string): number {
+function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CommanderError(EXIT.usage, 'shipline.invalidArgument', `${flag} expects a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
   return n;
 }
 
