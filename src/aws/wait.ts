@@ -25,10 +25,10 @@ export async function until<T>(
   const started = Date.now();
   let last: Poll<T> | undefined;
   let polls = 0;
-  ctx.progress(`waiting for ${what}`);
   // The first check is immediate: nothing to wait for is the common case on a re-run.
   last = await check();
   if (last.done) return last.value;
+  ctx.progress(`waiting for ${what}: ${last.status}`);
   const result = await createWaiter(
     waiterOptions(ctx, timeoutSeconds, undefined),
     undefined,
