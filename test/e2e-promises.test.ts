@@ -4,7 +4,7 @@ import { STEPS } from '../steps';
 import { KEYS as NAT } from '../steps/nat';
 import { KEYS as NETWORK } from '../steps/network';
 import { STACK_TAG } from '../src/tags';
-import { harness, shape, type Harness } from './helpers/harness';
+import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
 
 let h: Harness;
 afterEach(() => h?.restore());
@@ -252,5 +252,36 @@ describe('plan', () => {
 describe('every step is exercised', () => {
   it('lists the steps this suite covers', () => {
     expect(STEPS.map((s) => s.name)).toEqual(expect.arrayContaining(['network', 'nat']));
+  });
+});
+
+describe('nat.mode: "nat-gateway"', () => {
+  const gatewayConfig = { ...BASE_CONFIG, nat: { mode: 'nat-gateway' } };
+
+  it('provisions an Elastic IP and a NAT gateway instead of the instance, and destroys them', async () => {
+    h = harness({ config: gatewayConfig });
+    await h.ok('provision');
+    const rows = shape(h.sandbox);
+    expect(rows).toEqual(expect.arrayContaining(['ec2/nat-gateway/demo-nat-gateway', 'ec2/elastic-ip/demo-nat-eip']));
+    expect(rows.some((r) => r.startsWith('ec2/instance/'))).toBe(false);
+    const before = h.sandbox.mutatingCalls().length;
+    await h.ok('provision');
+    expect(h.sandbox.mutatingCalls().length).toBe(before);
+    await h.ok('destroy', '--yes');
+    expect(h.sandbox.inventory()).toEqual([]);
+  });
+
+  it('switching modes moves the route first, then removes the other NAT', async () => {
+    h = harness();
+    await h.ok('provision');
+    h.writeConfig(gatewayConfig);
+    const before = h.sandbox.mutatingCalls().length;
+    await h.ok('provision');
+    const made = mutations(h).slice(before);
+    expect(made.indexOf('ReplaceRoute')).toBeGreaterThan(made.indexOf('CreateNatGateway'));
+    expect(made.indexOf('TerminateInstances')).toBeGreaterThan(made.indexOf('ReplaceRoute'));
+    const rows = shape(h.sandbox);
+    expect(rows).toContain('ec2/nat-gateway/demo-nat-gateway');
+    expect(rows.some((r) => r.startsWith('ec2/instance/') || r === 'ec2/security-group/demo-nat')).toBe(false);
   });
 });
