@@ -1,17 +1,254 @@
-// CloudWatch Logs (simulated). Filled in by its own change; see src/sandbox/README.md.
-import { SandboxService } from './service';
-import type { InventoryItem } from './world';
+// CloudWatch Logs (simulated): log groups with their retention and tags.
+//
+// Behaviour, as AWS documents it:
+// - CreateLogGroup: name 1–512 chars of [A-Za-z0-9._/#-] (InvalidParameterException otherwise);
+//   ResourceAlreadyExistsException if the name exists. Optional tags and logGroupClass (STANDARD).
+// - DescribeLogGroups: every group, sorted by name; filtered by logGroupNamePrefix, or by
+//   logGroupNamePattern (case-insensitive substring), or by logGroupIdentifiers (names or ARNs;
+//   unknown ones are simply absent). Prefix together with identifiers/pattern →
+//   InvalidParameterException. Each group carries `arn` with AWS's trailing `:*` and `logGroupArn`
+//   without it. No pagination.
+// - PutRetentionPolicy: only AWS's retention values (1, 3, 5, … 3653) → InvalidParameterException
+//   otherwise; DeleteRetentionPolicy removes it (never expire). Unknown group →
+//   ResourceNotFoundException, as for DeleteLogGroup.
+// - Tags: TagResource / UntagResource / ListTagsForResource take the log group ARN *without* `:*`
+//   (`arn:aws:logs:<region>:<account>:log-group:<name>`); the `:*` form or anything that is not a
+//   log group ARN → ValidationException "Invalid resourceArn", as AWS answers. The legacy
+//   TagLogGroup / UntagLogGroup / ListTagsLogGroup take the name. At most 50 tags per group
+//   (TooManyTagsException).
+// - inventory(): one `log-group` per group, keyed by its name.
+import {
+  InvalidParameterException,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
+  TooManyTagsException,
+  ValidationException,
+  type CreateLogGroupCommandInput,
+  type CreateLogGroupCommandOutput,
+  type DeleteLogGroupCommandInput,
+  type DeleteLogGroupCommandOutput,
+  type DeleteRetentionPolicyCommandInput,
+  type DeleteRetentionPolicyCommandOutput,
+  type DescribeLogGroupsCommandInput,
+  type DescribeLogGroupsCommandOutput,
+  type ListTagsForResourceCommandInput,
+  type ListTagsForResourceCommandOutput,
+  type ListTagsLogGroupCommandInput,
+  type ListTagsLogGroupCommandOutput,
+  type LogGroup,
+  type LogGroupClass,
+  type PutRetentionPolicyCommandInput,
+  type PutRetentionPolicyCommandOutput,
+  type TagLogGroupCommandInput,
+  type TagLogGroupCommandOutput,
+  type TagResourceCommandInput,
+  type TagResourceCommandOutput,
+  type UntagLogGroupCommandInput,
+  type UntagLogGroupCommandOutput,
+  type UntagResourceCommandInput,
+  type UntagResourceCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { SandboxService, type Out } from './service';
+import type { InventoryItem, Tags } from './world';
 
-export interface LogsData {}
+/** The only retention periods AWS accepts, in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+const MAX_TAGS = 50;
+const LOG_GROUP_NAME = /^[A-Za-z0-9._/#-]{1,512}$/;
+
+interface LogGroupRecord {
+  name: string;
+  /** Epoch milliseconds, as AWS reports creationTime. */
+  creationTime: number;
+  retentionInDays?: number;
+  logGroupClass: LogGroupClass;
+  kmsKeyId?: string;
+  tags: Tags;
+}
+
+export interface LogsData {
+  /** By log group name. */
+  logGroups: Record<string, LogGroupRecord>;
+}
 
 export class LogsSandbox extends SandboxService<LogsData> {
   readonly service = 'logs' as const;
 
   static empty(): LogsData {
+    return { logGroups: {} };
+  }
+
+  // ---- Log groups ------------------------------------------------------------------------------
+
+  createLogGroup(input: CreateLogGroupCommandInput): Out<CreateLogGroupCommandOutput> {
+    const name = input.logGroupName ?? '';
+    if (!LOG_GROUP_NAME.test(name)) {
+      throw new InvalidParameterException({
+        message: `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+        $metadata: {},
+      });
+    }
+    if (this.data.logGroups[name]) {
+      throw new ResourceAlreadyExistsException({ message: 'The specified log group already exists', $metadata: {} });
+    }
+    const tags = { ...(input.tags ?? {}) };
+    this.checkTagCount(tags);
+    this.data.logGroups[name] = {
+      name,
+      creationTime: this.world.nowDate().getTime(),
+      logGroupClass: input.logGroupClass ?? 'STANDARD',
+      ...(input.kmsKeyId ? { kmsKeyId: input.kmsKeyId } : {}),
+      tags,
+    };
     return {};
   }
 
+  describeLogGroups(input: DescribeLogGroupsCommandInput): Out<DescribeLogGroupsCommandOutput> {
+    const prefix = input.logGroupNamePrefix;
+    const pattern = input.logGroupNamePattern;
+    const identifiers = input.logGroupIdentifiers;
+    if (prefix !== undefined && (pattern !== undefined || identifiers !== undefined)) {
+      throw new InvalidParameterException({
+        message: 'LogGroupNamePrefix cannot be used together with LogGroupNamePattern or LogGroupIdentifiers',
+        $metadata: {},
+      });
+    }
+    const wanted = identifiers?.map((id) => this.nameFromIdentifier(id));
+    const groups = Object.values(this.data.logGroups)
+      .filter((g) => prefix === undefined || g.name.startsWith(prefix))
+      .filter((g) => pattern === undefined || g.name.toLowerCase().includes(pattern.toLowerCase()))
+      .filter((g) => wanted === undefined || wanted.includes(g.name))
+      .filter((g) => input.logGroupClass === undefined || g.logGroupClass === input.logGroupClass)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { logGroups: groups.map((g) => this.describe(g)) };
+  }
+
+  deleteLogGroup(input: DeleteLogGroupCommandInput): Out<DeleteLogGroupCommandOutput> {
+    const group = this.getGroup(input.logGroupName);
+    delete this.data.logGroups[group.name];
+    return {};
+  }
+
+  putRetentionPolicy(input: PutRetentionPolicyCommandInput): Out<PutRetentionPolicyCommandOutput> {
+    const group = this.getGroup(input.logGroupName);
+    const days = input.retentionInDays;
+    if (days === undefined || !LOG_RETENTION_DAYS.includes(days)) {
+      throw new InvalidParameterException({
+        message: `1 validation error detected: Value '${String(days)}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${LOG_RETENTION_DAYS.join(', ')}]`,
+        $metadata: {},
+      });
+    }
+    group.retentionInDays = days;
+    return {};
+  }
+
+  deleteRetentionPolicy(input: DeleteRetentionPolicyCommandInput): Out<DeleteRetentionPolicyCommandOutput> {
+    const group = this.getGroup(input.logGroupName);
+    delete group.retentionInDays;
+    return {};
+  }
+
+  // ---- Tags ------------------------------------------------------------------------------------
+
+  tagResource(input: TagResourceCommandInput): Out<TagResourceCommandOutput> {
+    this.addTags(this.groupByArn(input.resourceArn), input.tags ?? {});
+    return {};
+  }
+
+  untagResource(input: UntagResourceCommandInput): Out<UntagResourceCommandOutput> {
+    const group = this.groupByArn(input.resourceArn);
+    for (const key of input.tagKeys ?? []) delete group.tags[key];
+    return {};
+  }
+
+  listTagsForResource(input: ListTagsForResourceCommandInput): Out<ListTagsForResourceCommandOutput> {
+    return { tags: { ...this.groupByArn(input.resourceArn).tags } };
+  }
+
+  /** The deprecated name-based form of TagResource. */
+  tagLogGroup(input: TagLogGroupCommandInput): Out<TagLogGroupCommandOutput> {
+    this.addTags(this.getGroup(input.logGroupName), input.tags ?? {});
+    return {};
+  }
+
+  untagLogGroup(input: UntagLogGroupCommandInput): Out<UntagLogGroupCommandOutput> {
+    const group = this.getGroup(input.logGroupName);
+    for (const key of input.tags ?? []) delete group.tags[key];
+    return {};
+  }
+
+  listTagsLogGroup(input: ListTagsLogGroupCommandInput): Out<ListTagsLogGroupCommandOutput> {
+    return { tags: { ...this.getGroup(input.logGroupName).tags } };
+  }
+
+  // ---- Inventory -------------------------------------------------------------------------------
+
   inventory(): InventoryItem[] {
-    return [];
+    return Object.values(this.data.logGroups).map((g) => ({
+      service: 'logs',
+      type: 'log-group',
+      id: g.name,
+      tags: { ...g.tags },
+      key: g.name,
+    }));
+  }
+
+  // ---- Helpers ---------------------------------------------------------------------------------
+
+  /** The ARN the tagging API takes; DescribeLogGroups' `arn` is this plus `:*`. */
+  logGroupArn(name: string): string {
+    return this.world.arn('logs', `log-group:${name}`);
+  }
+
+  private describe(g: LogGroupRecord): LogGroup {
+    return {
+      logGroupName: g.name,
+      creationTime: g.creationTime,
+      ...(g.retentionInDays !== undefined ? { retentionInDays: g.retentionInDays } : {}),
+      metricFilterCount: 0,
+      arn: `${this.logGroupArn(g.name)}:*`,
+      logGroupArn: this.logGroupArn(g.name),
+      storedBytes: 0,
+      logGroupClass: g.logGroupClass,
+      ...(g.kmsKeyId ? { kmsKeyId: g.kmsKeyId } : {}),
+    };
+  }
+
+  private getGroup(name: string | undefined): LogGroupRecord {
+    const group = name === undefined ? undefined : this.data.logGroups[name];
+    if (!group) throw new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: {} });
+    return group;
+  }
+
+  private groupByArn(arn: string | undefined): LogGroupRecord {
+    const prefix = this.logGroupArn('');
+    if (arn === undefined || !arn.startsWith(prefix) || arn.endsWith(':*') || arn.length === prefix.length) {
+      throw new ValidationException({ message: 'Invalid resourceArn', $metadata: {} });
+    }
+    const group = this.data.logGroups[arn.slice(prefix.length)];
+    if (!group) throw new ResourceNotFoundException({ message: 'The specified resource does not exist.', $metadata: {} });
+    return group;
+  }
+
+  /** A logGroupIdentifiers entry: a name, or an ARN with or without `:*`. */
+  private nameFromIdentifier(id: string): string {
+    const prefix = this.logGroupArn('');
+    if (!id.startsWith(prefix)) return id;
+    const rest = id.slice(prefix.length);
+    return rest.endsWith(':*') ? rest.slice(0, -2) : rest;
+  }
+
+  private addTags(group: LogGroupRecord, tags: Tags): void {
+    const merged = { ...group.tags, ...tags };
+    this.checkTagCount(merged);
+    group.tags = merged;
+  }
+
+  private checkTagCount(tags: Tags): void {
+    if (Object.keys(tags).length > MAX_TAGS) {
+      throw new TooManyTagsException({ message: `A resource can have no more than ${MAX_TAGS} tags.`, $metadata: {} });
+    }
   }
 }
