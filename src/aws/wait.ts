@@ -60,12 +60,26 @@ export async function untilSdk<Client, Input>(
   try {
     result = await waiter({ ...waiterOptions(ctx, timeoutSeconds, client) }, input);
   } catch (error) {
-    // The SDK's waiters throw on anything but success; the result rides on the error.
-    const state = (error as { state?: WaiterState }).state;
-    if (state === undefined) throw error;
-    result = { state, reason: (error as { reason?: unknown }).reason };
+    result = waiterFailure(error);
   }
   finish(ctx, what, result, started, () => undefined, () => undefined);
+}
+
+/**
+ * The SDK's waiters throw on anything but success (smithy's checkExceptions): AbortError and
+ * TimeoutError by name, otherwise the waiter result serialized as the message.
+ */
+function waiterFailure(error: unknown): WaiterResult {
+  if (!(error instanceof Error)) throw error;
+  if (error.name === 'AbortError') return { state: WaiterState.ABORTED };
+  if (error.name === 'TimeoutError') return { state: WaiterState.TIMEOUT };
+  try {
+    const parsed = JSON.parse(error.message) as WaiterResult;
+    if (parsed && typeof parsed.state === 'string') return parsed;
+  } catch {
+    // not a waiter result: an error of the call itself
+  }
+  throw error;
 }
 
 function waiterOptions<Client>(ctx: Pick<StepContext, 'waits' | 'signal'>, timeoutSeconds: number, client: Client) {
