@@ -13,8 +13,10 @@ import {
   ModifyInstanceMetadataOptionsCommand,
   ReleaseAddressCommand,
   RunInstancesCommand,
+  StartInstancesCommand,
   TerminateInstancesCommand,
   waitUntilInstanceRunning,
+  waitUntilInstanceStopped,
   waitUntilInstanceTerminated,
   waitUntilNatGatewayAvailable,
   waitUntilNatGatewayDeleted,
@@ -127,9 +129,20 @@ async function ensureNatInstance(ctx: StepContext): Promise<{ NetworkInterfaceId
       if (i.InstanceType && i.InstanceType !== ctx.config.nat.instanceType) {
         ctx.log.warn({ id: i.InstanceId }, `nat.instanceType is ${ctx.config.nat.instanceType} but the NAT instance is ${i.InstanceType}; terminate it to have it replaced`);
       }
-      return [...(i.SourceDestCheck !== false ? ['sourceDestCheck'] : []), ...(i.MetadataOptions?.HttpTokens !== 'required' ? ['imdsv2'] : [])];
+      return [
+        // Stopped out of band: the private subnets have no way out until it runs again.
+        ...(i.State?.Name === 'stopped' || i.State?.Name === 'stopping' ? ['running'] : []),
+        ...(i.SourceDestCheck !== false ? ['sourceDestCheck'] : []),
+        ...(i.MetadataOptions?.HttpTokens !== 'required' ? ['imdsv2'] : []),
+      ];
     },
     update: async (i, changes) => {
+      if (changes.includes('running')) {
+        if (i.State?.Name === 'stopping') {
+          await untilSdk(ctx, `NAT instance ${i.InstanceId} to finish stopping`, 600, waitUntilInstanceStopped, ec2, { InstanceIds: [i.InstanceId!] });
+        }
+        await ec2.send(new StartInstancesCommand({ InstanceIds: [i.InstanceId!] }));
+      }
       // A NAT forwards packets that are neither from nor to itself.
       if (changes.includes('sourceDestCheck')) {
         await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: i.InstanceId, SourceDestCheck: { Value: false } }));
@@ -188,9 +201,9 @@ async function deleteNatInstance(ctx: StepContext): Promise<void> {
         .Reservations?.[0]?.Instances?.[0],
     id: (i) => i.InstanceId!,
     delete: async (id) => {
-      const gone = (e: unknown) => isAwsError(e, 'InvalidInstanceID.NotFound');
-      await ignoringGone(() => ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), gone);
-      await ignoringGone(() => untilSdk(ctx, `NAT instance ${id} to terminate`, 600, waitUntilInstanceTerminated, ec2, { InstanceIds: [id] }), gone);
+      // Gone long enough for AWS to forget it: nothing to wait for (the SDK's waiter would retry NotFound).
+      const terminating = await unlessNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), 'InvalidInstanceID.NotFound');
+      if (terminating) await untilSdk(ctx, `NAT instance ${id} to terminate`, 600, waitUntilInstanceTerminated, ec2, { InstanceIds: [id] });
     },
   });
   await deleteSecurityGroup(ctx, KEYS.securityGroup, 'nat', ctx.state.get(NETWORK.vpc)?.id);
@@ -258,9 +271,8 @@ async function deleteNatGateway(ctx: StepContext): Promise<void> {
       (await ec2.send(new DescribeNatGatewaysCommand({ Filter: ctx.tags.filters('nat-gateway') }))).NatGateways?.find((g) => g.State !== 'deleted'),
     id: (g) => g.NatGatewayId!,
     delete: async (id) => {
-      const gone = (e: unknown) => isAwsError(e, 'NatGatewayNotFound');
-      await ignoringGone(() => ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), gone);
-      await ignoringGone(() => untilSdk(ctx, `NAT gateway ${id} to be deleted`, 600, waitUntilNatGatewayDeleted, ec2, { NatGatewayIds: [id] }), gone);
+      const deleting = await unlessNotFound(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), 'NatGatewayNotFound');
+      if (deleting) await untilSdk(ctx, `NAT gateway ${id} to be deleted`, 600, waitUntilNatGatewayDeleted, ec2, { NatGatewayIds: [id] });
     },
   });
   await remove(ctx, {
