@@ -84,6 +84,14 @@ export class AwsCallError extends ShiplineError {
   }
 }
 
+/**
+ * A resource with the name shipline would use exists but does not carry the stack's tag:
+ * someone else's. shipline never adopts, changes or deletes it.
+ */
+export class ForeignResourceError extends ShiplineError {
+  readonly code = 'FOREIGN_RESOURCE';
+}
+
 /** A bounded wait ran out. A re-run carries on from where this one stopped. */
 export class WaitTimeoutError extends ShiplineError {
   readonly code = 'WAIT_TIMEOUT';

@@ -161,10 +161,13 @@ function contextMiddleware(service: ServiceName, options: ClientOptions): Initia
 /** Keeps AWS's code as the error's name too, so `isAwsError` and SDK-style checks both work. */
 function wrapAwsError(service: string, operation: string, input: object, code: string, error: unknown): AwsCallError {
   const target = describeTarget(input);
+  const hint = hintFor(service, operation, code);
   const wrapped = new AwsCallError(`${service}:${operation}${target ? ` ${target}` : ''}`, code, messageOf(error), {
     cause: error,
-    ...(hintFor(service, operation, code) ? { hint: hintFor(service, operation, code)! } : {}),
+    ...(hint ? { hint } : {}),
   });
+  // The SDK's waiters decide by `name` (LoadBalancerNotFoundException …): keep AWS's.
+  wrapped.name = code;
   return wrapped;
 }
 
