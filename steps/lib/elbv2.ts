@@ -1,0 +1,127 @@
+// Elastic Load Balancing v2 helpers shared by the steps that own load balancer pieces (the ALB, and
+// blue/green's second target group and test listener): "already gone" codes, tags read in
+// batches, lookups by derived name that tell ours from a foreign same-named resource, and a
+// comparable form of listener and rule actions.
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  type Action,
+  type DescribeTargetGroupsCommandInput,
+  type LoadBalancer,
+  type Tag,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { ForeignResourceError } from '../../src/errors';
+import type { StepContext } from '../../src/step';
+import { STACK_TAG } from '../../src/tags';
+
+/** AWS's wire codes and the SDK's exception names, both: either may reach a step. */
+export const GONE = {
+  loadBalancer: ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'],
+  targetGroup: ['TargetGroupNotFound', 'TargetGroupNotFoundException'],
+  listener: ['ListenerNotFound', 'ListenerNotFoundException'],
+  rule: ['RuleNotFound', 'RuleNotFoundException'],
+} as const;
+
+export const RESOURCE_IN_USE = ['ResourceInUse', 'ResourceInUseException'];
+
+export const isGone =
+  (kind: keyof typeof GONE) =>
+  (error: unknown): boolean =>
+    isAwsError(error, ...GONE[kind]);
+
+/** A resource found by its derived name (or position), and whether it carries the stack's tag. */
+export interface Found<T> {
+  resource: T;
+  owned: boolean;
+}
+
+/** AWS allows 20 ARNs per DescribeTags call. */
+const TAGS_PER_CALL = 20;
+
+/** Tags by ARN, read in as few DescribeTags calls as AWS allows. */
+export async function tagsByArn(ctx: StepContext, arns: readonly string[]): Promise<Map<string, Tag[]>> {
+  const out = new Map<string, Tag[]>();
+  for (let i = 0; i < arns.length; i += TAGS_PER_CALL) {
+    const { TagDescriptions = [] } = await ctx.aws.elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAGS_PER_CALL) }));
+    for (const d of TagDescriptions) if (d.ResourceArn) out.set(d.ResourceArn, d.Tags ?? []);
+  }
+  return out;
+}
+
+/** Does this one resource carry the stack's tag? */
+export async function isOurs(ctx: StepContext, arn: string): Promise<boolean> {
+  return ctx.tags.owns((await tagsByArn(ctx, [arn])).get(arn));
+}
+
+/** A same-named resource without the stack's tag: never adopted, changed or deleted. */
+export function notOurs(ctx: StepContext, what: string, hint?: string): ForeignResourceError {
+  return new ForeignResourceError(
+    `${what} already exists in ${ctx.config.region} but does not carry the tag ${STACK_TAG}=${ctx.tags.stack}; shipline will not adopt, change or delete it`,
+    { hint: hint ?? 'delete or rename it if it is a leftover of yours, or give this stack another name ("stack" in the config)' },
+  );
+}
+
+export async function findLoadBalancerByName(ctx: StepContext, name: string): Promise<Found<LoadBalancer> | undefined> {
+  const out = await unlessNotFound(ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })), ...GONE.loadBalancer);
+  const lb = out?.LoadBalancers?.[0];
+  return lb?.LoadBalancerArn ? { resource: lb, owned: await isOurs(ctx, lb.LoadBalancerArn) } : undefined;
+}
+
+/**
+ * Target groups by ARN. One call for all of them; AWS fails the whole call when one is missing
+ * without naming it, so only then is each asked for on its own.
+ */
+export async function findTargetGroupsByArn(ctx: StepContext, arns: readonly string[]): Promise<Map<string, TargetGroup>> {
+  const groups = await describeTargetGroups(ctx, arns, (a) => ({ TargetGroupArns: a }));
+  return new Map(groups.map((g) => [g.TargetGroupArn!, g]));
+}
+
+/** Target groups by name, with whether each is ours (one DescribeTags for up to 20 of them). */
+export async function findTargetGroupsByName(ctx: StepContext, names: readonly string[]): Promise<Map<string, Found<TargetGroup>>> {
+  const groups = await describeTargetGroups(ctx, names, (n) => ({ Names: n }));
+  const tags = groups.length > 0 ? await tagsByArn(ctx, groups.map((g) => g.TargetGroupArn!)) : new Map<string, Tag[]>();
+  return new Map(groups.map((g) => [g.TargetGroupName!, { resource: g, owned: ctx.tags.owns(tags.get(g.TargetGroupArn!)) }]));
+}
+
+async function describeTargetGroups(
+  ctx: StepContext,
+  keys: readonly string[],
+  input: (keys: string[]) => DescribeTargetGroupsCommandInput,
+): Promise<TargetGroup[]> {
+  if (keys.length === 0) return [];
+  const describe = async (some: string[]) =>
+    (await unlessNotFound(ctx.aws.elbv2.send(new DescribeTargetGroupsCommand(input(some))), ...GONE.targetGroup))?.TargetGroups;
+  const all = await describe([...keys]);
+  if (all !== undefined || keys.length === 1) return all ?? [];
+  const one = await Promise.all(keys.map((k) => describe([k])));
+  return one.flatMap((groups) => groups ?? []);
+}
+
+export function forwardTo(targetGroupArn: string): Action[] {
+  return [{ Type: 'forward', TargetGroupArn: targetGroupArn }];
+}
+
+/**
+ * What a list of actions does, as a string to compare: AWS answers with more than it was given
+ * (a forward's ForwardConfig, a redirect's #{host}/#{path}/#{query} defaults).
+ */
+export function actionsKey(actions: readonly Action[] | undefined): string {
+  return [...(actions ?? [])]
+    .sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0))
+    .map((a) => {
+      if (a.Type === 'forward') {
+        const groups = a.ForwardConfig?.TargetGroups?.length ? a.ForwardConfig.TargetGroups : [{ TargetGroupArn: a.TargetGroupArn, Weight: 1 }];
+        return `forward:${groups.map((g) => `${g.TargetGroupArn ?? ''}@${g.Weight ?? 1}`).sort().join(',')}`;
+      }
+      if (a.Type === 'redirect') {
+        const c = a.RedirectConfig;
+        return `redirect:${c?.Protocol ?? '#{protocol}'}://${c?.Host ?? '#{host}'}:${c?.Port ?? '#{port}'}${c?.Path ?? '/#{path}'}?${c?.Query ?? '#{query}'}:${c?.StatusCode ?? ''}`;
+      }
+      if (a.Type === 'fixed-response') return `fixed-response:${a.FixedResponseConfig?.StatusCode ?? ''}`;
+      return String(a.Type);
+    })
+    .join(' | ');
+}
