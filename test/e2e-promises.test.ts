@@ -105,6 +105,22 @@ describe('provision', () => {
   });
 });
 
+describe('drift in the NAT instance', () => {
+  it('starts a NAT instance stopped out of band', async () => {
+    h = harness();
+    await h.ok('provision');
+    const id = state(h).resources[NAT.instance]!.id!;
+    await h.sandbox.dispatch('ec2', 'StopInstances', { InstanceIds: [id] });
+    const before = h.sandbox.mutatingCalls().length;
+    await h.ok('provision');
+    expect(mutations(h).slice(before)).toEqual(['StartInstances']);
+    const described = (await h.sandbox.dispatch('ec2', 'DescribeInstances', { InstanceIds: [id] })) as {
+      Reservations: Array<{ Instances: Array<{ State: { Name: string } }> }>;
+    };
+    expect(described.Reservations[0]!.Instances[0]!.State.Name).toBe('running');
+  });
+});
+
 describe('a run that fails at each mutating call in turn', () => {
   /** One clean run, to count its mutating calls and know the inventory to converge to. */
   async function reference(): Promise<{ count: number; inventory: string[] }> {

@@ -94,7 +94,7 @@ export interface ImageRecord {
   tags: Tags;
 }
 
-export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated';
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
 export interface InstanceRecord {
   id: string;

@@ -136,7 +136,7 @@ function regionCode(region: string): string {
   return `${area}${short}${number}`;
 }
 
-const INSTANCE_STATE_CODES: Record<InstanceState, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 };
+const INSTANCE_STATE_CODES: Record<InstanceState, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 const ZONE_LETTERS = ['a', 'b', 'c'];
 const PUBLIC_IP_BASE = ipToInt('15.236.0.0') ?? 0;
 const TAGGABLE_PREFIXES: Record<string, { kind: Kind; type: string }> = {
@@ -205,6 +205,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     for (const instance of Object.values(data.instances)) {
       if (!world.isPast(instance.readyAt)) continue;
       if (instance.state === 'pending') instance.state = 'running';
+      else if (instance.state === 'stopping') instance.state = 'stopped';
       else if (instance.state === 'shutting-down') {
         instance.state = 'terminated';
         this.removeNetworkInterface(instance.networkInterfaceId);
@@ -1419,6 +1420,44 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
         if (instance.state === 'pending' || instance.state === 'running') {
           instance.state = 'shutting-down';
           instance.readyAt = this.world.readyAt('ec2.instance.terminated');
+        }
+        return { InstanceId: instance.id, PreviousState: previous, CurrentState: this.instanceState(instance) };
+      }),
+    };
+  }
+
+  /** Stopping keeps the instance and its network interface; it reads `stopped` once the latency has passed. */
+  stopInstances(input: EC2.StopInstancesCommandInput): Out<EC2.StopInstancesCommandOutput> {
+    this.settle();
+    const instances = pick(this.data.instances, required(input.InstanceIds, 'instanceId'), 'instance');
+    return {
+      StoppingInstances: instances.map((instance) => {
+        const previous = this.instanceState(instance);
+        if (instance.state === 'pending' || instance.state === 'running') {
+          instance.state = 'stopping';
+          instance.readyAt = this.world.readyAt('ec2.instance.terminated');
+        } else if (instance.state !== 'stopping' && instance.state !== 'stopped') {
+          throw awsError('IncorrectInstanceState', `This instance '${instance.id}' is not in a state from which it can be stopped.`);
+        }
+        return { InstanceId: instance.id, PreviousState: previous, CurrentState: this.instanceState(instance) };
+      }),
+    };
+  }
+
+  startInstances(input: EC2.StartInstancesCommandInput): Out<EC2.StartInstancesCommandOutput> {
+    this.settle();
+    const instances = pick(this.data.instances, required(input.InstanceIds, 'instanceId'), 'instance');
+    for (const instance of instances) {
+      if (instance.state === 'stopping' || instance.state === 'shutting-down' || instance.state === 'terminated') {
+        throw awsError('IncorrectInstanceState', `The instance '${instance.id}' is not in a state from which it can be started.`);
+      }
+    }
+    return {
+      StartingInstances: instances.map((instance) => {
+        const previous = this.instanceState(instance);
+        if (instance.state === 'stopped') {
+          instance.state = 'pending';
+          instance.readyAt = this.world.readyAt('ec2.instance.running');
         }
         return { InstanceId: instance.id, PreviousState: previous, CurrentState: this.instanceState(instance) };
       }),
