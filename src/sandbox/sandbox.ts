@@ -12,6 +12,11 @@ import { IamSandbox } from './iam';
 import { LogsSandbox } from './logs';
 import type { SandboxService } from './service';
 import { StsSandbox } from './sts';
+import { S3Sandbox } from './s3';
+import { ConnectionsSandbox } from './connections';
+import { CodeBuildSandbox } from './codebuild';
+import { CodePipelineSandbox } from './codepipeline';
+import { CodeDeploySandbox } from './codedeploy';
 import { SandboxWorld, type InventoryItem, type SandboxOptions } from './world';
 
 export interface CallRecord {
@@ -47,6 +52,11 @@ function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, ob
     ecr: new EcrSandbox(world, pick('ecr', EcrSandbox.empty)),
     iam: new IamSandbox(world, pick('iam', IamSandbox.empty)),
     logs: new LogsSandbox(world, pick('logs', LogsSandbox.empty)),
+    s3: new S3Sandbox(world, pick('s3', S3Sandbox.empty)),
+    connections: new ConnectionsSandbox(world, pick('connections', ConnectionsSandbox.empty)),
+    codebuild: new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty)),
+    codepipeline: new CodePipelineSandbox(world, pick('codepipeline', CodePipelineSandbox.empty)),
+    codedeploy: new CodeDeploySandbox(world, pick('codedeploy', CodeDeploySandbox.empty)),
   };
 }
 type Services = ReturnType<typeof buildServices>;
@@ -78,6 +88,11 @@ export class Sandbox {
   get ecr(): EcrSandbox { return this.services.ecr; }
   get iam(): IamSandbox { return this.services.iam; }
   get logs(): LogsSandbox { return this.services.logs; }
+  get s3(): S3Sandbox { return this.services.s3; }
+  get connections(): ConnectionsSandbox { return this.services.connections; }
+  get codebuild(): CodeBuildSandbox { return this.services.codebuild; }
+  get codepipeline(): CodePipelineSandbox { return this.services.codepipeline; }
+  get codedeploy(): CodeDeploySandbox { return this.services.codedeploy; }
 
   models(service: ServiceName): boolean {
     return service in this.services;

@@ -2,6 +2,13 @@
 // modelled on real AWS durations, deterministic IDs, ARNs and AWS-shaped errors.
 import type { Ec2Sandbox } from './ec2';
 import type { Elbv2Sandbox } from './elbv2';
+import type { EcsSandbox } from './ecs';
+import type { EcrSandbox } from './ecr';
+import type { IamSandbox } from './iam';
+import type { S3Sandbox } from './s3';
+import type { ConnectionsSandbox } from './connections';
+import type { CodeBuildSandbox } from './codebuild';
+import type { CodeDeploySandbox } from './codedeploy';
 
 /** Simulated seconds that slow transitions take on real AWS (rounded from observed runs). */
 export const REAL_LATENCIES = {
@@ -45,7 +52,17 @@ export class SandboxWorld {
    * Fargate task puts network interfaces into the VPC; an ECS service registers targets. Set by
    * the Sandbox once every service exists.
    */
-  peers!: { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox };
+  peers!: {
+    ec2: Ec2Sandbox;
+    elbv2: Elbv2Sandbox;
+    ecs: EcsSandbox;
+    ecr: EcrSandbox;
+    iam: IamSandbox;
+    s3: S3Sandbox;
+    connections: ConnectionsSandbox;
+    codebuild: CodeBuildSandbox;
+    codedeploy: CodeDeploySandbox;
+  };
 
   constructor(
     options: SandboxOptions,

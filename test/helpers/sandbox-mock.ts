@@ -2,6 +2,11 @@
 // handed to the sandbox, which fails loudly (SandboxNotModelled) on anything it does not model.
 // Tests can layer `mocks.ec2.on(Command).rejects(...)` on top for a one-off behaviour.
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { S3Client } from '@aws-sdk/client-s3';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -20,6 +25,11 @@ const CLIENTS = {
   ecr: ECRClient,
   iam: IAMClient,
   logs: CloudWatchLogsClient,
+  s3: S3Client,
+  connections: CodeStarConnectionsClient,
+  codebuild: CodeBuildClient,
+  codepipeline: CodePipelineClient,
+  codedeploy: CodeDeployClient,
 } as const;
 type Mocked = keyof typeof CLIENTS;
 export type SandboxMocks = { [K in Mocked]: AwsClientStub<InstanceType<(typeof CLIENTS)[K]>> } & { restore(): void };

@@ -1,0 +1,17 @@
+// CodeDeploy (simulated). Filled in by its own change; see src/sandbox/README.md.
+import { SandboxService } from './service';
+import type { InventoryItem } from './world';
+
+export interface CodeDeployData {}
+
+export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
+  readonly service = 'codedeploy' as const;
+
+  static empty(): CodeDeployData {
+    return {};
+  }
+
+  inventory(): InventoryItem[] {
+    return [];
+  }
+}
