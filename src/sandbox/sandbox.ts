@@ -112,7 +112,9 @@ export class Sandbox {
       this.faults.before(call);
       const output = this.invoke(service, operation, structuredClone(input ?? {}));
       this.faults.after(call);
-      return { ...structuredClone(output), $metadata: { httpStatusCode: 200, requestId: `sandbox-${record.seq}` } };
+      const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service]!;
+      const copy = model.finishOutput(operation, structuredClone(output) as Record<string, unknown>);
+      return { ...copy, $metadata: { httpStatusCode: 200, requestId: `sandbox-${record.seq}` } };
     } catch (error) {
       record.error = error instanceof Error ? error.name : String(error);
       throw error;

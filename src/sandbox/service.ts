@@ -18,4 +18,12 @@ export abstract class SandboxService<D extends object> {
 
   /** Every live resource of this service (deleted/terminated ones excluded). */
   abstract inventory(): InventoryItem[];
+
+  /**
+   * Shape an output after the dispatcher copied it, for what a copy can't carry: S3's GetObject
+   * Body is a stream-like object with `transformToString()`, not plain data.
+   */
+  finishOutput(_operation: string, output: Record<string, unknown>): Record<string, unknown> {
+    return output;
+  }
 }
