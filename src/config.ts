@@ -109,6 +109,16 @@ export const configSchema = z
       })
       .prefault({}),
     repository: z.strictObject({ keepImages: z.number().int().min(1).max(1000).default(10) }).prefault({}),
+    artifacts: z.strictObject({ expireDays: z.number().int().min(1).max(3650).default(30) }).prefault({}),
+    build: z
+      .strictObject({
+        /** CodeBuild's curated images; ARM by default, like the services. */
+        image: z.string().min(1).default('aws/codebuild/amazonlinux-aarch64-standard:3.0'),
+        computeType: z.enum(['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE']).default('BUILD_GENERAL1_SMALL'),
+        timeoutMinutes: z.number().int().min(5).max(480).default(30),
+      })
+      .prefault({}),
+    pipeline: z.strictObject({ detectChanges: z.boolean().default(true) }).prefault({}),
     deploy: z.strictObject({ strategy: z.enum(['rolling', 'blue-green']).default('rolling') }).prefault({}),
     aws: z
       .strictObject({
