@@ -407,7 +407,7 @@ describe('alb reconcile', () => {
     reads({ tagsOf: () => [{ Key: 'Name', Value: 'demo-alb' }] });
     const ctx = testContext('alb', { state: { ...NETWORK_STATE, 'alb.securityGroup': { id: 'sg-alb' } } });
 
-    await expect(alb.reconcile(ctx)).rejects.toThrow(/load balancer named demo-alb .*shipline:stack=demo; shipline will not adopt, change or delete it/);
+    await expect(alb.reconcile(ctx)).rejects.toThrow(/load balancer named demo-alb .*shipline:stack=demo: shipline did not create it and will not touch it/);
     expect(mutatingCalls(ec2, elb)).toEqual([]);
     expect(ctx.records.has(KEYS.loadBalancer)).toBe(false);
   });
@@ -418,7 +418,7 @@ describe('alb reconcile', () => {
     delete state['alb.targetGroup.dev'];
     const ctx = testContext('alb', { state });
 
-    await expect(alb.reconcile(ctx)).rejects.toThrow(/target group named demo-dev-tg .*will not adopt/);
+    await expect(alb.reconcile(ctx)).rejects.toThrow(/target group named demo-dev-tg .*will not touch it/);
     expect(elb).not.toHaveReceivedCommand(CreateTargetGroupCommand);
     expect(ctx.records.has(KEYS.targetGroup('dev'))).toBe(false);
   });

@@ -2,7 +2,7 @@
 import { SandboxService } from './service';
 import type { InventoryItem } from './world';
 
-export interface CodeDeployData {}
+export type CodeDeployData = Record<string, never>;
 
 export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
   readonly service = 'codedeploy' as const;

@@ -13,9 +13,8 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
-import { ForeignResourceError } from '../../src/errors';
 import type { StepContext } from '../../src/step';
-import { STACK_TAG } from '../../src/tags';
+import { foreignResource } from './owned';
 
 /** AWS's wire codes and the SDK's exception names, both: either may reach a step. */
 export const GONE = {
@@ -57,12 +56,7 @@ export async function isOurs(ctx: StepContext, arn: string): Promise<boolean> {
 }
 
 /** A same-named resource without the stack's tag: never adopted, changed or deleted. */
-export function notOurs(ctx: StepContext, what: string, hint?: string): ForeignResourceError {
-  return new ForeignResourceError(
-    `${what} already exists in ${ctx.config.region} but does not carry the tag ${STACK_TAG}=${ctx.tags.stack}; shipline will not adopt, change or delete it`,
-    { hint: hint ?? 'delete or rename it if it is a leftover of yours, or give this stack another name ("stack" in the config)' },
-  );
-}
+export const notOurs = (ctx: StepContext, what: string, hint?: string) => foreignResource(ctx, `${what} in ${ctx.config.region}`, hint);
 
 export async function findLoadBalancerByName(ctx: StepContext, name: string): Promise<Found<LoadBalancer> | undefined> {
   const out = await unlessNotFound(ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })), ...GONE.loadBalancer);

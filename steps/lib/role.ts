@@ -1,0 +1,191 @@
+// An IAM role a service assumes: its trust policy (the service principals), the AWS managed
+// policies attached to it and its inline policies, exactly as given. IAM has no tag filter: the
+// role is found by its name `<stack>-<part>` and adopted only if it carries the stack's tag. IAM
+// is global, so every role lives under the path /shipline/, where a stack's roles are easy to
+// see. Drift (another trust policy, a policy attached or detached by hand, an edited inline
+// document) is put back in place; documents are compared parsed, not as text.
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+  type Role,
+} from '@aws-sdk/client-iam';
+import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
+import type { StepContext } from '../../src/step';
+import { claim, parseJson, sameJson } from './owned';
+
+export const ROLE_PATH = '/shipline/';
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: Record<string, string | string[]>;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+export interface RoleSpec {
+  /** State key; the record's id is the role name, with attribute `arn`. */
+  key: string;
+  /** The role is named `<stack>-<part>`. */
+  part: string;
+  description?: string;
+  /** The service principal(s) allowed to assume it, e.g. ecs-tasks.amazonaws.com. */
+  trust: string | readonly string[];
+  /** ARNs of managed policies attached to it, and nothing else. */
+  managedPolicies?: readonly string[];
+  /** Inline policies by name, and nothing else. */
+  inlinePolicies?: Readonly<Record<string, PolicyDocument>>;
+}
+
+/** A role as shipline compares it: the role, its attached policy ARNs, its inline documents. */
+export interface RoleState {
+  role: Role;
+  managed: string[];
+  /** Every inline policy's name; the documents are read only for those the spec names. */
+  inlineNames: string[];
+  inline: Record<string, unknown>;
+}
+
+export function trustPolicy(services: string | readonly string[]): PolicyDocument {
+  const list = typeof services === 'string' ? [services] : [...services];
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: list.length === 1 ? list[0]! : list }, Action: 'sts:AssumeRole' }],
+  };
+}
+
+const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEntity');
+
+async function findRole(ctx: StepContext, name: string): Promise<Role | undefined> {
+  return (await unlessNotFound(ctx.aws.iam.send(new GetRoleCommand({ RoleName: name })), 'NoSuchEntityException', 'NoSuchEntity'))?.Role;
+}
+
+async function withPolicies(ctx: StepContext, role: Role | undefined, wantedInline: readonly string[]): Promise<RoleState | undefined> {
+  if (!role) return undefined;
+  const iam = ctx.aws.iam;
+  const RoleName = role.RoleName!;
+  // A role holds at most 20 managed policies and shipline's few inline ones: one page each.
+  const [attached, inlineList] = await Promise.all([
+    iam.send(new ListAttachedRolePoliciesCommand({ RoleName })),
+    iam.send(new ListRolePoliciesCommand({ RoleName })),
+  ]);
+  const inlineNames = inlineList.PolicyNames ?? [];
+  const inline: Record<string, unknown> = {};
+  for (const name of inlineNames.filter((n) => wantedInline.includes(n))) {
+    const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: name }));
+    inline[name] = parseJson(PolicyDocument, true);
+  }
+  return { role, managed: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn!), inlineNames, inline };
+}
+
+export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensured<RoleState>> {
+  const iam = ctx.aws.iam;
+  const name = ctx.tags.name(spec.part);
+  const kind = `IAM role ${name}`;
+  const trust = trustPolicy(spec.trust);
+  const managed = [...(spec.managedPolicies ?? [])];
+  const inline = spec.inlinePolicies ?? {};
+  const inlineNames = Object.keys(inline);
+  return ensure<RoleState>(ctx, {
+    key: spec.key,
+    kind,
+    find: async (id) => withPolicies(ctx, await findRole(ctx, id), inlineNames),
+    findByTags: async () => {
+      const role = await findRole(ctx, name);
+      return withPolicies(ctx, role && claim(ctx, kind, name, role, role.Tags), inlineNames);
+    },
+    create: async () => {
+      const { Role } = await iam.send(
+        new CreateRoleCommand({
+          RoleName: name,
+          Path: ROLE_PATH,
+          AssumeRolePolicyDocument: JSON.stringify(trust),
+          Description: spec.description ?? `shipline ${ctx.tags.stack}: ${spec.part}`,
+          Tags: ctx.tags.list(ctx.step, spec.part),
+        }),
+      );
+      // A new role has no policies: they come as drift.
+      return { role: Role!, managed: [], inlineNames: [], inline: {} };
+    },
+    id: (r) => r.role.RoleName!,
+    attributes: (r) => ({ arn: r.role.Arn }),
+    drift: (r) => {
+      const changes: string[] = [];
+      if (!sameJson(parseJson(r.role.AssumeRolePolicyDocument, true), trust)) changes.push('trust policy');
+      if (!sameSet(r.managed, managed)) changes.push('managed policies');
+      for (const policy of inlineNames) {
+        if (!r.inlineNames.includes(policy) || !sameJson(r.inline[policy], inline[policy])) changes.push(`inline policy ${policy}`);
+      }
+      for (const policy of r.inlineNames) if (!inlineNames.includes(policy)) changes.push(`inline policy ${policy}`);
+      return changes;
+    },
+    update: async (r, changes) => {
+      const RoleName = r.role.RoleName!;
+      if (changes.includes('trust policy')) {
+        await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(trust) }));
+      }
+      if (changes.includes('managed policies')) {
+        for (const arn of managed.filter((a) => !r.managed.includes(a))) await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: arn }));
+        for (const arn of r.managed.filter((a) => !managed.includes(a))) {
+          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })), isGone);
+        }
+      }
+      for (const change of changes.filter((c) => c.startsWith('inline policy '))) {
+        const PolicyName = change.slice('inline policy '.length);
+        const document = inline[PolicyName];
+        if (document) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(document) }));
+        else await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone);
+      }
+    },
+  });
+}
+
+/** Detach its managed policies, delete its inline ones, then the role; "no such entity" is done. */
+export async function deleteRole(ctx: StepContext, key: string, part: string): Promise<void> {
+  const iam = ctx.aws.iam;
+  const name = ctx.tags.name(part);
+  await remove(ctx, {
+    key,
+    kind: `IAM role ${name}`,
+    // With a lost state, only a role that carries the stack's tag.
+    findByTags: async () => {
+      const role = await findRole(ctx, name);
+      return role && ctx.tags.owns(role.Tags) ? role : undefined;
+    },
+    id: (role) => role.RoleName!,
+    delete: (RoleName) =>
+      ignoringGone(async () => {
+        const { AttachedPolicies = [] } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName }));
+        for (const p of AttachedPolicies) {
+          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: p.PolicyArn })), isGone);
+        }
+        const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName }));
+        for (const PolicyName of PolicyNames) {
+          await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone);
+        }
+        await iam.send(new DeleteRoleCommand({ RoleName }));
+      }, isGone),
+  });
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return new Set(a).size === new Set(b).size && b.every((x) => a.includes(x));
+}

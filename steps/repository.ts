@@ -1,0 +1,147 @@
+// The ECR repository the pipeline's build pushes the image to: named after the stack, scanned on
+// push, tags mutable (the buildspec pushes `latest` each time), and a lifecycle policy that keeps
+// the last repository.keepImages images. `destroy` deletes it with its images.
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeRepositoriesCommand,
+  GetLifecyclePolicyCommand,
+  ListTagsForResourceCommand,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
+  PutLifecyclePolicyCommand,
+  type Repository,
+} from '@aws-sdk/client-ecr';
+import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { ensure, ignoringGone, remove } from '../src/reconcile';
+import type { Step, StepContext } from '../src/step';
+import { claim, parseJson, sameJson, tagsNamed } from './lib/owned';
+
+export const KEYS = { repository: 'repository.repository' };
+
+/** The repository is named after the stack. */
+export const repositoryName = (stack: string) => stack;
+
+/** Expire every image beyond the newest `keep`, tagged or not. */
+export function lifecyclePolicy(keep: number) {
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: `keep the last ${keep} images`,
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep },
+        action: { type: 'expire' },
+      },
+    ],
+  };
+}
+
+interface RepositoryState extends Repository {
+  /** The lifecycle policy, parsed; undefined when it has none. */
+  lifecycle?: unknown;
+}
+
+export const repository: Step = {
+  name: 'repository',
+  after: [],
+
+  async reconcile(ctx) {
+    await ensureRepository(ctx);
+  },
+
+  outputs(state) {
+    const uri = state.get(KEYS.repository)?.uri;
+    return uri ? [{ key: 'repositoryUri', label: 'image repository', value: uri }] : [];
+  },
+
+  async destroy(ctx) {
+    await deleteRepository(ctx);
+  },
+};
+
+async function findRepository(ctx: StepContext, name: string): Promise<Repository | undefined> {
+  const out = await unlessNotFound(
+    ctx.aws.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
+    'RepositoryNotFoundException',
+  );
+  return out?.repositories?.[0];
+}
+
+async function withLifecycle(ctx: StepContext, repo: Repository | undefined): Promise<RepositoryState | undefined> {
+  if (!repo) return undefined;
+  const policy = await unlessNotFound(
+    ctx.aws.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: repo.repositoryName })),
+    'LifecyclePolicyNotFoundException',
+  );
+  return { ...repo, lifecycle: parseJson(policy?.lifecyclePolicyText) };
+}
+
+async function tagsOf(ctx: StepContext, repo: Repository) {
+  return (await ctx.aws.ecr.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags;
+}
+
+async function ensureRepository(ctx: StepContext): Promise<void> {
+  const ecr = ctx.aws.ecr;
+  const name = repositoryName(ctx.tags.stack);
+  const policy = lifecyclePolicy(ctx.config.repository.keepImages);
+  await ensure<RepositoryState>(ctx, {
+    key: KEYS.repository,
+    kind: `ECR repository ${name}`,
+    find: async (id) => withLifecycle(ctx, await findRepository(ctx, id)),
+    findByTags: async () => {
+      const found = await findRepository(ctx, name);
+      return withLifecycle(ctx, found && claim(ctx, 'ECR repository', name, found, await tagsOf(ctx, found)));
+    },
+    create: async () => {
+      const { repository: created } = await ecr.send(
+        new CreateRepositoryCommand({
+          repositoryName: name,
+          imageTagMutability: 'MUTABLE',
+          imageScanningConfiguration: { scanOnPush: true },
+          tags: tagsNamed(ctx, name),
+        }),
+      );
+      // The lifecycle policy comes as drift.
+      return { ...created! };
+    },
+    id: (r) => r.repositoryName!,
+    attributes: (r) => ({ uri: r.repositoryUri, arn: r.repositoryArn }),
+    drift: (r) => [
+      ...(r.imageScanningConfiguration?.scanOnPush !== true ? ['scanOnPush'] : []),
+      ...(r.imageTagMutability !== 'MUTABLE' ? ['imageTagMutability'] : []),
+      // ECR may hand the policy back reformatted: compare what it says, not its text.
+      ...(!sameJson(r.lifecycle, policy) ? ['lifecyclePolicy'] : []),
+    ],
+    update: async (r, changes) => {
+      const repositoryName = r.repositoryName;
+      if (changes.includes('scanOnPush')) {
+        await ecr.send(new PutImageScanningConfigurationCommand({ repositoryName, imageScanningConfiguration: { scanOnPush: true } }));
+      }
+      if (changes.includes('imageTagMutability')) {
+        await ecr.send(new PutImageTagMutabilityCommand({ repositoryName, imageTagMutability: 'MUTABLE' }));
+      }
+      if (changes.includes('lifecyclePolicy')) {
+        await ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: JSON.stringify(policy) }));
+      }
+    },
+  });
+}
+
+async function deleteRepository(ctx: StepContext): Promise<void> {
+  const name = repositoryName(ctx.tags.stack);
+  await remove(ctx, {
+    key: KEYS.repository,
+    kind: `ECR repository ${name}`,
+    findByTags: async () => {
+      const found = await findRepository(ctx, name);
+      return found && ctx.tags.owns(await tagsOf(ctx, found)) ? found : undefined;
+    },
+    id: (r) => r.repositoryName!,
+    // force: the images go with it.
+    delete: (id) =>
+      ignoringGone(
+        () => ctx.aws.ecr.send(new DeleteRepositoryCommand({ repositoryName: id, force: true })),
+        (e) => isAwsError(e, 'RepositoryNotFoundException'),
+      ),
+  });
+}

@@ -1,0 +1,554 @@
+// One Fargate service per environment, behind its target group: a security group open on the
+// container port to the load balancer only, a task definition (container `web`), and the service
+// in the private subnets.
+//
+// The image rule: the placeholder image runs until the pipeline's first deploy; from then on the
+// pipeline owns the image. Provision compares only what it owns in the task definition the
+// service runs (CPU, memory, port, logs, platform, execution role); when one of them drifted it
+// registers a new revision built from the running one (same image), and never goes back to the
+// placeholder or to an older revision.
+import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  waitUntilServicesInactive,
+  waitUntilServicesStable,
+  type ContainerDefinition,
+  type DeploymentConfiguration,
+  type LoadBalancer,
+  type LogConfiguration,
+  type NetworkConfiguration,
+  type RegisterTaskDefinitionCommandInput,
+  type RuntimePlatform,
+  type Service,
+  type TaskDefinition,
+  type UpdateServiceCommandInput,
+} from '@aws-sdk/client-ecs';
+import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { untilSdk } from '../src/aws/wait';
+import type { EnvironmentConfig } from '../src/config';
+import { ensure, remove } from '../src/reconcile';
+import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type Step, type StepContext } from '../src/step';
+import { KEYS as ALB } from './alb';
+import { KEYS as CLUSTER, clusterName, logGroupName } from './cluster';
+import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
+import { claim, fromEcsTags, toEcsTags } from './lib/owned';
+import { KEYS as NETWORK, subnetIds } from './network';
+
+export const CONTAINER_NAME = 'web';
+
+export const KEYS = {
+  securityGroup: (env: string) => `services.securityGroup.${env}`,
+  taskDefinition: (env: string) => `services.taskDefinition.${env}`,
+  service: (env: string) => `services.service.${env}`,
+};
+
+
+export const serviceName = (stack: string, env: string) => `${stack}-${env}`;
+export const taskFamily = (stack: string, env: string) => `${stack}-${env}`;
+const securityGroupPart = (env: string) => `${env}-svc`;
+
+const HEALTH_CHECK_GRACE_SECONDS = 30;
+const DEPLOYMENT: DeploymentConfiguration = {
+  deploymentCircuitBreaker: { enable: true, rollback: true },
+  minimumHealthyPercent: 100,
+  maximumPercent: 200,
+};
+const INACTIVE_TIMEOUT_SECONDS = 600;
+/** DescribeServices takes at most 10 services. */
+const DESCRIBE_LIMIT = 10;
+
+/** The services of the stack's cluster as DescribeServices reported them, by name (any status). */
+type LiveServices = Map<string, Service>;
+
+interface EnsuredService {
+  name: string;
+  /** Created or changed by this run (the service itself or its task definition). */
+  changed: boolean;
+  /** Running what it should, as last read: no wait needed. */
+  steady: boolean;
+}
+
+export const services: Step = {
+  name: 'services',
+  after: ['alb', 'cluster', 'nat'],
+
+  async reconcile(ctx) {
+    const live = await describeServices(ctx, clusterRef(ctx), ctx.config.environments.map((e) => e.name));
+    const ensured: EnsuredService[] = [];
+    for (const env of ctx.config.environments) {
+      const securityGroup = await ensureServiceSecurityGroup(ctx, env.name);
+      const taskDefinition = await ensureTaskDefinition(ctx, env, live);
+      ensured.push(await ensureService(ctx, env, { securityGroup, taskDefinition, live }));
+    }
+    await deleteDroppedEnvironments(ctx);
+    await waitForStable(ctx, ensured);
+  },
+
+  outputs(state, config) {
+    return config.environments.flatMap((env) => {
+      const rec = state.get(KEYS.service(env.name));
+      return rec?.id ? [{ key: `service.${env.name}`, label: `ECS service (${env.name})`, value: rec.name ?? serviceName(config.stack, env.name) }] : [];
+    });
+  },
+
+  async destroy(ctx) {
+    // With a lost state, the services named after the config's environments that carry the stack's tag.
+    const envs = [...new Set([...recordedEnvironments(ctx), ...ctx.config.environments.map((e) => e.name)])];
+    const live = lazyServices(ctx, clusterRef(ctx) ?? clusterName(ctx.tags.stack), envs);
+    await forEachEnvironment(envs, (env) => deleteEnvironment(ctx, env, live));
+  },
+};
+
+/** Environments gone from the config: their service, then its task definitions, then its security group. */
+async function deleteDroppedEnvironments(ctx: StepContext): Promise<void> {
+  const dropped = recordedEnvironments(ctx).filter((env) => !ctx.config.environments.some((e) => e.name === env));
+  // Read only if a record lacks its ID (a create cut short): the service is then found by name and tag.
+  const live = lazyServices(ctx, clusterRef(ctx), dropped);
+  await forEachEnvironment(dropped, (env) => deleteEnvironment(ctx, env, live));
+}
+
+// ---- reading -----------------------------------------------------------------------------------
+
+const clusterRef = (ctx: StepContext): string | undefined => ctx.state.get(CLUSTER.cluster)?.id;
+
+/** One DescribeServices (per 10 environments) for every service of the step. */
+async function describeServices(ctx: StepContext, cluster: string | undefined, envs: readonly string[]): Promise<LiveServices> {
+  const live: LiveServices = new Map();
+  if (!isKnown(cluster)) return live;
+  const names = envs.map((env) => serviceName(ctx.tags.stack, env));
+  for (let i = 0; i < names.length; i += DESCRIBE_LIMIT) {
+    const out = await unlessNotFound(
+      ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + DESCRIBE_LIMIT), include: ['TAGS'] })),
+      'ClusterNotFoundException',
+    );
+    for (const s of out?.services ?? []) live.set(s.serviceName!, s);
+  }
+  return live;
+}
+
+/** `describeServices`, made once on first use. */
+function lazyServices(ctx: StepContext, cluster: string | undefined, envs: readonly string[]): () => Promise<LiveServices> {
+  let read: Promise<LiveServices> | undefined;
+  return () => (read ??= describeServices(ctx, cluster, envs));
+}
+
+/** The environment's ACTIVE service if it is the stack's (recorded, or tagged); a foreign one is refused. */
+function ourService(ctx: StepContext, env: string, live: LiveServices): Service | undefined {
+  const name = serviceName(ctx.tags.stack, env);
+  const found = live.get(name);
+  if (found?.status !== 'ACTIVE') return undefined;
+  if (ctx.state.get(KEYS.service(env))?.id === found.serviceArn) return found;
+  return claim(ctx, 'ECS service', name, found, fromEcsTags(found.tags));
+}
+
+/** The environments this step has anything recorded for. */
+function recordedEnvironments(ctx: StepContext): string[] {
+  return [...new Set(ctx.state.keys('services.').map((key) => key.split('.')[2]).filter((env): env is string => env !== undefined))];
+}
+
+// ---- security group ----------------------------------------------------------------------------
+
+async function ensureServiceSecurityGroup(ctx: StepContext, env: string): Promise<string> {
+  const port = ctx.config.services.containerPort;
+  const { id } = await ensureSecurityGroup(ctx, {
+    key: KEYS.securityGroup(env),
+    part: securityGroupPart(env),
+    vpcId: ctx.state.get(NETWORK.vpc)?.id,
+    description: `shipline ${ctx.tags.stack}: ${env} tasks, port ${port} from the load balancer only`,
+    ingress: [{ protocol: 'tcp', fromPort: port, toPort: port, groupId: ctx.state.get(ALB.securityGroup)?.id, description: 'from the load balancer' }],
+    // Default egress: tasks pull their image and reach the internet through the NAT.
+  });
+  return id;
+}
+
+// ---- task definition ---------------------------------------------------------------------------
+
+/** The parts of the task definition that provision owns; the rest (the image above all) is the pipeline's. */
+interface OwnedSettings {
+  cpu: string;
+  memory: string;
+  executionRoleArn: string | undefined;
+  runtimePlatform: RuntimePlatform;
+  portMappings: ContainerDefinition['portMappings'];
+  logConfiguration: LogConfiguration;
+}
+
+function ownedSettings(ctx: StepContext, env: EnvironmentConfig): OwnedSettings {
+  return {
+    cpu: String(env.cpu),
+    memory: String(env.memory),
+    executionRoleArn: ctx.state.get(CLUSTER.executionRole)?.arn,
+    runtimePlatform: { cpuArchitecture: ctx.config.services.architecture, operatingSystemFamily: 'LINUX' },
+    portMappings: [{ containerPort: ctx.config.services.containerPort, protocol: 'tcp' }],
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': ctx.state.get(CLUSTER.logGroup(env.name))?.id ?? logGroupName(ctx.tags.stack, env.name),
+        'awslogs-region': ctx.config.region,
+        'awslogs-stream-prefix': CONTAINER_NAME,
+      },
+    },
+  };
+}
+
+/** The first revision: the placeholder image until the pipeline deploys its own. */
+function firstRevision(ctx: StepContext, env: string, owned: OwnedSettings): RegisterTaskDefinitionCommandInput {
+  return {
+    family: taskFamily(ctx.tags.stack, env),
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: owned.cpu,
+    memory: owned.memory,
+    runtimePlatform: owned.runtimePlatform,
+    executionRoleArn: owned.executionRoleArn,
+    containerDefinitions: [
+      {
+        name: CONTAINER_NAME,
+        image: ctx.config.services.placeholderImage,
+        essential: true,
+        portMappings: owned.portMappings,
+        logConfiguration: owned.logConfiguration,
+      },
+    ],
+    tags: toEcsTags(ctx.tags.list(ctx.step, env)),
+  };
+}
+
+/** A new revision of what runs now, with the owned settings put back: same image, same everything else. */
+function nextRevision(ctx: StepContext, env: string, current: TaskDefinition, owned: OwnedSettings): RegisterTaskDefinitionCommandInput {
+  const containers = current.containerDefinitions ?? [];
+  // Without a `web` container there is no image of the pipeline's to keep.
+  if (!containers.some((c) => c.name === CONTAINER_NAME)) return firstRevision(ctx, env, owned);
+  return {
+    family: current.family ?? taskFamily(ctx.tags.stack, env),
+    taskRoleArn: current.taskRoleArn,
+    executionRoleArn: owned.executionRoleArn,
+    networkMode: 'awsvpc',
+    containerDefinitions: containers.map((c) =>
+      c.name === CONTAINER_NAME ? { ...c, portMappings: owned.portMappings, logConfiguration: owned.logConfiguration } : c,
+    ),
+    volumes: current.volumes,
+    placementConstraints: current.placementConstraints,
+    requiresCompatibilities: ['FARGATE'],
+    cpu: owned.cpu,
+    memory: owned.memory,
+    pidMode: current.pidMode,
+    ipcMode: current.ipcMode,
+    proxyConfiguration: current.proxyConfiguration,
+    ephemeralStorage: current.ephemeralStorage,
+    runtimePlatform: owned.runtimePlatform,
+    tags: toEcsTags(ctx.tags.list(ctx.step, env)),
+  };
+}
+
+function taskDefinitionDrift(td: TaskDefinition, owned: OwnedSettings): string[] {
+  const changes: string[] = [];
+  if (td.cpu !== owned.cpu) changes.push('cpu');
+  if (td.memory !== owned.memory) changes.push('memory');
+  if (td.executionRoleArn !== owned.executionRoleArn) changes.push('executionRole');
+  if (td.runtimePlatform?.cpuArchitecture !== owned.runtimePlatform.cpuArchitecture || td.runtimePlatform?.operatingSystemFamily !== 'LINUX') {
+    changes.push('runtimePlatform');
+  }
+  const web = td.containerDefinitions?.find((c) => c.name === CONTAINER_NAME);
+  if (!web) return [...changes, `container ${CONTAINER_NAME}`];
+  const port = owned.portMappings?.[0]?.containerPort;
+  const mappings = web.portMappings ?? [];
+  if (mappings.length !== 1 || mappings[0]?.containerPort !== port || (mappings[0]?.protocol ?? 'tcp') !== 'tcp') changes.push('portMappings');
+  const logs = web.logConfiguration;
+  if (logs?.logDriver !== owned.logConfiguration.logDriver || !sameRecord(logs?.options, owned.logConfiguration.options)) changes.push('logConfiguration');
+  return changes;
+}
+
+interface EnsuredTaskDefinition {
+  /** What the service should run: the running revision, or the one registered now. */
+  arn: string;
+  outcome: Outcome;
+}
+
+async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, live: LiveServices): Promise<EnsuredTaskDefinition> {
+  const ecs = ctx.aws.ecs;
+  const key = KEYS.taskDefinition(env.name);
+  const family = taskFamily(ctx.tags.stack, env.name);
+  const owned = ownedSettings(ctx, env);
+  const running = ourService(ctx, env.name, live)?.taskDefinition;
+  const describe = async (ref: string) =>
+    (await unlessNotFound(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref })), 'ClientException'))?.taskDefinition;
+  // The running revision must be readable: never fall back to a fresh one (the placeholder image).
+  const describeRunning = async (ref: string) => (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref }))).taskDefinition;
+  const attributes = (td: TaskDefinition) => ({
+    family: td.family,
+    revision: td.revision === undefined ? undefined : String(td.revision),
+    image: td.containerDefinitions?.find((c) => c.name === CONTAINER_NAME)?.image,
+  });
+  let registered: TaskDefinition | undefined;
+  let drifted = false;
+
+  const { id, outcome } = await ensure<TaskDefinition>(ctx, {
+    key,
+    kind: `task definition ${family}`,
+    needs: [owned.executionRoleArn],
+    // What the service runs is the truth, whatever revision the state remembers.
+    find: async (id) => {
+      if (running) return describeRunning(running);
+      const td = await describe(id);
+      return td?.status === 'ACTIVE' ? td : undefined;
+    },
+    findByTags: async () => (running ? describeRunning(running) : latestOwnedRevision(ctx, family)),
+    create: async () => (await ecs.send(new RegisterTaskDefinitionCommand(firstRevision(ctx, env.name, owned)))).taskDefinition!,
+    id: (td) => td.taskDefinitionArn!,
+    attributes,
+    drift: (td) => {
+      const changes = taskDefinitionDrift(td, owned);
+      drifted = changes.length > 0;
+      return changes;
+    },
+    update: async (td) => {
+      registered = (await ecs.send(new RegisterTaskDefinitionCommand(nextRevision(ctx, env.name, td, owned)))).taskDefinition!;
+      const attrs = Object.fromEntries(Object.entries(attributes(registered)).filter((e): e is [string, string] => e[1] !== undefined));
+      await ctx.state.record(key, { id: registered.taskDefinitionArn!, ...attrs });
+    },
+  });
+  if (registered) return { arn: registered.taskDefinitionArn!, outcome };
+  // In a plan, the revision that would be registered has no ARN yet.
+  return { arn: ctx.dryRun && drifted ? KNOWN_AFTER_APPLY : id, outcome };
+}
+
+/**
+ * The newest ACTIVE revision of the family that carries the stack's tag: what a crash right after
+ * RegisterTaskDefinition, or a lost state, leaves behind. The pipeline's revisions carry no tags.
+ */
+async function latestOwnedRevision(ctx: StepContext, family: string): Promise<TaskDefinition | undefined> {
+  for (const arn of (await activeRevisions(ctx, family)).reverse()) {
+    const out = await ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    if (ctx.tags.owns(fromEcsTags(out.tags))) return out.taskDefinition;
+  }
+  return undefined;
+}
+
+async function activeRevisions(ctx: StepContext, family: string): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', nextToken }));
+    arns.push(...(page.taskDefinitionArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return arns;
+}
+
+// ---- service -----------------------------------------------------------------------------------
+
+async function ensureService(
+  ctx: StepContext,
+  env: EnvironmentConfig,
+  deps: { securityGroup: string; taskDefinition: EnsuredTaskDefinition; live: LiveServices },
+): Promise<EnsuredService> {
+  const ecs = ctx.aws.ecs;
+  const name = serviceName(ctx.tags.stack, env.name);
+  const cluster = clusterRef(ctx);
+  const subnets = subnetIds(ctx, 'private');
+  const targetGroupArn = ctx.state.get(ALB.targetGroup(env.name))?.id;
+  const port = ctx.config.services.containerPort;
+  const taskDefinition = deps.taskDefinition.arn;
+  const networkConfiguration: NetworkConfiguration = {
+    awsvpcConfiguration: { subnets: subnets.filter(isKnown), securityGroups: [deps.securityGroup], assignPublicIp: 'DISABLED' },
+  };
+  const loadBalancers: LoadBalancer[] = [{ targetGroupArn, containerName: CONTAINER_NAME, containerPort: port }];
+
+  const { outcome, resource } = await ensure<Service>(ctx, {
+    key: KEYS.service(env.name),
+    kind: `ECS service ${name}`,
+    needs: [cluster, deps.securityGroup, targetGroupArn, ...subnets, ...(deps.taskDefinition.outcome === 'created' ? [taskDefinition] : [])],
+    clientToken: true,
+    find: async (id) => {
+      const found = ourService(ctx, env.name, deps.live);
+      return found?.serviceArn === id ? found : undefined;
+    },
+    findByTags: async () => ourService(ctx, env.name, deps.live),
+    create: async (clientToken) => {
+      if (deps.live.get(name)?.status === 'DRAINING') {
+        // AWS refuses a new service while the deleted one of that name drains.
+        await untilSdk(ctx, `the deleted ECS service ${name} to drain`, INACTIVE_TIMEOUT_SECONDS, waitUntilServicesInactive, ecs, { cluster, services: [name] });
+      }
+      const { service } = await ecs.send(
+        new CreateServiceCommand({
+          cluster,
+          serviceName: name,
+          taskDefinition,
+          desiredCount: env.desiredCount,
+          launchType: 'FARGATE',
+          networkConfiguration,
+          loadBalancers,
+          deploymentConfiguration: DEPLOYMENT,
+          healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
+          propagateTags: 'SERVICE',
+          enableECSManagedTags: true,
+          tags: toEcsTags(ctx.tags.list(ctx.step, env.name)),
+          clientToken,
+        }),
+      );
+      return service!;
+    },
+    // A reused token answers with the service it made, even once deleted.
+    isGone: (s) => s.status !== 'ACTIVE',
+    id: (s) => s.serviceArn!,
+    attributes: (s) => ({ name: s.serviceName }),
+    drift: (s) => serviceDrift(s, { taskDefinition, desiredCount: env.desiredCount, networkConfiguration, loadBalancers }),
+    update: async (s, changes) => {
+      const input: UpdateServiceCommandInput = { cluster, service: s.serviceName };
+      if (changes.includes('taskDefinition')) input.taskDefinition = taskDefinition;
+      if (changes.includes('desiredCount')) input.desiredCount = env.desiredCount;
+      if (changes.includes('networkConfiguration')) input.networkConfiguration = networkConfiguration;
+      if (changes.includes('loadBalancers')) input.loadBalancers = loadBalancers;
+      if (changes.includes('deploymentConfiguration')) input.deploymentConfiguration = DEPLOYMENT;
+      if (changes.includes('healthCheckGracePeriod')) input.healthCheckGracePeriodSeconds = HEALTH_CHECK_GRACE_SECONDS;
+      if (changes.includes('tagPropagation')) {
+        input.propagateTags = 'SERVICE';
+        input.enableECSManagedTags = true;
+      }
+      await ecs.send(new UpdateServiceCommand(input));
+    },
+  });
+  return {
+    name,
+    changed: outcome === 'created' || outcome === 'updated' || deps.taskDefinition.outcome === 'updated' || deps.taskDefinition.outcome === 'created',
+    steady: resource !== undefined && resource.runningCount === resource.desiredCount && (resource.deployments?.length ?? 0) <= 1,
+  };
+}
+
+interface ServiceSettings {
+  taskDefinition: string;
+  desiredCount: number;
+  networkConfiguration: NetworkConfiguration;
+  loadBalancers: LoadBalancer[];
+}
+
+function serviceDrift(s: Service, want: ServiceSettings): string[] {
+  const changes: string[] = [];
+  if (s.taskDefinition !== want.taskDefinition) changes.push('taskDefinition');
+  if (s.desiredCount !== want.desiredCount) changes.push('desiredCount');
+  const have = s.networkConfiguration?.awsvpcConfiguration;
+  const wanted = want.networkConfiguration.awsvpcConfiguration!;
+  if (!sameSet(have?.subnets, wanted.subnets) || !sameSet(have?.securityGroups, wanted.securityGroups) || (have?.assignPublicIp ?? 'DISABLED') !== 'DISABLED') {
+    changes.push('networkConfiguration');
+  }
+  const lbs = s.loadBalancers ?? [];
+  const lb = want.loadBalancers[0]!;
+  if (lbs.length !== 1 || lbs[0]?.targetGroupArn !== lb.targetGroupArn || lbs[0]?.containerName !== lb.containerName || lbs[0]?.containerPort !== lb.containerPort) {
+    changes.push('loadBalancers');
+  }
+  const dc = s.deploymentConfiguration;
+  if (
+    dc?.deploymentCircuitBreaker?.enable !== true ||
+    dc.deploymentCircuitBreaker.rollback !== true ||
+    dc.minimumHealthyPercent !== DEPLOYMENT.minimumHealthyPercent ||
+    dc.maximumPercent !== DEPLOYMENT.maximumPercent
+  ) {
+    changes.push('deploymentConfiguration');
+  }
+  if (s.healthCheckGracePeriodSeconds !== HEALTH_CHECK_GRACE_SECONDS) changes.push('healthCheckGracePeriod');
+  if (s.propagateTags !== 'SERVICE' || s.enableECSManagedTags !== true) changes.push('tagPropagation');
+  return changes;
+}
+
+/** One bounded waiter call for all the step's services, when something changed or one isn't steady. */
+async function waitForStable(ctx: StepContext, ensured: EnsuredService[]): Promise<void> {
+  if (ctx.dryRun || ensured.length === 0) return;
+  if (!ensured.some((s) => s.changed || !s.steady)) {
+    ctx.log.debug('every service is steady: nothing to wait for');
+    return;
+  }
+  if (!ctx.wait) {
+    ctx.log.debug('not waiting for the services to become stable (--no-wait)');
+    return;
+  }
+  const names = ensured.map((s) => s.name);
+  for (let i = 0; i < names.length; i += DESCRIBE_LIMIT) {
+    const chunk = names.slice(i, i + DESCRIBE_LIMIT);
+    await untilSdk(ctx, `ECS services ${chunk.join(', ')} to become stable`, ctx.config.services.stableTimeoutSeconds, waitUntilServicesStable, ctx.aws.ecs, {
+      cluster: clusterRef(ctx),
+      services: chunk,
+    });
+  }
+}
+
+// ---- removal -----------------------------------------------------------------------------------
+
+/** An environment's service, then its task definitions, then its security group. */
+async function deleteEnvironment(ctx: StepContext, env: string, live: () => Promise<LiveServices>): Promise<void> {
+  await deleteService(ctx, env, live);
+  await deleteTaskDefinitions(ctx, env);
+  await deleteSecurityGroup(ctx, KEYS.securityGroup(env), securityGroupPart(env), ctx.state.get(NETWORK.vpc)?.id);
+}
+
+async function deleteService(ctx: StepContext, env: string, live: () => Promise<LiveServices>): Promise<void> {
+  const ecs = ctx.aws.ecs;
+  const name = serviceName(ctx.tags.stack, env);
+  const cluster = clusterRef(ctx) ?? clusterName(ctx.tags.stack);
+  await remove<Service>(ctx, {
+    key: KEYS.service(env),
+    kind: `ECS service ${name}`,
+    findByTags: async () => {
+      const found = (await live()).get(name);
+      return found && found.status !== 'INACTIVE' && ctx.tags.owns(fromEcsTags(found.tags)) ? found : undefined;
+    },
+    id: (s) => s.serviceArn!,
+    delete: async (arn) => {
+      // Gone for good: nothing to wait for. Not active (draining): delete and wait all the same.
+      const missing = (e: unknown) => isAwsError(e, 'ServiceNotFoundException', 'ClusterNotFoundException');
+      const call = async (send: () => Promise<unknown>): Promise<boolean> => {
+        try {
+          await send();
+          return true;
+        } catch (error) {
+          if (missing(error)) return false;
+          if (isAwsError(error, 'ServiceNotActiveException')) return true;
+          throw error;
+        }
+      };
+      if (!(await call(() => ecs.send(new UpdateServiceCommand({ cluster, service: arn, desiredCount: 0 }))))) return;
+      if (!(await call(() => ecs.send(new DeleteServiceCommand({ cluster, service: arn, force: true }))))) return;
+      await untilSdk(ctx, `ECS service ${name} to drain`, INACTIVE_TIMEOUT_SECONDS, waitUntilServicesInactive, ecs, { cluster, services: [arn] });
+    },
+  });
+}
+
+/** Every ACTIVE revision of the environment's family: the first ones shipline's, later ones the pipeline's. */
+async function deleteTaskDefinitions(ctx: StepContext, env: string): Promise<void> {
+  const family = taskFamily(ctx.tags.stack, env);
+  await remove<TaskDefinition>(ctx, {
+    key: KEYS.taskDefinition(env),
+    kind: `task definitions ${family}`,
+    findByTags: () => latestOwnedRevision(ctx, family),
+    id: (td) => td.taskDefinitionArn!,
+    delete: async () => {
+      for (const arn of await activeRevisions(ctx, family)) {
+        await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+      }
+    },
+  });
+}
+
+/** Environments are independent: their deletes (and waits) overlap; the first failure is reported. */
+async function forEachEnvironment(envs: readonly string[], fn: (env: string) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(envs.map(fn));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const x = new Set(a ?? []);
+  const y = new Set(b ?? []);
+  return x.size === y.size && [...x].every((v) => y.has(v));
+}
+
+function sameRecord(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const x = Object.entries(a ?? {});
+  return x.length === Object.keys(b ?? {}).length && x.every(([k, v]) => b?.[k] === v);
+}

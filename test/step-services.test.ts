@@ -1,0 +1,648 @@
+// Unit tests of the services step against stubbed ECS and EC2 clients: per environment a security
+// group, a task definition and a Fargate service. Above all the image rule: once the pipeline has
+// deployed, provision never rolls a service back to the placeholder or an older image.
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type CreateSecurityGroupCommandInput,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import {
+  ClientException,
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  ServiceNotFoundException,
+  UpdateServiceCommand,
+  type CreateServiceCommandInput,
+  type DescribeServicesCommandInput,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { isAwsError } from '../src/aws/errors';
+import { isMutating } from '../src/aws/operations';
+import { KNOWN_AFTER_APPLY } from '../src/step';
+import { ForeignResourceError } from '../src/errors';
+import { services } from '../steps/services';
+import { testContext, type TestContext } from './helpers/context';
+
+const ecs = mockClient(ECSClient);
+const ec2 = mockClient(EC2Client);
+
+// ---- the world as AWS would report it ----------------------------------------------------------
+
+const ACCOUNT = '123456789012';
+const ENVS = ['dev', 'prod'] as const;
+type Env = string;
+const SIZES: Record<string, { cpu: string; memory: string }> = { dev: { cpu: '256', memory: '512' }, prod: { cpu: '512', memory: '1024' } };
+const sizes = (env: Env) => SIZES[env] ?? { cpu: '256', memory: '512' };
+const VPC = 'vpc-0a1';
+const PRIVATE_SUBNETS = ['subnet-private-a', 'subnet-private-b'];
+const ALB_SG = 'sg-alb';
+const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/shipline/demo-task-execution`;
+const PLACEHOLDER = 'public.ecr.aws/nginx/nginx:stable';
+const PIPELINE_IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com/demo:3f9a2c1`;
+
+const targetGroup = (env: string) => `arn:aws:elasticloadbalancing:eu-west-3:${ACCOUNT}:targetgroup/demo-${env}/0123456789abcdef`;
+const sgId = (env: string) => `sg-${env}-svc`;
+const tdArn = (env: string, revision: number) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/demo-${env}:${revision}`;
+const serviceArn = (env: string) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:service/demo/demo-${env}`;
+const envOf = (ref: string): Env => ref.replace(/^.*demo-/, '');
+
+const tags = (name: string) => [
+  { key: 'shipline:stack', value: 'demo' },
+  { key: 'shipline:step', value: 'services' },
+  { key: 'Name', value: name },
+];
+
+const logConfiguration = (env: string) => ({
+  logDriver: 'awslogs' as const,
+  options: { 'awslogs-group': `/shipline/demo/${env}`, 'awslogs-region': 'eu-west-3', 'awslogs-stream-prefix': 'web' },
+});
+
+/** A task definition as DescribeTaskDefinition returns it (AWS fills in container defaults). */
+const taskDefinition = (env: Env, revision: number, overrides: Partial<TaskDefinition> = {}, image = PLACEHOLDER): TaskDefinition => ({
+  taskDefinitionArn: tdArn(env, revision),
+  family: `demo-${env}`,
+  revision,
+  status: 'ACTIVE',
+  requiresCompatibilities: ['FARGATE'],
+  compatibilities: ['EC2', 'FARGATE'],
+  networkMode: 'awsvpc',
+  ...sizes(env),
+  runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+  executionRoleArn: EXECUTION_ROLE,
+  containerDefinitions: [
+    {
+      name: 'web',
+      image,
+      cpu: 0,
+      essential: true,
+      portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }],
+      logConfiguration: logConfiguration(env),
+      environment: [],
+      mountPoints: [],
+      volumesFrom: [],
+    },
+  ],
+  volumes: [],
+  placementConstraints: [],
+  ...overrides,
+});
+
+/** A service as DescribeServices returns it: steady (one deployment, all tasks running). */
+const service = (env: Env, overrides: Partial<Service> = {}): Service => ({
+  serviceArn: serviceArn(env),
+  serviceName: `demo-${env}`,
+  clusterArn: `arn:aws:ecs:eu-west-3:${ACCOUNT}:cluster/demo`,
+  status: 'ACTIVE',
+  taskDefinition: tdArn(env, 1),
+  desiredCount: 1,
+  runningCount: 1,
+  pendingCount: 0,
+  launchType: 'FARGATE',
+  deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY', taskDefinition: tdArn(env, 1), desiredCount: 1, runningCount: 1, rolloutState: 'COMPLETED' }],
+  networkConfiguration: { awsvpcConfiguration: { subnets: [...PRIVATE_SUBNETS].reverse(), securityGroups: [sgId(env)], assignPublicIp: 'DISABLED' } },
+  loadBalancers: [{ targetGroupArn: targetGroup(env), containerName: 'web', containerPort: 80 }],
+  deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, minimumHealthyPercent: 100, maximumPercent: 200 },
+  healthCheckGracePeriodSeconds: 30,
+  propagateTags: 'SERVICE',
+  enableECSManagedTags: true,
+  tags: tags(`demo-${env}`),
+  ...overrides,
+});
+
+const securityGroup = (env: string): SecurityGroup => ({
+  GroupId: sgId(env),
+  GroupName: `demo-${env}-svc`,
+  VpcId: VPC,
+  IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, UserIdGroupPairs: [{ GroupId: ALB_SG, Description: 'from the load balancer' }] }],
+  IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+});
+
+/** What the steps before this one (network, alb, cluster) recorded. */
+const DEPS_STATE = {
+  'network.vpc': { id: VPC, cidr: '10.0.0.0/16' },
+  'network.subnet.private-a': { id: PRIVATE_SUBNETS[0]! },
+  'network.subnet.private-b': { id: PRIVATE_SUBNETS[1]! },
+  'alb.securityGroup': { id: ALB_SG },
+  'alb.targetGroup.dev': { id: targetGroup('dev') },
+  'alb.targetGroup.prod': { id: targetGroup('prod') },
+  'cluster.cluster': { id: 'demo', arn: `arn:aws:ecs:eu-west-3:${ACCOUNT}:cluster/demo` },
+  'cluster.executionRole': { id: 'demo-task-execution', arn: EXECUTION_ROLE },
+  'cluster.logGroup.dev': { id: '/shipline/demo/dev' },
+  'cluster.logGroup.prod': { id: '/shipline/demo/prod' },
+};
+
+const envState = (env: Env, revision = 1, image = PLACEHOLDER) => ({
+  [`services.securityGroup.${env}`]: { id: sgId(env) },
+  [`services.taskDefinition.${env}`]: { id: tdArn(env, revision), family: `demo-${env}`, revision: String(revision), image },
+  [`services.service.${env}`]: { id: serviceArn(env), name: `demo-${env}` },
+});
+
+const FULL_STATE = { ...DEPS_STATE, ...envState('dev'), ...envState('prod') };
+
+// ---- stubbed AWS worlds ------------------------------------------------------------------------
+
+const sgFilters = (env: string) => [
+  { Name: 'tag:shipline:stack', Values: ['demo'] },
+  { Name: 'tag:Name', Values: [`demo-${env}-svc`] },
+  { Name: 'vpc-id', Values: [VPC] },
+];
+
+/** The services' security groups: found by ID, and by their tags when `adoptable`. */
+function awsHasSecurityGroups(adoptable = false): void {
+  for (const env of ENVS) {
+    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [sgId(env)] }).resolves({ SecurityGroups: [securityGroup(env)] });
+    ec2.on(DescribeSecurityGroupsCommand, { Filters: sgFilters(env) }).resolves({ SecurityGroups: adoptable ? [securityGroup(env)] : [] });
+  }
+}
+
+/** The step's read of its services (with tags); the stable waiter's reads (without) find them steady. */
+function awsHasServices(running: Partial<Record<Env, Service>>, waiterSees: (name: string) => Service = (name) => service(envOf(name))): void {
+  ecs.on(DescribeServicesCommand).callsFake((input: DescribeServicesCommandInput) => ({ services: (input.services ?? []).map(waiterSees), failures: [] }));
+  ecs.on(DescribeServicesCommand, { include: ['TAGS'] }).callsFake((input: DescribeServicesCommandInput) => {
+    const names = input.services ?? [];
+    const found = names.map((n) => running[envOf(n)]).filter((s): s is Service => s !== undefined);
+    const missing = names.filter((n) => running[envOf(n)] === undefined).map((n) => ({ arn: serviceArn(envOf(n)), reason: 'MISSING' }));
+    return { services: found, failures: missing };
+  });
+}
+
+function awsHasTaskDefinitions(list: TaskDefinition[]): void {
+  for (const td of list) ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: td.taskDefinitionArn }).resolves({ taskDefinition: td });
+}
+
+/** RegisterTaskDefinition answers like AWS, at the given revision. */
+function awsRegisters(revision: number): void {
+  ecs.on(RegisterTaskDefinitionCommand).callsFake((input: RegisterTaskDefinitionCommandInput) => {
+    const env = envOf(input.family!);
+    return { taskDefinition: { ...taskDefinition(env, revision), cpu: input.cpu, memory: input.memory, containerDefinitions: input.containerDefinitions } };
+  });
+}
+
+function awsHasNothing(): void {
+  ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+  ec2.on(CreateSecurityGroupCommand).callsFake((input: CreateSecurityGroupCommandInput) => ({ GroupId: `sg-${input.GroupName!.replace(/^demo-/, '')}` }));
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+  awsHasServices({});
+  ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+  awsRegisters(1);
+  ecs.on(CreateServiceCommand).callsFake((input: CreateServiceCommandInput) => ({
+    service: service(envOf(input.serviceName!), { taskDefinition: input.taskDefinition, runningCount: 0, tags: undefined }),
+  }));
+}
+
+/** Every environment runs revision 1 (the placeholder) and matches the config. */
+function awsHasEverything(running: Partial<Record<Env, Service>> = { dev: service('dev'), prod: service('prod') }): void {
+  awsHasSecurityGroups();
+  awsHasServices(running);
+  awsHasTaskDefinitions(ENVS.map((env) => taskDefinition(env, 1)));
+}
+
+/** Deleting an environment: the service drains to INACTIVE, two revisions of its family are ACTIVE. */
+function awsDeletes(envs: readonly Env[]): void {
+  ecs.on(UpdateServiceCommand).callsFake((input) => ({ service: service(envOf(input.service!), { desiredCount: 0 }) }));
+  ecs.on(DeleteServiceCommand).callsFake((input) => ({ service: service(envOf(input.service!), { status: 'DRAINING' }) }));
+  for (const env of envs) {
+    ecs.on(DescribeServicesCommand, { services: [serviceArn(env)] }).resolves({ services: [service(env, { status: 'INACTIVE' })], failures: [] });
+    ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `demo-${env}` }).resolves({ taskDefinitionArns: [tdArn(env, 1), tdArn(env, 3)] });
+  }
+  ecs.on(DeregisterTaskDefinitionCommand).resolves({});
+  ec2.on(DeleteSecurityGroupCommand).resolves({});
+}
+
+// ---- reading what happened -----------------------------------------------------------------------
+
+/** Every call to either client, in the order made. */
+const calls = () =>
+  [...ecs.calls(), ...ec2.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> });
+/** Sinon numbers every call across stubs (its typings leave the field out). */
+const callId = (call: object) => (call as { callId: number }).callId;
+const names = () => calls().map((c) => c.constructor.name);
+const mutatingCommands = () => names().filter(isMutating);
+const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
+const inputsOf = <C extends abstract new (...args: never[]) => { input: unknown }>(command: C) =>
+  calls().filter((c) => c instanceof command).map((c) => c.input as InstanceType<C>['input']);
+/** The stable waiter's reads: DescribeServices without tags. */
+const waiterReads = () => inputsOf(DescribeServicesCommand).filter((i) => i.include === undefined);
+
+beforeEach(() => {
+  ecs.reset();
+  ec2.reset();
+  ecs.onAnyCommand().rejects(new Error('unexpected call'));
+  ec2.onAnyCommand().rejects(new Error('unexpected call'));
+});
+
+afterAll(() => {
+  ecs.restore();
+  ec2.restore();
+});
+
+describe('services step: create from nothing', () => {
+  let ctx: TestContext;
+
+  beforeEach(async () => {
+    awsHasNothing();
+    ctx = testContext('services', { state: DEPS_STATE });
+    await services.reconcile(ctx);
+  });
+
+  it('reads all the services in one DescribeServices call, with their tags', () => {
+    expect(inputsOf(DescribeServicesCommand).filter((i) => i.include !== undefined)).toEqual([
+      { cluster: 'demo', services: ['demo-dev', 'demo-prod'], include: ['TAGS'] },
+    ]);
+  });
+
+  it('creates a security group per environment, open on the container port to the ALB security group only', () => {
+    for (const env of ENVS) {
+      expect(ec2).toHaveReceivedCommandWith(CreateSecurityGroupCommand, {
+        GroupName: `demo-${env}-svc`,
+        VpcId: VPC,
+        TagSpecifications: [
+          {
+            ResourceType: 'security-group',
+            Tags: [
+              { Key: 'shipline:stack', Value: 'demo' },
+              { Key: 'shipline:step', Value: 'services' },
+              { Key: 'Name', Value: `demo-${env}-svc` },
+            ],
+          },
+        ],
+      });
+      expect(ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupIngressCommand, {
+        GroupId: sgId(env),
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, UserIdGroupPairs: [{ GroupId: ALB_SG, Description: 'from the load balancer' }] }],
+      });
+    }
+    // Default egress stays: the tasks pull their image through the NAT.
+    expect(names()).not.toContain('AuthorizeSecurityGroupEgressCommand');
+    expect(names()).not.toContain('RevokeSecurityGroupEgressCommand');
+  });
+
+  it('registers a Fargate task definition per environment running the placeholder image', () => {
+    expect(inputsOf(RegisterTaskDefinitionCommand)).toEqual(
+      ENVS.map((env) => ({
+        family: `demo-${env}`,
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        ...sizes(env),
+        runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+        executionRoleArn: EXECUTION_ROLE,
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: PLACEHOLDER,
+            essential: true,
+            portMappings: [{ containerPort: 80, protocol: 'tcp' }],
+            logConfiguration: logConfiguration(env),
+          },
+        ],
+        tags: tags(`demo-${env}`),
+      })),
+    );
+  });
+
+  it('creates each service in the private subnets behind its target group, with a client token', () => {
+    const inputs = inputsOf(CreateServiceCommand);
+    expect(inputs).toEqual(
+      ENVS.map((env) => ({
+        cluster: 'demo',
+        serviceName: `demo-${env}`,
+        taskDefinition: tdArn(env, 1),
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: PRIVATE_SUBNETS, securityGroups: [sgId(env)], assignPublicIp: 'DISABLED' } },
+        loadBalancers: [{ targetGroupArn: targetGroup(env), containerName: 'web', containerPort: 80 }],
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, minimumHealthyPercent: 100, maximumPercent: 200 },
+        healthCheckGracePeriodSeconds: 30,
+        propagateTags: 'SERVICE',
+        enableECSManagedTags: true,
+        tags: tags(`demo-${env}`),
+        clientToken: expect.any(String),
+      })),
+    );
+    // The token written ahead is the one sent, and stays in state.
+    for (const [i, env] of ENVS.entries()) expect(ctx.records.get(`services.service.${env}`)?.token).toBe(inputs[i]!.clientToken);
+  });
+
+  it('waits for all the services to be stable in one waiter call', () => {
+    expect(waiterReads()).toEqual([{ cluster: 'demo', services: ['demo-dev', 'demo-prod'] }]);
+    expect(ctx.activities).toContain('waiting for ECS services demo-dev, demo-prod to become stable');
+  });
+
+  it('records everything and reports it created', () => {
+    const expected: Record<string, Record<string, unknown>> = { ...DEPS_STATE, ...envState('dev'), ...envState('prod') };
+    for (const env of ENVS) expected[`services.service.${env}`] = { ...expected[`services.service.${env}`], token: expect.any(String) };
+    expect(Object.fromEntries(ctx.records)).toEqual(expected);
+    expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['created']));
+    expect(ctx.outcomes).toHaveLength(6);
+  });
+});
+
+describe('services step: re-run', () => {
+  it('makes no mutating call, reads each thing once and waits for nothing when AWS matches', async () => {
+    awsHasEverything();
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
+    expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('scales a service whose desired count drifted, with nothing else in the update, and waits', async () => {
+    awsHasEverything({ dev: service('dev', { desiredCount: 3, runningCount: 3 }), prod: service('prod') });
+    ecs.on(UpdateServiceCommand).resolves({});
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['UpdateServiceCommand']);
+    expect(inputsOf(UpdateServiceCommand)).toEqual([{ cluster: 'demo', service: 'demo-dev', desiredCount: 1 }]);
+    expect(ctx.outcomes.find((o) => o.resource === 'services.service.dev')).toMatchObject({ outcome: 'updated', changes: ['desiredCount'] });
+    expect(waiterReads()).toHaveLength(1);
+  });
+
+  it('puts back the circuit breaker and the load balancer', async () => {
+    const drifted = service('prod', {
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false }, minimumHealthyPercent: 50, maximumPercent: 200 },
+      loadBalancers: [{ targetGroupArn: targetGroup('prod'), containerName: 'web', containerPort: 8080 }],
+    });
+    awsHasEverything({ dev: service('dev'), prod: drifted });
+    ecs.on(UpdateServiceCommand).resolves({});
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.reconcile(ctx);
+    expect(inputsOf(UpdateServiceCommand)).toEqual([
+      {
+        cluster: 'demo',
+        service: 'demo-prod',
+        loadBalancers: [{ targetGroupArn: targetGroup('prod'), containerName: 'web', containerPort: 80 }],
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, minimumHealthyPercent: 100, maximumPercent: 200 },
+      },
+    ]);
+  });
+
+  it('waits when nothing changed but a service is still rolling out', async () => {
+    const rolling = service('dev', { runningCount: 0, deployments: [{ status: 'PRIMARY' }, { status: 'ACTIVE' }] });
+    awsHasEverything({ dev: rolling, prod: service('prod') });
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(waiterReads()).toEqual([{ cluster: 'demo', services: ['demo-dev', 'demo-prod'] }]);
+  });
+
+  it('does not wait with --no-wait', async () => {
+    awsHasEverything({ dev: service('dev', { desiredCount: 3, runningCount: 3 }), prod: service('prod') });
+    ecs.on(UpdateServiceCommand).resolves({});
+    const ctx = { ...testContext('services', { state: FULL_STATE }), wait: false };
+    await services.reconcile(ctx);
+    expect(waiterReads()).toEqual([]);
+  });
+
+  it('adopts the security groups, task definitions and services it finds by their tags', async () => {
+    awsHasSecurityGroups(true);
+    awsHasServices({ dev: service('dev'), prod: service('prod') });
+    awsHasTaskDefinitions(ENVS.map((env) => taskDefinition(env, 1)));
+    const ctx = testContext('services', { state: DEPS_STATE });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['adopted']));
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('refuses a same-named service without the stack tag, before registering or creating anything', async () => {
+    awsHasSecurityGroups(true);
+    awsHasServices({ dev: service('dev', { tags: [{ key: 'team', value: 'payments' }] }) });
+    awsHasTaskDefinitions([taskDefinition('dev', 1)]);
+    const ctx = testContext('services', { state: DEPS_STATE });
+    const error = await services.reconcile(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ForeignResourceError);
+    expect((error as Error).message).toContain('ECS service demo-dev');
+    expect(mutatingCommands()).toEqual([]);
+  });
+});
+
+describe('services step: the image rule', () => {
+  /** The pipeline deployed revision 3 of dev (its image, an env var of its own); the state still says 1. */
+  const deployed = taskDefinition('dev', 3, {}, PIPELINE_IMAGE);
+  deployed.containerDefinitions![0]!.environment = [{ name: 'APP_VERSION', value: '3f9a2c1' }];
+
+  function awsRunsThePipelinesImage(): void {
+    awsHasSecurityGroups();
+    awsHasServices({ dev: service('dev', { taskDefinition: tdArn('dev', 3) }), prod: service('prod') });
+    awsHasTaskDefinitions([deployed, taskDefinition('prod', 1)]);
+  }
+
+  it('with nothing provision owns changed, registers nothing and records the running revision', async () => {
+    awsRunsThePipelinesImage();
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    // Read: the running revision, not the recorded one.
+    expect(ecs).toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: tdArn('dev', 3) });
+    expect(ecs).not.toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: tdArn('dev', 1) });
+    expect(ctx.records.get('services.taskDefinition.dev')).toEqual({ id: tdArn('dev', 3), family: 'demo-dev', revision: '3', image: PIPELINE_IMAGE });
+    expect(outcomes(ctx)['services.taskDefinition.dev']).toBe('unchanged');
+  });
+
+  it('with the CPU changed, registers a revision of the RUNNING one (same image) and points the service at it', async () => {
+    awsRunsThePipelinesImage();
+    awsRegisters(4);
+    ecs.on(UpdateServiceCommand).resolves({});
+    const ctx = testContext('services', {
+      state: FULL_STATE,
+      config: { environments: [{ name: 'dev', path: '/dev', cpu: 512, memory: 1024 }, { name: 'prod', cpu: 512, memory: 1024 }] },
+    });
+    await services.reconcile(ctx);
+
+    expect(mutatingCommands()).toEqual(['RegisterTaskDefinitionCommand', 'UpdateServiceCommand']);
+    const registered = inputsOf(RegisterTaskDefinitionCommand)[0]!;
+    expect(registered).toMatchObject({ family: 'demo-dev', cpu: '512', memory: '1024', executionRoleArn: EXECUTION_ROLE, requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc' });
+    expect(registered.containerDefinitions).toHaveLength(1);
+    expect(registered.containerDefinitions![0]).toMatchObject({
+      name: 'web',
+      image: PIPELINE_IMAGE,
+      environment: [{ name: 'APP_VERSION', value: '3f9a2c1' }],
+      portMappings: [{ containerPort: 80, protocol: 'tcp' }],
+      logConfiguration: logConfiguration('dev'),
+    });
+    expect(inputsOf(UpdateServiceCommand)).toEqual([{ cluster: 'demo', service: 'demo-dev', taskDefinition: tdArn('dev', 4) }]);
+    expect(ctx.records.get('services.taskDefinition.dev')).toMatchObject({ id: tdArn('dev', 4), image: PIPELINE_IMAGE });
+    expect(ctx.outcomes.find((o) => o.resource === 'services.taskDefinition.dev')).toMatchObject({ outcome: 'updated', changes: ['cpu', 'memory'] });
+    expect(waiterReads()).toHaveLength(1);
+  });
+
+  it('on a port change, each new revision keeps the image its service runs: never back to the placeholder', async () => {
+    awsRunsThePipelinesImage();
+    awsRegisters(4);
+    ecs.on(UpdateServiceCommand).resolves({});
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({});
+    const ctx = testContext('services', { state: FULL_STATE, config: { services: { containerPort: 8080 } } });
+    await services.reconcile(ctx);
+    const registered = inputsOf(RegisterTaskDefinitionCommand);
+    // dev runs the pipeline's image; prod has not been deployed yet and runs its first revision.
+    expect(registered.map((i) => [i.family, i.containerDefinitions![0]!.image])).toEqual([
+      ['demo-dev', PIPELINE_IMAGE],
+      ['demo-prod', PLACEHOLDER],
+    ]);
+    for (const i of registered) expect(i.containerDefinitions![0]!.portMappings).toEqual([{ containerPort: 8080, protocol: 'tcp' }]);
+    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+      service: 'demo-dev',
+      taskDefinition: tdArn('dev', 4),
+      loadBalancers: [{ targetGroupArn: targetGroup('dev'), containerName: 'web', containerPort: 8080 }],
+    });
+  });
+
+  it('stops rather than fall back to the placeholder when the running revision cannot be read', async () => {
+    awsHasSecurityGroups();
+    awsHasServices({ dev: service('dev', { taskDefinition: tdArn('dev', 3) }), prod: service('prod') });
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: tdArn('dev', 3) }).rejects(new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }));
+    const error = await services.reconcile(testContext('services', { state: FULL_STATE })).catch((e: unknown) => e);
+    expect(isAwsError(error, 'ClientException')).toBe(true);
+    expect(mutatingCommands()).toEqual([]);
+  });
+
+  it('in a plan, reports the task definition and the service as updated without registering', async () => {
+    awsRunsThePipelinesImage();
+    const ctx = testContext('services', {
+      state: FULL_STATE,
+      dryRun: true,
+      config: { environments: [{ name: 'dev', path: '/dev', cpu: 512, memory: 1024 }, { name: 'prod', cpu: 512, memory: 1024 }] },
+    });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)).toMatchObject({ 'services.taskDefinition.dev': 'updated', 'services.service.dev': 'updated', 'services.service.prod': 'unchanged' });
+  });
+});
+
+describe('services step: environments', () => {
+  it('removes a dropped environment: service (scaled to 0, deleted, drained), its revisions, its security group; the others untouched', async () => {
+    awsHasSecurityGroups();
+    awsHasServices({ prod: service('prod') });
+    awsHasTaskDefinitions([taskDefinition('prod', 1)]);
+    awsDeletes(['dev']);
+    const ctx = testContext('services', { state: FULL_STATE, config: { environments: [{ name: 'prod', cpu: 512, memory: 1024 }] } });
+    await services.reconcile(ctx);
+
+    expect(mutatingCommands()).toEqual([
+      'UpdateServiceCommand',
+      'DeleteServiceCommand',
+      'DeregisterTaskDefinitionCommand',
+      'DeregisterTaskDefinitionCommand',
+      'DeleteSecurityGroupCommand',
+    ]);
+    expect(inputsOf(UpdateServiceCommand)).toEqual([{ cluster: 'demo', service: serviceArn('dev'), desiredCount: 0 }]);
+    expect(inputsOf(DeleteServiceCommand)).toEqual([{ cluster: 'demo', service: serviceArn('dev'), force: true }]);
+    expect(waiterReads()).toEqual([{ cluster: 'demo', services: [serviceArn('dev')] }]);
+    expect(inputsOf(ListTaskDefinitionsCommand)).toEqual([{ familyPrefix: 'demo-dev', status: 'ACTIVE' }]);
+    expect(inputsOf(DeregisterTaskDefinitionCommand)).toEqual([{ taskDefinition: tdArn('dev', 1) }, { taskDefinition: tdArn('dev', 3) }]);
+    expect(ec2).toHaveReceivedCommandWith(DeleteSecurityGroupCommand, { GroupId: sgId('dev') });
+    expect(ec2).not.toHaveReceivedCommandWith(DeleteSecurityGroupCommand, { GroupId: sgId('prod') });
+
+    expect(Object.fromEntries(ctx.records)).toEqual({ ...DEPS_STATE, ...envState('prod') });
+    expect(outcomes(ctx)).toMatchObject({
+      'services.service.dev': 'deleted',
+      'services.taskDefinition.dev': 'deleted',
+      'services.securityGroup.dev': 'deleted',
+      'services.service.prod': 'unchanged',
+    });
+  });
+
+  it('creates the service of a new environment and leaves the others alone', async () => {
+    awsHasEverything();
+    ec2.on(DescribeSecurityGroupsCommand, { Filters: sgFilters('qa') }).resolves({ SecurityGroups: [] });
+    ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: sgId('qa') });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+    ecs.on(ListTaskDefinitionsCommand, { familyPrefix: 'demo-qa' }).resolves({ taskDefinitionArns: [] });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: taskDefinition('qa', 1) });
+    ecs.on(CreateServiceCommand).resolves({ service: service('qa', { runningCount: 0 }) });
+    const ctx = testContext('services', {
+      state: { ...FULL_STATE, 'alb.targetGroup.qa': { id: targetGroup('qa') } },
+      config: { environments: [{ name: 'dev', path: '/dev' }, { name: 'qa', path: '/qa' }, { name: 'prod', cpu: 512, memory: 1024 }] },
+    });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['CreateSecurityGroupCommand', 'AuthorizeSecurityGroupIngressCommand', 'RegisterTaskDefinitionCommand', 'CreateServiceCommand']);
+    expect(ecs).toHaveReceivedCommandWith(CreateServiceCommand, { serviceName: 'demo-qa', loadBalancers: [{ targetGroupArn: targetGroup('qa'), containerName: 'web', containerPort: 80 }] });
+  });
+});
+
+describe('services step: dry run', () => {
+  it('on an empty stack makes no mutating call and plans every resource as created', async () => {
+    awsHasNothing();
+    const ctx = testContext('services', { state: DEPS_STATE, dryRun: true });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(waiterReads()).toEqual([]);
+    expect(ctx.outcomes).toHaveLength(6);
+    for (const o of ctx.outcomes) expect(o).toMatchObject({ outcome: 'created', id: KNOWN_AFTER_APPLY });
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPS_STATE);
+  });
+});
+
+describe('services step: destroy', () => {
+  it('per environment: scales the service to 0, deletes it, waits for it to drain, deregisters every revision, deletes the security group', async () => {
+    awsDeletes(ENVS);
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.destroy(ctx);
+    for (const env of ENVS) {
+      const mine = calls()
+        .filter((c) => JSON.stringify(c.input).includes(`demo-${env}`) || JSON.stringify(c.input).includes(sgId(env)))
+        .map((c) => c.constructor.name);
+      expect(mine).toEqual([
+        'UpdateServiceCommand',
+        'DeleteServiceCommand',
+        'DescribeServicesCommand',
+        'ListTaskDefinitionsCommand',
+        'DeregisterTaskDefinitionCommand',
+        'DeregisterTaskDefinitionCommand',
+        'DeleteSecurityGroupCommand',
+      ]);
+      expect(ecs).toHaveReceivedCommandWith(DeleteServiceCommand, { cluster: 'demo', service: serviceArn(env), force: true });
+    }
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPS_STATE);
+  });
+
+  it('takes what is already gone as done: no delete, no wait', async () => {
+    ecs.on(UpdateServiceCommand).rejects(new ServiceNotFoundException({ message: 'Service not found.', $metadata: {} }));
+    ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+    ec2.on(DeleteSecurityGroupCommand).rejects(Object.assign(new Error('gone'), { name: 'InvalidGroup.NotFound', $metadata: {} }));
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.destroy(ctx);
+    expect(ecs).not.toHaveReceivedCommand(DeleteServiceCommand);
+    expect(ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
+    expect(ecs).not.toHaveReceivedCommand(DeregisterTaskDefinitionCommand);
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPS_STATE);
+  });
+
+  it('with a lost state finds the services, revisions and security groups that carry the stack tag', async () => {
+    awsHasServices({ dev: service('dev'), prod: service('prod', { tags: [] }) });
+    awsHasSecurityGroups(true);
+    awsDeletes(ENVS);
+    for (const env of ENVS) {
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: tdArn(env, 3) }).resolves({ taskDefinition: taskDefinition(env, 3), tags: [] });
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: tdArn(env, 1) }).resolves({ taskDefinition: taskDefinition(env, 1), tags: tags(`demo-${env}`) });
+    }
+    const ctx = testContext('services', { state: DEPS_STATE });
+    await services.destroy(ctx);
+    // prod's service carries no stack tag: left alone.
+    expect(inputsOf(DeleteServiceCommand)).toEqual([{ cluster: 'demo', service: serviceArn('dev'), force: true }]);
+    expect(inputsOf(DescribeServicesCommand).filter((i) => i.include !== undefined)).toHaveLength(1);
+    expect(ecs).toHaveReceivedCommandTimes(DeregisterTaskDefinitionCommand, 4);
+    expect(ec2).toHaveReceivedCommandTimes(DeleteSecurityGroupCommand, 2);
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPS_STATE);
+  });
+});
