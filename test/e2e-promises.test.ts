@@ -12,9 +12,9 @@ afterEach(() => h?.restore());
 const mutations = (x: Harness) => x.sandbox.mutatingCalls().map((c) => c.operation);
 const state = (x: Harness) => JSON.parse(readFileSync(x.statePath, 'utf8')) as { resources: Record<string, { id?: string }> };
 
-/** What a provision of the default config makes, by the steps in the build. */
-function expectedInventory(): string[] {
-  const rows = [
+/** What a provision makes for these environments (the default config: dev on /dev, prod). */
+function expectedInventory(environments: Array<{ name: string; path?: string }> = [{ name: 'dev', path: '/dev' }, { name: 'prod' }]): string[] {
+  const network = [
     'ec2/vpc/demo-vpc',
     'ec2/subnet/demo-public-a',
     'ec2/subnet/demo-public-b',
@@ -28,17 +28,34 @@ function expectedInventory(): string[] {
     'ec2/security-group/demo-nat',
     'ec2/instance/demo-nat',
   ];
-  return rows.sort();
+  const shared = [
+    'ec2/security-group/demo-alb',
+    'elbv2/load-balancer/demo-alb',
+    'elbv2/listener/demo-alb:80',
+    'ecs/cluster/demo',
+    'iam/role//shipline/demo-task-execution',
+    'iam/role-policy-attachment//shipline/demo-task-execution/arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
+    'ecr/repository/demo',
+  ];
+  const perEnvironment = environments.flatMap((env, i) => [
+    `elbv2/target-group/demo-${env.name}-tg`,
+    ...(env.path ? [`elbv2/rule/demo-alb:80:${10 * (i + 1)}`] : []),
+    `logs/log-group//shipline/demo/${env.name}`,
+    `ec2/security-group/demo-${env.name}-svc`,
+    `ecs/task-definition/demo-${env.name}:1`,
+    `ecs/service/demo/demo-${env.name}`,
+  ]);
+  return [...network, ...shared, ...perEnvironment].sort();
 }
 
 describe('provision', () => {
   it('creates exactly the expected inventory, every resource tagged with the stack', async () => {
     h = harness();
     const result = await h.ok('provision');
-    const network = shape(h.sandbox).filter((row) => row.startsWith('ec2/'));
-    expect(network).toEqual(expectedInventory());
-    for (const item of h.sandbox.inventory()) {
-      if (item.type === 'route') continue; // routes take no tags: found by table and destination
+    expect(shape(h.sandbox)).toEqual(expectedInventory());
+    // Routes and policy attachments take no tags: they are found by their parent.
+    const untaggable = ['route', 'role-policy-attachment'];
+    for (const item of h.sandbox.inventory().filter((i) => !untaggable.includes(i.type))) {
       expect({ id: item.id, stack: item.tags[STACK_TAG] }).toEqual({ id: item.id, stack: 'demo' });
     }
     expect(result.stdout).toMatch(/VPC\s+vpc-\S+ \(10\.0\.0\.0\/16\)/);
