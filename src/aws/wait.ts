@@ -122,22 +122,36 @@ function finish<T>(
 }
 
 /**
- * Run `attempt` until AWS stops refusing it with one of `codes` (DependencyViolation while ENIs
- * drain, a role not yet assumable …), bounded and reported like `until`.
+ * Run `attempt` until AWS stops refusing it with one of `codes`, or a refusal `passes` says will
+ * pass (DependencyViolation while ENIs drain, a new role not yet assumable …), bounded and
+ * reported like `until`. Anything else is thrown at once: don't retry what cannot succeed.
  */
 export async function retryWhile<T>(
   ctx: Pick<StepContext, 'waits' | 'signal' | 'progress' | 'log' | 'step'>,
   what: string,
   timeoutSeconds: number,
-  codes: readonly string[],
+  passes: readonly string[] | ((error: unknown) => boolean),
   attempt: () => Promise<T>,
 ): Promise<T> {
+  const transient = typeof passes === 'function' ? passes : (error: unknown) => isAwsError(error, ...passes);
   return until(ctx, what, timeoutSeconds, async () => {
     try {
       return { done: true, value: await attempt() };
     } catch (error) {
-      if (isAwsError(error, ...codes)) return { done: false, status: messageOf(error) };
+      if (transient(error)) return { done: false, status: messageOf(error) };
       throw error;
     }
   });
+}
+
+/**
+ * A role created seconds ago is not yet assumable everywhere: CodeBuild answers InvalidInputException
+ * "… not authorized to perform: sts:AssumeRole", CodePipeline InvalidStructureException "… not
+ * authorized to perform AssumeRole …", ECS "… unable to assume role". Only these are retried.
+ */
+export function isRoleNotYetAssumable(error: unknown): boolean {
+  return (
+    isAwsError(error, 'InvalidInputException', 'InvalidStructureException', 'InvalidParameterException', 'ClientException', 'AccessDeniedException') &&
+    /AssumeRole|assume role|unable to assume/i.test(messageOf(error))
+  );
 }
