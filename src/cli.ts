@@ -38,6 +38,7 @@ function globalOptions(raw: Record<string, unknown>): GlobalOptions {
     forceUnlock: raw.forceUnlock === true,
     concurrency: raw.concurrency as number,
     wait: raw.wait !== false,
+    keepConnection: raw.keepConnection === true,
   };
 }
 
@@ -57,7 +58,11 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
 
   engineCommand('provision', 'create or update everything the config describes; a second run changes nothing');
   engineCommand('plan', 'show what provision would create, change or delete, and change nothing');
-  engineCommand('destroy', 'delete everything shipline created for the stack, in reverse order, and nothing else');
+  engineCommand('destroy', 'delete everything shipline created for the stack, in reverse order, and nothing else').option(
+    '--keep-connection',
+    'keep the GitHub connection (a new one needs approving in a browser again)',
+    false,
+  );
 
   withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'))
     .option('--json', 'print JSON for scripts', false)

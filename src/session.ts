@@ -35,6 +35,8 @@ export interface GlobalOptions {
   concurrency: number;
   /** Wait for services to become stable (provision); `--no-wait` skips it. */
   wait: boolean;
+  /** destroy: keep the GitHub connection (`--keep-connection`). */
+  keepConnection: boolean;
 }
 
 /** What tests (and the bench) put in place of the real world. */

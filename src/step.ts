@@ -54,6 +54,8 @@ export interface StepContext {
   readonly waits: WaitSettings;
   /** Wait for what settles after the change itself (services becoming stable); `--no-wait` turns it off. */
   readonly wait: boolean;
+  /** Destroy leaves the GitHub connection (approving a new one needs a browser again). */
+  readonly keepConnection: boolean;
   readonly accountId: string;
   /** What the step is doing now ("creating subnet public-a", "waiting for …"), for live progress. */
   progress(activity: string): void;

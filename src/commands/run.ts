@@ -35,6 +35,7 @@ export async function runCommand(
         dryRun,
         waits: opened.aws.waits,
         wait: options.wait,
+        keepConnection: options.keepConnection,
         accountId: opened.accountId,
       },
     });

@@ -43,6 +43,7 @@ export function testContext(
     dryRun: options.dryRun ?? false,
     waits: TEST_WAITS,
     wait: true,
+    keepConnection: false,
     accountId: '123456789012',
     progress: (a) => void activities.push(a),
     outcome: (o) => void outcomes.push({ step, ...o }),
