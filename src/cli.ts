@@ -72,6 +72,31 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
+  const pipelineCommand = (name: 'status' | 'approve' | 'reject' | 'release', description: string) =>
+    withGlobalOptions(program.command(name).description(description)).action(async (raw: Record<string, unknown>) => {
+      const { runPipelineCommand } = require('./commands/pipeline') as typeof import('./commands/pipeline');
+      const extra = { json: raw.json === true, ...(typeof raw.comment === 'string' ? { comment: raw.comment } : {}) };
+      await runPipelineCommand(name, { ...globalOptions(raw), ...extra }, io, overrides);
+      setExit(EXIT.ok);
+    });
+
+  pipelineCommand('status', 'the connection, each pipeline stage, a pending approval, each environment').option('--json', 'print JSON for scripts', false);
+  pipelineCommand('approve', 'approve the deployment waiting for approval').option('--comment <text>', 'why');
+  pipelineCommand('reject', 'reject the deployment waiting for approval').requiredOption('--comment <text>', 'why (required)');
+  pipelineCommand('release', 'start a pipeline run from the latest commit');
+
+  program
+    .command('init-app')
+    .description('write into an application repository what the pipeline expects: buildspec.yml, and a Dockerfile and nginx.conf where missing')
+    .argument('<dir>', 'the application repository')
+    .option('-c, --config <path>', 'config file', 'shipline.json')
+    .option('--force', 'overwrite existing files', false)
+    .action(async (dir: string, raw: Record<string, unknown>) => {
+      const { initApp } = require('./commands/init-app') as typeof import('./commands/init-app');
+      await initApp(dir, { config: String(raw.config), force: raw.force === true }, io);
+      setExit(EXIT.ok);
+    });
+
   return program;
 }
 

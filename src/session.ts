@@ -168,7 +168,8 @@ export async function withSession<T>(
     aws = await openAws(options, config, ui.log, overrides, access.dryRun);
     const accountId = await callerAccount(aws.clients);
     checkIdentity(state, { accountId, region: config.region });
-    if (!access.dryRun && state.accountId === null) await state.setAccount(accountId);
+    // Only a run that holds the lock writes the state file; status, approve and release read it.
+    if (access.lock && state.accountId === null) await state.setAccount(accountId);
     return await body({ config, statePath, ui, aws, state, lock, accountId });
   } finally {
     ui.stop();

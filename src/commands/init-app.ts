@@ -1,0 +1,45 @@
+// `shipline init-app <dir>`: the files an application repository needs for the pipeline. Never
+// overwrites a file without --force; the Dockerfile and nginx.conf only where the app has none.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildspec, dockerfile, nginxConfig } from '../app-templates';
+import { loadConfig } from '../config';
+import { UsageError } from '../errors';
+import type { Io } from '../session';
+
+export interface InitAppResult {
+  written: string[];
+  skipped: string[];
+}
+
+export async function initApp(dir: string, options: { config: string; force: boolean }, io: Io): Promise<InitAppResult> {
+  const config = await loadConfig(options.config);
+  await mkdir(dir, { recursive: true });
+  const files: Array<{ name: string; content: string; onlyIfMissing: boolean }> = [
+    { name: 'buildspec.yml', content: buildspec(), onlyIfMissing: false },
+    { name: 'Dockerfile', content: dockerfile(), onlyIfMissing: true },
+    { name: 'nginx.conf', content: nginxConfig(config), onlyIfMissing: true },
+  ];
+  const result: InitAppResult = { written: [], skipped: [] };
+  const refused: string[] = [];
+  for (const file of files) {
+    const target = path.join(dir, file.name);
+    try {
+      // 'wx' fails if the file exists: no window between a check and the write.
+      await writeFile(target, file.content, { flag: options.force ? 'w' : 'wx' });
+      result.written.push(file.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      result.skipped.push(file.name);
+      if (!file.onlyIfMissing) refused.push(target);
+    }
+  }
+  for (const name of result.written) io.stdout.write(`wrote ${path.join(dir, name)}\n`);
+  for (const name of result.skipped) io.stdout.write(`kept ${path.join(dir, name)} (exists)\n`);
+  if (refused.length) {
+    throw new UsageError(`${refused.join(', ')} already exists; shipline does not overwrite it`, {
+      hint: 'compare it with what shipline would write, or re-run with --force to replace it',
+    });
+  }
+  return result;
+}

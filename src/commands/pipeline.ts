@@ -1,0 +1,257 @@
+// status, approve, reject, release: the commands that drive the pipeline once it exists. They
+// read the state file for names and IDs, ask AWS how things stand, and explain what to do when
+// there is nothing to act on (no approval waiting, the GitHub connection still pending).
+import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
+import {
+  GetPipelineCommand,
+  GetPipelineStateCommand,
+  ListPipelineExecutionsCommand,
+  PutApprovalResultCommand,
+  StartPipelineExecutionCommand,
+  type PipelineExecutionSummary,
+  type StageState,
+} from '@aws-sdk/client-codepipeline';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { StateStore } from '../../state';
+import { STEPS } from '../../steps';
+import type { AwsClients } from '../aws/clients';
+import { unlessNotFound } from '../aws/errors';
+import type { Config } from '../config';
+import { ShiplineError } from '../errors';
+import { withSession, type GlobalOptions, type Io, type Overrides } from '../session';
+
+/** There is nothing to act on: no pipeline yet, no approval waiting, a connection not approved. */
+export class NothingToDoError extends ShiplineError {
+  readonly code = 'NOTHING_TO_DO';
+}
+
+// State keys and names the delivery steps use (kept here so that status works on partial stacks).
+const KEYS = {
+  connection: 'connection.github',
+  pipeline: 'pipeline.pipeline',
+  cluster: 'cluster.cluster',
+  targetGroup: (env: string) => `alb.targetGroup.${env}`,
+};
+
+export function connectionConsoleUrl(region: string): string {
+  return `https://console.aws.amazon.com/codesuite/settings/connections?region=${region}`;
+}
+
+interface Context {
+  config: Config;
+  state: StateStore;
+  aws: AwsClients;
+}
+
+export interface ConnectionStatus {
+  arn: string;
+  status: string;
+}
+
+export interface PendingApproval {
+  stage: string;
+  action: string;
+  token: string;
+  since: Date | undefined;
+  executionId: string | undefined;
+}
+
+export interface EnvironmentStatus {
+  name: string;
+  service: string;
+  running: number;
+  desired: number;
+  image: string | undefined;
+  healthy: number | undefined;
+  targets: number | undefined;
+  url: string | undefined;
+}
+
+export interface StackStatus {
+  connection: ConnectionStatus | undefined;
+  pipeline: { name: string; stages: Array<{ name: string; status: string; executionId?: string; changed?: string }>; latest?: PipelineExecutionSummary } | undefined;
+  approval: PendingApproval | undefined;
+  environments: EnvironmentStatus[];
+}
+
+function pipelineName(c: Context): string {
+  return c.state.get(KEYS.pipeline)?.id ?? `${c.config.stack}-pipeline`;
+}
+
+async function connectionStatus(c: Context): Promise<ConnectionStatus | undefined> {
+  const arn = c.state.get(KEYS.connection)?.id;
+  if (!arn) return undefined;
+  const out = await unlessNotFound(c.aws.connections.send(new GetConnectionCommand({ ConnectionArn: arn })), 'ResourceNotFoundException');
+  return { arn, status: out?.Connection?.ConnectionStatus ?? 'DELETED' };
+}
+
+/** The manual approval an execution is waiting at, if any. */
+async function pendingApproval(c: Context, stages: StageState[]): Promise<PendingApproval | undefined> {
+  const { pipeline } = await c.aws.codepipeline.send(new GetPipelineCommand({ name: pipelineName(c) }));
+  const approvals = new Set(
+    (pipeline?.stages ?? []).flatMap((s) => (s.actions ?? []).filter((a) => a.actionTypeId?.category === 'Approval').map((a) => `${s.name}/${a.name}`)),
+  );
+  for (const stage of stages) {
+    for (const action of stage.actionStates ?? []) {
+      const latest = action.latestExecution;
+      if (approvals.has(`${stage.stageName}/${action.actionName}`) && latest?.status === 'InProgress' && latest.token) {
+        return {
+          stage: stage.stageName!,
+          action: action.actionName!,
+          token: latest.token,
+          since: latest.lastStatusChange,
+          executionId: stage.latestExecution?.pipelineExecutionId,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+type PipelineStatus = NonNullable<StackStatus['pipeline']> & { approval?: PendingApproval };
+
+async function pipelineStatus(c: Context): Promise<PipelineStatus | undefined> {
+  const name = pipelineName(c);
+  const state = await unlessNotFound(c.aws.codepipeline.send(new GetPipelineStateCommand({ name })), 'PipelineNotFoundException');
+  if (!state) return undefined;
+  const executions = await c.aws.codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name, maxResults: 1 }));
+  const stages = state.stageStates ?? [];
+  return {
+    name,
+    stages: stages.map((s) => ({
+      name: s.stageName ?? '?',
+      status: s.latestExecution?.status ?? 'not run',
+      ...(s.latestExecution?.pipelineExecutionId ? { executionId: s.latestExecution.pipelineExecutionId } : {}),
+      ...(lastChange(s) ? { changed: lastChange(s)!.toISOString() } : {}),
+    })),
+    ...(executions.pipelineExecutionSummaries?.[0] ? { latest: executions.pipelineExecutionSummaries[0] } : {}),
+    ...(await pendingApproval(c, stages).then((approval) => (approval ? { approval } : {}))),
+  };
+}
+
+function lastChange(stage: StageState): Date | undefined {
+  const times = (stage.actionStates ?? []).map((a) => a.latestExecution?.lastStatusChange).filter((t): t is Date => t instanceof Date || typeof t === 'string').map((t) => new Date(t));
+  return times.sort((a, b) => b.getTime() - a.getTime())[0];
+}
+
+async function environmentStatus(c: Context): Promise<EnvironmentStatus[]> {
+  const cluster = c.state.get(KEYS.cluster)?.id;
+  if (!cluster) return [];
+  const names = c.config.environments.map((e) => `${c.config.stack}-${e.name}`);
+  const { services = [] } = await c.aws.ecs.send(new DescribeServicesCommand({ cluster, services: names }));
+  const urls = new Map(STEPS.flatMap((s) => s.outputs?.(c.state, c.config) ?? []).map((o) => [o.key, o.value]));
+  return Promise.all(
+    c.config.environments.map(async (env, i) => {
+      const service = services.find((s) => s.serviceName === names[i] && s.status !== 'INACTIVE');
+      const taskDefinition = service?.taskDefinition
+        ? (await c.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition
+        : undefined;
+      const targetGroup = c.state.get(KEYS.targetGroup(env.name))?.id;
+      const health = targetGroup
+        ? await unlessNotFound(c.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroup })), 'TargetGroupNotFoundException', 'TargetGroupNotFound')
+        : undefined;
+      const targets = health?.TargetHealthDescriptions;
+      return {
+        name: env.name,
+        service: names[i]!,
+        running: service?.runningCount ?? 0,
+        desired: service?.desiredCount ?? 0,
+        image: taskDefinition?.containerDefinitions?.[0]?.image,
+        healthy: targets?.filter((t) => t.TargetHealth?.State === 'healthy').length,
+        targets: targets?.length,
+        url: urls.get(`url.${env.name}`),
+      };
+    }),
+  );
+}
+
+export async function getStatus(c: Context): Promise<StackStatus> {
+  const [connection, pipeline, environments] = await Promise.all([connectionStatus(c), pipelineStatus(c), environmentStatus(c)]);
+  const { approval, ...rest } = pipeline ?? {};
+  return { connection, pipeline: pipeline ? (rest as StackStatus['pipeline']) : undefined, approval, environments };
+}
+
+function renderStatus(c: Context, status: StackStatus): string {
+  const lines: string[] = [];
+  const when = (d: Date | string | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '');
+  lines.push(`stack ${c.config.stack} (${c.config.region})`);
+  if (status.connection) {
+    lines.push(`GitHub connection  ${status.connection.status}${status.connection.status === 'PENDING' ? `: approve it once at ${connectionConsoleUrl(c.config.region)}` : ''}`);
+  } else lines.push('GitHub connection  not created yet (run provision)');
+  if (status.pipeline) {
+    const latest = status.pipeline.latest;
+    lines.push(`pipeline           ${status.pipeline.name}${latest ? `: latest run ${latest.pipelineExecutionId} ${latest.status} (${when(latest.lastUpdateTime)})` : ''}`);
+    for (const stage of status.pipeline.stages) lines.push(`  ${stage.name.padEnd(16)} ${stage.status.padEnd(12)} ${when(stage.changed)}`);
+  } else lines.push('pipeline           not created yet (run provision)');
+  if (status.approval) {
+    lines.push(`approval waiting   ${status.approval.stage}/${status.approval.action} since ${when(status.approval.since)}`);
+    lines.push(`                   answer with: npm run approve -- [--comment "…"]  or  npm run reject -- --comment "…"`);
+  }
+  for (const env of status.environments) {
+    const health = env.targets === undefined ? '' : `, ${env.healthy}/${env.targets} targets healthy`;
+    lines.push(`${`${env.name}`.padEnd(18)} ${env.running}/${env.desired} running${health}, image ${env.image ?? 'none'}${env.url ? `\n${''.padEnd(18)} ${env.url}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+type PipelineCommand = 'status' | 'approve' | 'reject' | 'release';
+export interface PipelineOptions extends GlobalOptions {
+  json?: boolean;
+  comment?: string;
+}
+
+export async function runPipelineCommand(command: PipelineCommand, options: PipelineOptions, io: Io, overrides: Overrides = {}): Promise<void> {
+  await withSession(command, options, io, overrides, { dryRun: false, lock: false }, async (opened) => {
+    const c: Context = { config: opened.config, state: opened.state, aws: opened.aws.clients };
+    if (command === 'status') {
+      const status = await getStatus(c);
+      io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(c, status));
+      return;
+    }
+    if (command === 'release') return release(c, io);
+    return answerApproval(c, command === 'approve' ? 'Approved' : 'Rejected', options.comment, io);
+  });
+}
+
+async function requireConnection(c: Context, doing: string): Promise<void> {
+  const connection = await connectionStatus(c);
+  if (connection?.status === 'PENDING') {
+    throw new NothingToDoError(`cannot ${doing}: the GitHub connection ${connection.arn} is still PENDING`, {
+      hint: `approve it once in the AWS console (${connectionConsoleUrl(c.config.region)}), then run \`npm run release\``,
+    });
+  }
+}
+
+async function release(c: Context, io: Io): Promise<void> {
+  await requireConnection(c, 'start a pipeline run');
+  const name = pipelineName(c);
+  const out = await unlessNotFound(c.aws.codepipeline.send(new StartPipelineExecutionCommand({ name })), 'PipelineNotFoundException');
+  if (!out) throw new NothingToDoError(`pipeline ${name} does not exist`, { hint: 'run `npm run provision` first' });
+  io.stdout.write(`started pipeline ${name}: run ${out.pipelineExecutionId}\nfollow it with: npm run status\n`);
+}
+
+async function answerApproval(c: Context, verdict: 'Approved' | 'Rejected', comment: string | undefined, io: Io): Promise<void> {
+  const pipeline = await pipelineStatus(c);
+  if (!pipeline) throw new NothingToDoError(`pipeline ${pipelineName(c)} does not exist`, { hint: 'run `npm run provision` first' });
+  if (!pipeline.approval) {
+    await requireConnection(c, 'approve anything');
+    const latest = pipeline.latest;
+    throw new NothingToDoError(
+      `nothing to ${verdict === 'Approved' ? 'approve' : 'reject'}: pipeline ${pipeline.name} has no approval waiting` +
+        (latest ? ` (latest run ${latest.pipelineExecutionId}: ${latest.status})` : ''),
+      { hint: 'start a run with `npm run release`, and follow it with `npm run status`' },
+    );
+  }
+  const { stage, action, token } = pipeline.approval;
+  await c.aws.codepipeline.send(
+    new PutApprovalResultCommand({
+      pipelineName: pipeline.name,
+      stageName: stage,
+      actionName: action,
+      token,
+      result: { status: verdict, summary: comment ?? (verdict === 'Approved' ? 'approved with shipline' : 'rejected with shipline') },
+    }),
+  );
+  io.stdout.write(`${verdict === 'Approved' ? 'approved' : 'rejected'} ${stage}/${action} of pipeline ${pipeline.name}\n`);
+}
