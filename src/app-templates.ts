@@ -1,10 +1,8 @@
 // What `init-app` writes into an application repository: the buildspec the pipeline's CodeBuild
 // project runs, and a minimal image for a first deploy. Pure functions of the config, so tests can
 // check them against the task definitions and the load balancer's routes.
+import { CONTAINER_NAME } from '../steps/services';
 import type { Config } from './config';
-
-/** The container every task definition names; the buildspec's imagespec.json must say the same. */
-export const CONTAINER_NAME = 'web';
 
 /**
  * Logs in to ECR, builds the image, pushes it tagged with the commit and `latest`, and writes
