@@ -85,7 +85,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     };
     const withDefaults = [...args];
     const command = args[0];
-    if (command && !args.includes('--help')) {
+    if (command && command !== 'init-app' && !args.includes('--help')) {
       if (!args.includes('--config')) withDefaults.push('--config', configPath);
       if (!args.includes('--state')) withDefaults.push('--state', statePath);
       if (!args.includes('--log-format')) withDefaults.push('--log-format', 'json');
