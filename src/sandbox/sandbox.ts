@@ -133,6 +133,8 @@ export class Sandbox {
 
   /** Every live resource in the sandbox, sorted for stable comparison. */
   inventory(): InventoryItem[] {
+    // Pipelines advance lazily and may deploy to ECS: let them catch up before anything is listed.
+    this.services.codepipeline.settleAll();
     return Object.values(this.services)
       .flatMap((s: SandboxService<object>) => s.inventory())
       .sort((a, b) => `${a.service}/${a.type}/${a.key ?? ''}/${a.id}`.localeCompare(`${b.service}/${b.type}/${b.key ?? ''}/${b.id}`));
