@@ -60,6 +60,27 @@ const DEFAULT_ENVIRONMENTS: z.input<typeof environment>[] = [
   { name: 'prod', cpu: 512, memory: 1024, desiredCount: 1, approval: true },
 ];
 
+/** S3's bucket naming rules (general purpose buckets), in short. */
+const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Where the state lives: a local file (default), or an S3 object shared by a team and CI. */
+const stateBackend = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('local') }),
+  z.strictObject({
+    type: z.literal('s3'),
+    bucket: z.string().regex(S3_BUCKET, { error: 'expected an S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens' }).refine((b) => !b.includes('..'), {
+      error: 'expected an S3 bucket name without ".."',
+    }),
+    /** Default `shipline/<stack>.json`; the lock is `<key>.lock` beside it. */
+    key: z.string().min(1).max(1000).refine((k) => !k.startsWith('/') && !k.endsWith('/'), {
+      error: 'expected an object key like "shipline/demo.json" (no leading or trailing slash)',
+    }).optional(),
+    /** Default: the stack's region. */
+    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'expected an AWS region like eu-west-3' }).optional(),
+  }),
+]);
+export type StateBackendConfig = z.output<typeof stateBackend>;
+
 export const configSchema = z
   .strictObject({
     stack: z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/, {
@@ -120,6 +141,7 @@ export const configSchema = z
       .prefault({}),
     pipeline: z.strictObject({ detectChanges: z.boolean().default(true) }).prefault({}),
     deploy: z.strictObject({ strategy: z.enum(['rolling', 'blue-green']).default('rolling') }).prefault({}),
+    state: z.strictObject({ backend: stateBackend.default({ type: 'local' }) }).prefault({}),
     aws: z
       .strictObject({
         profile: z.string().min(1).nullable().default(null),
@@ -138,6 +160,9 @@ export type ConfigInput = z.input<typeof configSchema>;
 
 type Issue = (path: PropertyKey[], message: string) => void;
 
+/** Environment names that would collide with the names of shipline's other resources. */
+const RESERVED_NAMES = ['build', 'pipeline'];
+
 function checkEnvironments(stack: string, environments: EnvironmentConfig[], issue: Issue): void {
   const seenNames = new Set<string>();
   const seenPaths = new Set<string>();
@@ -149,6 +174,7 @@ function checkEnvironments(stack: string, environments: EnvironmentConfig[], iss
   }
   environments.forEach((env, i) => {
     if (seenNames.has(env.name)) issue(['environments', i, 'name'], `"${env.name}" is used twice; environment names must be unique`);
+    if (RESERVED_NAMES.includes(env.name)) issue(['environments', i, 'name'], `"${env.name}" is reserved: the build's own resources use that name (log group /shipline/<stack>/build)`);
     seenNames.add(env.name);
     if (env.path !== undefined) {
       if (seenPaths.has(env.path)) issue(['environments', i, 'path'], `"${env.path}" is used twice; each path routes to one environment`);

@@ -57,6 +57,7 @@ describe('config', () => {
     ['a CPU size Fargate lacks', { environments: [{ name: 'prod', cpu: 300 }] }, "environments[0].cpu: expected one of Fargate's CPU sizes"],
     ['a CPU/memory pair Fargate rejects', { environments: [{ name: 'prod', cpu: 256, memory: 4096 }] }, 'Fargate does not offer 4096 MiB with 256 CPU units'],
     ['derived names over AWS limits', { stack: 'a-very-long-stack-nm', environments: [{ name: 'production' }] }, 'over AWS\'s 32'],
+    ['a reserved environment name', { environments: [{ name: 'build' }] }, 'environments[0].name: "build" is reserved'],
     ['a bad endpoint', { aws: { endpoint: 'not a url' } }, 'aws.endpoint: expected a URL'],
   ])('rejects %s with a message naming the field', (_what, overrides, expected) => {
     const message = errorOf(overrides);

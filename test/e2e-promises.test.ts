@@ -36,6 +36,15 @@ function expectedInventory(environments: Array<{ name: string; path?: string }> 
     'iam/role//shipline/demo-task-execution',
     'iam/role-policy-attachment//shipline/demo-task-execution/arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
     'ecr/repository/demo',
+    's3/bucket/demo-artifacts-123456789012-eu-west-3',
+    'connections/connection/demo-github',
+    'logs/log-group//shipline/demo/build',
+    'iam/role//shipline/demo-codebuild',
+    'iam/role-policy//shipline/demo-codebuild/build',
+    'codebuild/project/demo-build',
+    'iam/role//shipline/demo-codepipeline',
+    'iam/role-policy//shipline/demo-codepipeline/pipeline',
+    'codepipeline/pipeline/demo-pipeline',
   ];
   const perEnvironment = environments.flatMap((env, i) => [
     `elbv2/target-group/demo-${env.name}-tg`,
@@ -53,8 +62,8 @@ describe('provision', () => {
     h = harness();
     const result = await h.ok('provision');
     expect(shape(h.sandbox)).toEqual(expectedInventory());
-    // Routes and policy attachments take no tags: they are found by their parent.
-    const untaggable = ['route', 'role-policy-attachment'];
+    // Routes and role policies take no tags: they are found by their parent.
+    const untaggable = ['route', 'role-policy-attachment', 'role-policy'];
     for (const item of h.sandbox.inventory().filter((i) => !untaggable.includes(i.type))) {
       expect({ id: item.id, stack: item.tags[STACK_TAG] }).toEqual({ id: item.id, stack: 'demo' });
     }
@@ -284,7 +293,9 @@ describe('plan', () => {
 
 describe('every step is exercised', () => {
   it('lists the steps this suite covers', () => {
-    expect(STEPS.map((s) => s.name)).toEqual(expect.arrayContaining(['network', 'nat']));
+    expect(STEPS.map((s) => s.name).sort()).toEqual(
+      ['alb', 'artifacts', 'build', 'cluster', 'connection', 'nat', 'network', 'pipeline', 'repository', 'services'].sort(),
+    );
   });
 });
 

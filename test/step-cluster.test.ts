@@ -41,7 +41,7 @@ import { isMutating } from '../src/aws/operations';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { cluster } from '../steps/cluster';
 import { ForeignResourceError } from '../src/errors';
-import { trustPolicy } from '../steps/lib/role';
+import { trustPolicy } from '../src/policies';
 import { testContext, type TestContext } from './helpers/context';
 
 const ecs = mockClient(ECSClient);

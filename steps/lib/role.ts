@@ -18,28 +18,13 @@ import {
   UpdateAssumeRolePolicyCommand,
   type Role,
 } from '@aws-sdk/client-iam';
+import { trustPolicy, type PolicyDocument } from '../../src/policies';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
 import { claim, parseJson, sameJson } from './owned';
 
 export const ROLE_PATH = '/shipline/';
-
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Principal?: Record<string, string | string[]>;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-  NotResource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
-
-export interface PolicyDocument {
-  Version: '2012-10-17';
-  Statement: PolicyStatement[];
-}
 
 export interface RoleSpec {
   /** State key; the record's id is the role name, with attribute `arn`. */
@@ -62,14 +47,6 @@ export interface RoleState {
   /** Every inline policy's name; the documents are read only for those the spec names. */
   inlineNames: string[];
   inline: Record<string, unknown>;
-}
-
-export function trustPolicy(services: string | readonly string[]): PolicyDocument {
-  const list = typeof services === 'string' ? [services] : [...services];
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: list.length === 1 ? list[0]! : list }, Action: 'sts:AssumeRole' }],
-  };
 }
 
 const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEntity');

@@ -1,0 +1,246 @@
+// The CodeBuild project that turns a commit into an image: it runs the app repository's own
+// buildspec.yml on the source CodePipeline hands it, in a privileged container (Docker), pushes to
+// the stack's ECR repository and writes imagespec.json for the deploy actions. Its role may write
+// its log group, read and write the pipeline's artifacts and push to that one repository.
+import {
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+  PutRetentionPolicyCommand,
+  type LogGroup,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  BatchGetProjectsCommand,
+  CreateProjectCommand,
+  DeleteProjectCommand,
+  UpdateProjectCommand,
+  type CreateProjectCommandInput,
+  type EnvironmentVariable,
+  type Project,
+} from '@aws-sdk/client-codebuild';
+import { isAwsError } from '../src/aws/errors';
+import { isRoleNotYetAssumable, retryWhile } from '../src/aws/wait';
+import { arns, codeBuildPolicy, PRINCIPALS } from '../src/policies';
+import { ensure, ignoringGone, remove } from '../src/reconcile';
+import { KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
+import { KEYS as ARTIFACTS } from './artifacts';
+import { KEYS as REPOSITORY, repositoryName } from './repository';
+import { CONTAINER_NAME } from './services';
+import { claim, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
+import { recorded, recordedOr } from './lib/recorded';
+import { deleteRole, ensureRole } from './lib/role';
+
+export const KEYS = {
+  logGroup: 'build.logGroup',
+  role: 'build.role',
+  project: 'build.project',
+};
+
+const ROLE_PART = 'codebuild';
+const POLICY_NAME = 'build';
+/** How long a new role may take to become assumable by CodeBuild (IAM propagates in seconds, rarely a minute). */
+const ROLE_PROPAGATION_SECONDS = 120;
+
+export const projectName = (stack: string) => `${stack}-build`;
+export const buildLogGroupName = (stack: string) => `/shipline/${stack}/build`;
+
+export const build: Step = {
+  name: 'build',
+  after: ['repository', 'artifacts'],
+
+  async reconcile(ctx) {
+    await ensureLogGroup(ctx);
+    const roleArn = await ensureBuildRole(ctx);
+    await ensureProject(ctx, roleArn);
+  },
+
+  async destroy(ctx) {
+    await deleteProject(ctx);
+    await deleteRole(ctx, KEYS.role, ROLE_PART);
+    await deleteLogGroup(ctx);
+  },
+};
+
+// ---- log group ---------------------------------------------------------------------------------
+
+const place = (ctx: StepContext) => ({ region: ctx.config.region, account: ctx.accountId });
+
+async function findLogGroup(ctx: StepContext, name: string): Promise<LogGroup | undefined> {
+  const { logGroups = [] } = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }));
+  return logGroups.find((g) => g.logGroupName === name);
+}
+
+async function logGroupTags(ctx: StepContext, name: string): Promise<Record<string, string>> {
+  const { tags } = await ctx.aws.logs.send(new ListTagsForResourceCommand({ resourceArn: arns.logGroup(place(ctx), name) }));
+  return tags ?? {};
+}
+
+async function ensureLogGroup(ctx: StepContext): Promise<void> {
+  const name = buildLogGroupName(ctx.tags.stack);
+  const retention = ctx.config.services.logRetentionDays;
+  await ensure<LogGroup>(ctx, {
+    key: KEYS.logGroup,
+    kind: `log group ${name}`,
+    find: (id) => findLogGroup(ctx, id),
+    findByTags: async () => {
+      const found = await findLogGroup(ctx, name);
+      return found && claim(ctx, 'log group', name, found, await logGroupTags(ctx, name));
+    },
+    create: async () => {
+      const tags = Object.fromEntries(tagsNamed(ctx, name).map((t) => [t.Key, t.Value]));
+      await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: name, tags }));
+      // A new group keeps its events forever: the retention comes as drift.
+      return { logGroupName: name };
+    },
+    id: (g) => g.logGroupName!,
+    attributes: (g) => ({ arn: arns.logGroup(place(ctx), g.logGroupName!) }),
+    drift: (g) => (g.retentionInDays === retention ? [] : ['retention']),
+    update: async (g) => {
+      await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: g.logGroupName, retentionInDays: retention }));
+    },
+  });
+}
+
+async function deleteLogGroup(ctx: StepContext): Promise<void> {
+  const name = buildLogGroupName(ctx.tags.stack);
+  await remove(ctx, {
+    key: KEYS.logGroup,
+    kind: `log group ${name}`,
+    findByTags: async () => {
+      const found = await findLogGroup(ctx, name);
+      return found && ctx.tags.owns(await logGroupTags(ctx, name)) ? found : undefined;
+    },
+    id: (g) => g.logGroupName!,
+    delete: (id) =>
+      ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
+  });
+}
+
+// ---- role --------------------------------------------------------------------------------------
+
+/** The role's ARN, or KNOWN_AFTER_APPLY in a plan that would create it. */
+async function ensureBuildRole(ctx: StepContext): Promise<string> {
+  const p = place(ctx);
+  const policy = codeBuildPolicy({
+    logGroupArn: arns.logGroup(p, buildLogGroupName(ctx.tags.stack)),
+    bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
+    repositoryArn: recordedOr(ctx, REPOSITORY.repository, 'arn', (name) => arns.repository(p, name)),
+  });
+  const role = await ensureRole(ctx, {
+    key: KEYS.role,
+    part: ROLE_PART,
+    description: `shipline ${ctx.tags.stack}: lets CodeBuild build the image, push it to ECR ${repositoryName(ctx.tags.stack)} and write its logs`,
+    trust: PRINCIPALS.codebuild,
+    inlinePolicies: { [POLICY_NAME]: policy },
+  });
+  return role.resource?.role.Arn ?? KNOWN_AFTER_APPLY;
+}
+
+// ---- project -----------------------------------------------------------------------------------
+
+/** Everything the project is made of, as CreateProject and UpdateProject take it. */
+export function projectSettings(ctx: StepContext, roleArn: string, repositoryUrl: string): CreateProjectCommandInput {
+  const { image, computeType, timeoutMinutes } = ctx.config.build;
+  const name = projectName(ctx.tags.stack);
+  return {
+    name,
+    description: `shipline ${ctx.tags.stack}: builds the image from the app repository's buildspec.yml`,
+    source: { type: 'CODEPIPELINE' },
+    artifacts: { type: 'CODEPIPELINE' },
+    environment: {
+      type: image.includes('aarch64') ? 'ARM_CONTAINER' : 'LINUX_CONTAINER',
+      image,
+      computeType,
+      // The buildspec runs Docker.
+      privilegedMode: true,
+      environmentVariables: [
+        { name: 'ECR_REPOSITORY_URL', value: repositoryUrl, type: 'PLAINTEXT' },
+        { name: 'CONTAINER_NAME', value: CONTAINER_NAME, type: 'PLAINTEXT' },
+        { name: 'AWS_ACCOUNT_ID', value: ctx.accountId, type: 'PLAINTEXT' },
+        { name: 'AWS_DEFAULT_REGION', value: ctx.config.region, type: 'PLAINTEXT' },
+      ],
+    },
+    serviceRole: roleArn,
+    timeoutInMinutes: timeoutMinutes,
+    logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: buildLogGroupName(ctx.tags.stack) } },
+    tags: toEcsTags(ctx.tags.list(ctx.step, 'build')),
+  };
+}
+
+/** The settings of `want` that `project` does not have, by name. */
+export function projectDrift(project: Project, want: CreateProjectCommandInput): string[] {
+  const changes: string[] = [];
+  if (project.source?.type !== want.source?.type || project.source?.buildspec) changes.push('source');
+  if (project.artifacts?.type !== want.artifacts?.type) changes.push('artifacts');
+  const env = project.environment;
+  const wanted = want.environment!;
+  if (env?.type !== wanted.type || env?.image !== wanted.image || env?.computeType !== wanted.computeType || (env?.privilegedMode ?? false) !== wanted.privilegedMode) {
+    changes.push('environment');
+  }
+  if (variables(env?.environmentVariables) !== variables(wanted.environmentVariables)) changes.push('environment variables');
+  if (project.serviceRole !== want.serviceRole) changes.push('service role');
+  if (project.timeoutInMinutes !== want.timeoutInMinutes) changes.push('timeout');
+  const logs = project.logsConfig?.cloudWatchLogs;
+  if ((logs?.status ?? 'ENABLED') !== 'ENABLED' || logs?.groupName !== want.logsConfig?.cloudWatchLogs?.groupName) changes.push('logs');
+  const tags = new Map((project.tags ?? []).map((t) => [t.key, t.value]));
+  if (!(want.tags ?? []).every((t) => tags.get(t.key) === t.value)) changes.push('tags');
+  return changes;
+}
+
+/** Variables compared by name, value and type (PLAINTEXT when AWS leaves it out), in any order. */
+function variables(list: EnvironmentVariable[] | undefined): string {
+  return JSON.stringify((list ?? []).map((v) => [v.name, v.value, v.type ?? 'PLAINTEXT']).sort());
+}
+
+async function findProject(ctx: StepContext, name: string): Promise<Project | undefined> {
+  const { projects = [] } = await ctx.aws.codebuild.send(new BatchGetProjectsCommand({ names: [name] }));
+  return projects.find((p) => p.name === name);
+}
+
+async function ensureProject(ctx: StepContext, roleArn: string): Promise<void> {
+  const codebuild = ctx.aws.codebuild;
+  const name = projectName(ctx.tags.stack);
+  const repositoryUrl = recorded(ctx, REPOSITORY.repository, 'uri');
+  const want = projectSettings(ctx, roleArn, repositoryUrl);
+  // A role created seconds ago is refused until IAM has propagated it.
+  const whileRoleIsNew = <T>(call: () => Promise<T>) =>
+    retryWhile(ctx, `IAM role ${ctx.tags.name(ROLE_PART)} to be usable by CodeBuild`, ROLE_PROPAGATION_SECONDS, isRoleNotYetAssumable, call);
+  await ensure<Project>(ctx, {
+    key: KEYS.project,
+    kind: `CodeBuild project ${name}`,
+    needs: [roleArn, repositoryUrl],
+    find: (id) => findProject(ctx, id),
+    findByTags: async () => {
+      const found = await findProject(ctx, name);
+      return found && claim(ctx, 'CodeBuild project', name, found, fromEcsTags(found.tags));
+    },
+    create: async () => (await whileRoleIsNew(() => codebuild.send(new CreateProjectCommand(want)))).project!,
+    id: (p) => p.name!,
+    attributes: (p) => ({ arn: p.arn }),
+    drift: (p) => projectDrift(p, want),
+    update: async (p) => {
+      // UpdateProject replaces the tags: keep the ones others added.
+      const ours = new Set((want.tags ?? []).map((t) => t.key));
+      const tags = [...(p.tags ?? []).filter((t) => !ours.has(t.key)), ...(want.tags ?? [])];
+      await whileRoleIsNew(() => codebuild.send(new UpdateProjectCommand({ ...want, tags })));
+    },
+  });
+}
+
+async function deleteProject(ctx: StepContext): Promise<void> {
+  const name = projectName(ctx.tags.stack);
+  await remove(ctx, {
+    key: KEYS.project,
+    kind: `CodeBuild project ${name}`,
+    findByTags: async () => {
+      const found = await findProject(ctx, name);
+      return found && ctx.tags.owns(fromEcsTags(found.tags)) ? found : undefined;
+    },
+    id: (p) => p.name!,
+    // DeleteProject succeeds on a project already gone.
+    delete: (id) =>
+      ignoringGone(() => ctx.aws.codebuild.send(new DeleteProjectCommand({ name: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
+  });
+}
+

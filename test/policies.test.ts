@@ -1,0 +1,217 @@
+// Every IAM policy document shipline writes, walked with sample ARNs of one stack: least privilege
+// (no wildcard actions, "*" resources only for the allow-listed actions, iam:PassRole only on named
+// roles and only to ECS tasks) and every ARN one of this stack's resources.
+import {
+  arns,
+  codeBuildPolicy,
+  codePipelinePolicy,
+  connectionArns,
+  partitionOf,
+  PRINCIPALS,
+  WILDCARD_ALLOWED,
+  type CodeBuildPolicyInput,
+  type CodePipelinePolicyInput,
+  type PolicyDocument,
+  type PolicyStatement,
+} from '../src/policies';
+import { artifactBucketName, tlsOnlyPolicy } from '../steps/artifacts';
+import { trustPolicy } from '../src/policies';
+
+const ACCOUNT = '123456789012';
+const PLACE = { region: 'eu-west-3', account: ACCOUNT };
+const ENVS = ['dev', 'prod'];
+const BUCKET = artifactBucketName('demo', ACCOUNT, 'eu-west-3');
+
+const BUILD_INPUT: CodeBuildPolicyInput = {
+  logGroupArn: arns.logGroup(PLACE, '/shipline/demo/build'),
+  bucketArn: arns.bucket(PLACE, BUCKET),
+  repositoryArn: arns.repository(PLACE, 'demo'),
+};
+
+const PIPELINE_INPUT: CodePipelinePolicyInput = {
+  bucketArn: BUILD_INPUT.bucketArn,
+  connectionArn: `arn:aws:codestar-connections:eu-west-3:${ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`,
+  projectArn: arns.codeBuildProject(PLACE, 'demo-build'),
+  serviceArns: ENVS.map((env) => arns.ecsService(PLACE, 'demo', `demo-${env}`)),
+  taskDefinitionArns: ENVS.map((env) => arns.taskDefinitionFamily(PLACE, `demo-${env}`)),
+  executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shipline/demo-task-execution`,
+};
+
+/** Every identity and trust policy shipline writes, by name (the bucket policy is below). */
+const DOCUMENTS: Record<string, PolicyDocument> = {
+  'codebuild role policy': codeBuildPolicy(BUILD_INPUT),
+  'codepipeline role policy': codePipelinePolicy(PIPELINE_INPUT),
+  'codebuild trust policy': trustPolicy(PRINCIPALS.codebuild),
+  'codepipeline trust policy': trustPolicy(PRINCIPALS.codepipeline),
+  'task execution trust policy': trustPolicy(PRINCIPALS.ecsTasks),
+};
+
+/** The stack's resources the policies may name: the sample ARNs, and what lies under them. */
+const OWN_ARNS = [
+  ...Object.values(BUILD_INPUT),
+  ...Object.values(PIPELINE_INPUT).flat(),
+  ...connectionArns(PIPELINE_INPUT.connectionArn),
+] as string[];
+const isOwn = (resource: string) =>
+  OWN_ARNS.some((arn) => resource === arn || resource === `${arn}/*` || resource === `${arn}:*`);
+
+const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const statements = Object.entries(DOCUMENTS).flatMap(([doc, d]) => d.Statement.map((s, i) => [`${doc} #${i}${s.Sid ? ` ${s.Sid}` : ''}`, s] as [string, PolicyStatement]));
+const permissions = statements.filter(([, s]) => s.Principal === undefined);
+
+describe('every policy document shipline writes', () => {
+  it.each(Object.entries(DOCUMENTS))('%s is a 2012-10-17 document of Allow statements', (_name, doc) => {
+    expect(doc.Version).toBe('2012-10-17');
+    expect(doc.Statement.length).toBeGreaterThan(0);
+    for (const s of doc.Statement) expect(s.Effect).toBe('Allow');
+  });
+
+  it.each(statements)('%s grants no wildcard action', (_name, s) => {
+    expect(s.NotAction).toBeUndefined();
+    for (const action of list(s.Action)) {
+      expect(action).not.toContain('*');
+      expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z]+$/);
+    }
+  });
+
+  it.each(permissions)('%s uses "*" only for actions AWS authorizes on no resource', (_name, s) => {
+    expect(s.NotResource).toBeUndefined();
+    const resources = list(s.Resource);
+    expect(resources.length).toBeGreaterThan(0);
+    if (resources.includes('*')) {
+      expect(resources).toEqual(['*']);
+      for (const action of list(s.Action)) expect(WILDCARD_ALLOWED).toContain(action);
+    }
+  });
+
+  it.each(permissions)('%s names only this stack\'s resources', (_name, s) => {
+    for (const resource of list(s.Resource).filter((r) => r !== '*')) {
+      expect(isOwn(resource)).toBe(true);
+      // S3 bucket ARNs carry no account; every other one names this account.
+      if (!resource.startsWith('arn:aws:s3:::')) expect(resource).toContain(`:${ACCOUNT}:`);
+    }
+  });
+
+  it('passes roles only by name, and only to ECS tasks', () => {
+    const passRole = permissions.filter(([, s]) => list(s.Action).includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    for (const [, s] of passRole) {
+      expect(list(s.Action)).toEqual(['iam:PassRole']);
+      expect(list(s.Resource)).toEqual([PIPELINE_INPUT.executionRoleArn]);
+      expect(s.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    }
+  });
+
+  it('keeps the allow-list to what is used: each entry is granted on "*" somewhere', () => {
+    const onStar = permissions.filter(([, s]) => list(s.Resource).includes('*')).flatMap(([, s]) => list(s.Action));
+    expect([...WILDCARD_ALLOWED].sort()).toEqual([...new Set(onStar)].sort());
+  });
+
+  it('lets trust policies name one service principal and assume only', () => {
+    for (const [, s] of statements.filter(([, st]) => st.Principal !== undefined)) {
+      expect(s.Action).toBe('sts:AssumeRole');
+      expect(s.Resource).toBeUndefined();
+      expect(Object.values(s.Principal!).flat()).toHaveLength(1);
+    }
+  });
+
+  it('stays far below IAM\'s 10,240 characters of inline policies per role, even with 10 environments', () => {
+    const many = Array.from({ length: 10 }, (_, i) => `env${i}`);
+    const doc = codePipelinePolicy({
+      ...PIPELINE_INPUT,
+      serviceArns: many.map((env) => arns.ecsService(PLACE, 'demo', `demo-${env}`)),
+      taskDefinitionArns: many.map((env) => arns.taskDefinitionFamily(PLACE, `demo-${env}`)),
+    });
+    expect(JSON.stringify(doc).length).toBeLessThan(5000);
+  });
+});
+
+describe('the CodeBuild role policy', () => {
+  const doc = codeBuildPolicy(BUILD_INPUT);
+  const grants = (action: string) => doc.Statement.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+
+  it('writes to its own log group and its streams only, and cannot create log groups', () => {
+    expect(grants('logs:PutLogEvents')).toEqual([BUILD_INPUT.logGroupArn, `${BUILD_INPUT.logGroupArn}:*`]);
+    expect(grants('logs:CreateLogGroup')).toEqual([]);
+  });
+
+  it('reads and writes the artifact objects, and reads only the bucket\'s location and ACL', () => {
+    for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']) expect(grants(action)).toEqual([`${BUILD_INPUT.bucketArn}/*`]);
+    for (const action of ['s3:GetBucketAcl', 's3:GetBucketLocation']) expect(grants(action)).toEqual([BUILD_INPUT.bucketArn]);
+  });
+
+  it('pushes and pulls on the stack\'s repository only', () => {
+    for (const action of ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) {
+      expect(grants(action)).toEqual([BUILD_INPUT.repositoryArn]);
+    }
+    expect(grants('ecr:GetAuthorizationToken')).toEqual(['*']);
+  });
+
+  it('grants nothing on ECS', () => {
+    expect(doc.Statement.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('ecs:'))).toEqual([]);
+  });
+});
+
+describe('the CodePipeline role policy', () => {
+  const doc = codePipelinePolicy(PIPELINE_INPUT);
+  const grants = (action: string) => doc.Statement.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+
+  it('updates and describes the environments\' services by ARN', () => {
+    expect(grants('ecs:UpdateService')).toEqual(PIPELINE_INPUT.serviceArns);
+    expect(grants('ecs:DescribeServices')).toEqual(PIPELINE_INPUT.serviceArns);
+  });
+
+  it('tags only new revisions of the environments\' task definition families', () => {
+    const tag = doc.Statement.find((s) => list(s.Action).includes('ecs:TagResource'))!;
+    expect(list(tag.Resource)).toEqual([
+      `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/demo-dev:*`,
+      `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/demo-prod:*`,
+    ]);
+    expect(tag.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
+  });
+
+  it('uses the connection under both service prefixes, on both spellings of its ARN', () => {
+    const id = 'connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
+    for (const action of ['codestar-connections:UseConnection', 'codeconnections:UseConnection']) {
+      expect(grants(action)).toEqual([`arn:aws:codestar-connections:eu-west-3:${ACCOUNT}:${id}`, `arn:aws:codeconnections:eu-west-3:${ACCOUNT}:${id}`]);
+    }
+  });
+
+  it('starts and follows builds of the stack\'s project only', () => {
+    expect(grants('codebuild:StartBuild')).toEqual([PIPELINE_INPUT.projectArn]);
+    expect(grants('codebuild:BatchGetBuilds')).toEqual([PIPELINE_INPUT.projectArn]);
+  });
+
+  it('reads and writes artifact objects, and checks the bucket\'s versioning and location', () => {
+    for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']) expect(grants(action)).toEqual([`${PIPELINE_INPUT.bucketArn}/*`]);
+    for (const action of ['s3:GetBucketVersioning', 's3:GetBucketLocation']) expect(grants(action)).toEqual([PIPELINE_INPUT.bucketArn]);
+  });
+});
+
+describe('ARNs', () => {
+  it('follow the region\'s partition', () => {
+    expect(partitionOf('eu-west-3')).toBe('aws');
+    expect(partitionOf('cn-north-1')).toBe('aws-cn');
+    expect(partitionOf('us-gov-west-1')).toBe('aws-us-gov');
+    expect(arns.bucket({ region: 'cn-north-1' }, 'b')).toBe('arn:aws-cn:s3:::b');
+    expect(arns.ecsService({ region: 'us-gov-west-1', account: ACCOUNT }, 'demo', 'demo-dev')).toBe(`arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}:service/demo/demo-dev`);
+  });
+
+  it('spell a connection both ways whichever prefix it has', () => {
+    const a = `arn:aws:codeconnections:eu-west-3:${ACCOUNT}:connection/x`;
+    expect(connectionArns(a)).toEqual([a, `arn:aws:codestar-connections:eu-west-3:${ACCOUNT}:connection/x`]);
+  });
+});
+
+describe('the artifact bucket policy', () => {
+  const doc = tlsOnlyPolicy(BUCKET);
+
+  it('only denies: it grants nobody anything', () => {
+    expect(doc.Version).toBe('2012-10-17');
+    for (const s of doc.Statement) expect(s.Effect).toBe('Deny');
+  });
+
+  it('names the bucket and its objects only', () => {
+    expect(doc.Statement.flatMap((s) => list(s.Resource))).toEqual([BUILD_INPUT.bucketArn, `${BUILD_INPUT.bucketArn}/*`]);
+  });
+});

@@ -1,0 +1,500 @@
+// Unit tests of the build step against stubbed CloudWatch Logs, IAM and CodeBuild clients: the
+// build log group, the CodeBuild role with its least-privilege policy, and the project. Every call
+// the test does not stub fails loudly (the catch-all is registered first).
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+  PutRetentionPolicyCommand,
+  ResourceNotFoundException,
+  type LogGroup,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  BatchGetProjectsCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  DeleteProjectCommand,
+  InvalidInputException,
+  UpdateProjectCommand,
+  type CreateProjectCommandInput,
+  type Project,
+} from '@aws-sdk/client-codebuild';
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+  type CreateRoleCommandInput,
+  type Role,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { isMutating } from '../src/aws/operations';
+import { EngineError, ForeignResourceError } from '../src/errors';
+import { codeBuildPolicy } from '../src/policies';
+import { KNOWN_AFTER_APPLY } from '../src/step';
+import { build } from '../steps/build';
+import { CONTAINER_NAME } from '../steps/services';
+import { testContext, type TestContext } from './helpers/context';
+
+const logs = mockClient(CloudWatchLogsClient);
+const iam = mockClient(IAMClient);
+const codebuild = mockClient(CodeBuildClient);
+
+// ---- what AWS would report ---------------------------------------------------------------------
+
+const ACCOUNT = '123456789012';
+const GROUP = '/shipline/demo/build';
+const GROUP_ARN = `arn:aws:logs:eu-west-3:${ACCOUNT}:log-group:${GROUP}`;
+const ROLE_NAME = 'demo-codebuild';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/shipline/${ROLE_NAME}`;
+const PROJECT = 'demo-build';
+const PROJECT_ARN = `arn:aws:codebuild:eu-west-3:${ACCOUNT}:project/${PROJECT}`;
+const REPOSITORY_URI = `${ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com/demo`;
+const REPOSITORY_ARN = `arn:aws:ecr:eu-west-3:${ACCOUNT}:repository/demo`;
+const BUCKET = `demo-artifacts-${ACCOUNT}-eu-west-3`;
+const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
+const TRUST = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+const POLICY = codeBuildPolicy({ logGroupArn: GROUP_ARN, bucketArn: BUCKET_ARN, repositoryArn: REPOSITORY_ARN });
+
+const tagList = (name: string) => [
+  { Key: 'shipline:stack', Value: 'demo' },
+  { Key: 'shipline:step', Value: 'build' },
+  { Key: 'Name', Value: name },
+];
+const tagRecord = (name: string) => Object.fromEntries(tagList(name).map((t) => [t.Key, t.Value]));
+const projectTags = () => tagList(PROJECT).map((t) => ({ key: t.Key, value: t.Value }));
+
+/** What the earlier steps recorded. */
+const DEPENDENCIES = {
+  'repository.repository': { id: 'demo', uri: REPOSITORY_URI, arn: REPOSITORY_ARN },
+  'artifacts.bucket': { id: BUCKET, arn: BUCKET_ARN },
+};
+const OWN_STATE = {
+  'build.logGroup': { id: GROUP, arn: GROUP_ARN },
+  'build.role': { id: ROLE_NAME, arn: ROLE_ARN },
+  'build.project': { id: PROJECT, arn: PROJECT_ARN },
+};
+const FULL_STATE = { ...DEPENDENCIES, ...OWN_STATE };
+
+const EXPECTED_PROJECT: CreateProjectCommandInput = {
+  name: PROJECT,
+  source: { type: 'CODEPIPELINE' },
+  artifacts: { type: 'CODEPIPELINE' },
+  environment: {
+    type: 'ARM_CONTAINER',
+    image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0',
+    computeType: 'BUILD_GENERAL1_SMALL',
+    privilegedMode: true,
+    environmentVariables: [
+      { name: 'ECR_REPOSITORY_URL', value: REPOSITORY_URI, type: 'PLAINTEXT' },
+      { name: 'CONTAINER_NAME', value: 'web', type: 'PLAINTEXT' },
+      { name: 'AWS_ACCOUNT_ID', value: ACCOUNT, type: 'PLAINTEXT' },
+      { name: 'AWS_DEFAULT_REGION', value: 'eu-west-3', type: 'PLAINTEXT' },
+    ],
+  },
+  serviceRole: ROLE_ARN,
+  timeoutInMinutes: 30,
+  logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: GROUP } },
+  tags: projectTags(),
+};
+
+const noSuchRole = () => new NoSuchEntityException({ message: `The role with name ${ROLE_NAME} cannot be found.`, $metadata: {} });
+const notAssumable = () =>
+  new InvalidInputException({ message: `CodeBuild is not authorized to perform: sts:AssumeRole on ${ROLE_ARN}`, $metadata: {} });
+
+const role = (overrides: Partial<Role> = {}): Role => ({
+  RoleName: ROLE_NAME,
+  RoleId: 'AROAEXAMPLE',
+  Arn: ROLE_ARN,
+  Path: '/shipline/',
+  CreateDate: new Date(0),
+  AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(TRUST)),
+  Tags: tagList(ROLE_NAME),
+  ...overrides,
+});
+
+const logGroup = (overrides: Partial<LogGroup> = {}): LogGroup => ({
+  logGroupName: GROUP,
+  arn: `${GROUP_ARN}:*`,
+  logGroupArn: GROUP_ARN,
+  retentionInDays: 14,
+  ...overrides,
+});
+
+/** The project as BatchGetProjects reports it, with the fields AWS adds. */
+const project = (overrides: Partial<Project> = {}): Project => ({
+  name: PROJECT,
+  arn: PROJECT_ARN,
+  source: { type: 'CODEPIPELINE', insecureSsl: false },
+  artifacts: { type: 'CODEPIPELINE', name: PROJECT, packaging: 'NONE', encryptionDisabled: false },
+  cache: { type: 'NO_CACHE' },
+  environment: {
+    ...EXPECTED_PROJECT.environment!,
+    // AWS may list the variables in another order.
+    environmentVariables: [...EXPECTED_PROJECT.environment!.environmentVariables!].reverse(),
+    imagePullCredentialsType: 'CODEBUILD',
+  },
+  serviceRole: ROLE_ARN,
+  timeoutInMinutes: 30,
+  queuedTimeoutInMinutes: 480,
+  encryptionKey: `arn:aws:kms:eu-west-3:${ACCOUNT}:alias/aws/s3`,
+  tags: projectTags(),
+  logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: GROUP }, s3Logs: { status: 'DISABLED' } },
+  ...overrides,
+});
+
+// ---- stubbed AWS worlds ------------------------------------------------------------------------
+
+function awsHasNothing(): void {
+  logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+  logs.on(CreateLogGroupCommand).resolves({});
+  logs.on(PutRetentionPolicyCommand).resolves({});
+  iam.on(GetRoleCommand).rejects(noSuchRole());
+  iam.on(CreateRoleCommand).callsFake((input: CreateRoleCommandInput) => ({
+    Role: role({ AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument!), Tags: input.Tags }),
+  }));
+  iam.on(PutRolePolicyCommand).resolves({});
+  codebuild.on(BatchGetProjectsCommand).resolves({ projects: [], projectsNotFound: [PROJECT] });
+  codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: PROJECT_ARN }) }));
+}
+
+interface World {
+  group: LogGroup;
+  groupTags: Record<string, string>;
+  role: Role;
+  inline: Record<string, unknown>;
+  project: Project;
+}
+
+function awsHasBuild(drift: Partial<World> = {}): void {
+  const world: World = { group: logGroup(), groupTags: tagRecord(GROUP), role: role(), inline: { build: POLICY }, project: project(), ...drift };
+  logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: GROUP }).resolves({ logGroups: [world.group] });
+  logs.on(ListTagsForResourceCommand, { resourceArn: GROUP_ARN }).resolves({ tags: world.groupTags });
+  iam.on(GetRoleCommand).resolves({ Role: world.role });
+  iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+  iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: Object.keys(world.inline) });
+  for (const [PolicyName, doc] of Object.entries(world.inline)) {
+    iam.on(GetRolePolicyCommand, { PolicyName }).resolves({ RoleName: ROLE_NAME, PolicyName, PolicyDocument: encodeURIComponent(JSON.stringify(doc)) });
+  }
+  codebuild.on(BatchGetProjectsCommand, { names: [PROJECT] }).resolves({ projects: [world.project], projectsNotFound: [] });
+}
+
+// ---- reading what happened -----------------------------------------------------------------------
+
+const calls = () =>
+  [...logs.calls(), ...iam.calls(), ...codebuild.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => (c.args[0] as object).constructor.name);
+const callId = (call: object) => (call as { callId: number }).callId;
+const mutatingCommands = () => calls().filter(isMutating);
+const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
+const createdProject = () => codebuild.commandCalls(CreateProjectCommand)[0]!.args[0].input;
+
+beforeEach(() => {
+  logs.reset();
+  iam.reset();
+  codebuild.reset();
+  logs.onAnyCommand().rejects(new Error('unexpected call'));
+  iam.onAnyCommand().rejects(new Error('unexpected call'));
+  codebuild.onAnyCommand().rejects(new Error('unexpected call'));
+});
+
+afterAll(() => {
+  logs.restore();
+  iam.restore();
+  codebuild.restore();
+});
+
+describe('build step: create from nothing', () => {
+  let ctx: TestContext;
+
+  beforeEach(async () => {
+    awsHasNothing();
+    ctx = testContext('build', { state: DEPENDENCIES });
+    await build.reconcile(ctx);
+  });
+
+  it('creates the tagged log group, then sets its retention', () => {
+    expect(logs).toHaveReceivedCommandWith(CreateLogGroupCommand, { logGroupName: GROUP, tags: tagRecord(GROUP) });
+    expect(logs).toHaveReceivedCommandWith(PutRetentionPolicyCommand, { logGroupName: GROUP, retentionInDays: 14 });
+  });
+
+  it('creates the role under /shipline/, trusted by CodeBuild, with the least-privilege policy', () => {
+    expect(iam).toHaveReceivedCommandWith(CreateRoleCommand, { RoleName: ROLE_NAME, Path: '/shipline/', Tags: tagList(ROLE_NAME) });
+    expect(JSON.parse(iam.commandCalls(CreateRoleCommand)[0]!.args[0].input.AssumeRolePolicyDocument!)).toEqual(TRUST);
+    expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 1);
+    const put = iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({ RoleName: ROLE_NAME, PolicyName: 'build' });
+    expect(JSON.parse(put.PolicyDocument!)).toEqual(POLICY);
+  });
+
+  it('creates the project with exactly the declared settings', () => {
+    expect(codebuild).toHaveReceivedCommandTimes(CreateProjectCommand, 1);
+    const { description, ...input } = createdProject();
+    expect(input).toEqual(EXPECTED_PROJECT);
+    expect(description).toContain('buildspec.yml');
+  });
+
+  it('names the container the services run in CONTAINER_NAME', () => {
+    const vars = createdProject().environment!.environmentVariables!;
+    expect(vars.find((v) => v.name === 'CONTAINER_NAME')?.value).toBe(CONTAINER_NAME);
+  });
+
+  it('makes the calls in order: log group, role, project', () => {
+    expect(mutatingCommands()).toEqual(['CreateLogGroupCommand', 'PutRetentionPolicyCommand', 'CreateRoleCommand', 'PutRolePolicyCommand', 'CreateProjectCommand']);
+  });
+
+  it('records every resource with its ARN and reports it created', () => {
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'created', 'build.role': 'created', 'build.project': 'created' });
+  });
+});
+
+describe('build step: the project environment', () => {
+  it('uses an x86 container for a non-ARM image, and the configured compute type and timeout', async () => {
+    awsHasNothing();
+    const ctx = testContext('build', {
+      state: DEPENDENCIES,
+      config: { build: { image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_MEDIUM', timeoutMinutes: 60 } },
+    });
+    await build.reconcile(ctx);
+    expect(createdProject()).toMatchObject({
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_MEDIUM', privilegedMode: true },
+      timeoutInMinutes: 60,
+    });
+  });
+});
+
+describe('build step: IAM propagation', () => {
+  it('retries CreateProject while CodeBuild cannot assume the new role yet, and makes one project', async () => {
+    awsHasNothing();
+    codebuild
+      .on(CreateProjectCommand)
+      .rejectsOnce(notAssumable())
+      .rejectsOnce(notAssumable())
+      .callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: PROJECT_ARN }) }));
+    const ctx = testContext('build', { state: DEPENDENCIES });
+    await build.reconcile(ctx);
+    expect(codebuild).toHaveReceivedCommandTimes(CreateProjectCommand, 3);
+    expect(ctx.records.get('build.project')).toEqual({ id: PROJECT, arn: PROJECT_ARN });
+    expect(outcomes(ctx)['build.project']).toBe('created');
+    expect(ctx.activities.some((a) => a.includes(`IAM role ${ROLE_NAME} to be usable by CodeBuild`))).toBe(true);
+  });
+
+  it('fails at once on any other InvalidInputException', async () => {
+    awsHasNothing();
+    codebuild.on(CreateProjectCommand).rejects(new InvalidInputException({ message: 'Invalid compute type', $metadata: {} }));
+    const ctx = testContext('build', { state: DEPENDENCIES });
+    await expect(build.reconcile(ctx)).rejects.toThrow('Invalid compute type');
+    expect(codebuild).toHaveReceivedCommandTimes(CreateProjectCommand, 1);
+    expect(ctx.records.has('build.project')).toBe(false);
+  });
+});
+
+describe('build step: re-run', () => {
+  it('makes no mutating call and reports everything unchanged when AWS matches', async () => {
+    awsHasBuild();
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(logs).not.toHaveReceivedCommand(ListTagsForResourceCommand);
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'unchanged' });
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('puts a drifted project back with UpdateProject, keeping tags others added', async () => {
+    awsHasBuild({
+      project: project({
+        environment: { ...project().environment!, image: 'aws/codebuild/standard:5.0', privilegedMode: false, environmentVariables: [] },
+        timeoutInMinutes: 60,
+        logsConfig: { cloudWatchLogs: { status: 'DISABLED' } },
+        tags: [...projectTags(), { key: 'team', value: 'web' }],
+      }),
+    });
+    codebuild.on(UpdateProjectCommand).resolves({});
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['UpdateProjectCommand']);
+    const { description: _description, tags, ...input } = codebuild.commandCalls(UpdateProjectCommand)[0]!.args[0].input;
+    const { tags: _tags, ...expected } = EXPECTED_PROJECT;
+    expect(input).toEqual(expected);
+    expect(tags).toEqual([{ key: 'team', value: 'web' }, ...projectTags()]);
+    expect(ctx.outcomes.find((o) => o.resource === 'build.project')).toMatchObject({
+      outcome: 'updated',
+      changes: ['environment', 'environment variables', 'timeout', 'logs'],
+    });
+  });
+
+  it('sees another service role, an inline buildspec and a lost tag as drift', async () => {
+    awsHasBuild({
+      project: project({ serviceRole: `arn:aws:iam::${ACCOUNT}:role/other`, source: { type: 'CODEPIPELINE', buildspec: 'version: 0.2' }, tags: [] }),
+    });
+    codebuild.on(UpdateProjectCommand).resolves({});
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(codebuild).toHaveReceivedCommandWith(UpdateProjectCommand, { name: PROJECT, serviceRole: ROLE_ARN, source: { type: 'CODEPIPELINE' }, tags: projectTags() });
+    expect(ctx.outcomes.find((o) => o.resource === 'build.project')?.changes).toEqual(['source', 'service role', 'tags']);
+  });
+
+  it('retries UpdateProject too while the role is not assumable yet', async () => {
+    awsHasBuild({ project: project({ timeoutInMinutes: 60 }) });
+    codebuild.on(UpdateProjectCommand).rejectsOnce(notAssumable()).resolves({});
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(codebuild).toHaveReceivedCommandTimes(UpdateProjectCommand, 2);
+  });
+
+  it('rewrites a policy edited by hand, and the retention of the log group', async () => {
+    const loose = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }] };
+    awsHasBuild({ inline: { build: loose }, group: logGroup({ retentionInDays: 3 }) });
+    iam.on(PutRolePolicyCommand).resolves({});
+    logs.on(PutRetentionPolicyCommand).resolves({});
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['PutRetentionPolicyCommand', 'PutRolePolicyCommand']);
+    expect(JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input.PolicyDocument!)).toEqual(POLICY);
+    expect(outcomes(ctx)).toMatchObject({ 'build.logGroup': 'updated', 'build.role': 'updated', 'build.project': 'unchanged' });
+  });
+
+  it('creates the project again when it was deleted behind its back', async () => {
+    awsHasBuild();
+    codebuild.on(BatchGetProjectsCommand).resolves({ projects: [], projectsNotFound: [PROJECT] });
+    codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: PROJECT_ARN }) }));
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['CreateProjectCommand']);
+    expect(outcomes(ctx)['build.project']).toBe('created');
+  });
+});
+
+describe('build step: adoption', () => {
+  it('adopts what it finds by name when it carries the stack tag, with no create', async () => {
+    awsHasBuild();
+    const ctx = testContext('build', { state: DEPENDENCIES });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(codebuild).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT] });
+    expect(logs).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: GROUP_ARN });
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'adopted', 'build.role': 'adopted', 'build.project': 'adopted' });
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('refuses a same-named project without the stack tag, and changes nothing', async () => {
+    awsHasBuild({ project: project({ tags: [{ key: 'team', value: 'someone-else' }] }) });
+    const error = await build.reconcile(testContext('build', { state: DEPENDENCIES })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ForeignResourceError);
+    expect((error as Error).message).toContain(`CodeBuild project ${PROJECT}`);
+    expect((error as Error).message).toContain('will not touch it');
+    expect(mutatingCommands()).toEqual([]);
+  });
+
+  it('refuses a same-named log group without the stack tag', async () => {
+    awsHasBuild({ groupTags: {} });
+    const error = await build.reconcile(testContext('build', { state: DEPENDENCIES })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ForeignResourceError);
+    expect((error as Error).message).toContain(GROUP);
+    expect(mutatingCommands()).toEqual([]);
+  });
+});
+
+describe('build step: dependencies', () => {
+  it('in a real run, stops with an engine error when the repository is not in state', async () => {
+    awsHasNothing();
+    const ctx = testContext('build', { state: { 'artifacts.bucket': DEPENDENCIES['artifacts.bucket'] } });
+    const error = await build.reconcile(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as Error).message).toContain('repository.repository');
+    expect(iam).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+});
+
+describe('build step: dry run', () => {
+  it('on an empty account, before the other steps ran, makes no mutating call and plans everything', async () => {
+    awsHasNothing();
+    const ctx = testContext('build', { dryRun: true });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(codebuild).not.toHaveReceivedCommand(BatchGetProjectsCommand);
+    expect(ctx.outcomes.map((o) => [o.resource, o.outcome, o.id])).toEqual([
+      ['build.logGroup', 'created', KNOWN_AFTER_APPLY],
+      ['build.role', 'created', KNOWN_AFTER_APPLY],
+      ['build.project', 'created', KNOWN_AFTER_APPLY],
+    ]);
+    expect(ctx.records.size).toBe(0);
+  });
+
+  it('with drift reports the update without making it', async () => {
+    awsHasBuild({ project: project({ timeoutInMinutes: 60 }) });
+    const ctx = testContext('build', { state: FULL_STATE, dryRun: true });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'updated' });
+  });
+});
+
+describe('build step: destroy', () => {
+  function awsDeletesEverything(): void {
+    codebuild.on(DeleteProjectCommand).resolves({});
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['build'] });
+    iam.on(DeleteRolePolicyCommand).resolves({});
+    iam.on(DeleteRoleCommand).resolves({});
+    logs.on(DeleteLogGroupCommand).resolves({});
+  }
+
+  it('deletes the project, then the role (its policy first), then the log group; forgets each', async () => {
+    awsDeletesEverything();
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.destroy(ctx);
+    expect(calls()).toEqual([
+      'DeleteProjectCommand',
+      'ListAttachedRolePoliciesCommand',
+      'ListRolePoliciesCommand',
+      'DeleteRolePolicyCommand',
+      'DeleteRoleCommand',
+      'DeleteLogGroupCommand',
+    ]);
+    expect(codebuild).toHaveReceivedCommandWith(DeleteProjectCommand, { name: PROJECT });
+    expect(iam).toHaveReceivedCommandWith(DeleteRolePolicyCommand, { RoleName: ROLE_NAME, PolicyName: 'build' });
+    expect(logs).toHaveReceivedCommandWith(DeleteLogGroupCommand, { logGroupName: GROUP });
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPENDENCIES);
+    expect(outcomes(ctx)).toEqual({ 'build.project': 'deleted', 'build.role': 'deleted', 'build.logGroup': 'deleted' });
+  });
+
+  it('takes what is already gone as done', async () => {
+    codebuild.on(DeleteProjectCommand).resolves({});
+    iam.on(ListAttachedRolePoliciesCommand).rejects(noSuchRole());
+    logs.on(DeleteLogGroupCommand).rejects(new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: {} }));
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.destroy(ctx);
+    expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPENDENCIES);
+  });
+
+  it('with a lost state deletes only what carries the stack tag', async () => {
+    awsHasBuild({ project: project({ tags: [] }) });
+    awsDeletesEverything();
+    const ctx = testContext('build');
+    await build.destroy(ctx);
+    expect(codebuild).not.toHaveReceivedCommand(DeleteProjectCommand);
+    expect(iam).toHaveReceivedCommandWith(DeleteRoleCommand, { RoleName: ROLE_NAME });
+    expect(logs).toHaveReceivedCommandWith(DeleteLogGroupCommand, { logGroupName: GROUP });
+  });
+
+  it('with nothing in state or in AWS calls no delete', async () => {
+    awsHasNothing();
+    const ctx = testContext('build');
+    await build.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ctx.outcomes).toEqual([]);
+  });
+});

@@ -1,0 +1,539 @@
+// Unit tests of the pipeline step: the structure it declares for any list of environments, and the
+// role and pipeline it makes against stubbed IAM and CodePipeline clients. Every call the test does
+// not stub fails loudly (the catch-all is registered first).
+import {
+  CodePipelineClient,
+  CreatePipelineCommand,
+  DeletePipelineCommand,
+  GetPipelineCommand,
+  InvalidStructureException,
+  ListTagsForResourceCommand,
+  PipelineNotFoundException,
+  UpdatePipelineCommand,
+  type ActionDeclaration,
+  type CreatePipelineCommandInput,
+  type PipelineDeclaration,
+} from '@aws-sdk/client-codepipeline';
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+  type CreateRoleCommandInput,
+  type Role,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { isMutating } from '../src/aws/operations';
+import { parseConfig, type ConfigInput } from '../src/config';
+import { ForeignResourceError } from '../src/errors';
+import { codePipelinePolicy } from '../src/policies';
+import { KNOWN_AFTER_APPLY } from '../src/step';
+import { pipeline, pipelineDrift, pipelineStructure, type PipelineIds } from '../steps/pipeline';
+import { memoryState, testContext, type TestContext } from './helpers/context';
+import { BASE_CONFIG } from './helpers/harness';
+
+const iam = mockClient(IAMClient);
+const codepipeline = mockClient(CodePipelineClient);
+
+// ---- what AWS would report ---------------------------------------------------------------------
+
+const ACCOUNT = '123456789012';
+const ROLE_NAME = 'demo-codepipeline';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/shipline/${ROLE_NAME}`;
+const NAME = 'demo-pipeline';
+const PIPELINE_ARN = `arn:aws:codepipeline:eu-west-3:${ACCOUNT}:${NAME}`;
+const BUCKET = `demo-artifacts-${ACCOUNT}-eu-west-3`;
+const CONNECTION_ARN = `arn:aws:codestar-connections:eu-west-3:${ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
+const PROJECT_ARN = `arn:aws:codebuild:eu-west-3:${ACCOUNT}:project/demo-build`;
+const EXECUTION_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/shipline/demo-task-execution`;
+const serviceArn = (env: string) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:service/demo/demo-${env}`;
+const TRUST = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'codepipeline.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+const POLICY = codePipelinePolicy({
+  bucketArn: `arn:aws:s3:::${BUCKET}`,
+  connectionArn: CONNECTION_ARN,
+  projectArn: PROJECT_ARN,
+  serviceArns: [serviceArn('dev'), serviceArn('prod')],
+  taskDefinitionArns: ['dev', 'prod'].map((env) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/demo-${env}:*`),
+  executionRoleArn: EXECUTION_ROLE_ARN,
+});
+
+const tagList = (name: string) => [
+  { Key: 'shipline:stack', Value: 'demo' },
+  { Key: 'shipline:step', Value: 'pipeline' },
+  { Key: 'Name', Value: name },
+];
+const pipelineTags = () => tagList(NAME).map((t) => ({ key: t.Key, value: t.Value }));
+
+const DEPENDENCIES = {
+  'artifacts.bucket': { id: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
+  'connection.github': { id: CONNECTION_ARN, status: 'AVAILABLE' },
+  'build.project': { id: 'demo-build', arn: PROJECT_ARN },
+  'cluster.cluster': { id: 'demo', arn: `arn:aws:ecs:eu-west-3:${ACCOUNT}:cluster/demo` },
+  'cluster.executionRole': { id: 'demo-task-execution', arn: EXECUTION_ROLE_ARN },
+  'services.service.dev': { id: serviceArn('dev'), name: 'demo-dev' },
+  'services.service.prod': { id: serviceArn('prod'), name: 'demo-prod' },
+};
+const OWN_STATE = {
+  'pipeline.role': { id: ROLE_NAME, arn: ROLE_ARN },
+  'pipeline.pipeline': { id: NAME, arn: PIPELINE_ARN },
+};
+const FULL_STATE = { ...DEPENDENCIES, ...OWN_STATE };
+
+const IDS: PipelineIds = { roleArn: ROLE_ARN, bucket: BUCKET, connectionArn: CONNECTION_ARN, projectName: 'demo-build', clusterName: 'demo' };
+const config = (input: Partial<ConfigInput> = {}) => parseConfig({ ...BASE_CONFIG, ...input }, 'test config');
+
+// The actions as CodePipeline expects them.
+const SOURCE_ACTION: ActionDeclaration = {
+  name: 'Source',
+  actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' },
+  runOrder: 1,
+  configuration: {
+    ConnectionArn: CONNECTION_ARN,
+    FullRepositoryId: 'my-org/demo-app',
+    BranchName: 'main',
+    OutputArtifactFormat: 'CODE_ZIP',
+    DetectChanges: 'true',
+  },
+  inputArtifacts: [],
+  outputArtifacts: [{ name: 'SourceOutput' }],
+};
+const BUILD_ACTION: ActionDeclaration = {
+  name: 'Build',
+  actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+  runOrder: 1,
+  configuration: { ProjectName: 'demo-build' },
+  inputArtifacts: [{ name: 'SourceOutput' }],
+  outputArtifacts: [{ name: 'BuildOutput' }],
+};
+const deployAction = (env: string, runOrder: number): ActionDeclaration => ({
+  name: `Deploy-${env}`,
+  actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'ECS', version: '1' },
+  runOrder,
+  configuration: { ClusterName: 'demo', ServiceName: `demo-${env}`, FileName: 'imagespec.json' },
+  inputArtifacts: [{ name: 'BuildOutput' }],
+  outputArtifacts: [],
+});
+const approvalAction = (env: string): ActionDeclaration => ({
+  name: `Approve-${env}`,
+  actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' },
+  runOrder: 1,
+  configuration: { CustomData: `Approve to deploy to ${env}` },
+  inputArtifacts: [],
+  outputArtifacts: [],
+});
+
+/** The reference setup, spelled out. */
+const REFERENCE: PipelineDeclaration = {
+  name: NAME,
+  roleArn: ROLE_ARN,
+  artifactStore: { type: 'S3', location: BUCKET },
+  pipelineType: 'V2',
+  executionMode: 'SUPERSEDED',
+  stages: [
+    { name: 'Source', actions: [SOURCE_ACTION] },
+    { name: 'Build', actions: [BUILD_ACTION] },
+    { name: 'Deploy', actions: [deployAction('dev', 1)] },
+    { name: 'Acceptance', actions: [approvalAction('prod'), deployAction('prod', 2)] },
+  ],
+};
+
+/** The declaration as GetPipeline reports it: a version, and empty artifact lists left out. */
+const asReported = (declared: PipelineDeclaration, version = 3): PipelineDeclaration => {
+  const d = structuredClone(declared);
+  return {
+    ...d,
+    version,
+    stages: d.stages!.map((s) => ({
+      ...s,
+      actions: s.actions!.map(({ inputArtifacts, outputArtifacts, ...a }) => ({
+        ...a,
+        ...(inputArtifacts?.length ? { inputArtifacts } : {}),
+        ...(outputArtifacts?.length ? { outputArtifacts } : {}),
+      })),
+    })),
+  };
+};
+
+const noSuchRole = () => new NoSuchEntityException({ message: `The role with name ${ROLE_NAME} cannot be found.`, $metadata: {} });
+const noSuchPipeline = () => new PipelineNotFoundException({ message: `Account '${ACCOUNT}' does not have a pipeline with name '${NAME}'`, $metadata: {} });
+const notAssumable = () => new InvalidStructureException({ message: `CodePipeline is not authorized to perform AssumeRole on role ${ROLE_ARN}`, $metadata: {} });
+
+const role = (overrides: Partial<Role> = {}): Role => ({
+  RoleName: ROLE_NAME,
+  RoleId: 'AROAEXAMPLE',
+  Arn: ROLE_ARN,
+  Path: '/shipline/',
+  CreateDate: new Date(0),
+  AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(TRUST)),
+  Tags: tagList(ROLE_NAME),
+  ...overrides,
+});
+
+// ---- stubbed AWS worlds ------------------------------------------------------------------------
+
+function awsHasNothing(): void {
+  iam.on(GetRoleCommand).rejects(noSuchRole());
+  iam.on(CreateRoleCommand).callsFake((input: CreateRoleCommandInput) => ({
+    Role: role({ AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument!), Tags: input.Tags }),
+  }));
+  iam.on(PutRolePolicyCommand).resolves({});
+  codepipeline.on(GetPipelineCommand).rejects(noSuchPipeline());
+  codepipeline.on(CreatePipelineCommand).callsFake((input: CreatePipelineCommandInput) => ({ pipeline: { ...input.pipeline, version: 1 }, tags: input.tags }));
+}
+
+interface World {
+  declaration: PipelineDeclaration;
+  tags: Array<{ key: string; value: string }>;
+  inline: Record<string, unknown>;
+}
+
+function awsHasPipeline(drift: Partial<World> = {}): void {
+  const world: World = { declaration: asReported(REFERENCE), tags: pipelineTags(), inline: { pipeline: POLICY }, ...drift };
+  iam.on(GetRoleCommand).resolves({ Role: role() });
+  iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+  iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: Object.keys(world.inline) });
+  for (const [PolicyName, doc] of Object.entries(world.inline)) {
+    iam.on(GetRolePolicyCommand, { PolicyName }).resolves({ RoleName: ROLE_NAME, PolicyName, PolicyDocument: encodeURIComponent(JSON.stringify(doc)) });
+  }
+  codepipeline.on(GetPipelineCommand, { name: NAME }).resolves({
+    pipeline: world.declaration,
+    metadata: { pipelineArn: PIPELINE_ARN, created: new Date(0), updated: new Date(0) },
+  });
+  codepipeline.on(ListTagsForResourceCommand, { resourceArn: PIPELINE_ARN }).resolves({ tags: world.tags });
+}
+
+// ---- reading what happened -----------------------------------------------------------------------
+
+const calls = () => [...iam.calls(), ...codepipeline.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => (c.args[0] as object).constructor.name);
+const callId = (call: object) => (call as { callId: number }).callId;
+const mutatingCommands = () => calls().filter(isMutating);
+const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
+const stageLayout = (d: PipelineDeclaration) => d.stages!.map((s) => [s.name, s.actions!.map((a) => `${a.name}@${a.runOrder}`)]);
+
+beforeEach(() => {
+  iam.reset();
+  codepipeline.reset();
+  iam.onAnyCommand().rejects(new Error('unexpected call'));
+  codepipeline.onAnyCommand().rejects(new Error('unexpected call'));
+});
+
+afterAll(() => {
+  iam.restore();
+  codepipeline.restore();
+});
+
+describe('pipelineStructure', () => {
+  it('is exactly the reference setup for the default environments', () => {
+    expect(pipelineStructure(config(), IDS)).toEqual(REFERENCE);
+  });
+
+  it('gives the actions the configuration keys CodePipeline expects of their types, and nothing else', () => {
+    const keys = (stage: number, action = 0) => Object.keys(pipelineStructure(config(), IDS).stages![stage]!.actions![action]!.configuration!).sort();
+    expect(keys(0)).toEqual(['BranchName', 'ConnectionArn', 'DetectChanges', 'FullRepositoryId', 'OutputArtifactFormat']);
+    expect(keys(1)).toEqual(['ProjectName']);
+    expect(keys(2)).toEqual(['ClusterName', 'FileName', 'ServiceName']);
+    expect(keys(3, 0)).toEqual(['CustomData']);
+    expect(keys(3, 1)).toEqual(['ClusterName', 'FileName', 'ServiceName']);
+  });
+
+  it('follows the source settings, and turns change detection off as the string "false"', () => {
+    const d = pipelineStructure(config({ source: { repository: 'acme/shop', branch: 'release' }, pipeline: { detectChanges: false } }), IDS);
+    expect(d.stages![0]!.actions![0]!.configuration).toMatchObject({ FullRepositoryId: 'acme/shop', BranchName: 'release', DetectChanges: 'false' });
+  });
+
+  it('with one environment has a single Deploy stage', () => {
+    const d = pipelineStructure(config({ environments: [{ name: 'prod' }] }), IDS);
+    expect(stageLayout(d)).toEqual([
+      ['Source', ['Source@1']],
+      ['Build', ['Build@1']],
+      ['Deploy', ['Deploy-prod@1']],
+    ]);
+  });
+
+  it('with three environments and no approval names each stage after its environment', () => {
+    const d = pipelineStructure(config({ environments: [{ name: 'dev', path: '/dev' }, { name: 'qa', path: '/qa' }, { name: 'prod' }] }), IDS);
+    expect(stageLayout(d)).toEqual([
+      ['Source', ['Source@1']],
+      ['Build', ['Build@1']],
+      ['Deploy-dev', ['Deploy-dev@1']],
+      ['Deploy-qa', ['Deploy-qa@1']],
+      ['Deploy-prod', ['Deploy-prod@1']],
+    ]);
+    expect(d.stages![3]!.actions![0]!.configuration).toEqual({ ClusterName: 'demo', ServiceName: 'demo-qa', FileName: 'imagespec.json' });
+  });
+
+  it('with three environments puts an approval before each deploy marked approval: true', () => {
+    const d = pipelineStructure(
+      config({ environments: [{ name: 'dev', path: '/dev' }, { name: 'qa', path: '/qa', approval: true }, { name: 'prod', approval: true }] }),
+      IDS,
+    );
+    expect(stageLayout(d)).toEqual([
+      ['Source', ['Source@1']],
+      ['Build', ['Build@1']],
+      ['Deploy-dev', ['Deploy-dev@1']],
+      ['Deploy-qa', ['Approve-qa@1', 'Deploy-qa@2']],
+      ['Deploy-prod', ['Approve-prod@1', 'Deploy-prod@2']],
+    ]);
+    expect(d.stages![3]!.actions![0]).toEqual(approvalAction('qa'));
+    expect(d.stages![4]!.actions![1]).toEqual(deployAction('prod', 2));
+  });
+
+  it('keeps the environments in config order', () => {
+    const d = pipelineStructure(config({ environments: [{ name: 'prod' }, { name: 'dev', path: '/dev' }] }), IDS);
+    expect(stageLayout(d).slice(2)).toEqual([
+      ['Deploy', ['Deploy-prod@1']],
+      ['Acceptance', ['Deploy-dev@1']],
+    ]);
+  });
+});
+
+describe('pipelineDrift', () => {
+  it('ignores what AWS adds or leaves out (version, empty artifact lists, default runOrder)', () => {
+    const reported = asReported(REFERENCE);
+    delete reported.stages![1]!.actions![0]!.runOrder;
+    expect(pipelineDrift(reported, REFERENCE)).toEqual([]);
+  });
+
+  it('names the stage that differs', () => {
+    const reported = asReported(REFERENCE);
+    reported.stages![0]!.actions![0]!.configuration!.BranchName = 'develop';
+    reported.stages![3]!.actions = reported.stages![3]!.actions!.slice(1);
+    expect(pipelineDrift(reported, REFERENCE)).toEqual(['stage Source', 'stage Acceptance']);
+  });
+
+  it('sees another role, artifact store, type and execution mode', () => {
+    const reported = { ...REFERENCE, roleArn: 'arn:aws:iam::123456789012:role/x', artifactStore: { type: 'S3' as const, location: 'other' }, pipelineType: 'V1' as const, executionMode: 'QUEUED' as const };
+    expect(pipelineDrift(reported, REFERENCE)).toEqual(['role', 'artifact store', 'pipeline type', 'execution mode']);
+  });
+});
+
+describe('pipeline step: create from nothing', () => {
+  let ctx: TestContext;
+
+  beforeEach(async () => {
+    awsHasNothing();
+    ctx = testContext('pipeline', { state: DEPENDENCIES });
+    await pipeline.reconcile(ctx);
+  });
+
+  it('creates the role under /shipline/, trusted by CodePipeline, with the least-privilege policy', () => {
+    expect(iam).toHaveReceivedCommandWith(CreateRoleCommand, { RoleName: ROLE_NAME, Path: '/shipline/', Tags: tagList(ROLE_NAME) });
+    expect(JSON.parse(iam.commandCalls(CreateRoleCommand)[0]!.args[0].input.AssumeRolePolicyDocument!)).toEqual(TRUST);
+    const put = iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({ RoleName: ROLE_NAME, PolicyName: 'pipeline' });
+    expect(JSON.parse(put.PolicyDocument!)).toEqual(POLICY);
+  });
+
+  it('creates the pipeline with the reference structure, tagged', () => {
+    expect(codepipeline).toHaveReceivedCommandTimes(CreatePipelineCommand, 1);
+    expect(codepipeline.commandCalls(CreatePipelineCommand)[0]!.args[0].input).toEqual({ pipeline: REFERENCE, tags: pipelineTags() });
+  });
+
+  it('makes the calls in order: role, policy, pipeline', () => {
+    expect(mutatingCommands()).toEqual(['CreateRoleCommand', 'PutRolePolicyCommand', 'CreatePipelineCommand']);
+  });
+
+  it('records the role and the pipeline with their ARNs and reports them created', () => {
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+    expect(outcomes(ctx)).toEqual({ 'pipeline.role': 'created', 'pipeline.pipeline': 'created' });
+  });
+});
+
+describe('pipeline step: IAM propagation', () => {
+  it('retries CreatePipeline while CodePipeline cannot assume the new role yet, and makes one pipeline', async () => {
+    awsHasNothing();
+    codepipeline
+      .on(CreatePipelineCommand)
+      .rejectsOnce(notAssumable())
+      .rejectsOnce(notAssumable())
+      .callsFake((input: CreatePipelineCommandInput) => ({ pipeline: { ...input.pipeline, version: 1 } }));
+    const ctx = testContext('pipeline', { state: DEPENDENCIES });
+    await pipeline.reconcile(ctx);
+    expect(codepipeline).toHaveReceivedCommandTimes(CreatePipelineCommand, 3);
+    expect(ctx.records.get('pipeline.pipeline')).toEqual({ id: NAME, arn: PIPELINE_ARN });
+  });
+
+  it('fails at once on any other InvalidStructureException', async () => {
+    awsHasNothing();
+    codepipeline.on(CreatePipelineCommand).rejects(new InvalidStructureException({ message: 'An error occurred while validating the artifact bucket', $metadata: {} }));
+    const ctx = testContext('pipeline', { state: DEPENDENCIES });
+    await expect(pipeline.reconcile(ctx)).rejects.toThrow('artifact bucket');
+    expect(codepipeline).toHaveReceivedCommandTimes(CreatePipelineCommand, 1);
+    expect(ctx.records.has('pipeline.pipeline')).toBe(false);
+  });
+});
+
+describe('pipeline step: re-run', () => {
+  it('makes no mutating call and reports everything unchanged when AWS matches', async () => {
+    awsHasPipeline();
+    const ctx = testContext('pipeline', { state: FULL_STATE });
+    await pipeline.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(codepipeline).not.toHaveReceivedCommand(ListTagsForResourceCommand);
+    expect(outcomes(ctx)).toEqual({ 'pipeline.role': 'unchanged', 'pipeline.pipeline': 'unchanged' });
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('puts a drifted pipeline back with UpdatePipeline and the declared structure', async () => {
+    const edited = asReported(REFERENCE);
+    edited.stages![3]!.actions = edited.stages![3]!.actions!.slice(1); // someone removed the approval
+    awsHasPipeline({ declaration: edited });
+    codepipeline.on(UpdatePipelineCommand).resolves({});
+    const ctx = testContext('pipeline', { state: FULL_STATE });
+    await pipeline.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['UpdatePipelineCommand']);
+    expect(codepipeline.commandCalls(UpdatePipelineCommand)[0]!.args[0].input).toEqual({ pipeline: REFERENCE });
+    expect(ctx.outcomes.find((o) => o.resource === 'pipeline.pipeline')).toMatchObject({ outcome: 'updated', changes: ['stage Acceptance'] });
+  });
+
+  it('adds a stage for a new environment, and widens the role to its service', async () => {
+    awsHasPipeline();
+    iam.on(PutRolePolicyCommand).resolves({});
+    codepipeline.on(UpdatePipelineCommand).resolves({});
+    const environments = [{ name: 'dev', path: '/dev' }, { name: 'qa', path: '/qa' }, { name: 'prod', approval: true }];
+    const state = { ...FULL_STATE, 'services.service.qa': { id: serviceArn('qa'), name: 'demo-qa' } };
+    const ctx = testContext('pipeline', { state, config: { environments } });
+    await pipeline.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['PutRolePolicyCommand', 'UpdatePipelineCommand']);
+    const policy = JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input.PolicyDocument!) as typeof POLICY;
+    expect(policy.Statement.find((s) => s.Sid === 'DeployServices')!.Resource).toEqual([serviceArn('dev'), serviceArn('qa'), serviceArn('prod')]);
+    const sent = codepipeline.commandCalls(UpdatePipelineCommand)[0]!.args[0].input.pipeline!;
+    expect(stageLayout(sent).map(([name]) => name)).toEqual(['Source', 'Build', 'Deploy-dev', 'Deploy-qa', 'Deploy-prod']);
+    expect(ctx.outcomes.find((o) => o.resource === 'pipeline.pipeline')?.changes).toEqual(['stages (Source → Build → Deploy-dev → Deploy-qa → Deploy-prod)']);
+  });
+
+  it('retries UpdatePipeline too while the role is not assumable yet', async () => {
+    awsHasPipeline({ declaration: { ...asReported(REFERENCE), executionMode: 'QUEUED' } });
+    codepipeline.on(UpdatePipelineCommand).rejectsOnce(notAssumable()).resolves({});
+    const ctx = testContext('pipeline', { state: FULL_STATE });
+    await pipeline.reconcile(ctx);
+    expect(codepipeline).toHaveReceivedCommandTimes(UpdatePipelineCommand, 2);
+  });
+});
+
+describe('pipeline step: adoption', () => {
+  it('adopts the pipeline found by name when it carries the stack tag, with no create', async () => {
+    awsHasPipeline();
+    const ctx = testContext('pipeline', { state: DEPENDENCIES });
+    await pipeline.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(codepipeline).toHaveReceivedCommandWith(GetPipelineCommand, { name: NAME });
+    expect(codepipeline).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: PIPELINE_ARN });
+    expect(outcomes(ctx)).toEqual({ 'pipeline.role': 'adopted', 'pipeline.pipeline': 'adopted' });
+    expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('refuses a same-named pipeline without the stack tag, and changes nothing', async () => {
+    awsHasPipeline({ tags: [{ key: 'team', value: 'someone-else' }] });
+    const error = await pipeline.reconcile(testContext('pipeline', { state: DEPENDENCIES })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ForeignResourceError);
+    expect((error as Error).message).toContain(`pipeline ${NAME}`);
+    expect((error as Error).message).toContain('will not touch it');
+    expect(mutatingCommands()).toEqual([]);
+  });
+});
+
+describe('pipeline step: dry run', () => {
+  it('before anything exists makes no mutating call and plans the role and the pipeline', async () => {
+    awsHasNothing();
+    const ctx = testContext('pipeline', { dryRun: true });
+    await pipeline.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(codepipeline).not.toHaveReceivedCommand(GetPipelineCommand);
+    expect(ctx.outcomes.map((o) => [o.resource, o.outcome, o.id])).toEqual([
+      ['pipeline.role', 'created', KNOWN_AFTER_APPLY],
+      ['pipeline.pipeline', 'created', KNOWN_AFTER_APPLY],
+    ]);
+    expect(ctx.records.size).toBe(0);
+  });
+
+  it('with drift reports the update without making it', async () => {
+    awsHasPipeline({ declaration: { ...asReported(REFERENCE), pipelineType: 'V1' } });
+    const ctx = testContext('pipeline', { state: FULL_STATE, dryRun: true });
+    await pipeline.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)).toEqual({ 'pipeline.role': 'unchanged', 'pipeline.pipeline': 'updated' });
+  });
+});
+
+describe('pipeline step: outputs', () => {
+  it('gives the pipeline name and its console address', () => {
+    const state = memoryState(new Map(Object.entries(FULL_STATE)));
+    expect(pipeline.outputs!(state, config())).toEqual([
+      { key: 'pipeline', label: 'pipeline', value: NAME },
+      {
+        key: 'pipelineUrl',
+        label: 'pipeline console',
+        value: `https://eu-west-3.console.aws.amazon.com/codesuite/codepipeline/pipelines/${NAME}/view?region=eu-west-3`,
+      },
+    ]);
+  });
+
+  it('gives nothing before the pipeline exists', () => {
+    expect(pipeline.outputs!(memoryState(), config())).toEqual([]);
+  });
+});
+
+describe('pipeline step: destroy', () => {
+  function awsDeletesEverything(): void {
+    codepipeline.on(DeletePipelineCommand).resolves({});
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['pipeline'] });
+    iam.on(DeleteRolePolicyCommand).resolves({});
+    iam.on(DeleteRoleCommand).resolves({});
+  }
+
+  it('deletes the pipeline, then the role (its policy first); forgets each', async () => {
+    awsDeletesEverything();
+    const ctx = testContext('pipeline', { state: FULL_STATE });
+    await pipeline.destroy(ctx);
+    expect(calls()).toEqual(['DeletePipelineCommand', 'ListAttachedRolePoliciesCommand', 'ListRolePoliciesCommand', 'DeleteRolePolicyCommand', 'DeleteRoleCommand']);
+    expect(codepipeline).toHaveReceivedCommandWith(DeletePipelineCommand, { name: NAME });
+    expect(iam).toHaveReceivedCommandWith(DeleteRoleCommand, { RoleName: ROLE_NAME });
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPENDENCIES);
+    expect(outcomes(ctx)).toEqual({ 'pipeline.pipeline': 'deleted', 'pipeline.role': 'deleted' });
+  });
+
+  it('takes what is already gone as done', async () => {
+    codepipeline.on(DeletePipelineCommand).rejects(noSuchPipeline());
+    iam.on(ListAttachedRolePoliciesCommand).rejects(noSuchRole());
+    const ctx = testContext('pipeline', { state: FULL_STATE });
+    await pipeline.destroy(ctx);
+    expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
+    expect(Object.fromEntries(ctx.records)).toEqual(DEPENDENCIES);
+  });
+
+  it('with a lost state deletes the pipeline only if it carries the stack tag', async () => {
+    awsHasPipeline({ tags: [] });
+    awsDeletesEverything();
+    const ctx = testContext('pipeline');
+    await pipeline.destroy(ctx);
+    expect(codepipeline).not.toHaveReceivedCommand(DeletePipelineCommand);
+    expect(iam).toHaveReceivedCommandWith(DeleteRoleCommand, { RoleName: ROLE_NAME });
+  });
+
+  it('with a lost state finds its own pipeline by name and tag', async () => {
+    awsHasPipeline();
+    awsDeletesEverything();
+    const ctx = testContext('pipeline');
+    await pipeline.destroy(ctx);
+    expect(codepipeline).toHaveReceivedCommandWith(DeletePipelineCommand, { name: NAME });
+  });
+
+  it('with nothing in state or in AWS calls no delete', async () => {
+    awsHasNothing();
+    const ctx = testContext('pipeline');
+    await pipeline.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ctx.outcomes).toEqual([]);
+  });
+});
