@@ -50,7 +50,12 @@
 //     with state: FAILED …"); a missing project fails it at once ("Error calling startBuild: …").
 //   - An ECS action deploys its input artifact's image with ecs.simulatePipelineDeploy (a new task
 //     definition revision, UpdateService) when it starts; an input without an image, or a deploy
-//     ECS refuses, fails it. CodeDeployToECS succeeds (CodeDeploy is modelled elsewhere).
+//     ECS refuses, fails it. A CodeDeployToECS action starts a CodeDeploy deployment of the image
+//     (the artifact named by Image1ArtifactName, else the first input with an image) through
+//     codedeploy.startPipelineDeployment: a new revision of the group's service's task definition
+//     with that image, deployed blue/green; the task definition and AppSpec templates are not read.
+//     It ends when the deployment does (a ready wait holds it until ContinueDeployment) and succeeds
+//     or fails with it; a call CodeDeploy refuses (no such group, an active deployment) fails it.
 //   - A manual approval stays InProgress with a token until PutApprovalResult: an unknown stage →
 //     StageNotFoundException, an action that is not an approval of that stage →
 //     ActionNotFoundException, a status other than Approved/Rejected → ValidationException, a token
@@ -583,6 +588,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
         const stage = this.stageOf(pipeline, execution);
         for (const action of stage.actions) {
           const run = execution.stageRuns[stage.name]?.actions[action.name];
+          if (run?.status === 'InProgress' && action.provider === 'CodeDeployToECS') this.followDeployment(run);
           if (run?.status !== 'InProgress' || run.endsAt === undefined || !this.world.isPast(run.endsAt)) continue;
           if (!due || run.endsAt < due.endsAt) due = { execution, run, action, endsAt: run.endsAt };
         }
@@ -609,7 +615,20 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
       }
       return { status: 'Succeeded' };
     }
+    if (action.provider === 'CodeDeployToECS') {
+      const result = this.world.peers.codedeploy.pipelineDeploymentResult(run.externalExecutionId ?? '');
+      if (result.status === 'Succeeded') return { status: 'Succeeded' };
+      return { status: 'Failed', summary: result.message ?? `Deployment ${run.externalExecutionId ?? ''} ended with status ${result.status}` };
+    }
     return { status: 'Succeeded' };
+  }
+
+  /** A deployment ends when CodeDeploy says: a ready wait or a ContinueDeployment moves its end. */
+  private followDeployment(run: ActionRunRecord): void {
+    if (run.failure !== undefined || run.externalExecutionId === undefined) return;
+    const { endsAt } = this.world.peers.codedeploy.pipelineDeploymentResult(run.externalExecutionId);
+    if (endsAt === undefined) delete run.endsAt;
+    else run.endsAt = endsAt;
   }
 
   /** The source action fetches the commit the execution started with, through the connection. */
@@ -764,10 +783,32 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
           return failAtOnce(errorText(error));
         }
       }
+      case 'CodeDeployToECS': {
+        const named = action.configuration.Image1ArtifactName;
+        const image = named !== undefined
+          ? execution.artifacts[named]
+          : action.inputArtifacts.map((name) => execution.artifacts[name]).find((artifact) => artifact?.imageUri);
+        if (!image?.imageUri) {
+          return failAtOnce(`Exception while trying to read the image artifact file from the artifact ${named ?? action.inputArtifacts[0] ?? ''}`);
+        }
+        try {
+          const deployment = this.world.peers.codedeploy.startPipelineDeployment({
+            applicationName: action.configuration.ApplicationName ?? '',
+            deploymentGroupName: action.configuration.DeploymentGroupName ?? '',
+            image: image.imageUri,
+            ...(image.containerName ? { container: image.containerName } : {}),
+            startedAt: at,
+          });
+          const url = `https://console.aws.amazon.com/codesuite/codedeploy/deployments/${deployment.id}?region=${this.world.region}`;
+          return { ...run, externalExecutionId: deployment.id, externalExecutionUrl: url, ...(deployment.endsAt !== undefined ? { endsAt: deployment.endsAt } : {}) };
+        } catch (error) {
+          return failAtOnce(errorText(error));
+        }
+      }
       case 'Manual':
         return { ...run, token: this.newUuid() };
       default:
-        // Source (checked when it ends), CodeDeployToECS (succeeds for now).
+        // Source (checked when it ends).
         return { ...run, endsAt: this.after('codepipeline.stage', at) };
     }
   }

@@ -71,8 +71,13 @@
 //   CodePipeline ECS deploy action does (a new revision of the service's task definition with the
 //   container's image replaced — the named container, else the first load balancer's, else the
 //   first one — then UpdateService to it, which a CODE_DEPLOY service refuses as UpdateService
-//   does, leaving the new revision registered) and returns the new task definition ARN; settleAll()
-//   brings every service's tasks up to the simulated clock.
+//   does, leaving the new revision registered) and returns the new task definition ARN;
+//   registerImageRevision (the same new revision, without the UpdateService: what a CodeDeployToECS
+//   action registers); applyCodeDeploy({ cluster, service, taskDefinition, targetGroupArn,
+//   containerName, containerPort }) does what a CodeDeploy blue/green swap does to a CODE_DEPLOY
+//   service (a new PRIMARY deployment of that task definition whose tasks register in that target
+//   group; the older tasks stop once it runs; the service's own loadBalancers stay as created);
+//   settleAll() brings every service's tasks up to the simulated clock.
 // - inventory(): `cluster` (ACTIVE, key name), `service` (not INACTIVE, key cluster/name),
 //   `task-definition` (ACTIVE revisions, key family:revision), each with its tags.
 import {
@@ -697,6 +702,13 @@ export class EcsSandbox extends SandboxService<EcsData> {
    * definition with one container's image replaced, then point the service at it.
    */
   simulatePipelineDeploy(input: { cluster: string; service: string; image: string; container?: string }): string {
+    const arn = this.registerImageRevision(input);
+    this.updateService({ cluster: input.cluster, service: input.service, taskDefinition: arn });
+    return arn;
+  }
+
+  /** A new revision of the service's task definition with one container's image replaced; the service is left alone. */
+  registerImageRevision(input: { cluster: string; service: string; image: string; container?: string }): string {
     const cluster = this.activeCluster(input.cluster);
     const service = this.existingService(cluster, input.service);
     const current = this.taskDefinitionRecord(service.taskDefinition);
@@ -716,9 +728,37 @@ export class EcsSandbox extends SandboxService<EcsData> {
       volumes: current.volumes,
       containerDefinitions: current.containerDefinitions.map((c) => (c.name === containerName ? { ...c, image: input.image } : c)),
     });
-    const arn = registered.taskDefinition?.taskDefinitionArn ?? '';
-    this.updateService({ cluster: input.cluster, service: input.service, taskDefinition: arn });
-    return arn;
+    return registered.taskDefinition?.taskDefinitionArn ?? '';
+  }
+
+  /**
+   * What CodeDeploy's blue/green swap does to a CODE_DEPLOY service: the replacement task set runs
+   * `taskDefinition` in `targetGroupArn`, and the original one goes once it runs.
+   */
+  applyCodeDeploy(input: {
+    cluster: string;
+    service: string;
+    taskDefinition: string;
+    targetGroupArn: string;
+    containerName: string;
+    containerPort: number;
+  }): void {
+    const cluster = this.activeCluster(input.cluster);
+    const service = this.existingService(cluster, input.service);
+    this.settle(service);
+    if (service.status !== 'ACTIVE') throw new ServiceNotActiveException({ message: 'Service was not ACTIVE.', $metadata: {} });
+    if (service.deploymentController !== 'CODE_DEPLOY') {
+      throw invalidParameter(`The service ${service.name} does not use the CODE_DEPLOY deployment controller.`);
+    }
+    const taskDefinition = this.usableTaskDefinition(input.taskDefinition);
+    const loadBalancers = this.checkedLoadBalancers(
+      [{ targetGroupArn: input.targetGroupArn, containerName: input.containerName, containerPort: input.containerPort }],
+      taskDefinition,
+    );
+    service.taskDefinition = taskDefinition.arn;
+    for (const deployment of service.deployments) deployment.status = 'ACTIVE';
+    service.deployments.unshift({ ...this.newDeployment(service), loadBalancers });
+    this.converge(service);
   }
 
   /** Bring every service's tasks up to the simulated clock (reads do this for what they read). */

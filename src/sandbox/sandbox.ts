@@ -135,6 +135,7 @@ export class Sandbox {
   inventory(): InventoryItem[] {
     // Pipelines advance lazily and may deploy to ECS: let them catch up before anything is listed.
     this.services.codepipeline.settleAll();
+    this.services.codedeploy.settleAll();
     return Object.values(this.services)
       .flatMap((s: SandboxService<object>) => s.inventory())
       .sort((a, b) => `${a.service}/${a.type}/${a.key ?? ''}/${a.id}`.localeCompare(`${b.service}/${b.type}/${b.key ?? ''}/${b.id}`));
