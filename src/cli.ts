@@ -11,7 +11,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
 function withGlobalOptions(command: Command): Command {
   return command
     .option('-c, --config <path>', 'config file', 'shipline.json')
-    .option('--state <path>', 'state file (default .shipline/<stack>.json)')
+    .option('--state <path>', 'local state file (default .shipline/<stack>.json); with an S3 backend, the file state migrate moves from or to')
     .option('--sandbox', 'run against the built-in simulated AWS (no account needed)', false)
     .option('-y, --yes', 'do not ask for confirmation', false)
     .addOption(new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS))
@@ -52,12 +52,17 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
   const engineCommand = (name: 'provision' | 'plan' | 'destroy', description: string) =>
     withGlobalOptions(program.command(name).description(description)).action(async (raw: Record<string, unknown>) => {
       const { runCommand } = require('./commands/run') as typeof import('./commands/run');
-      await runCommand(name, globalOptions(raw), io, overrides);
-      setExit(EXIT.ok);
+      const summary = await runCommand(name, { ...globalOptions(raw), json: raw.json === true }, io, overrides);
+      if (raw.detailedExitcode === true) {
+        const { detailedExitCode } = require('./plan-json') as typeof import('./plan-json');
+        setExit(detailedExitCode(summary));
+      } else setExit(EXIT.ok);
     });
 
   engineCommand('provision', 'create or update everything the config describes; a second run changes nothing');
-  engineCommand('plan', 'show what provision would create, change or delete, and change nothing');
+  engineCommand('plan', 'show what provision would create, change or delete, and change nothing')
+    .option('--json', 'print the plan as a JSON document on stdout (format in the README); logs stay on stderr', false)
+    .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when something would, 1 on any error', false);
   engineCommand('destroy', 'delete everything shipline created for the stack, in reverse order, and nothing else').option(
     '--keep-connection',
     'keep the GitHub connection (a new one needs approving in a browser again)',
@@ -85,6 +90,40 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
   pipelineCommand('reject', 'reject the deployment waiting for approval').requiredOption('--comment <text>', 'why (required)');
   pipelineCommand('release', 'start a pipeline run from the latest commit');
 
+  const state = program.command('state').description("show, move or unlock the stack's state (a local file, or an S3 object)");
+  withGlobalOptions(state.command('show').description('print the state as stored, with where it is and who holds the lock')).action(
+    async (raw: Record<string, unknown>) => {
+      const { showState } = require('./commands/state') as typeof import('./commands/state');
+      await showState(globalOptions(raw), io, overrides);
+      setExit(EXIT.ok);
+    },
+  );
+  withGlobalOptions(state.command('migrate').description("move the state between the local file and the S3 object named in the config's state.backend"))
+    .addOption(new Option('--to <backend>', 'where the state goes').choices(['s3', 'local']).makeOptionMandatory())
+    .action(async (raw: Record<string, unknown>) => {
+      const { migrateState } = require('./commands/state') as typeof import('./commands/state');
+      await migrateState(raw.to as 's3' | 'local', globalOptions(raw), io, overrides);
+      setExit(EXIT.ok);
+    });
+  withGlobalOptions(state.command('unlock').description("show the stack's lock; with --force, remove a dead run's lock after confirmation"))
+    .option('--force', 'remove the lock (asks first; --yes does not)', false)
+    .action(async (raw: Record<string, unknown>) => {
+      const { unlockState } = require('./commands/state') as typeof import('./commands/state');
+      await unlockState({ ...globalOptions(raw), force: raw.force === true }, io, overrides);
+      setExit(EXIT.ok);
+    });
+
+  withGlobalOptions(program.command('diagram').description('draw the stack (VPC, subnets, NAT, ALB routes, services, repository, pipeline) as Mermaid or Graphviz dot'))
+    .addOption(new Option('--format <format>', 'diagram language').choices(['mermaid', 'dot']).default('mermaid'))
+    .option('--planned', 'draw what the config describes (IDs where the state knows them), not what the state holds', false)
+    .option('-o, --output <file>', 'write the diagram to a file instead of stdout')
+    .action(async (raw: Record<string, unknown>) => {
+      const { drawDiagram } = require('./commands/diagram') as typeof import('./commands/diagram');
+      const extra = { format: raw.format as 'mermaid' | 'dot', planned: raw.planned === true, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) };
+      await drawDiagram({ ...globalOptions(raw), ...extra }, io, overrides);
+      setExit(EXIT.ok);
+    });
+
   program
     .command('init-app')
     .description('write into an application repository what the pipeline expects: buildspec.yml, and a Dockerfile and nginx.conf where missing')
@@ -108,7 +147,9 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
     await program.parseAsync(argv, { from: 'user' });
     return exit;
   } catch (error) {
-    return reportError(error, io);
+    const code = reportError(error, io);
+    // With --detailed-exitcode, 2 means "changes pending": every error, a bad config or flag too, is 1 (as in Terraform).
+    return code === EXIT.usage && argv.includes('--detailed-exitcode') ? EXIT.failed : code;
   }
 }
 

@@ -46,6 +46,15 @@ const environment = z.strictObject({
       error: 'expected a path like "/dev": a leading slash, lowercase segments, no trailing slash',
     })
     .optional(),
+  /** Route by host header (`api.example.com`, `*.example.com`), alone or with `path`. */
+  host: z
+    .string()
+    .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, {
+      error: 'expected a lowercase host name like "dev.example.com" (or "*.example.com")',
+    })
+    .optional(),
+  /** Blue/green: the port of this environment's test listener (default 8080 + its position). */
+  testPort: z.number().int().min(1).max(65535).optional(),
   cpu: z.number().int().refine((n) => n in FARGATE_MEMORY, {
     error: `expected one of Fargate's CPU sizes: ${Object.keys(FARGATE_MEMORY).join(', ')}`,
   }).default(256),
@@ -54,6 +63,25 @@ const environment = z.strictObject({
   approval: z.boolean().default(false),
 });
 export type EnvironmentConfig = z.infer<typeof environment>;
+
+/** CodeDeploy's predefined deployment configurations for ECS. */
+export const CODEDEPLOY_ECS_CONFIGS = [
+  'CodeDeployDefault.ECSAllAtOnce',
+  'CodeDeployDefault.ECSLinear10PercentEvery1Minutes',
+  'CodeDeployDefault.ECSLinear10PercentEvery3Minutes',
+  'CodeDeployDefault.ECSCanary10Percent5Minutes',
+  'CodeDeployDefault.ECSCanary10Percent15Minutes',
+] as const;
+
+/** Blue/green's first test listener port; each environment gets its own, in config order, unless it sets `testPort`. */
+export const TEST_PORT_BASE = 8080;
+
+/** The port of an environment's blue/green test listener. */
+export function testPort(config: Pick<Config, 'environments'>, env: string): number {
+  const index = config.environments.findIndex((e) => e.name === env);
+  const found = config.environments[index];
+  return found?.testPort ?? TEST_PORT_BASE + Math.max(index, 0);
+}
 
 const DEFAULT_ENVIRONMENTS: z.input<typeof environment>[] = [
   { name: 'dev', path: '/dev', cpu: 256, memory: 512, desiredCount: 1 },
@@ -140,18 +168,27 @@ export const configSchema = z
       })
       .prefault({}),
     pipeline: z.strictObject({ detectChanges: z.boolean().default(true) }).prefault({}),
-    deploy: z.strictObject({ strategy: z.enum(['rolling', 'blue-green']).default('rolling') }).prefault({}),
+    deploy: z
+      .strictObject({
+        strategy: z.enum(['rolling', 'blue-green']).default('rolling'),
+        /** Blue/green: how traffic moves to the new task set (CodeDeploy's predefined ECS configurations). */
+        deploymentConfig: z.enum(CODEDEPLOY_ECS_CONFIGS).default('CodeDeployDefault.ECSAllAtOnce'),
+        /** Blue/green: how long the old task set keeps running after traffic moved (a rollback is instant meanwhile). */
+        terminationWaitMinutes: z.number().int().min(0).max(2880).default(5),
+      })
+      .prefault({}),
     state: z.strictObject({ backend: stateBackend.default({ type: 'local' }) }).prefault({}),
     aws: z
       .strictObject({
         profile: z.string().min(1).nullable().default(null),
-        endpoint: z.url({ error: 'expected a URL like http://localhost:4566, or null for AWS itself' }).nullable().default(null),
+        endpoint: z.url({ protocol: /^https?$/, error: 'expected a URL like http://localhost:4566 (http or https), or null for AWS itself' }).nullable().default(null),
       })
       .prefault({}),
   })
   .superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     checkEnvironments(config.stack, config.environments, issue);
+    if (config.deploy.strategy === 'blue-green') checkTestPorts(config, issue);
     checkSubnets(config.network, issue);
   });
 
@@ -165,20 +202,23 @@ const RESERVED_NAMES = ['build', 'pipeline'];
 
 function checkEnvironments(stack: string, environments: EnvironmentConfig[], issue: Issue): void {
   const seenNames = new Set<string>();
-  const seenPaths = new Set<string>();
-  const defaults = environments.filter((e) => e.path === undefined).map((e) => e.name);
+  const seenRoutes = new Set<string>();
+  const defaults = environments.filter((e) => e.path === undefined && e.host === undefined).map((e) => e.name);
   if (defaults.length !== 1) {
     issue(['environments'], defaults.length === 0
-      ? 'expected exactly one environment without "path" (it receives every request no other path matches); none has one'
-      : `expected exactly one environment without "path" (the default route); ${defaults.join(' and ')} both have none`);
+      ? 'expected exactly one environment without "path" or "host" (it receives every request no other route matches); none has one'
+      : `expected exactly one environment without "path" or "host" (the default route); ${defaults.join(' and ')} both have none`);
   }
   environments.forEach((env, i) => {
     if (seenNames.has(env.name)) issue(['environments', i, 'name'], `"${env.name}" is used twice; environment names must be unique`);
     if (RESERVED_NAMES.includes(env.name)) issue(['environments', i, 'name'], `"${env.name}" is reserved: the build's own resources use that name (log group /shipline/<stack>/build)`);
     seenNames.add(env.name);
-    if (env.path !== undefined) {
-      if (seenPaths.has(env.path)) issue(['environments', i, 'path'], `"${env.path}" is used twice; each path routes to one environment`);
-      seenPaths.add(env.path);
+    if (env.path !== undefined || env.host !== undefined) {
+      const route = `${env.host ?? ''}${env.path ?? ''}`;
+      if (seenRoutes.has(route)) {
+        issue(['environments', i, env.path !== undefined ? 'path' : 'host'], `"${route}" is used twice; each path (or host) routes to one environment`);
+      }
+      seenRoutes.add(route);
     }
     const allowed = FARGATE_MEMORY[env.cpu];
     if (allowed && !allowed.includes(env.memory)) {
@@ -188,6 +228,19 @@ function checkEnvironments(stack: string, environments: EnvironmentConfig[], iss
     if (longest.length > MAX_ELB_NAME) {
       issue(['environments', i, 'name'], `the derived target group name "${longest}" is ${longest.length} characters, over AWS's ${MAX_ELB_NAME}; shorten the stack or environment name`);
     }
+  });
+}
+
+/** Each environment's test listener on a port of its own, apart from the production listeners'. */
+function checkTestPorts(config: Pick<Config, 'environments'>, issue: Issue): void {
+  const seen = new Map<number, string>();
+  config.environments.forEach((env, i) => {
+    const port = testPort(config, env.name);
+    const which = env.testPort === undefined ? `test port ${port} (the default, ${TEST_PORT_BASE} + ${i})` : `test port ${port}`;
+    if (port === 80 || port === 443) issue(['environments', i, 'testPort'], `${which} is a production listener's port; set another "testPort"`);
+    const other = seen.get(port);
+    if (other !== undefined) issue(['environments', i, 'testPort'], `${which} is also ${other}'s; each environment needs its own test port`);
+    seen.set(port, env.name);
   });
 }
 
@@ -207,15 +260,17 @@ function checkSubnets(network: Config['network'], issue: Issue): void {
     const list = network[side];
     if (list === undefined) continue;
     if (list.length !== network.azs) issue(['network', side], `expected ${network.azs} CIDRs, one per availability zone (network.azs), got ${list.length}`);
-    list.forEach((value, i) => all.push({ path: ['network', side, i], value }));
+    // Only well-formed CIDRs: a malformed one is already reported by the field's own check.
+    list.forEach((value, i) => {
+      if (parseCidr(value)) all.push({ path: ['network', side, i], value });
+    });
   }
   for (const [i, subnet] of all.entries()) {
-    const parsed = parseCidr(subnet.value);
-    if (!parsed) continue;
+    const parsed = parseCidr(subnet.value)!;
     if (parsed.prefix > 28) issue(subnet.path, `${subnet.value} is smaller than /28, the smallest subnet AWS allows`);
     if (!cidrContains(network.cidr, subnet.value)) issue(subnet.path, `${subnet.value} is not inside the VPC's ${network.cidr}`);
     for (const other of all.slice(0, i)) {
-      if (cidrsOverlap(subnet.value, other.value)) issue(subnet.path, `${subnet.value} overlaps ${other.value} (${other.path.join('.')})`);
+      if (cidrsOverlap(subnet.value, other.value)) issue(subnet.path, `${subnet.value} overlaps ${other.value} (${fieldPath(other.path)})`);
     }
   }
 }

@@ -1,10 +1,11 @@
 // Everything a command needs around the engine: the config, the AWS clients (real, or the
-// sandbox), the logger and live progress, the state file with its lock, and the account/region
-// guard — opened in that order, closed in reverse, whatever happens in between.
+// sandbox), the logger and live progress, the state (a local file or an S3 object, as the config's
+// state.backend says) with its lock, and the account/region guard — opened in that order, closed in
+// reverse, whatever happens in between.
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { StateStore, acquireLock, checkIdentity, type Lock, type StateReader } from '../state';
-import { AwsClients } from './aws/clients';
+import { LocalBackend, StateStore, checkIdentity, type Lock, type StateBackend, type StateReader } from '../state';
+import { AwsClients, type ClientOptions } from './aws/clients';
 import { loadConfig, type Config } from './config';
 import { EngineError } from './errors';
 import { createLogger, type LogFormat, type LogLevel } from './log';
@@ -37,6 +38,8 @@ export interface GlobalOptions {
   wait: boolean;
   /** destroy: keep the GitHub connection (`--keep-connection`). */
   keepConnection: boolean;
+  /** Machine-readable output on stdout (plan: the plan document; logs stay on stderr). */
+  json?: boolean;
 }
 
 /** What tests (and the bench) put in place of the real world. */
@@ -74,6 +77,8 @@ export function openUi(options: Pick<GlobalOptions, 'logFormat' | 'logLevel'>, i
 
 export interface AwsAccess {
   clients: AwsClients;
+  /** The same clients in another region (the state bucket's); `clients` for the stack's own. */
+  clientsIn(region: string): AwsClients;
   waits: WaitSettings;
   sandbox: Sandbox | undefined;
   close(): Promise<void>;
@@ -81,28 +86,38 @@ export interface AwsAccess {
 
 export async function openAws(options: GlobalOptions, config: Config, log: Logger, overrides: Overrides, dryRun: boolean): Promise<AwsAccess> {
   if (overrides.clients) {
-    return { clients: overrides.clients, waits: overrides.waits ?? AWS_WAITS, sandbox: overrides.sandbox, close: async () => undefined };
+    const clients = overrides.clients;
+    return { clients, clientsIn: () => clients, waits: overrides.waits ?? AWS_WAITS, sandbox: overrides.sandbox, close: async () => undefined };
   }
   let handle: SandboxHandle | undefined;
   if (overrides.sandbox || options.sandbox) {
     handle = overrides.sandbox ? { sandbox: overrides.sandbox, save: async () => undefined } : await openSandbox(sandboxFile(options, config), config.region);
   }
   const { sandboxClientOptions } = handle ? await import('./sandbox/client-plugin') : { sandboxClientOptions: undefined };
-  const clients = new AwsClients({
+  const clientOptions: ClientOptions = {
     region: config.region,
     profile: config.aws.profile,
     endpoint: config.aws.endpoint,
     dryRun,
     onCall: (call) => log.trace(call, 'aws call'),
     ...(handle && sandboxClientOptions ? sandboxClientOptions(handle.sandbox) : {}),
-  });
+  };
+  const clients = new AwsClients(clientOptions);
+  const elsewhere = new Map<string, AwsClients>();
   const waits = overrides.waits ?? (handle ? sandboxWaits(handle.sandbox) : AWS_WAITS);
   return {
     clients,
+    clientsIn: (region) => {
+      if (region === config.region) return clients;
+      const other = elsewhere.get(region) ?? new AwsClients({ ...clientOptions, region });
+      elsewhere.set(region, other);
+      return other;
+    },
     waits,
     sandbox: handle?.sandbox,
     close: async () => {
       clients.destroy();
+      for (const other of elsewhere.values()) other.destroy();
       await handle?.save();
     },
   };
@@ -132,9 +147,30 @@ export function readOnlyState(reader: StateReader): StateHandle {
   return { get: (key) => reader.get(key), keys: (prefix) => reader.keys(prefix), record: refuse, update: refuse, forget: refuse };
 }
 
+/**
+ * Where the config keeps the state: the local file (`--state`, or the default path), or an S3
+ * object read and written with the run's own S3 client (the sandbox's, in tests and `--sandbox`).
+ */
+export function stateBackend(config: Config, localPath: string, aws: Pick<AwsAccess, 'clientsIn'>): StateBackend {
+  const backend = config.state.backend;
+  if (backend.type === 'local') return new LocalBackend(localPath);
+  const { S3Backend } = require('../state/s3') as typeof import('../state/s3');
+  const s3 = aws.clientsIn(backend.region ?? config.region).s3;
+  return new S3Backend(s3, { bucket: backend.bucket, key: backend.key ?? defaultStateKey(config.stack) }, { stack: config.stack, localPath });
+}
+
+export const defaultStateKey = (stack: string) => `shipline/${stack}.json`;
+
+/** The local state file: `--state`, or the default path (with an S3 backend, what `state migrate` moves from or to). */
+export function localStatePath(options: Pick<GlobalOptions, 'state' | 'sandbox'>, config: Config, overrides: Overrides): string {
+  return options.state ?? defaultStatePath(config.stack, options.sandbox || overrides.sandbox !== undefined);
+}
+
 export interface Opened {
   config: Config;
+  /** The local state file (`--state` or the default), whichever backend is in use. */
   statePath: string;
+  backend: StateBackend;
   ui: Ui;
   aws: AwsAccess;
   state: StateStore;
@@ -155,25 +191,61 @@ export async function withSession<T>(
   body: (opened: Opened) => Promise<T>,
 ): Promise<T> {
   const config = await loadConfig(options.config);
-  const statePath = options.state ?? defaultStatePath(config.stack, options.sandbox || overrides.sandbox !== undefined);
-  const state = await StateStore.open(statePath, { stack: config.stack, region: config.region });
+  const statePath = localStatePath(options, config, overrides);
   const ui = openUi(options, io, access.dryRun);
   let aws: AwsAccess | undefined;
   let lock: Lock | undefined;
   try {
-    lock = access.lock ? await acquireLock(statePath, { command, force: options.forceUnlock }) : undefined;
+    aws = await openAws(options, config, ui.log, overrides, access.dryRun);
+    const backend = stateBackend(config, statePath, aws);
+    // The lock first, then the state: what is read is what no other run can change until we are done.
+    lock = access.lock ? await backend.lock({ command, force: options.forceUnlock }) : undefined;
     if (lock?.forced && lock.previous) {
       ui.log.warn({ previous: lock.previous }, `removed the lock of pid ${lock.previous.pid} on ${lock.previous.host} (--force-unlock)`);
     }
-    aws = await openAws(options, config, ui.log, overrides, access.dryRun);
+    if (lock) for (const warning of (await backend.warnings?.()) ?? []) ui.log.warn(warning);
+    const state = await StateStore.openIn(backend, { stack: config.stack, region: config.region });
     const accountId = await callerAccount(aws.clients);
     checkIdentity(state, { accountId, region: config.region });
     // Only a run that holds the lock writes the state file; status, approve and release read it.
     if (access.lock && state.accountId === null) await state.setAccount(accountId);
-    return await body({ config, statePath, ui, aws, state, lock, accountId });
+    return await body({ config, statePath, backend, ui, aws, state, lock, accountId });
+  } finally {
+    ui.stop();
+    await lock?.release().catch((error: unknown) => ui.log.warn({ err: error }, `could not remove the lock ${lock?.path ?? ''}`));
+    await aws?.close();
+  }
+}
+
+export interface OpenedBackend {
+  config: Config;
+  /** The local state file (`--state` or the default), whichever backend is in use. */
+  statePath: string;
+  backend: StateBackend;
+  ui: Ui;
+  aws: AwsAccess;
+}
+
+/**
+ * The config, the logger and the state's backend, without the engine, the lock or any AWS call
+ * of its own: for `state` and `diagram`. With a local backend nothing reaches AWS at all.
+ */
+export async function withBackend<T>(
+  options: GlobalOptions,
+  io: Io,
+  overrides: Overrides,
+  access: { dryRun: boolean },
+  body: (opened: OpenedBackend) => Promise<T>,
+): Promise<T> {
+  const config = await loadConfig(options.config);
+  const statePath = localStatePath(options, config, overrides);
+  const ui = openUi(options, io, access.dryRun);
+  let aws: AwsAccess | undefined;
+  try {
+    aws = await openAws(options, config, ui.log, overrides, access.dryRun);
+    return await body({ config, statePath, backend: stateBackend(config, statePath, aws), ui, aws });
   } finally {
     ui.stop();
     await aws?.close();
-    await lock?.release().catch((error: unknown) => ui.log.warn({ err: error }, `could not remove the lock file of ${statePath}`));
   }
 }

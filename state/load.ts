@@ -24,10 +24,14 @@ export async function loadStateFile(path: string): Promise<LoadedState | undefin
       hint: 'Check that the file is readable by you (and is a file, not a directory).',
     });
   }
-  return { text, state: await parseState(path, text) };
+  return { text, state: await parseState(path, text, () => corruptHint(path)) };
 }
 
-async function parseState(path: string, text: string): Promise<StateFile> {
+/**
+ * Validates the text of a state stored at `path` (a file, or s3://bucket/key); `hint` says what to
+ * do when it is unusable (restore the .bak, an earlier object version …).
+ */
+export async function parseState(path: string, text: string, hint: () => Promise<string>): Promise<StateFile> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -35,7 +39,7 @@ async function parseState(path: string, text: string): Promise<StateFile> {
     throw new StateError(
       'STATE_CORRUPT',
       `state file ${path} is not valid JSON (${messageOf(error)}); it was probably cut short or edited by hand`,
-      { cause: error, hint: await corruptHint(path) },
+      { cause: error, hint: await hint() },
     );
   }
   checkVersion(path, json);
@@ -47,7 +51,7 @@ async function parseState(path: string, text: string): Promise<StateFile> {
     const where = issue ? `${formatIssuePath(issue.path)}: ${detail}` : result.error.message;
     throw new StateError('STATE_CORRUPT', `state file ${path} is invalid at ${where}`, {
       cause: result.error,
-      hint: await corruptHint(path),
+      hint: await hint(),
     });
   }
   return result.data;
@@ -71,7 +75,7 @@ function checkVersion(path: string, json: unknown): void {
 }
 
 /** Offers the .bak when it is usable (with the exact command), else deleting the file and adopting by tags. */
-async function corruptHint(path: string): Promise<string> {
+export async function corruptHint(path: string): Promise<string> {
   const bak = `${path}.bak`;
   if (await isValidState(bak)) {
     return (

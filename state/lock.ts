@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { LockError, messageOf, StateError } from '../src/errors';
 import { errnoCode } from './util';
 
-const lockHolderSchema = z.object({
+export const lockHolderSchema = z.object({
   // Positive only: process.kill(0 or negative) would probe a whole process group.
   pid: z.number().int().positive(),
   user: z.string().nullable(),
@@ -51,13 +51,7 @@ export async function acquireLock(statePath: string, opts: { command: string; fo
     }
   }
 
-  const holder: LockHolder = {
-    pid: process.pid,
-    user: currentUser(),
-    host: hostname(),
-    command: opts.command,
-    startedAt: new Date().toISOString(),
-  };
+  const holder = newHolder(opts.command);
   if (!(await create(path, holder))) throw await heldError(statePath, path);
 
   let released = false;
@@ -84,6 +78,28 @@ export async function readLock(statePath: string): Promise<LockHolder | undefine
   const current = await inspect(path);
   if (current.kind === 'garbled') throw garbledError(statePath, path, current.reason);
   return current.kind === 'held' ? current.holder : undefined;
+}
+
+/**
+ * Removes the stack's lock whoever holds it (`state unlock --force`); with `expected`, only while
+ * that is still the holder. Returns the holder removed, undefined when there was no lock.
+ */
+export async function breakLock(statePath: string, expected?: LockHolder): Promise<LockHolder | undefined> {
+  const path = lockPathFor(statePath);
+  const current = await inspect(path);
+  if (current.kind === 'absent') return undefined;
+  if (expected && (current.kind !== 'held' || !isSame(current.holder, expected))) {
+    throw new LockError('LOCK_HELD', `the lock of stack "${stackName(statePath)}" changed while you were confirming (${path})`, {
+      hint: 'Look again with `shipline state unlock`.',
+    });
+  }
+  await ioStep('remove the lock', path, () => rm(path, { force: true }));
+  return current.kind === 'held' ? current.holder : undefined;
+}
+
+/** This process, as a lock names it. */
+export function newHolder(command: string): LockHolder {
+  return { pid: process.pid, user: currentUser(), host: hostname(), command, startedAt: new Date().toISOString() };
 }
 
 /** Creates the lock file with our holder in it; false when it already exists. */
@@ -176,7 +192,7 @@ async function inspect(path: string): Promise<LockFile> {
 }
 
 /** Whether a process with this pid exists on this host. EPERM means it exists but isn't ours. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -185,7 +201,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function isSame(a: LockHolder, b: LockHolder): boolean {
+export function isSame(a: LockHolder, b: LockHolder): boolean {
   return a.pid === b.pid && a.startedAt === b.startedAt && a.host === b.host;
 }
 
@@ -204,7 +220,7 @@ function stackName(statePath: string): string {
 }
 
 /** "2025-01-02T03:04:05.000Z, 12 min ago" — the timestamp plus how long that is. */
-function since(startedAt: string): string {
+export function since(startedAt: string): string {
   const ms = Date.now() - Date.parse(startedAt);
   if (!Number.isFinite(ms) || ms < 0) return startedAt;
   const min = Math.floor(ms / 60_000);

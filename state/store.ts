@@ -1,16 +1,17 @@
-// The stack's state file in memory, persisted after every change. Steps run concurrently and
-// call record() as soon as a resource exists, so a crash loses at most the change in flight.
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import { EngineError, messageOf, StateError } from '../src/errors';
-import { loadStateFile } from './load';
+// The stack's state in memory, persisted after every change. Steps run concurrently and call
+// record() as soon as a resource exists, so a crash loses at most the change in flight. Where the
+// text is stored (a local file, an S3 object) is the backend's business; every save is a
+// compare-and-swap on the version this store last read or wrote.
+import { EngineError, StateError } from '../src/errors';
+import { StateBackendError, type StateBackend, type StoredState } from './backend';
+import { LocalBackend } from './local';
+import { parseState } from './load';
 import { RESOURCE_KEY, resourceRecordSchema, STATE_VERSION, type ResourceRecord, type StateFile } from './schema';
 import { serializeState } from './serialize';
-import { errnoCode } from './util';
 
 /** What read-only commands (outputs, status) get: no way to change the file. */
 export interface StateReader {
+  /** Where the state lives: a file path, or s3://bucket/key. */
   readonly path: string;
   readonly stack: string;
   readonly region: string;
@@ -24,28 +25,30 @@ export interface StateReader {
 export type ResourcePatch = { [attribute: string]: string | undefined };
 
 export class StateStore implements StateReader {
-  /** The file's text as opened; the first save copies it to .bak (the last state from before this run). */
-  private pendingBackup: string | undefined;
   /** Settles after the last queued save; saves run one at a time in call order. */
   private tail: Promise<void> = Promise.resolve();
   /** A save queued but not started yet: later changes join it instead of queueing another write. */
   private queued: Promise<void> | undefined;
 
   private constructor(
-    readonly path: string,
+    private readonly backend: StateBackend,
     private readonly state: StateFile,
-    original: string | undefined,
+    /** The stored version this store last read or wrote; undefined while nothing is stored. */
+    private version: string | undefined,
     private readonly writable: boolean,
-  ) {
-    this.pendingBackup = original;
-  }
+  ) {}
 
   /**
    * Opens the state of `expect.stack` at `path` for a run that changes things. A missing file is a fresh,
    * empty state; nothing is written (and no directory created) until the first change.
    */
-  static async open(path: string, expect: { stack: string; region: string }): Promise<StateStore> {
-    const loaded = await loadStateFile(path);
+  static open(path: string, expect: { stack: string; region: string }): Promise<StateStore> {
+    return StateStore.openIn(new LocalBackend(path), expect);
+  }
+
+  /** `open`, in any backend (the local file, an S3 object). */
+  static async openIn(backend: StateBackend, expect: { stack: string; region: string }): Promise<StateStore> {
+    const loaded = await loadState(backend, expect);
     if (!loaded) {
       const fresh: StateFile = {
         version: STATE_VERSION,
@@ -55,18 +58,25 @@ export class StateStore implements StateReader {
         resources: {},
         updatedAt: new Date().toISOString(),
       };
-      return new StateStore(path, fresh, undefined, true);
+      return new StateStore(backend, fresh, undefined, true);
     }
-    checkStack(path, loaded.state, expect.stack);
-    return new StateStore(path, loaded.state, loaded.text, true);
+    return new StateStore(backend, loaded.state, loaded.version, true);
   }
 
   /** The same validation for commands that only read; undefined when the file does not exist. */
-  static async readOnly(path: string, expect?: { stack: string }): Promise<StateReader | undefined> {
-    const loaded = await loadStateFile(path);
-    if (!loaded) return undefined;
-    if (expect) checkStack(path, loaded.state, expect.stack);
-    return new StateStore(path, loaded.state, undefined, false);
+  static readOnly(path: string, expect?: { stack: string }): Promise<StateReader | undefined> {
+    return StateStore.readOnlyIn(new LocalBackend(path), expect);
+  }
+
+  /** `readOnly`, in any backend. */
+  static async readOnlyIn(backend: StateBackend, expect?: { stack: string }): Promise<StateReader | undefined> {
+    const loaded = await loadState(backend, expect);
+    return loaded ? new StateStore(backend, loaded.state, loaded.version, false) : undefined;
+  }
+
+  /** Where the state lives: a file path, or s3://bucket/key. */
+  get path(): string {
+    return this.backend.location;
   }
 
   get stack(): string {
@@ -154,34 +164,39 @@ export class StateStore implements StateReader {
     return save;
   }
 
+  /** Compare-and-swap: refused (STATE_CONFLICT) when someone else saved since this store read or wrote. */
   private async save(): Promise<void> {
     this.state.updatedAt = new Date().toISOString();
-    const text = serializeState(this.state);
-    // 0o600: the state names accounts and resources; it is the user's, not the world's.
-    const options = { fsync: true, mode: 0o600 };
-    await this.io('create the directory of', dirname(this.path), () => mkdir(dirname(this.path), { recursive: true }));
-    const backup = this.pendingBackup;
-    if (backup !== undefined) {
-      const bak = `${this.path}.bak`;
-      await this.io('write the backup', bak, () => writeFileAtomic(bak, backup, options));
-      this.pendingBackup = undefined;
-    }
-    await this.io('save state file', this.path, () => writeFileAtomic(this.path, text, options));
+    this.version = await this.backend.write(serializeState(this.state), this.version);
   }
+}
 
-  private async io(action: string, target: string, op: () => Promise<unknown>): Promise<void> {
-    try {
-      await op();
-    } catch (error) {
-      const code = errnoCode(error) ?? messageOf(error);
-      throw new StateError('STATE_IO', `cannot ${action} ${target}: ${code}`, {
-        cause: error,
-        hint:
-          `Check that ${dirname(this.path)} is writable and the disk is not full, then run again ` +
-          '(resources created so far carry their tags, so the next run adopts them).',
-      });
-    }
+/**
+ * Reads and validates the stored state (its exact text too); undefined for a stack that has none
+ * anywhere yet. Throws STATE_MOVED when the stack's state lives in another backend.
+ */
+export async function loadState(
+  backend: StateBackend,
+  expect?: { stack: string },
+): Promise<{ state: StateFile; text: string; version: string } | undefined> {
+  const stored = await backend.read();
+  if (!stored) {
+    const elsewhere = await backend.elsewhere();
+    if (elsewhere === undefined) return undefined;
+    throw new StateBackendError('STATE_MOVED', elsewhere.message, { hint: elsewhere.hint });
   }
+  return parseStored(backend, stored, expect);
+}
+
+/** Validates a state as `backend` stored it: the format, and (with `expect`) that it is that stack's. */
+export async function parseStored(
+  backend: StateBackend,
+  stored: StoredState,
+  expect?: { stack: string },
+): Promise<{ state: StateFile; text: string; version: string }> {
+  const state = await parseState(backend.location, stored.text, () => backend.corruptHint());
+  if (expect) checkStack(backend.location, state, expect.stack);
+  return { state, text: stored.text, version: stored.version };
 }
 
 function checkStack(path: string, state: StateFile, expected: string): void {

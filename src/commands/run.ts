@@ -1,6 +1,6 @@
 // provision, plan and destroy: the same session around the engine, in three modes.
 import { STEPS } from '../../steps';
-import { runSteps, type RunSummary } from '../engine';
+import { runSteps, topologicalOrder, type RunSummary } from '../engine';
 import { UsageError } from '../errors';
 import { summarize } from '../progress';
 import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
@@ -39,7 +39,7 @@ export async function runCommand(
         accountId: opened.accountId,
       },
     });
-    report(command, opened, summary, io, steps);
+    report(command, { ...opened, json: options.json === true }, summary, io, steps);
     return summary;
   });
 }
@@ -64,11 +64,16 @@ async function confirmDestroy(opened: Opened, options: GlobalOptions, io: Io): P
   if (answer !== stack) throw new UsageError(`destroy cancelled: "${answer}" is not "${stack}"`);
 }
 
-function report(command: Command, opened: Opened, summary: RunSummary, io: Io, steps: readonly Step[]): void {
+function report(command: Command, opened: Opened & { json: boolean }, summary: RunSummary, io: Io, steps: readonly Step[]): void {
   const time = `${(summary.ms / 1000).toFixed(1)}s`;
   const what = summarize(summary, summary.dryRun);
   if (command === 'plan') {
     opened.ui.log.info({ counts: summary.counts }, `plan for ${opened.config.stack}: ${what}; nothing was changed`);
+    if (opened.json) {
+      const { formatPlanDocument, planDocument } = require('../plan-json') as typeof import('../plan-json');
+      const where = { stack: opened.config.stack, region: opened.config.region, account: opened.accountId };
+      io.stdout.write(formatPlanDocument(planDocument(summary, where, topologicalOrder(steps, 'provision'))));
+    }
     return;
   }
   opened.ui.log.info({ counts: summary.counts, ms: summary.ms }, `${command === 'destroy' ? 'destroyed' : 'provisioned'} ${opened.config.stack} in ${time}: ${what}`);
