@@ -53,10 +53,9 @@ export async function runSteps(options: EngineOptions): Promise<RunSummary> {
   const byName = new Map(steps.map((s) => [s.name, s]));
   const signal = options.context.signal;
 
-  const runOne = async (step: Step): Promise<void> => {
+  const contextOf = (step: Step, mine: ResourceOutcome[]): StepContext => {
     const stepLog = log.child({ step: step.name });
-    const mine: ResourceOutcome[] = [];
-    const ctx: StepContext = {
+    return {
       ...options.context,
       step: step.name,
       log: stepLog,
@@ -68,6 +67,14 @@ export async function runSteps(options: EngineOptions): Promise<RunSummary> {
         logOutcome(stepLog, full, options.context.dryRun);
       },
     };
+  };
+
+  // Every step's checks before any step changes anything: a refusal leaves AWS as it was.
+  if (mode === 'provision') await preflight(steps, (step) => contextOf(step, []));
+
+  const runOne = async (step: Step): Promise<void> => {
+    const mine: ResourceOutcome[] = [];
+    const ctx = contextOf(step, mine);
     const t0 = Date.now();
     progress.stepStarted(step.name);
     try {
@@ -99,6 +106,15 @@ export async function runSteps(options: EngineOptions): Promise<RunSummary> {
     throw new InterruptedError(`interrupted before ${pending.join(', ')}; state is saved, run the command again to carry on`);
   }
   return { mode, dryRun: options.context.dryRun, outcomes, counts: countOutcomes(outcomes), ms: Date.now() - started };
+}
+
+/** The steps' preflight checks, at once; a single refusal is thrown as it is (its own message and exit code). */
+async function preflight(steps: readonly Step[], contextOf: (step: Step) => StepContext): Promise<void> {
+  const checked = steps.filter((s) => s.preflight);
+  const results = await Promise.allSettled(checked.map((s) => s.preflight!(contextOf(s))));
+  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ step: checked[i]!.name, error: r.reason as unknown }] : []));
+  if (failures.length === 1) throw failures[0]!.error;
+  if (failures.length > 1) throw new StepsFailedError(failures);
 }
 
 function logOutcome(log: Logger, o: ResourceOutcome, dryRun: boolean): void {

@@ -46,7 +46,11 @@ export const PRINCIPALS = {
   codebuild: 'codebuild.amazonaws.com',
   codepipeline: 'codepipeline.amazonaws.com',
   ecsTasks: 'ecs-tasks.amazonaws.com',
+  codedeploy: 'codedeploy.amazonaws.com',
 } as const;
+
+/** The AWS managed policy that lets CodeDeploy run ECS blue/green deployments. */
+export const codeDeployForEcsPolicy = (region: string) => `arn:${partitionOf(region)}:iam::aws:policy/AWSCodeDeployRoleForECS`;
 
 // ---- ARNs -------------------------------------------------------------------------------------------
 
@@ -74,6 +78,10 @@ export const arns = {
   ecsService: (p: Place, cluster: string, service: string) => regional(p, 'ecs', `service/${cluster}/${service}`),
   /** Every revision of a task definition family. */
   taskDefinitionFamily: (p: Place, family: string) => regional(p, 'ecs', `task-definition/${family}:*`),
+  codeDeployApplication: (p: Place, application: string) => regional(p, 'codedeploy', `application:${application}`),
+  codeDeployGroup: (p: Place, application: string, group: string) => regional(p, 'codedeploy', `deploymentgroup:${application}/${group}`),
+  /** A deployment configuration, the predefined ones included. */
+  codeDeployConfig: (p: Place, name: string) => regional(p, 'codedeploy', `deploymentconfig:${name}`),
 };
 
 /**
@@ -96,6 +104,11 @@ export interface CodeBuildPolicyInput {
   bucketArn: string;
   /** The ECR repository the build pushes the image to. */
   repositoryArn: string;
+  /**
+   * Blue/green: the buildspec copies each environment's live task definition into taskdef-<env>.json
+   * (ecs:DescribeTaskDefinition, which IAM authorizes on no resource).
+   */
+  readTaskDefinitions?: boolean;
 }
 
 /** What a CodeBuild project needs to build and push the image with CodePipeline artifacts. */
@@ -141,6 +154,9 @@ export function codeBuildPolicy(input: CodeBuildPolicyInput): PolicyDocument {
         ],
         Resource: [input.repositoryArn],
       },
+      ...(input.readTaskDefinitions
+        ? [{ Sid: 'ReadTaskDefinitions', Effect: 'Allow' as const, Action: ['ecs:DescribeTaskDefinition'], Resource: '*' }]
+        : []),
     ],
   };
 }
@@ -153,12 +169,19 @@ export interface CodePipelinePolicyInput {
   connectionArn: string;
   /** The CodeBuild project the build action runs. */
   projectArn: string;
-  /** The ECS services the deploy actions update, one per environment. */
+  /** The ECS services the deploy actions update, one per environment (none with blue/green: CodeDeploy updates them). */
   serviceArns: readonly string[];
   /** Their task definition families (`arns.taskDefinitionFamily`), which the deploy actions add revisions to. */
   taskDefinitionArns: readonly string[];
   /** The task execution role the new revisions name, which the deploy action passes to ECS. */
   executionRoleArn: string;
+  /** Blue/green: the CodeDeployToECS actions register a revision and start a deployment per environment. */
+  codeDeploy?: {
+    applicationArn: string;
+    deploymentGroupArns: readonly string[];
+    /** The groups' deployment configuration, which the action reads. */
+    deploymentConfigArn: string;
+  };
 }
 
 /** What the pipeline needs: the artifact store, the connection, the build, the ECS deploys. */
@@ -204,12 +227,10 @@ export function codePipelinePolicy(input: CodePipelinePolicyInput): PolicyDocume
         Resource: [...input.taskDefinitionArns],
         Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       },
-      {
-        Sid: 'DeployServices',
-        Effect: 'Allow',
-        Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
-        Resource: [...input.serviceArns],
-      },
+      ...(input.serviceArns.length > 0
+        ? [{ Sid: 'DeployServices', Effect: 'Allow' as const, Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Resource: [...input.serviceArns] }]
+        : []),
+      ...(input.codeDeploy ? codeDeployStatements(input.codeDeploy) : []),
       {
         Sid: 'PassExecutionRole',
         Effect: 'Allow',
@@ -219,4 +240,28 @@ export function codePipelinePolicy(input: CodePipelinePolicyInput): PolicyDocume
       },
     ],
   };
+}
+
+/** What CodePipeline's CodeDeployToECS action calls: the application, its groups, their configuration. */
+function codeDeployStatements(cd: NonNullable<CodePipelinePolicyInput['codeDeploy']>): PolicyStatement[] {
+  return [
+    {
+      Sid: 'RegisterAppSpecRevisions',
+      Effect: 'Allow',
+      Action: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
+      Resource: [cd.applicationArn],
+    },
+    {
+      Sid: 'StartDeployments',
+      Effect: 'Allow',
+      Action: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
+      Resource: [...cd.deploymentGroupArns],
+    },
+    {
+      Sid: 'ReadDeploymentConfig',
+      Effect: 'Allow',
+      Action: ['codedeploy:GetDeploymentConfig'],
+      Resource: [cd.deploymentConfigArn],
+    },
+  ];
 }

@@ -67,6 +67,12 @@ export interface Step {
   readonly name: string;
   /** The steps whose outputs (state records) this one reads; they run first, and are destroyed after. */
   readonly after: readonly string[];
+  /**
+   * Checks a provision (and a plan) runs for every step before any step reconciles: reads only.
+   * A refusal thrown here stops the run before anything changed (e.g. a config AWS cannot apply
+   * in place).
+   */
+  preflight?(ctx: StepContext): Promise<void>;
   reconcile(ctx: StepContext): Promise<void>;
   destroy(ctx: StepContext): Promise<void>;
   /** What a user wants to know once it exists (URLs, IDs), read from state only. */

@@ -1,7 +1,15 @@
 // The load balancer: an internet-facing ALB in the public subnets with its security group, one
 // target group per environment, an HTTP listener whose default action serves the default
-// environment (or, with a certificate, redirects to an HTTPS listener that does), and a path
-// rule per other environment (`/dev` and `/dev/*` → dev).
+// environment (or, with a certificate, redirects to an HTTPS listener that does), and a rule per
+// other environment (`/dev` and `/dev/*` → dev, or a host header, or both).
+//
+// With `deploy.strategy: "blue-green"`, each environment also gets a second ("green") target group
+// and a test listener on a port of its own (`testPort`, default 8080 + its position), open to the
+// same sources as the production listener. CodeDeploy moves an environment's production route
+// (and test listener) between the two groups of its pair at each deployment, so for those routes
+// either group of the pair is right: provision never moves traffic back. A route found forwarding
+// elsewhere is pointed at the group its sibling route serves (the test listener serves the live
+// group outside a deployment), else the first group.
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -35,6 +43,7 @@ import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { unlessNotFound } from '../src/aws/errors';
 import { retryWhile, untilSdk } from '../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../src/reconcile';
+import { testPort, type Config, type EnvironmentConfig } from '../src/config';
 import { isKnown, type Step, type StepContext } from '../src/step';
 import {
   actionsKey,
@@ -58,11 +67,17 @@ export const KEYS = {
   securityGroup: 'alb.securityGroup',
   loadBalancer: 'alb.loadBalancer',
   targetGroup: (env: string) => `alb.targetGroup.${env}`,
+  /** Blue/green: the second target group of the environment's pair. */
+  greenTargetGroup: (env: string) => `alb.greenTargetGroup.${env}`,
   listener: (kind: ListenerKind) => `alb.listener.${kind}`,
+  /** Blue/green: the environment's test listener. */
+  testListener: (env: string) => `alb.testListener.${env}`,
   rule: (env: string) => `alb.rule.${env}`,
 };
 
 const TARGET_GROUP_PREFIX = 'alb.targetGroup.';
+const GREEN_TARGET_GROUP_PREFIX = 'alb.greenTargetGroup.';
+const TEST_LISTENER_PREFIX = 'alb.testListener.';
 const RULE_PREFIX = 'alb.rule.';
 
 export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
@@ -73,6 +88,12 @@ const DEREGISTRATION_DELAY = 'deregistration_delay.timeout_seconds';
 const DEREGISTRATION_DELAY_SECONDS = '30';
 const REDIRECT_TO_HTTPS: Action[] = [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }];
 
+export const targetGroupName = (stack: string, env: string) => `${stack}-${env}-tg`;
+export const greenTargetGroupName = (stack: string, env: string) => `${stack}-${env}-tg-g`;
+
+/** The listener CodeDeploy moves production traffic on: HTTPS with a certificate, else HTTP. */
+export const productionListenerKey = (config: Pick<Config, 'alb'>) => KEYS.listener(config.alb.certificateArn ? 'https' : 'http');
+
 export const alb: Step = {
   name: 'alb',
   after: ['network'],
@@ -81,11 +102,16 @@ export const alb: Step = {
     const sg = await ensureAlbSecurityGroup(ctx);
     const lb = await ensureLoadBalancer(ctx, sg.id);
     const groups = await ensureTargetGroups(ctx);
-    const forwarding = await ensureListeners(ctx, lb, groups);
-    for (const env of recorded(ctx, RULE_PREFIX).filter((env) => !routedByPath(ctx, env))) await deleteRule(ctx, env);
-    await ensureRules(ctx, forwarding, groups);
+    const existing = await listenersOf(ctx, lb);
+    const routes = new Routes(ctx, groups, existing);
+    const forwarding = await ensureListeners(ctx, lb, existing, routes);
+    for (const env of recorded(ctx, RULE_PREFIX).filter((env) => !routed(ctx, env))) await deleteRule(ctx, env);
+    await ensureRules(ctx, forwarding, routes);
+    await ensureTestListeners(ctx, lb, existing, routes);
     if (!ctx.config.alb.certificateArn) await deleteListener(ctx, 'https');
-    for (const env of recorded(ctx, TARGET_GROUP_PREFIX).filter((env) => !inConfig(ctx, env))) await deleteTargetGroup(ctx, env);
+    for (const env of recorded(ctx, TEST_LISTENER_PREFIX).filter((env) => !blueGreen(ctx, env))) await deleteTestListener(ctx, env);
+    for (const env of recorded(ctx, TARGET_GROUP_PREFIX).filter((env) => !inConfig(ctx, env))) await deleteTargetGroup(ctx, blue(ctx, env));
+    for (const env of recorded(ctx, GREEN_TARGET_GROUP_PREFIX).filter((env) => !blueGreen(ctx, env))) await deleteTargetGroup(ctx, green(ctx, env));
     await waitUntilActive(ctx, lb);
   },
 
@@ -93,14 +119,23 @@ export const alb: Step = {
     const dns = state.get(KEYS.loadBalancer)?.dnsName;
     if (!dns) return [];
     const scheme = config.alb.certificateArn ? 'https' : 'http';
+    const tests = config.deploy.strategy === 'blue-green'
+      ? config.environments.map((env) => ({
+          key: `testUrl.${env.name}`,
+          label: `${env.name} test URL`,
+          value: `http://${env.host ?? dns}:${testPort(config, env.name)}${env.path ?? ''}/`,
+        }))
+      : [];
     return [
-      ...config.environments.map((env) => ({ key: `url.${env.name}`, label: `${env.name} URL`, value: `${scheme}://${dns}${env.path ?? ''}/` })),
+      ...config.environments.map((env) => ({ key: `url.${env.name}`, label: `${env.name} URL`, value: `${scheme}://${env.host ?? dns}${env.path ?? ''}/` })),
+      ...tests,
       { key: 'albDns', label: 'load balancer DNS name', value: dns },
     ];
   },
 
   async destroy(ctx) {
     for (const env of recorded(ctx, RULE_PREFIX)) await deleteRule(ctx, env);
+    for (const env of recorded(ctx, TEST_LISTENER_PREFIX)) await deleteTestListener(ctx, env);
     await deleteListener(ctx, 'https');
     await deleteListener(ctx, 'http');
     await deleteLoadBalancer(ctx);
@@ -109,13 +144,15 @@ export const alb: Step = {
   },
 };
 
-/** The environments with a record under `prefix` (`alb.rule.`, `alb.targetGroup.`). */
+/** The environments with a record under `prefix` (`alb.rule.`, `alb.targetGroup.` …). */
 function recorded(ctx: StepContext, prefix: string): string[] {
   return ctx.state.keys(prefix).map((key) => key.slice(prefix.length));
 }
 
 const inConfig = (ctx: StepContext, env: string) => ctx.config.environments.some((e) => e.name === env);
-const routedByPath = (ctx: StepContext, env: string) => ctx.config.environments.some((e) => e.name === env && e.path !== undefined);
+const routed = (ctx: StepContext, env: string) => ctx.config.environments.some((e) => e.name === env && (e.path !== undefined || e.host !== undefined));
+const isBlueGreen = (ctx: StepContext) => ctx.config.deploy.strategy === 'blue-green';
+const blueGreen = (ctx: StepContext, env: string) => isBlueGreen(ctx) && inConfig(ctx, env);
 
 // ---- security group ------------------------------------------------------------------------------
 
@@ -130,6 +167,13 @@ async function ensureAlbSecurityGroup(ctx: StepContext) {
       { protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0', description: 'HTTP from anywhere' },
       ...(ctx.config.alb.certificateArn
         ? [{ protocol: 'tcp' as const, fromPort: 443, toPort: 443, cidr: '0.0.0.0/0', description: 'HTTPS from anywhere' }]
+        : []),
+      // Blue/green: the test listeners, open to the same sources as the production listener.
+      ...(isBlueGreen(ctx)
+        ? ctx.config.environments.map((env) => {
+            const p = testPort(ctx.config, env.name);
+            return { protocol: 'tcp' as const, fromPort: p, toPort: p, cidr: '0.0.0.0/0', description: `blue/green test listener (${env.name})` };
+          })
         : []),
     ],
     // The load balancer only talks to the tasks, inside the VPC.
@@ -213,7 +257,33 @@ interface TargetGroupWithAttributes extends TargetGroup {
   deregistrationDelay?: string;
 }
 
-const targetGroupName = (ctx: StepContext, env: string) => ctx.tags.name(`${env}-tg`);
+/** One target group shipline makes: an environment's, or (blue/green) the second of its pair. */
+interface GroupSpec {
+  env: string;
+  key: string;
+  name: string;
+  /** Tag part: `<env>-tg`, `<env>-tg-g`. */
+  part: string;
+}
+
+const blue = (ctx: StepContext, env: string): GroupSpec => ({
+  env,
+  key: KEYS.targetGroup(env),
+  name: targetGroupName(ctx.tags.stack, env),
+  part: `${env}-tg`,
+});
+const green = (ctx: StepContext, env: string): GroupSpec => ({
+  env,
+  key: KEYS.greenTargetGroup(env),
+  name: greenTargetGroupName(ctx.tags.stack, env),
+  part: `${env}-tg-g`,
+});
+
+/** An environment's target groups (ARNs, or KNOWN_AFTER_APPLY in a plan): the second one with blue/green only. */
+interface Pair {
+  blue: string;
+  green: string | undefined;
+}
 
 async function withAttributes(ctx: StepContext, tg: TargetGroup | undefined): Promise<TargetGroupWithAttributes | undefined> {
   if (!tg) return undefined;
@@ -225,96 +295,104 @@ async function withAttributes(ctx: StepContext, tg: TargetGroup | undefined): Pr
   return { ...tg, deregistrationDelay: out.Attributes?.find((a) => a.Key === DEREGISTRATION_DELAY)?.Value };
 }
 
-/** One target group per environment; returns their ARNs by environment name. */
-async function ensureTargetGroups(ctx: StepContext): Promise<Map<string, string>> {
-  const elb = ctx.aws.elbv2;
-  const vpc = ctx.state.get(NETWORK.vpc)?.id;
-  const port = ctx.config.services.containerPort;
-  const envs = ctx.config.environments;
+/** One target group per environment (two with blue/green); returns them by environment name. */
+async function ensureTargetGroups(ctx: StepContext): Promise<Map<string, Pair>> {
+  const envs = ctx.config.environments.map((e) => e.name);
+  const specs = envs.flatMap((env) => (isBlueGreen(ctx) ? [blue(ctx, env), green(ctx, env)] : [blue(ctx, env)]));
   // One read for all the recorded ones; one more (by name) only for those not found that way.
-  const byArn = await findTargetGroupsByArn(ctx, envs.map((e) => ctx.state.get(KEYS.targetGroup(e.name))?.id).filter(isKnown));
+  const byArn = await findTargetGroupsByArn(ctx, specs.map((g) => ctx.state.get(g.key)?.id).filter(isKnown));
   let byName: ReturnType<typeof findTargetGroupsByName> | undefined;
   const unrecorded = () =>
     (byName ??= findTargetGroupsByName(
       ctx,
-      envs.filter((e) => !byArn.has(ctx.state.get(KEYS.targetGroup(e.name))?.id ?? '')).map((e) => targetGroupName(ctx, e.name)),
+      specs.filter((g) => !byArn.has(ctx.state.get(g.key)?.id ?? '')).map((g) => g.name),
     ));
 
-  const arns = new Map<string, string>();
-  for (const env of envs) {
-    const name = targetGroupName(ctx, env.name);
-    const { id } = await ensure<TargetGroupWithAttributes>(ctx, {
-      key: KEYS.targetGroup(env.name),
-      kind: `target group ${name}`,
-      needs: [vpc],
-      find: (arn) => withAttributes(ctx, byArn.get(arn)),
-      findByTags: async () => {
-        const found = (await unrecorded()).get(name);
-        if (found && !found.owned) throw notOurs(ctx, `a target group named ${name}`);
-        return withAttributes(ctx, found?.resource);
-      },
-      create: async () => {
-        const { TargetGroups } = await elb.send(
-          new CreateTargetGroupCommand({
-            Name: name,
-            Protocol: 'HTTP',
-            Port: port,
-            VpcId: vpc,
-            TargetType: 'ip',
+  const ids = new Map<string, string>();
+  for (const spec of specs) ids.set(spec.key, await ensureTargetGroup(ctx, spec, byArn, unrecorded));
+  return new Map(envs.map((env) => [env, { blue: ids.get(KEYS.targetGroup(env))!, green: ids.get(KEYS.greenTargetGroup(env)) }]));
+}
+
+async function ensureTargetGroup(
+  ctx: StepContext,
+  spec: GroupSpec,
+  byArn: Map<string, TargetGroup>,
+  unrecorded: () => ReturnType<typeof findTargetGroupsByName>,
+): Promise<string> {
+  const elb = ctx.aws.elbv2;
+  const vpc = ctx.state.get(NETWORK.vpc)?.id;
+  const port = ctx.config.services.containerPort;
+  const name = spec.name;
+  const { id } = await ensure<TargetGroupWithAttributes>(ctx, {
+    key: spec.key,
+    kind: `target group ${name}`,
+    needs: [vpc],
+    find: (arn) => withAttributes(ctx, byArn.get(arn)),
+    findByTags: async () => {
+      const found = (await unrecorded()).get(name);
+      if (found && !found.owned) throw notOurs(ctx, `a target group named ${name}`);
+      return withAttributes(ctx, found?.resource);
+    },
+    create: async () => {
+      const { TargetGroups } = await elb.send(
+        new CreateTargetGroupCommand({
+          Name: name,
+          Protocol: 'HTTP',
+          Port: port,
+          VpcId: vpc,
+          TargetType: 'ip',
+          HealthCheckPath: HEALTH_CHECK.path,
+          HealthCheckIntervalSeconds: HEALTH_CHECK.intervalSeconds,
+          Matcher: { HttpCode: HEALTH_CHECK.httpCode },
+          Tags: ctx.tags.list('alb', spec.part),
+        }),
+      );
+      // The deregistration delay is an attribute CreateTargetGroup does not take: it comes as drift.
+      return TargetGroups![0]!;
+    },
+    id: (tg) => tg.TargetGroupArn!,
+    attributes: (tg) => ({ name: tg.TargetGroupName }),
+    drift: (tg) => {
+      if (tg.Port !== port || tg.VpcId !== vpc || tg.TargetType !== 'ip') {
+        ctx.log.warn(
+          { id: tg.TargetGroupArn, port: tg.Port, vpc: tg.VpcId, targetType: tg.TargetType },
+          `target group ${name} does not match the config (port ${port}, VPC ${vpc}, target type ip) and AWS cannot change that; delete it to have it replaced`,
+        );
+      }
+      const healthCheck =
+        tg.HealthCheckEnabled === false ||
+        tg.HealthCheckPath !== HEALTH_CHECK.path ||
+        tg.HealthCheckIntervalSeconds !== HEALTH_CHECK.intervalSeconds ||
+        tg.Matcher?.HttpCode !== HEALTH_CHECK.httpCode;
+      return [...(healthCheck ? ['healthCheck'] : []), ...(tg.deregistrationDelay !== DEREGISTRATION_DELAY_SECONDS ? ['deregistrationDelay'] : [])];
+    },
+    update: async (tg, changes) => {
+      const TargetGroupArn = tg.TargetGroupArn;
+      if (changes.includes('healthCheck')) {
+        await elb.send(
+          new ModifyTargetGroupCommand({
+            TargetGroupArn,
+            HealthCheckEnabled: true,
             HealthCheckPath: HEALTH_CHECK.path,
             HealthCheckIntervalSeconds: HEALTH_CHECK.intervalSeconds,
             Matcher: { HttpCode: HEALTH_CHECK.httpCode },
-            Tags: ctx.tags.list('alb', `${env.name}-tg`),
           }),
         );
-        // The deregistration delay is an attribute CreateTargetGroup does not take: it comes as drift.
-        return TargetGroups![0]!;
-      },
-      id: (tg) => tg.TargetGroupArn!,
-      attributes: (tg) => ({ name: tg.TargetGroupName }),
-      drift: (tg) => {
-        if (tg.Port !== port || tg.VpcId !== vpc || tg.TargetType !== 'ip') {
-          ctx.log.warn(
-            { id: tg.TargetGroupArn, port: tg.Port, vpc: tg.VpcId, targetType: tg.TargetType },
-            `target group ${name} does not match the config (port ${port}, VPC ${vpc}, target type ip) and AWS cannot change that; delete it to have it replaced`,
-          );
-        }
-        const healthCheck =
-          tg.HealthCheckEnabled === false ||
-          tg.HealthCheckPath !== HEALTH_CHECK.path ||
-          tg.HealthCheckIntervalSeconds !== HEALTH_CHECK.intervalSeconds ||
-          tg.Matcher?.HttpCode !== HEALTH_CHECK.httpCode;
-        return [...(healthCheck ? ['healthCheck'] : []), ...(tg.deregistrationDelay !== DEREGISTRATION_DELAY_SECONDS ? ['deregistrationDelay'] : [])];
-      },
-      update: async (tg, changes) => {
-        const TargetGroupArn = tg.TargetGroupArn;
-        if (changes.includes('healthCheck')) {
-          await elb.send(
-            new ModifyTargetGroupCommand({
-              TargetGroupArn,
-              HealthCheckEnabled: true,
-              HealthCheckPath: HEALTH_CHECK.path,
-              HealthCheckIntervalSeconds: HEALTH_CHECK.intervalSeconds,
-              Matcher: { HttpCode: HEALTH_CHECK.httpCode },
-            }),
-          );
-        }
-        if (changes.includes('deregistrationDelay')) {
-          await elb.send(
-            new ModifyTargetGroupAttributesCommand({ TargetGroupArn, Attributes: [{ Key: DEREGISTRATION_DELAY, Value: DEREGISTRATION_DELAY_SECONDS }] }),
-          );
-        }
-      },
-    });
-    arns.set(env.name, id);
-  }
-  return arns;
+      }
+      if (changes.includes('deregistrationDelay')) {
+        await elb.send(
+          new ModifyTargetGroupAttributesCommand({ TargetGroupArn, Attributes: [{ Key: DEREGISTRATION_DELAY, Value: DEREGISTRATION_DELAY_SECONDS }] }),
+        );
+      }
+    },
+  });
+  return id;
 }
 
-async function deleteTargetGroup(ctx: StepContext, env: string, lookup?: () => Promise<TargetGroup | undefined>): Promise<void> {
-  const name = targetGroupName(ctx, env);
+async function deleteTargetGroup(ctx: StepContext, spec: GroupSpec, lookup?: () => Promise<TargetGroup | undefined>): Promise<void> {
+  const name = spec.name;
   await remove<TargetGroup>(ctx, {
-    key: KEYS.targetGroup(env),
+    key: spec.key,
     kind: `target group ${name}`,
     ...(lookup ? { findByTags: lookup } : {}),
     id: (tg) => tg.TargetGroupArn!,
@@ -328,59 +406,158 @@ async function deleteTargetGroup(ctx: StepContext, env: string, lookup?: () => P
 
 /** Every recorded target group, and (a lost state) the config's ones found by name and tag. */
 async function deleteTargetGroups(ctx: StepContext): Promise<void> {
-  const envs = [...new Set([...recorded(ctx, TARGET_GROUP_PREFIX), ...ctx.config.environments.map((e) => e.name)])];
+  const names = ctx.config.environments.map((e) => e.name);
+  const union = (prefix: string, more: string[]) => [...new Set([...recorded(ctx, prefix), ...more])];
+  const specs = [
+    ...union(TARGET_GROUP_PREFIX, names).map((env) => blue(ctx, env)),
+    ...union(GREEN_TARGET_GROUP_PREFIX, isBlueGreen(ctx) ? names : []).map((env) => green(ctx, env)),
+  ];
   let byName: ReturnType<typeof findTargetGroupsByName> | undefined;
   const unrecorded = () =>
     (byName ??= findTargetGroupsByName(
       ctx,
-      envs.filter((env) => !isKnown(ctx.state.get(KEYS.targetGroup(env))?.id)).map((env) => targetGroupName(ctx, env)),
+      specs.filter((g) => !isKnown(ctx.state.get(g.key)?.id)).map((g) => g.name),
     ));
-  for (const env of envs) {
-    const name = targetGroupName(ctx, env);
-    await deleteTargetGroup(ctx, env, async () => ours(ctx, (await unrecorded()).get(name), `target group ${name}`));
+  for (const spec of specs) {
+    await deleteTargetGroup(ctx, spec, async () => ours(ctx, (await unrecorded()).get(spec.name), `target group ${spec.name}`));
+  }
+}
+
+// ---- where the routes forward ----------------------------------------------------------------------
+
+/** The one target group a list of actions forwards to, if it forwards to exactly one. */
+function forwardTarget(actions: readonly Action[] | undefined): string | undefined {
+  const forwards = (actions ?? []).filter((a) => a.Type === 'forward');
+  const groups = forwards.flatMap((a) => (a.ForwardConfig?.TargetGroups?.length ? a.ForwardConfig.TargetGroups.map((g) => g.TargetGroupArn) : [a.TargetGroupArn]));
+  return forwards.length === 1 && groups.length === 1 ? groups[0] : undefined;
+}
+
+/**
+ * What each environment's routes forward to. Rolling: its target group. Blue/green: whichever
+ * group of its pair the route forwards to now (CodeDeploy moved it there); a route forwarding
+ * elsewhere, or a new one, goes where its sibling route goes (the test listener for the production
+ * route and back), else to the first group.
+ */
+class Routes {
+  /** Where each environment's production route forwards, as found or set by this run. */
+  private readonly live = new Map<string, string>();
+  /** Where each environment's test listener forwarded when this run began. */
+  private readonly testing = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: StepContext,
+    readonly pairs: Map<string, Pair>,
+    existing: readonly Listener[],
+  ) {
+    if (!isBlueGreen(ctx)) return;
+    for (const env of ctx.config.environments) {
+      const listener = findTestListener(ctx, existing, env.name);
+      const target = forwardTarget(listener?.DefaultActions);
+      if (target) this.testing.set(env.name, target);
+    }
+  }
+
+  /** The actions of `env`'s production route (default action or rule), given its current ones. */
+  production(env: string, current: readonly Action[] | undefined): Action[] {
+    const target = this.pick(env, forwardTarget(current), this.testing.get(env));
+    if (isKnown(target)) this.live.set(env, target);
+    return isKnown(target) ? forwardTo(target) : [];
+  }
+
+  /** The actions of `env`'s test listener, given its current ones. */
+  test(env: string, current: readonly Action[] | undefined): Action[] {
+    const target = this.pick(env, forwardTarget(current), this.live.get(env));
+    return isKnown(target) ? forwardTo(target) : [];
+  }
+
+  private pick(env: string, current: string | undefined, sibling: string | undefined): string {
+    const pair = this.pairs.get(env)!;
+    if (!isBlueGreen(this.ctx)) return pair.blue;
+    const members = [pair.blue, pair.green].filter(isKnown);
+    if (current !== undefined && members.includes(current)) return current;
+    if (sibling !== undefined && members.includes(sibling)) return sibling;
+    return pair.blue;
   }
 }
 
 // ---- listeners -----------------------------------------------------------------------------------
 
 interface ListenerSpec {
-  kind: ListenerKind;
+  key: string;
+  /** Human name for logs. */
+  kind: string;
+  /** Tag part: `alb-http`, `alb-https`, `<env>-test`. */
+  part: string;
+  https: boolean;
   port: number;
-  actions: Action[];
+  /** Its default actions, given the ones it has now (undefined: a new listener). */
+  actions(current: readonly Action[] | undefined): Action[];
   /** The IDs it is built from: in a plan, an unknown one means "would create". */
   needs: Array<string | undefined>;
 }
 
+/** The load balancer's listeners; one just created has none: no need to ask. */
+async function listenersOf(ctx: StepContext, lb: Ensured<LoadBalancer>): Promise<Listener[]> {
+  if (!isKnown(lb.id) || lb.outcome === 'created') return [];
+  return ((await unlessNotFound(ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.id })), ...GONE.loadBalancer))?.Listeners ?? []);
+}
+
 /**
  * The HTTP listener, and the HTTPS one when a certificate is set; returns the one that forwards
- * (and carries the path rules).
+ * (and carries the rules).
  */
-async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, groups: Map<string, string>): Promise<Ensured<Listener>> {
-  const defaultEnv = ctx.config.environments.find((e) => e.path === undefined)!;
-  const defaultGroup = groups.get(defaultEnv.name)!;
-  // A load balancer just created has no listeners: no need to ask.
-  const existing =
-    isKnown(lb.id) && lb.outcome !== 'created'
-      ? ((await unlessNotFound(ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.id })), ...GONE.loadBalancer))?.Listeners ?? [])
-      : [];
-  const forward = { actions: isKnown(defaultGroup) ? forwardTo(defaultGroup) : [], needs: [lb.id, defaultGroup] };
-  if (!ctx.config.alb.certificateArn) return ensureListener(ctx, lb.id, existing, { kind: 'http', port: 80, ...forward });
+async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, existing: Listener[], routes: Routes): Promise<Ensured<Listener>> {
+  const defaultEnv = ctx.config.environments.find((e) => e.path === undefined && e.host === undefined)!;
+  const forward = {
+    actions: (current: readonly Action[] | undefined) => routes.production(defaultEnv.name, current),
+    needs: [lb.id, routes.pairs.get(defaultEnv.name)!.blue],
+  };
+  const http = { key: KEYS.listener('http'), kind: 'HTTP listener (port 80)', part: 'alb-http', https: false, port: 80 };
+  if (!ctx.config.alb.certificateArn) return ensureListener(ctx, lb.id, existing, { ...http, ...forward });
   // HTTPS first, so that port 80 redirects only once 443 answers.
-  const https = await ensureListener(ctx, lb.id, existing, { kind: 'https', port: 443, ...forward });
-  await ensureListener(ctx, lb.id, existing, { kind: 'http', port: 80, actions: REDIRECT_TO_HTTPS, needs: [lb.id] });
+  const https = await ensureListener(ctx, lb.id, existing, {
+    key: KEYS.listener('https'),
+    kind: 'HTTPS listener (port 443)',
+    part: 'alb-https',
+    https: true,
+    port: 443,
+    ...forward,
+  });
+  await ensureListener(ctx, lb.id, existing, { ...http, actions: () => REDIRECT_TO_HTTPS, needs: [lb.id] });
   return https;
+}
+
+/** Blue/green: a test listener per environment, on its own port, forwarding to a group of its pair. */
+async function ensureTestListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, existing: Listener[], routes: Routes): Promise<void> {
+  if (!isBlueGreen(ctx)) return;
+  for (const env of ctx.config.environments) {
+    const port = testPort(ctx.config, env.name);
+    await ensureListener(ctx, lb.id, existing, {
+      key: KEYS.testListener(env.name),
+      kind: `test listener ${env.name} (port ${port})`,
+      part: `${env.name}-test`,
+      https: false,
+      port,
+      actions: (current) => routes.test(env.name, current),
+      needs: [lb.id, routes.pairs.get(env.name)!.blue],
+    });
+  }
+}
+
+function findTestListener(ctx: StepContext, existing: readonly Listener[], env: string): Listener | undefined {
+  const arn = ctx.state.get(KEYS.testListener(env))?.id;
+  return existing.find((l) => l.ListenerArn === arn) ?? existing.find((l) => l.Port === testPort(ctx.config, env));
 }
 
 async function ensureListener(ctx: StepContext, loadBalancerArn: string, existing: Listener[], spec: ListenerSpec): Promise<Ensured<Listener>> {
   const elb = ctx.aws.elbv2;
   const certificateArn = ctx.config.alb.certificateArn;
-  const https = spec.kind === 'https';
+  const https = spec.https;
   const protocol = https ? 'HTTPS' : 'HTTP';
   const tls = () => (https ? { Certificates: [{ CertificateArn: certificateArn! }], SslPolicy: SSL_POLICY } : {});
-  const kind = `${protocol} listener (port ${spec.port})`;
   return ensure<Listener>(ctx, {
-    key: KEYS.listener(spec.kind),
-    kind,
+    key: spec.key,
+    kind: spec.kind,
     needs: spec.needs,
     find: async (arn) => existing.find((l) => l.ListenerArn === arn),
     findByTags: async () => {
@@ -397,16 +574,17 @@ async function ensureListener(ctx: StepContext, loadBalancerArn: string, existin
           Port: spec.port,
           Protocol: protocol,
           ...tls(),
-          DefaultActions: spec.actions,
-          Tags: ctx.tags.list('alb', `alb-${spec.kind}`),
+          DefaultActions: spec.actions(undefined),
+          Tags: ctx.tags.list('alb', spec.part),
         }),
       );
       return Listeners![0]!;
     },
     id: (l) => l.ListenerArn!,
     drift: (l) => [
+      ...(l.Port !== spec.port ? ['port'] : []),
       ...(l.Protocol !== protocol ? ['protocol'] : []),
-      ...(actionsKey(l.DefaultActions) !== actionsKey(spec.actions) ? ['defaultActions'] : []),
+      ...(actionsKey(l.DefaultActions) !== actionsKey(spec.actions(l.DefaultActions)) ? ['defaultActions'] : []),
       ...(https && l.Certificates?.[0]?.CertificateArn !== certificateArn ? ['certificate'] : []),
       ...(https && l.SslPolicy !== SSL_POLICY ? ['sslPolicy'] : []),
     ],
@@ -415,9 +593,10 @@ async function ensureListener(ctx: StepContext, loadBalancerArn: string, existin
       await elb.send(
         new ModifyListenerCommand({
           ListenerArn: l.ListenerArn,
+          ...(changes.includes('port') ? { Port: spec.port } : {}),
           ...(changes.includes('protocol') ? { Protocol: protocol } : {}),
           ...(tlsChanged ? tls() : {}),
-          ...(changes.includes('defaultActions') ? { DefaultActions: spec.actions } : {}),
+          ...(changes.includes('defaultActions') ? { DefaultActions: spec.actions(l.DefaultActions) } : {}),
         }),
       );
     },
@@ -432,15 +611,33 @@ async function deleteListener(ctx: StepContext, kind: ListenerKind): Promise<voi
   });
 }
 
-// ---- path rules ----------------------------------------------------------------------------------
+async function deleteTestListener(ctx: StepContext, env: string): Promise<void> {
+  await remove(ctx, {
+    key: KEYS.testListener(env),
+    kind: `test listener ${env}`,
+    delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn })), isGone('listener')),
+  });
+}
+
+// ---- rules ---------------------------------------------------------------------------------------
 
 const pathValues = (path: string) => [path, `${path}/*`];
-const pathCondition = (path: string): RuleCondition[] => [{ Field: 'path-pattern', PathPatternConfig: { Values: pathValues(path) } }];
 
-function routesPath(rule: Rule, path: string): boolean {
-  const conditions = rule.Conditions ?? [];
-  const only = conditions[0];
-  return conditions.length === 1 && only?.Field === 'path-pattern' && sameSet(only.PathPatternConfig?.Values ?? only.Values, pathValues(path));
+/** An environment's rule conditions: its host header and/or its path (`/dev` and `/dev/*`). */
+function routeConditions(env: EnvironmentConfig): RuleCondition[] {
+  return [
+    ...(env.host !== undefined ? [{ Field: 'host-header', HostHeaderConfig: { Values: [env.host] } }] : []),
+    ...(env.path !== undefined ? [{ Field: 'path-pattern', PathPatternConfig: { Values: pathValues(env.path) } }] : []),
+  ];
+}
+
+const conditionValues = (c: RuleCondition) => c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.Values;
+
+/** Does the rule route exactly this environment's host and/or path? */
+function routesTo(rule: Rule, env: EnvironmentConfig): boolean {
+  const have = rule.Conditions ?? [];
+  const want = routeConditions(env);
+  return have.length === want.length && want.every((w) => have.some((c) => c.Field === w.Field && sameSet(conditionValues(c), conditionValues(w) ?? [])));
 }
 
 /** `…:listener-rule/app/<lb>/<id>/<listener id>/<rule id>` belongs to `…:listener/app/<lb>/<id>/<listener id>`. */
@@ -449,16 +646,18 @@ function listenerOfRule(ruleArn: string): string {
   return arn.slice(0, arn.lastIndexOf('/'));
 }
 
-/** One rule per environment with a path, on the forwarding listener, in the config's order. */
-async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, groups: Map<string, string>): Promise<void> {
+/** One rule per environment with a path or host, on the forwarding listener, in the config's order. */
+async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, routes: Routes): Promise<void> {
   const elb = ctx.aws.elbv2;
   const listenerArn = listener.id;
-  const routed = ctx.config.environments.flatMap((env, i) => (env.path === undefined ? [] : [{ env: env.name, path: env.path, priority: 10 * (i + 1) }]));
+  const routed = ctx.config.environments.flatMap((env, i) =>
+    env.path === undefined && env.host === undefined ? [] : [{ env, label: `${env.host ?? ''}${env.path ?? ''}`, priority: 10 * (i + 1) }],
+  );
 
   // A rule recorded on another listener (a certificate added or removed, a load balancer replaced) goes first.
   for (const { env } of routed) {
-    const arn = ctx.state.get(KEYS.rule(env))?.id;
-    if (isKnown(arn) && isKnown(listenerArn) && listenerOfRule(arn) !== listenerArn) await deleteRule(ctx, env);
+    const arn = ctx.state.get(KEYS.rule(env.name))?.id;
+    if (isKnown(arn) && isKnown(listenerArn) && listenerOfRule(arn) !== listenerArn) await deleteRule(ctx, env.name);
   }
 
   // A listener just created has only its default rule: no need to ask.
@@ -466,12 +665,12 @@ async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, groups
     ? ((await unlessNotFound(elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn })), ...GONE.listener))?.Rules ?? []).filter((r) => !r.IsDefault)
     : [];
   const recordedRule = (env: string) => rules.find((r) => r.RuleArn === ctx.state.get(KEYS.rule(env))?.id);
-  const byPath = (path: string) => rules.find((r) => routesPath(r, path));
-  const located = (route: (typeof routed)[number]) => recordedRule(route.env) ?? byPath(route.path);
+  const byRoute = (env: EnvironmentConfig) => rules.find((r) => routesTo(r, env));
+  const located = (route: (typeof routed)[number]) => recordedRule(route.env.name) ?? byRoute(route.env);
   // Adoption reads the tags of every rule it could adopt in one call.
   let tags: ReturnType<typeof tagsByArn> | undefined;
   const owned = async (arn: string) =>
-    ctx.tags.owns((await (tags ??= tagsByArn(ctx, routed.flatMap((r) => byPath(r.path)?.RuleArn ?? [])))).get(arn));
+    ctx.tags.owns((await (tags ??= tagsByArn(ctx, routed.flatMap((r) => byRoute(r.env)?.RuleArn ?? [])))).get(arn));
 
   // Priorities move together in one call, and before any new rule takes a freed one: moving them
   // one by one could clash when two rules swap places.
@@ -487,18 +686,18 @@ async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, groups
   };
 
   for (const route of routed) {
-    const group = groups.get(route.env)!;
-    const actions = isKnown(group) ? forwardTo(group) : [];
+    const name = route.env.name;
+    const actions = (current: readonly Action[] | undefined) => routes.production(name, current);
     await ensure<Rule>(ctx, {
-      key: KEYS.rule(route.env),
-      kind: `rule ${route.path} → ${route.env}`,
-      needs: [listenerArn, group],
-      find: async () => recordedRule(route.env),
-      // Rules have no name: found by the path they route, and adopted only when tagged as ours.
+      key: KEYS.rule(name),
+      kind: `rule ${route.label} → ${name}`,
+      needs: [listenerArn, routes.pairs.get(name)!.blue],
+      find: async () => recordedRule(name),
+      // Rules have no name: found by what they route, and adopted only when tagged as ours.
       findByTags: async () => {
-        const found = byPath(route.path);
+        const found = byRoute(route.env);
         if (found && !(await owned(found.RuleArn!))) {
-          throw notOurs(ctx, `a rule for ${route.path} on the ${ctx.tags.name('alb')} listener`, 'delete that rule; shipline then creates its own');
+          throw notOurs(ctx, `a rule for ${route.label} on the ${ctx.tags.name('alb')} listener`, 'delete that rule; shipline then creates its own');
         }
         return found;
       },
@@ -508,23 +707,23 @@ async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, groups
           new CreateRuleCommand({
             ListenerArn: listenerArn,
             Priority: route.priority,
-            Conditions: pathCondition(route.path),
-            Actions: actions,
-            Tags: ctx.tags.list('alb', `${route.env}-rule`),
+            Conditions: routeConditions(route.env),
+            Actions: actions(undefined),
+            Tags: ctx.tags.list('alb', `${name}-rule`),
           }),
         );
         return Rules![0]!;
       },
       id: (r) => r.RuleArn!,
       drift: (r) => [
-        ...(routesPath(r, route.path) ? [] : ['conditions']),
-        ...(actionsKey(r.Actions) !== actionsKey(actions) ? ['actions'] : []),
+        ...(routesTo(r, route.env) ? [] : ['conditions']),
+        ...(actionsKey(r.Actions) !== actionsKey(actions(r.Actions)) ? ['actions'] : []),
         ...(Number(r.Priority) !== route.priority ? ['priority'] : []),
       ],
       update: async (r, changes) => {
         if (changes.includes('priority')) await applyMoves();
         if (changes.includes('conditions') || changes.includes('actions')) {
-          await elb.send(new ModifyRuleCommand({ RuleArn: r.RuleArn, Conditions: pathCondition(route.path), Actions: actions }));
+          await elb.send(new ModifyRuleCommand({ RuleArn: r.RuleArn, Conditions: routeConditions(route.env), Actions: actions(r.Actions) }));
         }
       },
     });

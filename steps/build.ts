@@ -126,6 +126,8 @@ async function ensureBuildRole(ctx: StepContext): Promise<string> {
     logGroupArn: arns.logGroup(p, buildLogGroupName(ctx.tags.stack)),
     bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
     repositoryArn: recordedOr(ctx, REPOSITORY.repository, 'arn', (name) => arns.repository(p, name)),
+    // The blue/green buildspec copies each environment's live task definition into taskdef-<env>.json.
+    readTaskDefinitions: ctx.config.deploy.strategy === 'blue-green',
   });
   const role = await ensureRole(ctx, {
     key: KEYS.role,

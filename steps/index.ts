@@ -4,6 +4,7 @@ import { alb } from './alb';
 import { artifacts } from './artifacts';
 import { build } from './build';
 import { cluster } from './cluster';
+import { codedeploy } from './codedeploy';
 import { connection } from './connection';
 import { nat } from './nat';
 import { network } from './network';
@@ -11,4 +12,4 @@ import { pipeline } from './pipeline';
 import { repository } from './repository';
 import { services } from './services';
 
-export const STEPS: readonly Step[] = [network, nat, alb, cluster, repository, services, artifacts, connection, build, pipeline];
+export const STEPS: readonly Step[] = [network, nat, alb, cluster, repository, services, codedeploy, artifacts, connection, build, pipeline];

@@ -1,7 +1,10 @@
 // The pipeline: Source (the GitHub connection) → Build (the CodeBuild project) → one deploy stage
 // per environment, in config order, with a manual approval before each environment marked
-// `approval: true`. Its role may use the artifact bucket, the connection, the project, the
-// environments' services and task definition families, and pass the task execution role to ECS.
+// `approval: true`. Rolling: each deploy is an ECS action reading imagespec.json. Blue/green: a
+// CodeDeployToECS action on the environment's deployment group, with the build's taskdef-<env>.json,
+// appspec.yml and imageDetail.json (which fills in `<IMAGE1_NAME>`). Its role may use the artifact
+// bucket, the connection, the project, the environments' services (rolling) or deployment groups
+// (blue/green) and task definition families, and pass the task execution role to ECS.
 // The declared structure is compared with what GetPipeline reports; any difference is put back
 // with UpdatePipeline.
 import {
@@ -19,12 +22,14 @@ import {
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { isRoleNotYetAssumable, retryWhile } from '../src/aws/wait';
 import type { Config, EnvironmentConfig } from '../src/config';
+import { APPSPEC_FILE, IMAGE_DEFINITIONS_FILE, IMAGE_PLACEHOLDER, taskDefinitionFile } from '../src/app-templates';
 import { arns, codePipelinePolicy, PRINCIPALS } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { KEYS as ARTIFACTS } from './artifacts';
 import { KEYS as BUILD } from './build';
 import { KEYS as CLUSTER, clusterName } from './cluster';
+import { applicationName, deploymentGroupName } from './codedeploy';
 import { KEYS as CONNECTION } from './connection';
 import { KEYS as SERVICES, serviceName, taskFamily } from './services';
 import { claim, fromEcsTags, sameJson, toEcsTags } from './lib/owned';
@@ -40,7 +45,7 @@ const ROLE_PART = 'codepipeline';
 const POLICY_NAME = 'pipeline';
 const ROLE_PROPAGATION_SECONDS = 120;
 /** What the build writes for the ECS deploy actions (the app repository's buildspec). */
-export const IMAGE_FILE = 'imagespec.json';
+export const IMAGE_FILE = IMAGE_DEFINITIONS_FILE;
 const SOURCE_OUTPUT = 'SourceOutput';
 const BUILD_OUTPUT = 'BuildOutput';
 
@@ -52,7 +57,7 @@ export function pipelineUrl(region: string, name: string): string {
 
 export const pipeline: Step = {
   name: 'pipeline',
-  after: ['build', 'connection', 'services', 'artifacts', 'cluster'],
+  after: ['build', 'connection', 'services', 'codedeploy', 'artifacts', 'cluster'],
 
   async reconcile(ctx) {
     const roleArn = await ensurePipelineRole(ctx);
@@ -150,14 +155,7 @@ export function pipelineStructure(config: Config, ids: PipelineIds): PipelineDec
         outputArtifacts: [],
       });
     }
-    actions.push({
-      name: `Deploy-${env.name}`,
-      actionTypeId: actionType('Deploy', 'ECS'),
-      runOrder: actions.length + 1,
-      configuration: { ClusterName: ids.clusterName, ServiceName: serviceName(config.stack, env.name), FileName: IMAGE_FILE },
-      inputArtifacts: [{ name: BUILD_OUTPUT }],
-      outputArtifacts: [],
-    });
+    actions.push({ ...deployAction(config, ids, env.name), runOrder: actions.length + 1 });
     return { name: stageName(config.environments, i), actions };
   });
   return {
@@ -167,6 +165,33 @@ export function pipelineStructure(config: Config, ids: PipelineIds): PipelineDec
     pipelineType: 'V2',
     executionMode: 'SUPERSEDED',
     stages: [source, build, ...deploys],
+  };
+}
+
+/** An environment's deploy action: ECS (rolling), or CodeDeployToECS on its deployment group (blue/green). */
+function deployAction(config: Config, ids: PipelineIds, env: string): ActionDeclaration {
+  const common = { name: `Deploy-${env}`, inputArtifacts: [{ name: BUILD_OUTPUT }], outputArtifacts: [] };
+  if (config.deploy.strategy !== 'blue-green') {
+    return {
+      ...common,
+      actionTypeId: actionType('Deploy', 'ECS'),
+      configuration: { ClusterName: ids.clusterName, ServiceName: serviceName(config.stack, env), FileName: IMAGE_FILE },
+    };
+  }
+  return {
+    ...common,
+    actionTypeId: actionType('Deploy', 'CodeDeployToECS'),
+    configuration: {
+      ApplicationName: applicationName(config.stack),
+      DeploymentGroupName: deploymentGroupName(config.stack, env),
+      TaskDefinitionTemplateArtifact: BUILD_OUTPUT,
+      TaskDefinitionTemplatePath: taskDefinitionFile(env),
+      AppSpecTemplateArtifact: BUILD_OUTPUT,
+      AppSpecTemplatePath: APPSPEC_FILE,
+      // imageDetail.json of the build output fills in <IMAGE1_NAME> in the task definition template.
+      Image1ArtifactName: BUILD_OUTPUT,
+      Image1ContainerName: IMAGE_PLACEHOLDER,
+    },
   };
 }
 
@@ -223,17 +248,31 @@ async function ensurePipelineRole(ctx: StepContext): Promise<string> {
   const stack = ctx.tags.stack;
   const cluster = ctx.state.get(CLUSTER.cluster)?.id ?? clusterName(stack);
   const envs = ctx.config.environments.map((e) => e.name);
+  const blueGreen = ctx.config.deploy.strategy === 'blue-green';
+  const application = applicationName(stack);
   const policy = codePipelinePolicy({
     bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
     connectionArn: recorded(ctx, CONNECTION.github),
     projectArn: recordedOr(ctx, BUILD.project, 'arn', (name) => arns.codeBuildProject(p, name)),
     // A service recorded by the services step is named by its ARN; a planned one by the ARN ECS will give it.
-    serviceArns: envs.map((env) => {
-      const id = ctx.state.get(SERVICES.service(env))?.id;
-      return isKnown(id) ? id : arns.ecsService(p, cluster, serviceName(stack, env));
-    }),
+    // Blue/green: CodeDeploy updates the services, the pipeline only starts deployments.
+    serviceArns: blueGreen
+      ? []
+      : envs.map((env) => {
+          const id = ctx.state.get(SERVICES.service(env))?.id;
+          return isKnown(id) ? id : arns.ecsService(p, cluster, serviceName(stack, env));
+        }),
     taskDefinitionArns: envs.map((env) => arns.taskDefinitionFamily(p, taskFamily(stack, env))),
     executionRoleArn: recorded(ctx, CLUSTER.executionRole, 'arn'),
+    ...(blueGreen
+      ? {
+          codeDeploy: {
+            applicationArn: arns.codeDeployApplication(p, application),
+            deploymentGroupArns: envs.map((env) => arns.codeDeployGroup(p, application, deploymentGroupName(stack, env))),
+            deploymentConfigArn: arns.codeDeployConfig(p, ctx.config.deploy.deploymentConfig),
+          },
+        }
+      : {}),
   });
   const role = await ensureRole(ctx, {
     key: KEYS.role,

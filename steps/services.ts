@@ -7,6 +7,15 @@
 // service runs (CPU, memory, port, logs, platform, execution role); when one of them drifted it
 // registers a new revision built from the running one (same image), and never goes back to the
 // placeholder or to an older revision.
+//
+// Blue/green (`deploy.strategy: "blue-green"`): services are created with the CODE_DEPLOY deployment
+// controller, which ECS cannot change in place; a stack whose services run with the other
+// controller is refused before any step changes anything (`preflight`). UpdateService cannot change
+// such a service's task definition, network or load balancers: when what provision owns in the
+// task definition drifted, this step registers the new revision (same image) and records it as the
+// one the service should run, and the codedeploy step deploys it through CodeDeploy. A recorded
+// revision the service does not run yet is that pending one as long as it has the running image and
+// matches the config: a re-run does not register it again.
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -17,21 +26,23 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   waitUntilServicesInactive,
-  waitUntilServicesStable,
   type ContainerDefinition,
   type DeploymentConfiguration,
+  type DeploymentControllerType,
   type LoadBalancer,
   type LogConfiguration,
   type NetworkConfiguration,
   type RegisterTaskDefinitionCommandInput,
+  type CreateServiceCommandInput,
   type RuntimePlatform,
   type Service,
   type TaskDefinition,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
-import { untilSdk } from '../src/aws/wait';
-import type { EnvironmentConfig } from '../src/config';
+import { isRoleNotYetAssumable, retryWhile, until, untilSdk, type Poll } from '../src/aws/wait';
+import type { Config, EnvironmentConfig } from '../src/config';
+import { ConfigError, WaitTimeoutError } from '../src/errors';
 import { ensure, remove } from '../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type Step, type StepContext } from '../src/step';
 import { KEYS as ALB } from './alb';
@@ -59,7 +70,16 @@ const DEPLOYMENT: DeploymentConfiguration = {
   minimumHealthyPercent: 100,
   maximumPercent: 200,
 };
+/** CODE_DEPLOY services take no circuit breaker: CodeDeploy's automatic rollback stands in for it. */
+const BLUE_GREEN_DEPLOYMENT: DeploymentConfiguration = { minimumHealthyPercent: 100, maximumPercent: 200 };
+
+/** The deployment controller the config's strategy needs. */
+export const controllerFor = (config: Pick<Config, 'deploy'>): DeploymentControllerType =>
+  config.deploy.strategy === 'blue-green' ? 'CODE_DEPLOY' : 'ECS';
+const controllerOf = (s: Service): DeploymentControllerType => s.deploymentController?.type ?? 'ECS';
 const INACTIVE_TIMEOUT_SECONDS = 600;
+/** How long a new role may take to be usable by ECS (IAM propagates in seconds, rarely a minute). */
+const ROLE_PROPAGATION_SECONDS = 120;
 /** DescribeServices takes at most 10 services. */
 const DESCRIBE_LIMIT = 10;
 
@@ -68,6 +88,7 @@ type LiveServices = Map<string, Service>;
 
 interface EnsuredService {
   name: string;
+  controller: DeploymentControllerType;
   /** Created or changed by this run (the service itself or its task definition). */
   changed: boolean;
   /** Running what it should, as last read: no wait needed. */
@@ -77,6 +98,11 @@ interface EnsuredService {
 export const services: Step = {
   name: 'services',
   after: ['alb', 'cluster', 'nat'],
+
+  /** Refuse a strategy switch ECS cannot make in place, before any step changed anything. */
+  async preflight(ctx) {
+    await checkDeploymentControllers(ctx);
+  },
 
   async reconcile(ctx) {
     const live = await describeServices(ctx, clusterRef(ctx), ctx.config.environments.map((e) => e.name));
@@ -150,6 +176,58 @@ function ourService(ctx: StepContext, env: string, live: LiveServices): Service 
 /** The environments this step has anything recorded for. */
 function recordedEnvironments(ctx: StepContext): string[] {
   return [...new Set(ctx.state.keys('services.').map((key) => key.split('.')[2]).filter((env): env is string => env !== undefined))];
+}
+
+// ---- the deployment controller -----------------------------------------------------------------
+
+const STRATEGY_OF: Record<DeploymentControllerType, string> = { ECS: 'rolling', CODE_DEPLOY: 'blue-green', EXTERNAL: 'external' };
+
+/**
+ * The services of the config's environments whose deployment controller is not the one the
+ * strategy needs. The state records each service's controller; AWS is asked only for what the
+ * state does not say (a lost state, an older state file).
+ */
+async function checkDeploymentControllers(ctx: StepContext): Promise<void> {
+  const wanted = controllerFor(ctx.config);
+  const envs = ctx.config.environments.map((e) => e.name);
+  const known = new Map<string, DeploymentControllerType>();
+  const unknown: string[] = [];
+  for (const env of envs) {
+    const rec = ctx.state.get(KEYS.service(env));
+    const controller = rec?.controller as DeploymentControllerType | undefined;
+    if (isKnown(rec?.id) && controller !== undefined) known.set(env, controller);
+    else unknown.push(env);
+  }
+  if (unknown.length > 0) {
+    const live = await describeServices(ctx, clusterRef(ctx) ?? clusterName(ctx.tags.stack), unknown);
+    for (const env of unknown) {
+      const found = live.get(serviceName(ctx.tags.stack, env));
+      const ours = found?.status === 'ACTIVE' && (ctx.state.get(KEYS.service(env))?.id === found.serviceArn || ctx.tags.owns(fromEcsTags(found.tags)));
+      if (ours) known.set(env, controllerOf(found));
+    }
+  }
+  const mismatched = envs.filter((env) => known.has(env) && known.get(env) !== wanted);
+  if (mismatched.length > 0) throw strategySwitchRefused(ctx, mismatched.map((env) => [env, known.get(env)!] as const));
+}
+
+/** The refusal of a strategy switch: what is in the way, and the two ways out. */
+function strategySwitchRefused(ctx: Pick<StepContext, 'config' | 'tags'>, mismatched: ReadonlyArray<readonly [string, DeploymentControllerType]>): ConfigError {
+  const strategy = ctx.config.deploy.strategy;
+  const names = mismatched.map(([env]) => serviceName(ctx.tags.stack, env)).join(', ');
+  const [, have] = mismatched[0]!;
+  const previous = STRATEGY_OF[have];
+  return new ConfigError(
+    `deploy.strategy is "${strategy}", but the ECS service${mismatched.length > 1 ? 's' : ''} ${names} ` +
+      `(environment${mismatched.length > 1 ? 's' : ''} ${mismatched.map(([env]) => env).join(', ')}) ${mismatched.length > 1 ? 'run' : 'runs'} ` +
+      `with the ${have} deployment controller ("${previous}"), and ECS cannot change a service's deployment controller in place. ` +
+      'Nothing was changed.',
+    {
+      hint:
+        `either set deploy.strategy back to "${previous}", or rebuild the stack with "${strategy}": ` +
+        '`npm run destroy -- --keep-connection`, then `npm run provision` (the services start again from the placeholder image; ' +
+        'run the pipeline, `npm run release`, to deploy your app again)',
+    },
+  );
 }
 
 // ---- security group ----------------------------------------------------------------------------
@@ -276,7 +354,9 @@ async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, li
   const key = KEYS.taskDefinition(env.name);
   const family = taskFamily(ctx.tags.stack, env.name);
   const owned = ownedSettings(ctx, env);
-  const running = ourService(ctx, env.name, live)?.taskDefinition;
+  const service = ourService(ctx, env.name, live);
+  const running = service?.taskDefinition;
+  const codeDeploy = service !== undefined && controllerOf(service) === 'CODE_DEPLOY';
   const describe = async (ref: string) =>
     (await unlessNotFound(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref })), 'ClientException'))?.taskDefinition;
   // The running revision must be readable: never fall back to a fresh one (the placeholder image).
@@ -288,14 +368,27 @@ async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, li
   });
   let registered: TaskDefinition | undefined;
   let drifted = false;
+  /** The recorded revision, if it is the one CodeDeploy is to deploy: the running one's image and settings, only newer. */
+  const pendingRevision = async (id: string, current: TaskDefinition | undefined): Promise<TaskDefinition | undefined> => {
+    const td = await describe(id);
+    const image = (t: TaskDefinition | undefined) => t?.containerDefinitions?.find((c) => c.name === CONTAINER_NAME)?.image;
+    const pending = td?.status === 'ACTIVE' && td.family === current?.family && image(td) !== undefined && image(td) === image(current) && taskDefinitionDrift(td, owned).length === 0;
+    if (pending) ctx.log.debug({ resource: key, id }, 'the recorded revision waits for a CodeDeploy deployment (codedeploy step)');
+    return pending ? td : undefined;
+  };
 
   const { id, outcome } = await ensure<TaskDefinition>(ctx, {
     key,
     kind: `task definition ${family}`,
     needs: [owned.executionRoleArn],
-    // What the service runs is the truth, whatever revision the state remembers.
+    // What the service runs is the truth, whatever revision the state remembers (blue/green: but
+    // for the revision registered for CodeDeploy to deploy, see the header).
     find: async (id) => {
-      if (running) return describeRunning(running);
+      if (running) {
+        const current = await describeRunning(running);
+        if (!codeDeploy || id === running) return current;
+        return (await pendingRevision(id, current)) ?? current;
+      }
       const td = await describe(id);
       return td?.status === 'ACTIVE' ? td : undefined;
     },
@@ -360,6 +453,13 @@ async function ensureService(
     awsvpcConfiguration: { subnets: subnets.filter(isKnown), securityGroups: [deps.securityGroup], assignPublicIp: 'DISABLED' },
   };
   const loadBalancers: LoadBalancer[] = [{ targetGroupArn, containerName: CONTAINER_NAME, containerPort: port }];
+  const controller = controllerFor(ctx.config);
+  const deployment = controller === 'CODE_DEPLOY' ? BLUE_GREEN_DEPLOYMENT : DEPLOYMENT;
+  /** A service found with the other controller: the preflight check missed it (a service made meanwhile). */
+  const checkController = (s: Service | undefined) => {
+    if (s && controllerOf(s) !== controller) throw strategySwitchRefused(ctx, [[env.name, controllerOf(s)]]);
+    return s;
+  };
 
   const { outcome, resource } = await ensure<Service>(ctx, {
     key: KEYS.service(env.name),
@@ -368,45 +468,52 @@ async function ensureService(
     clientToken: true,
     find: async (id) => {
       const found = ourService(ctx, env.name, deps.live);
-      return found?.serviceArn === id ? found : undefined;
+      return checkController(found?.serviceArn === id ? found : undefined);
     },
-    findByTags: async () => ourService(ctx, env.name, deps.live),
+    findByTags: async () => checkController(ourService(ctx, env.name, deps.live)),
     create: async (clientToken) => {
       if (deps.live.get(name)?.status === 'DRAINING') {
         // AWS refuses a new service while the deleted one of that name drains.
         await untilSdk(ctx, `the deleted ECS service ${name} to drain`, INACTIVE_TIMEOUT_SECONDS, waitUntilServicesInactive, ecs, { cluster, services: [name] });
       }
-      const { service } = await ecs.send(
-        new CreateServiceCommand({
-          cluster,
-          serviceName: name,
-          taskDefinition,
-          desiredCount: env.desiredCount,
-          launchType: 'FARGATE',
-          networkConfiguration,
-          loadBalancers,
-          deploymentConfiguration: DEPLOYMENT,
-          healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
-          propagateTags: 'SERVICE',
-          enableECSManagedTags: true,
-          tags: toEcsTags(ctx.tags.list(ctx.step, env.name)),
-          clientToken,
-        }),
+      const input: CreateServiceCommandInput = {
+        cluster,
+        serviceName: name,
+        taskDefinition,
+        desiredCount: env.desiredCount,
+        launchType: 'FARGATE',
+        networkConfiguration,
+        loadBalancers,
+        deploymentController: { type: controller },
+        deploymentConfiguration: deployment,
+        healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
+        propagateTags: 'SERVICE',
+        enableECSManagedTags: true,
+        tags: toEcsTags(ctx.tags.list(ctx.step, env.name)),
+        clientToken,
+      };
+      // A role created seconds ago (ECS's service-linked role on a new account) is refused until IAM
+      // has propagated it; the same client token makes the retries one service.
+      const { service } = await retryWhile(ctx, `ECS to be able to assume its role for service ${name}`, ROLE_PROPAGATION_SECONDS, isRoleNotYetAssumable, () =>
+        ecs.send(new CreateServiceCommand(input)),
       );
       return service!;
     },
     // A reused token answers with the service it made, even once deleted.
     isGone: (s) => s.status !== 'ACTIVE',
     id: (s) => s.serviceArn!,
-    attributes: (s) => ({ name: s.serviceName }),
-    drift: (s) => serviceDrift(s, { taskDefinition, desiredCount: env.desiredCount, networkConfiguration, loadBalancers }),
+    attributes: (s) => ({ name: s.serviceName, controller: controllerOf(s) }),
+    drift: (s) =>
+      controller === 'CODE_DEPLOY'
+        ? blueGreenServiceDrift(ctx, s, { taskDefinition, desiredCount: env.desiredCount, networkConfiguration, loadBalancers }, env.name)
+        : serviceDrift(s, { taskDefinition, desiredCount: env.desiredCount, networkConfiguration, loadBalancers }),
     update: async (s, changes) => {
       const input: UpdateServiceCommandInput = { cluster, service: s.serviceName };
       if (changes.includes('taskDefinition')) input.taskDefinition = taskDefinition;
       if (changes.includes('desiredCount')) input.desiredCount = env.desiredCount;
       if (changes.includes('networkConfiguration')) input.networkConfiguration = networkConfiguration;
       if (changes.includes('loadBalancers')) input.loadBalancers = loadBalancers;
-      if (changes.includes('deploymentConfiguration')) input.deploymentConfiguration = DEPLOYMENT;
+      if (changes.includes('deploymentConfiguration')) input.deploymentConfiguration = deployment;
       if (changes.includes('healthCheckGracePeriod')) input.healthCheckGracePeriodSeconds = HEALTH_CHECK_GRACE_SECONDS;
       if (changes.includes('tagPropagation')) {
         input.propagateTags = 'SERVICE';
@@ -415,8 +522,14 @@ async function ensureService(
       await ecs.send(new UpdateServiceCommand(input));
     },
   });
+  // A state file from before the record named its controller: name it now, so the preflight check needs no AWS call.
+  const rec = ctx.state.get(KEYS.service(env.name));
+  if (!ctx.dryRun && resource !== undefined && rec !== undefined && rec.id === resource.serviceArn && rec.controller === undefined) {
+    await ctx.state.update(KEYS.service(env.name), { controller: controllerOf(resource) });
+  }
   return {
     name,
+    controller,
     changed: outcome === 'created' || outcome === 'updated' || deps.taskDefinition.outcome === 'updated' || deps.taskDefinition.outcome === 'created',
     steady: resource !== undefined && resource.runningCount === resource.desiredCount && (resource.deployments?.length ?? 0) <= 1,
   };
@@ -457,6 +570,33 @@ function serviceDrift(s: Service, want: ServiceSettings): string[] {
   return changes;
 }
 
+/**
+ * A CODE_DEPLOY service: UpdateService cannot change its task definition, network or load
+ * balancers. A new task definition goes through CodeDeploy (the codedeploy step); the network and
+ * load balancers only change with a new service, which is said rather than attempted.
+ */
+function blueGreenServiceDrift(ctx: StepContext, s: Service, want: ServiceSettings, env: string): string[] {
+  const changes = serviceDrift(s, want).filter((c) => !['taskDefinition', 'networkConfiguration', 'loadBalancers', 'deploymentConfiguration'].includes(c));
+  const dc = s.deploymentConfiguration;
+  if (dc?.minimumHealthyPercent !== BLUE_GREEN_DEPLOYMENT.minimumHealthyPercent || dc?.maximumPercent !== BLUE_GREEN_DEPLOYMENT.maximumPercent) {
+    changes.push('deploymentConfiguration');
+  }
+  const unchangeable: string[] = serviceDrift(s, want).filter((c) => c === 'networkConfiguration');
+  const lb = s.loadBalancers?.[0];
+  const pair = [ctx.state.get(ALB.targetGroup(env))?.id, ctx.state.get(ALB.greenTargetGroup(env))?.id];
+  if ((s.loadBalancers?.length ?? 0) !== 1 || !pair.includes(lb?.targetGroupArn) || lb?.containerName !== CONTAINER_NAME || lb?.containerPort !== want.loadBalancers[0]!.containerPort) {
+    unchangeable.push('loadBalancers');
+  }
+  if (unchangeable.length > 0) {
+    ctx.log.warn(
+      { service: s.serviceName, differs: unchangeable },
+      `ECS service ${s.serviceName} differs from the config in ${unchangeable.join(' and ')}, which a CODE_DEPLOY service only takes when it is created: ` +
+        'left as it is (remove the environment from the config and provision, then add it back, to have it replaced)',
+    );
+  }
+  return changes;
+}
+
 /** One bounded waiter call for all the step's services, when something changed or one isn't steady. */
 async function waitForStable(ctx: StepContext, ensured: EnsuredService[]): Promise<void> {
   if (ctx.dryRun || ensured.length === 0) return;
@@ -471,11 +611,41 @@ async function waitForStable(ctx: StepContext, ensured: EnsuredService[]): Promi
   const names = ensured.map((s) => s.name);
   for (let i = 0; i < names.length; i += DESCRIBE_LIMIT) {
     const chunk = names.slice(i, i + DESCRIBE_LIMIT);
-    await untilSdk(ctx, `ECS services ${chunk.join(', ')} to become stable`, ctx.config.services.stableTimeoutSeconds, waitUntilServicesStable, ctx.aws.ecs, {
-      cluster: clusterRef(ctx),
-      services: chunk,
+    const what = `ECS services ${chunk.join(', ')} to become stable`;
+    ctx.progress(`waiting for ${what}`);
+    await until(ctx, what, ctx.config.services.stableTimeoutSeconds, () => servicesSteady(ctx, chunk));
+  }
+}
+
+/**
+ * The SDK's services-stable waiter, with two differences: a service ECS does not list yet (its API
+ * is eventually consistent: MISSING right after CreateService) is asked for again, not a failure;
+ * and a CODE_DEPLOY service, for which AWS lists no deployments but task sets, is steady when its
+ * desired count runs and every task set is in steady state.
+ */
+async function servicesSteady(ctx: StepContext, names: string[]): Promise<Poll<undefined>> {
+  const { services = [] } = await ctx.aws.ecs.send(new DescribeServicesCommand({ cluster: clusterRef(ctx), services: names }));
+  const gone = services.filter((s) => s.status === 'DRAINING' || s.status === 'INACTIVE');
+  if (gone.length > 0) {
+    throw new WaitTimeoutError(`waiting for ECS services to become stable failed: ${gone.map((s) => `${s.serviceName} is ${s.status}`).join(', ')}`, {
+      hint: 'something deleted the service meanwhile; run provision again to create it',
     });
   }
+  const listed = new Set(services.map((s) => s.serviceName));
+  const missing = names.filter((n) => !listed.has(n));
+  const unsteady = services.filter((s) => {
+    if (s.runningCount !== s.desiredCount) return true;
+    if (controllerOf(s) === 'CODE_DEPLOY') return (s.deployments?.length ?? 0) > 1 || (s.taskSets ?? []).some((t) => t.stabilityStatus !== 'STEADY_STATE');
+    return s.deployments?.length !== 1;
+  });
+  if (unsteady.length === 0 && missing.length === 0) return { done: true, value: undefined };
+  return {
+    done: false,
+    status: [
+      ...unsteady.map((s) => `${s.serviceName} ${s.runningCount ?? 0}/${s.desiredCount ?? 0} running`),
+      ...missing.map((n) => `${n} not listed yet`),
+    ].join(', '),
+  };
 }
 
 // ---- removal -----------------------------------------------------------------------------------

@@ -101,6 +101,23 @@ describe('engine', () => {
     expect(topologicalOrder(steps, 'destroy')[0]).toBe('services');
   });
 
+  it('runs every preflight check before any step, and a refusal stops the run before anything changed', async () => {
+    const r = recorder({ a: [], b: ['a'] });
+    const checked: string[] = [];
+    const refusal = new EngineError('b cannot be applied in place');
+    r.steps[0]!.preflight = async () => void checked.push('a');
+    r.steps[1]!.preflight = async () => {
+      checked.push('b');
+      throw refusal;
+    };
+    await expect(run(r.steps, 'provision')).rejects.toBe(refusal);
+    expect(checked.sort()).toEqual(['a', 'b']);
+    expect(r.events).toEqual([]);
+    // Destroy runs no preflight.
+    await run(r.steps, 'destroy');
+    expect(checked).toHaveLength(2);
+  });
+
   it('sums resource outcomes', async () => {
     const step: Step = {
       name: 'one',

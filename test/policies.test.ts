@@ -10,6 +10,7 @@ import {
   PRINCIPALS,
   WILDCARD_ALLOWED,
   type CodeBuildPolicyInput,
+  codeDeployForEcsPolicy,
   type CodePipelinePolicyInput,
   type PolicyDocument,
   type PolicyStatement,
@@ -37,13 +38,24 @@ const PIPELINE_INPUT: CodePipelinePolicyInput = {
   executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shipline/demo-task-execution`,
 };
 
+/** Blue/green: the CodeDeploy application, the environments' groups, their deployment configuration. */
+const CODEDEPLOY: NonNullable<CodePipelinePolicyInput['codeDeploy']> = {
+  applicationArn: arns.codeDeployApplication(PLACE, 'demo'),
+  deploymentGroupArns: ENVS.map((env) => arns.codeDeployGroup(PLACE, 'demo', `demo-${env}`)),
+  deploymentConfigArn: arns.codeDeployConfig(PLACE, 'CodeDeployDefault.ECSAllAtOnce'),
+};
+const BLUE_GREEN_PIPELINE_INPUT: CodePipelinePolicyInput = { ...PIPELINE_INPUT, serviceArns: [], codeDeploy: CODEDEPLOY };
+
 /** Every identity and trust policy shipline writes, by name (the bucket policy is below). */
 const DOCUMENTS: Record<string, PolicyDocument> = {
   'codebuild role policy': codeBuildPolicy(BUILD_INPUT),
+  'codebuild role policy (blue/green)': codeBuildPolicy({ ...BUILD_INPUT, readTaskDefinitions: true }),
   'codepipeline role policy': codePipelinePolicy(PIPELINE_INPUT),
+  'codepipeline role policy (blue/green)': codePipelinePolicy(BLUE_GREEN_PIPELINE_INPUT),
   'codebuild trust policy': trustPolicy(PRINCIPALS.codebuild),
   'codepipeline trust policy': trustPolicy(PRINCIPALS.codepipeline),
   'task execution trust policy': trustPolicy(PRINCIPALS.ecsTasks),
+  'codedeploy trust policy': trustPolicy(PRINCIPALS.codedeploy),
 };
 
 /** The stack's resources the policies may name: the sample ARNs, and what lies under them. */
@@ -51,6 +63,7 @@ const OWN_ARNS = [
   ...Object.values(BUILD_INPUT),
   ...Object.values(PIPELINE_INPUT).flat(),
   ...connectionArns(PIPELINE_INPUT.connectionArn),
+  ...Object.values(CODEDEPLOY).flat(),
 ] as string[];
 const isOwn = (resource: string) =>
   OWN_ARNS.some((arn) => resource === arn || resource === `${arn}/*` || resource === `${arn}:*`);
@@ -94,7 +107,10 @@ describe('every policy document shipline writes', () => {
 
   it('passes roles only by name, and only to ECS tasks', () => {
     const passRole = permissions.filter(([, s]) => list(s.Action).includes('iam:PassRole'));
-    expect(passRole).toHaveLength(1);
+    expect(passRole.map(([name]) => name)).toEqual([
+      'codepipeline role policy #7 PassExecutionRole',
+      'codepipeline role policy (blue/green) #9 PassExecutionRole',
+    ]);
     for (const [, s] of passRole) {
       expect(list(s.Action)).toEqual(['iam:PassRole']);
       expect(list(s.Resource)).toEqual([PIPELINE_INPUT.executionRoleArn]);
@@ -149,6 +165,40 @@ describe('the CodeBuild role policy', () => {
 
   it('grants nothing on ECS', () => {
     expect(doc.Statement.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('ecs:'))).toEqual([]);
+  });
+
+  it('blue/green: may read task definitions (the buildspec copies them into taskdef-<env>.json), nothing more on ECS', () => {
+    const blueGreen = codeBuildPolicy({ ...BUILD_INPUT, readTaskDefinitions: true });
+    const ecs = blueGreen.Statement.filter((s) => list(s.Action).some((a) => a.startsWith('ecs:')));
+    expect(ecs).toEqual([{ Sid: 'ReadTaskDefinitions', Effect: 'Allow', Action: ['ecs:DescribeTaskDefinition'], Resource: '*' }]);
+  });
+});
+
+describe('the CodePipeline role policy, blue/green', () => {
+  const doc = codePipelinePolicy(BLUE_GREEN_PIPELINE_INPUT);
+  const grants = (action: string) => doc.Statement.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+
+  it('starts and follows deployments of the environments\' groups only', () => {
+    expect(grants('codedeploy:CreateDeployment')).toEqual(CODEDEPLOY.deploymentGroupArns);
+    expect(grants('codedeploy:GetDeployment')).toEqual(CODEDEPLOY.deploymentGroupArns);
+  });
+
+  it('registers AppSpec revisions in the stack\'s application and reads its deployment configuration', () => {
+    for (const action of ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision']) {
+      expect(grants(action)).toEqual([CODEDEPLOY.applicationArn]);
+    }
+    expect(grants('codedeploy:GetDeploymentConfig')).toEqual([`arn:aws:codedeploy:eu-west-3:${ACCOUNT}:deploymentconfig:CodeDeployDefault.ECSAllAtOnce`]);
+  });
+
+  it('cannot update the services itself (CodeDeploy does), and still registers revisions and passes the execution role', () => {
+    expect(grants('ecs:UpdateService')).toEqual([]);
+    expect(grants('ecs:RegisterTaskDefinition')).toEqual(['*']);
+    expect(grants('iam:PassRole')).toEqual([PIPELINE_INPUT.executionRoleArn]);
+  });
+
+  it('the CodeDeploy service role gets AWS\'s managed policy for ECS, in the region\'s partition', () => {
+    expect(codeDeployForEcsPolicy('eu-west-3')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS');
+    expect(codeDeployForEcsPolicy('cn-north-1')).toBe('arn:aws-cn:iam::aws:policy/AWSCodeDeployRoleForECS');
   });
 });
 

@@ -616,3 +616,163 @@ describe('alb destroy', () => {
     expect(ctx.outcomes).toEqual([]);
   });
 });
+
+describe('alb with blue/green', () => {
+  const BLUE_GREEN = { deploy: { strategy: 'blue-green' } };
+  const GREEN = { dev: `${ARN}:targetgroup/demo-dev-tg-g/1111111111111111`, prod: `${ARN}:targetgroup/demo-prod-tg-g/2222222222222222` };
+  const TEST_ARN = { dev: `${ARN}:listener/app/demo-alb/50dc6c495c0c9188/0000000000008080`, prod: `${ARN}:listener/app/demo-alb/50dc6c495c0c9188/0000000000008081` };
+  const greenGroup = (env: 'dev' | 'prod'): TargetGroup => ({ ...targetGroup(env), TargetGroupArn: GREEN[env], TargetGroupName: `demo-${env}-tg-g` });
+  const testListenerOf = (env: 'dev' | 'prod', tg: string): Listener => ({
+    ListenerArn: TEST_ARN[env],
+    LoadBalancerArn: LB_ARN,
+    Port: env === 'dev' ? 8080 : 8081,
+    Protocol: 'HTTP',
+    DefaultActions: forwardAnswer(tg),
+  });
+  const SG_WITH_TEST_PORTS: SecurityGroup = {
+    ...SG,
+    IpPermissions: [80, 8080, 8081].map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '0.0.0.0/0' }] })),
+  };
+  const STATE: Record<string, ResourceRecord> = {
+    ...FULL_STATE,
+    'alb.greenTargetGroup.dev': { id: GREEN.dev, name: 'demo-dev-tg-g' },
+    'alb.greenTargetGroup.prod': { id: GREEN.prod, name: 'demo-prod-tg-g' },
+    'alb.testListener.dev': { id: TEST_ARN.dev },
+    'alb.testListener.prod': { id: TEST_ARN.prod },
+  };
+  const GROUPS = [targetGroup('dev'), greenGroup('dev'), targetGroup('prod'), greenGroup('prod')];
+
+  it('creates a second target group and a test listener per environment, each on its own port, open like port 80', async () => {
+    reads({ sg: SG, groups: [targetGroup('dev'), targetGroup('prod')] });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+    elb.on(CreateTargetGroupCommand, { Name: 'demo-dev-tg-g' }).resolves({ TargetGroups: [greenGroup('dev')] });
+    elb.on(CreateTargetGroupCommand, { Name: 'demo-prod-tg-g' }).resolves({ TargetGroups: [greenGroup('prod')] });
+    elb.on(ModifyTargetGroupAttributesCommand).resolves({});
+    elb.on(CreateListenerCommand, { Port: 8080 }).resolves({ Listeners: [testListenerOf('dev', TG_ARN.dev)] });
+    elb.on(CreateListenerCommand, { Port: 8081 }).resolves({ Listeners: [testListenerOf('prod', TG_ARN.prod)] });
+    const ctx = testContext('alb', { state: FULL_STATE, config: BLUE_GREEN });
+    await alb.reconcile(ctx);
+
+    expect(ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupIngressCommand, {
+      GroupId: 'sg-alb',
+      IpPermissions: (['dev', 'prod'] as const).map((env, i) => ({
+        IpProtocol: 'tcp',
+        FromPort: 8080 + i,
+        ToPort: 8080 + i,
+        IpRanges: [{ CidrIp: '0.0.0.0/0', Description: `blue/green test listener (${env})` }],
+      })),
+    });
+    expect(elb).toHaveReceivedCommandWith(CreateTargetGroupCommand, { Name: 'demo-dev-tg-g', Port: 80, TargetType: 'ip', Tags: tags('demo-dev-tg-g') });
+    // A test listener starts on the group production traffic goes to: CodeDeploy moves it to the replacement.
+    expect(elb).toHaveReceivedCommandWith(CreateListenerCommand, {
+      LoadBalancerArn: LB_ARN,
+      Port: 8080,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: TG_ARN.dev }],
+      Tags: tags('demo-dev-test'),
+    });
+    expect(elb).toHaveReceivedCommandWith(CreateListenerCommand, { Port: 8081, DefaultActions: [{ Type: 'forward', TargetGroupArn: TG_ARN.prod }] });
+    expect(ctx.records.get(KEYS.greenTargetGroup('prod'))).toEqual({ id: GREEN.prod, name: 'demo-prod-tg-g' });
+    expect(ctx.records.get(KEYS.testListener('dev'))?.id).toBe(TEST_ARN.dev);
+    expect(alb.outputs!(ctx.state, ctx.config).filter((o) => o.key.startsWith('testUrl.'))).toEqual([
+      { key: 'testUrl.dev', label: 'dev test URL', value: `http://${DNS}:8080/dev/` },
+      { key: 'testUrl.prod', label: 'prod test URL', value: `http://${DNS}:8081/` },
+    ]);
+  });
+
+  it('leaves production and test routes on whichever group of the pair CodeDeploy moved them to', async () => {
+    reads({
+      sg: SG_WITH_TEST_PORTS,
+      groups: GROUPS,
+      listeners: [{ ...HTTP_LISTENER, DefaultActions: forwardAnswer(GREEN.prod) }, testListenerOf('dev', GREEN.dev), testListenerOf('prod', GREEN.prod)],
+      rules: [pathRule(RULE_ARN, '/dev', GREEN.dev, 10)],
+    });
+    const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
+    await alb.reconcile(ctx);
+    expect(mutatingCalls(ec2, elb)).toEqual([]);
+    expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
+  });
+
+  it('points a route found forwarding elsewhere at the group its sibling route serves', async () => {
+    reads({
+      sg: SG_WITH_TEST_PORTS,
+      groups: GROUPS,
+      // dev's rule was pointed at prod's group by hand; dev's test listener serves its second group.
+      listeners: [HTTP_LISTENER, testListenerOf('dev', GREEN.dev), testListenerOf('prod', TG_ARN.dev)],
+      rules: [pathRule(RULE_ARN, '/dev', TG_ARN.prod, 10)],
+    });
+    elb.on(ModifyRuleCommand).resolves({});
+    elb.on(ModifyListenerCommand).resolves({});
+    const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
+    await alb.reconcile(ctx);
+    expect(elb).toHaveReceivedCommandWith(ModifyRuleCommand, { RuleArn: RULE_ARN, Actions: [{ Type: 'forward', TargetGroupArn: GREEN.dev }] });
+    // prod's test listener forwarded to dev's group: it follows prod's production route.
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, { ListenerArn: TEST_ARN.prod, DefaultActions: [{ Type: 'forward', TargetGroupArn: TG_ARN.prod }] });
+    expect(mutatingCalls(ec2, elb)).toEqual(['ModifyRuleCommand', 'ModifyListenerCommand']);
+  });
+
+  it('back to rolling (nothing deployed any more): removes the test listeners, then the second target groups', async () => {
+    reads({ groups: GROUPS, listeners: [HTTP_LISTENER, testListenerOf('dev', TG_ARN.dev), testListenerOf('prod', TG_ARN.prod)] });
+    elb.on(DeleteListenerCommand).resolves({});
+    elb.on(DeleteTargetGroupCommand).resolves({});
+    const ctx = testContext('alb', { state: STATE });
+    await alb.reconcile(ctx);
+    expect(mutatingCalls(ec2, elb)).toEqual(['DeleteListenerCommand', 'DeleteListenerCommand', 'DeleteTargetGroupCommand', 'DeleteTargetGroupCommand']);
+    expect(elb).toHaveReceivedCommandWith(DeleteTargetGroupCommand, { TargetGroupArn: GREEN.dev });
+    expect(ctx.records).toEqual(new Map(Object.entries(FULL_STATE)));
+  });
+
+  it('destroy deletes the test listeners before the load balancer and both groups of each pair', async () => {
+    elb.on(DeleteRuleCommand).resolves({});
+    elb.on(DeleteListenerCommand).resolves({});
+    elb.on(DeleteLoadBalancerCommand).resolves({});
+    elb.on(DescribeLoadBalancersCommand).rejects(new LoadBalancerNotFoundException({ message: 'gone', $metadata: {} }));
+    elb.on(DeleteTargetGroupCommand).resolves({});
+    ec2.on(DeleteSecurityGroupCommand).resolves({});
+    const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
+    await alb.destroy(ctx);
+    expect(ctx.outcomes.map((o) => o.resource)).toEqual([
+      'alb.rule.dev',
+      'alb.testListener.dev',
+      'alb.testListener.prod',
+      'alb.listener.http',
+      'alb.loadBalancer',
+      'alb.targetGroup.dev',
+      'alb.targetGroup.prod',
+      'alb.greenTargetGroup.dev',
+      'alb.greenTargetGroup.prod',
+      'alb.securityGroup',
+    ]);
+    expect(ctx.records).toEqual(new Map(Object.entries(NETWORK_STATE)));
+  });
+});
+
+describe('alb host header rules', () => {
+  it('routes an environment by its host name (and its path, when it has both)', async () => {
+    reads({ rules: [DEV_RULE] });
+    elb.on(CreateRuleCommand).callsFake((input: { Conditions: Rule['Conditions'] }) => ({
+      Rules: [{ RuleArn: `${RULE_ARN}2`, Priority: '20', Conditions: input.Conditions, Actions: forwardAnswer(TG_ARN.qa) }],
+    }));
+    const ctx = testContext('alb', {
+      state: FULL_STATE,
+      config: { environments: [{ name: 'dev', path: '/dev' }, { name: 'api', host: 'api.example.com', path: '/v1' }, { name: 'prod' }] },
+    });
+    elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [targetGroup('dev'), targetGroup('prod')] });
+    elb.on(CreateTargetGroupCommand).resolves({ TargetGroups: [{ ...targetGroup('qa'), TargetGroupName: 'demo-api-tg' }] });
+    elb.on(ModifyTargetGroupAttributesCommand).resolves({});
+    await alb.reconcile(ctx);
+    expect(elb).toHaveReceivedCommandWith(CreateRuleCommand, {
+      ListenerArn: HTTP_ARN,
+      Priority: 20,
+      Conditions: [
+        { Field: 'host-header', HostHeaderConfig: { Values: ['api.example.com'] } },
+        { Field: 'path-pattern', PathPatternConfig: { Values: ['/v1', '/v1/*'] } },
+      ],
+      Actions: [{ Type: 'forward', TargetGroupArn: TG_ARN.qa }],
+      Tags: tags('demo-api-rule'),
+    });
+    expect(mutatingCalls(ec2, elb)).toEqual(['CreateTargetGroupCommand', 'ModifyTargetGroupAttributesCommand', 'CreateRuleCommand']);
+    expect(ctx.outcomes.find((o) => o.resource === 'alb.rule.api')?.kind).toBe('rule api.example.com/v1 → api');
+    expect(alb.outputs!(ctx.state, ctx.config).find((o) => o.key === 'url.api')?.value).toBe('http://api.example.com/v1/');
+  });
+});

@@ -34,7 +34,10 @@ import { parseConfig, type ConfigInput } from '../src/config';
 import { ForeignResourceError } from '../src/errors';
 import { codePipelinePolicy } from '../src/policies';
 import { KNOWN_AFTER_APPLY } from '../src/step';
+import { APPSPEC_FILE, appSpecYaml, buildspec, IMAGE_DETAIL_FILE, taskDefinitionFile } from '../src/app-templates';
+import { arns } from '../src/policies';
 import { pipeline, pipelineDrift, pipelineStructure, type PipelineIds } from '../steps/pipeline';
+import { CONTAINER_NAME } from '../steps/services';
 import { memoryState, testContext, type TestContext } from './helpers/context';
 import { BASE_CONFIG } from './helpers/harness';
 
@@ -292,6 +295,109 @@ describe('pipelineStructure', () => {
     expect(stageLayout(d).slice(2)).toEqual([
       ['Deploy', ['Deploy-prod@1']],
       ['Acceptance', ['Deploy-dev@1']],
+    ]);
+  });
+});
+
+describe('pipelineStructure, blue/green', () => {
+  const blueGreen = (input: Partial<ConfigInput> = {}) => config({ deploy: { strategy: 'blue-green' }, ...input });
+  const deploys = (d: PipelineDeclaration) => d.stages!.flatMap((s) => s.actions!.filter((a) => a.actionTypeId?.category === 'Deploy'));
+
+  it('deploys each environment with CodeDeployToECS, with exactly the configuration keys CodePipeline expects', () => {
+    for (const action of deploys(pipelineStructure(blueGreen(), IDS))) {
+      expect(action.actionTypeId).toEqual({ category: 'Deploy', owner: 'AWS', provider: 'CodeDeployToECS', version: '1' });
+      expect(Object.keys(action.configuration!).sort()).toEqual([
+        'AppSpecTemplateArtifact',
+        'AppSpecTemplatePath',
+        'ApplicationName',
+        'DeploymentGroupName',
+        'Image1ArtifactName',
+        'Image1ContainerName',
+        'TaskDefinitionTemplateArtifact',
+        'TaskDefinitionTemplatePath',
+      ]);
+    }
+  });
+
+  it('points each action at its own deployment group and task definition template, all read from the build output', () => {
+    const d = pipelineStructure(blueGreen(), IDS);
+    expect(stageLayout(d)).toEqual(stageLayout(REFERENCE));
+    expect(deploys(d)).toEqual(
+      ['dev', 'prod'].map((env) => ({
+        name: `Deploy-${env}`,
+        actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CodeDeployToECS', version: '1' },
+        runOrder: env === 'prod' ? 2 : 1,
+        configuration: {
+          ApplicationName: 'demo',
+          DeploymentGroupName: `demo-${env}`,
+          TaskDefinitionTemplateArtifact: 'BuildOutput',
+          TaskDefinitionTemplatePath: `taskdef-${env}.json`,
+          AppSpecTemplateArtifact: 'BuildOutput',
+          AppSpecTemplatePath: 'appspec.yml',
+          Image1ArtifactName: 'BuildOutput',
+          Image1ContainerName: 'IMAGE1_NAME',
+        },
+        inputArtifacts: [{ name: 'BuildOutput' }],
+        outputArtifacts: [],
+      })),
+    );
+  });
+
+  it('agrees with the buildspec init-app writes: every file an action reads is an artifact, the placeholder and container names match', () => {
+    const cfg = blueGreen({ environments: [{ name: 'dev', path: '/dev' }, { name: 'qa', host: 'qa.example.com', approval: true }, { name: 'prod', approval: true }] });
+    const spec = buildspec(cfg);
+    const artifactFiles = spec.slice(spec.indexOf('artifacts:')).split('\n').filter((l) => l.startsWith('    - ')).map((l) => l.slice(6));
+    const actions = deploys(pipelineStructure(cfg, IDS));
+    expect(actions).toHaveLength(3);
+    for (const action of actions) {
+      const c = action.configuration!;
+      // What the build writes is what the action reads.
+      expect(artifactFiles).toEqual(expect.arrayContaining([c.TaskDefinitionTemplatePath, c.AppSpecTemplatePath, IMAGE_DETAIL_FILE]));
+      expect(c.TaskDefinitionTemplatePath).toBe(taskDefinitionFile(action.name!.replace('Deploy-', '')));
+      expect(c.AppSpecTemplatePath).toBe(APPSPEC_FILE);
+      // The task definition templates name the image <Image1ContainerName>, in the container the AppSpec routes to.
+      expect(spec).toContain(`(.containerDefinitions[] | select(.name == $c) | .image) = "<${c.Image1ContainerName}>"`);
+    }
+    expect(spec).toContain(`CONTAINER_NAME: ${CONTAINER_NAME}`);
+    expect(spec).toContain('jq --arg c "$CONTAINER_NAME"');
+    expect(appSpecYaml(cfg)).toContain(`ContainerName: ${CONTAINER_NAME}\n          ContainerPort: ${cfg.services.containerPort}`);
+    expect(spec).toContain(appSpecYaml(cfg).split('\n').map((l) => `        ${l}`).join('\n'));
+  });
+
+  it('with three environments: a stage each, in order, an approval before each that asks for one', () => {
+    const d = pipelineStructure(blueGreen({ environments: [{ name: 'dev', path: '/dev' }, { name: 'qa', path: '/qa', approval: true }, { name: 'prod', approval: true }] }), IDS);
+    expect(stageLayout(d).slice(2)).toEqual([
+      ['Deploy-dev', ['Deploy-dev@1']],
+      ['Deploy-qa', ['Approve-qa@1', 'Deploy-qa@2']],
+      ['Deploy-prod', ['Approve-prod@1', 'Deploy-prod@2']],
+    ]);
+  });
+
+  it('gives the role CodeDeploy on the stack\'s groups instead of updating the services', async () => {
+    awsHasNothing();
+    const ctx = testContext('pipeline', { state: DEPENDENCIES, config: { deploy: { strategy: 'blue-green' } } });
+    await pipeline.reconcile(ctx);
+    const put = JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input.PolicyDocument!) as typeof POLICY;
+    const place = { region: 'eu-west-3', account: ACCOUNT };
+    expect(put).toEqual(
+      codePipelinePolicy({
+        bucketArn: `arn:aws:s3:::${BUCKET}`,
+        connectionArn: CONNECTION_ARN,
+        projectArn: PROJECT_ARN,
+        serviceArns: [],
+        taskDefinitionArns: ['dev', 'prod'].map((env) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/demo-${env}:*`),
+        executionRoleArn: EXECUTION_ROLE_ARN,
+        codeDeploy: {
+          applicationArn: arns.codeDeployApplication(place, 'demo'),
+          deploymentGroupArns: ['dev', 'prod'].map((env) => arns.codeDeployGroup(place, 'demo', `demo-${env}`)),
+          deploymentConfigArn: arns.codeDeployConfig(place, 'CodeDeployDefault.ECSAllAtOnce'),
+        },
+      }),
+    );
+    expect(put.Statement.map((st) => st.Sid)).not.toContain('DeployServices');
+    expect(deploys(codepipeline.commandCalls(CreatePipelineCommand)[0]!.args[0].input.pipeline!).map((a) => a.actionTypeId?.provider)).toEqual([
+      'CodeDeployToECS',
+      'CodeDeployToECS',
     ]);
   });
 });

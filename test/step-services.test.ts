@@ -33,7 +33,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { isAwsError } from '../src/aws/errors';
 import { isMutating } from '../src/aws/operations';
 import { KNOWN_AFTER_APPLY } from '../src/step';
-import { ForeignResourceError } from '../src/errors';
+import { ConfigError, ForeignResourceError } from '../src/errors';
 import { services } from '../steps/services';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -148,7 +148,7 @@ const DEPS_STATE = {
 const envState = (env: Env, revision = 1, image = PLACEHOLDER) => ({
   [`services.securityGroup.${env}`]: { id: sgId(env) },
   [`services.taskDefinition.${env}`]: { id: tdArn(env, revision), family: `demo-${env}`, revision: String(revision), image },
-  [`services.service.${env}`]: { id: serviceArn(env), name: `demo-${env}` },
+  [`services.service.${env}`]: { id: serviceArn(env), name: `demo-${env}`, controller: 'ECS' },
 });
 
 const FULL_STATE = { ...DEPS_STATE, ...envState('dev'), ...envState('prod') };
@@ -325,6 +325,7 @@ describe('services step: create from nothing', () => {
         launchType: 'FARGATE',
         networkConfiguration: { awsvpcConfiguration: { subnets: PRIVATE_SUBNETS, securityGroups: [sgId(env)], assignPublicIp: 'DISABLED' } },
         loadBalancers: [{ targetGroupArn: targetGroup(env), containerName: 'web', containerPort: 80 }],
+        deploymentController: { type: 'ECS' },
         deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, minimumHealthyPercent: 100, maximumPercent: 200 },
         healthCheckGracePeriodSeconds: 30,
         propagateTags: 'SERVICE',
@@ -644,5 +645,146 @@ describe('services step: destroy', () => {
     expect(ecs).toHaveReceivedCommandTimes(DeregisterTaskDefinitionCommand, 4);
     expect(ec2).toHaveReceivedCommandTimes(DeleteSecurityGroupCommand, 2);
     expect(Object.fromEntries(ctx.records)).toEqual(DEPS_STATE);
+  });
+});
+
+describe('services step: blue/green (CODE_DEPLOY services)', () => {
+  const BLUE_GREEN = { deploy: { strategy: 'blue-green' } };
+  const GREEN = (env: string) => `arn:aws:elasticloadbalancing:eu-west-3:${ACCOUNT}:targetgroup/demo-${env}-g/fedcba9876543210`;
+  const BG_DEPS = { ...DEPS_STATE, 'alb.greenTargetGroup.dev': { id: GREEN('dev') }, 'alb.greenTargetGroup.prod': { id: GREEN('prod') } };
+  const bgEnvState = (env: Env, revision = 1, image = PLACEHOLDER) => ({
+    ...envState(env, revision, image),
+    [`services.service.${env}`]: { id: serviceArn(env), name: `demo-${env}`, controller: 'CODE_DEPLOY' },
+  });
+  const BG_STATE = { ...BG_DEPS, ...bgEnvState('dev'), ...bgEnvState('prod') };
+  /** AWS lists no deployments for a CODE_DEPLOY service, and no circuit breaker. */
+  const cdService = (env: Env, overrides: Partial<Service> = {}) =>
+    service(env, {
+      deploymentController: { type: 'CODE_DEPLOY' },
+      deployments: [],
+      taskSets: [{ status: 'PRIMARY', stabilityStatus: 'STEADY_STATE' }],
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false }, minimumHealthyPercent: 100, maximumPercent: 200 },
+      ...overrides,
+    });
+
+  it('creates the services with the CODE_DEPLOY controller and no circuit breaker, and waits for them by their task sets', async () => {
+    awsHasNothing();
+    ecs.on(CreateServiceCommand).callsFake((input: CreateServiceCommandInput) => ({
+      service: cdService(envOf(input.serviceName!), { taskDefinition: input.taskDefinition, runningCount: 0, tags: undefined }),
+    }));
+    awsHasServices({}, (name) => cdService(envOf(name)));
+    const ctx = testContext('services', { state: BG_DEPS, config: BLUE_GREEN });
+    await services.reconcile(ctx);
+    for (const input of inputsOf(CreateServiceCommand)) {
+      expect(input).toMatchObject({
+        deploymentController: { type: 'CODE_DEPLOY' },
+        deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 },
+        loadBalancers: [{ targetGroupArn: targetGroup(envOf(input.serviceName!)), containerName: 'web', containerPort: 80 }],
+      });
+      expect(input.deploymentConfiguration).not.toHaveProperty('deploymentCircuitBreaker');
+    }
+    expect(waiterReads()).toEqual([{ cluster: 'demo', services: ['demo-dev', 'demo-prod'] }]);
+    expect(ctx.records.get('services.service.dev')).toMatchObject({ controller: 'CODE_DEPLOY' });
+  });
+
+  it('makes no mutating call when AWS matches, the service in either target group of its pair', async () => {
+    awsHasSecurityGroups();
+    awsHasServices({ dev: cdService('dev', { loadBalancers: [{ targetGroupArn: GREEN('dev'), containerName: 'web', containerPort: 80 }] }), prod: cdService('prod') });
+    awsHasTaskDefinitions(ENVS.map((env) => taskDefinition(env, 1)));
+    const ctx = testContext('services', { state: BG_STATE, config: BLUE_GREEN });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(waiterReads()).toEqual([]);
+  });
+
+  it('a CPU change registers the next revision (same image) for CodeDeploy to deploy, and never calls UpdateService with it', async () => {
+    awsHasSecurityGroups();
+    awsHasServices({ dev: cdService('dev', { taskDefinition: tdArn('dev', 3) }), prod: cdService('prod') });
+    awsHasTaskDefinitions([taskDefinition('dev', 1), taskDefinition('dev', 3, {}, PIPELINE_IMAGE), taskDefinition('prod', 1)]);
+    awsRegisters(4);
+    const config = { ...BLUE_GREEN, environments: [{ name: 'dev', path: '/dev', cpu: 512, memory: 1024 }, { name: 'prod', cpu: 512, memory: 1024 }] };
+    const ctx = testContext('services', { state: BG_STATE, config });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['RegisterTaskDefinitionCommand']);
+    expect(inputsOf(RegisterTaskDefinitionCommand)[0]).toMatchObject({ family: 'demo-dev', cpu: '512', memory: '1024', containerDefinitions: [{ name: 'web', image: PIPELINE_IMAGE }] });
+    expect(ctx.records.get('services.taskDefinition.dev')).toMatchObject({ id: tdArn('dev', 4), image: PIPELINE_IMAGE });
+    expect(outcomes(ctx)).toMatchObject({ 'services.taskDefinition.dev': 'updated', 'services.service.dev': 'unchanged' });
+  });
+
+  it('a re-run finds the registered revision waiting for its deployment, and registers none again', async () => {
+    awsHasSecurityGroups();
+    awsHasServices({ dev: cdService('dev', { taskDefinition: tdArn('dev', 3) }), prod: cdService('prod') });
+    const pending = { ...taskDefinition('dev', 4, { cpu: '512', memory: '1024' }, PIPELINE_IMAGE) };
+    awsHasTaskDefinitions([taskDefinition('dev', 3, {}, PIPELINE_IMAGE), pending, taskDefinition('prod', 1)]);
+    const config = { ...BLUE_GREEN, environments: [{ name: 'dev', path: '/dev', cpu: 512, memory: 1024 }, { name: 'prod', cpu: 512, memory: 1024 }] };
+    const ctx = testContext('services', { state: { ...BG_STATE, ...bgEnvState('dev', 4, PIPELINE_IMAGE) }, config });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ctx.records.get('services.taskDefinition.dev')?.id).toBe(tdArn('dev', 4));
+  });
+
+  it('a recorded revision with another image than the running one is not pending: the running one is the truth', async () => {
+    awsHasSecurityGroups();
+    awsHasServices({ dev: cdService('dev', { taskDefinition: tdArn('dev', 3) }), prod: cdService('prod') });
+    awsHasTaskDefinitions([taskDefinition('dev', 3, {}, PIPELINE_IMAGE), taskDefinition('dev', 2), taskDefinition('prod', 1)]);
+    const ctx = testContext('services', { state: { ...BG_STATE, ...bgEnvState('dev', 2) }, config: BLUE_GREEN });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ctx.records.get('services.taskDefinition.dev')).toMatchObject({ id: tdArn('dev', 3), image: PIPELINE_IMAGE });
+  });
+
+  it('scales with UpdateService (desired count only); network and load balancers are said, not changed', async () => {
+    awsHasSecurityGroups();
+    awsHasServices({
+      dev: cdService('dev', { desiredCount: 2, runningCount: 2 }),
+      prod: cdService('prod', { loadBalancers: [{ targetGroupArn: targetGroup('dev'), containerName: 'web', containerPort: 80 }] }),
+    });
+    awsHasTaskDefinitions(ENVS.map((env) => taskDefinition(env, 1)));
+    ecs.on(UpdateServiceCommand).resolves({});
+    const ctx = testContext('services', { state: BG_STATE, config: BLUE_GREEN });
+    const warnings: string[] = [];
+    ctx.log.warn = ((_: unknown, msg: string) => void warnings.push(msg)) as typeof ctx.log.warn;
+    await services.reconcile(ctx);
+    expect(inputsOf(UpdateServiceCommand)).toEqual([{ cluster: 'demo', service: 'demo-dev', desiredCount: 1 }]);
+    expect(warnings).toEqual([expect.stringContaining('ECS service demo-prod differs from the config in loadBalancers, which a CODE_DEPLOY service only takes when it is created')]);
+  });
+});
+
+describe('services step: preflight (the deployment controller)', () => {
+  it('refuses blue-green on services the state records as rolling, naming them and the way out, with no AWS call', async () => {
+    const ctx = testContext('services', { state: FULL_STATE, config: { deploy: { strategy: 'blue-green' } } });
+    const error = await services.preflight!(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      'deploy.strategy is "blue-green", but the ECS services demo-dev, demo-prod (environments dev, prod) run with the ECS deployment controller ("rolling"), ' +
+        "and ECS cannot change a service's deployment controller in place. Nothing was changed.",
+    );
+    expect((error as ConfigError).hint).toContain('either set deploy.strategy back to "rolling", or rebuild the stack with "blue-green"');
+    expect(calls()).toEqual([]);
+  });
+
+  it('asks AWS about what the state does not say (a lost or older state file), and refuses rolling on CODE_DEPLOY services', async () => {
+    awsHasServices({ prod: service('prod', { deploymentController: { type: 'CODE_DEPLOY' } }) });
+    const ctx = testContext('services', { state: DEPS_STATE });
+    const error = await services.preflight!(ctx).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('deploy.strategy is "rolling", but the ECS service demo-prod (environment prod) runs with the CODE_DEPLOY deployment controller ("blue-green")');
+    expect(inputsOf(DescribeServicesCommand)).toEqual([{ cluster: 'demo', services: ['demo-dev', 'demo-prod'], include: ['TAGS'] }]);
+    expect(mutatingCommands()).toEqual([]);
+  });
+
+  it('an older state file: the next provision records each service\'s controller, so later checks need no AWS call', async () => {
+    awsHasEverything();
+    const older = { ...FULL_STATE, 'services.service.dev': { id: serviceArn('dev'), name: 'demo-dev' } };
+    const ctx = testContext('services', { state: older });
+    await services.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ctx.records.get('services.service.dev')).toEqual({ id: serviceArn('dev'), name: 'demo-dev', controller: 'ECS' });
+  });
+
+  it('lets a matching stack, a new stack and a same-named service of someone else through (reconcile refuses the latter)', async () => {
+    await expect(services.preflight!(testContext('services', { state: FULL_STATE }))).resolves.toBeUndefined();
+    expect(calls()).toEqual([]);
+    awsHasServices({ dev: service('dev', { deploymentController: { type: 'CODE_DEPLOY' }, tags: [] }) });
+    await expect(services.preflight!(testContext('services', { state: DEPS_STATE }))).resolves.toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
 // `shipline init-app <dir>`: the files an application repository needs for the pipeline. Never
-// overwrites a file without --force; the Dockerfile and nginx.conf only where the app has none.
+// overwrites a file without --force; the Dockerfile and nginx.conf only where the app has none. The
+// buildspec matches the config's deploy strategy (blue/green: imageDetail.json, appspec.yml and a
+// taskdef-<env>.json per environment, copied from its live task definition at build time).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildspec, dockerfile, nginxConfig } from '../app-templates';
@@ -16,7 +18,7 @@ export async function initApp(dir: string, options: { config: string; force: boo
   const config = await loadConfig(options.config);
   await mkdir(dir, { recursive: true });
   const files: Array<{ name: string; content: string; onlyIfMissing: boolean }> = [
-    { name: 'buildspec.yml', content: buildspec(), onlyIfMissing: false },
+    { name: 'buildspec.yml', content: buildspec(config), onlyIfMissing: false },
     { name: 'Dockerfile', content: dockerfile(), onlyIfMissing: true },
     { name: 'nginx.conf', content: nginxConfig(config), onlyIfMissing: true },
   ];
@@ -36,6 +38,12 @@ export async function initApp(dir: string, options: { config: string; force: boo
   }
   for (const name of result.written) io.stdout.write(`wrote ${path.join(dir, name)}\n`);
   for (const name of result.skipped) io.stdout.write(`kept ${path.join(dir, name)} (exists)\n`);
+  if (config.deploy.strategy === 'blue-green' && result.written.includes('buildspec.yml')) {
+    io.stdout.write(
+      `blue/green: the buildspec copies the task definitions of ${config.environments.map((e) => e.name).join(', ')}; ` +
+        'run init-app again with --force when the environments change\n',
+    );
+  }
   if (refused.length) {
     throw new UsageError(`${refused.join(', ')} already exists; shipline does not overwrite it`, {
       hint: 'compare it with what shipline would write, or re-run with --force to replace it',

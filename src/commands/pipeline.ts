@@ -1,6 +1,7 @@
 // status, approve, reject, release: the commands that drive the pipeline once it exists. They
 // read the state file for names and IDs, ask AWS how things stand, and explain what to do when
 // there is nothing to act on (no approval waiting, the GitHub connection still pending).
+import { GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import {
   GetPipelineCommand,
@@ -32,6 +33,9 @@ const KEYS = {
   pipeline: 'pipeline.pipeline',
   cluster: 'cluster.cluster',
   targetGroup: (env: string) => `alb.targetGroup.${env}`,
+  greenTargetGroup: (env: string) => `alb.greenTargetGroup.${env}`,
+  deploymentGroup: (env: string) => `codedeploy.deploymentGroup.${env}`,
+  application: 'codedeploy.application',
 };
 
 export function connectionConsoleUrl(region: string): string {
@@ -57,6 +61,20 @@ export interface PendingApproval {
   executionId: string | undefined;
 }
 
+/** Blue/green: the latest CodeDeploy deployment of an environment's group. */
+export interface DeploymentStatus {
+  id: string;
+  status: string;
+  /** user (the pipeline, provision), autoscaling, codeDeployRollback … */
+  creator: string | undefined;
+  created: string | undefined;
+  completed: string | undefined;
+  /** Why it failed or stopped. */
+  error: string | undefined;
+  /** Failed or stopped: the deployment that rolled it back. */
+  rolledBackBy: string | undefined;
+}
+
 export interface EnvironmentStatus {
   name: string;
   service: string;
@@ -66,6 +84,8 @@ export interface EnvironmentStatus {
   healthy: number | undefined;
   targets: number | undefined;
   url: string | undefined;
+  /** Blue/green only: the latest deployment (null: none yet). */
+  deployment?: DeploymentStatus | null;
 }
 
 export interface StackStatus {
@@ -147,11 +167,13 @@ async function environmentStatus(c: Context): Promise<EnvironmentStatus[]> {
       const taskDefinition = service?.taskDefinition
         ? (await c.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition
         : undefined;
-      const targetGroup = c.state.get(KEYS.targetGroup(env.name))?.id;
-      const health = targetGroup
-        ? await unlessNotFound(c.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroup })), 'TargetGroupNotFoundException', 'TargetGroupNotFound')
-        : undefined;
-      const targets = health?.TargetHealthDescriptions;
+      // Blue/green: the tasks are in either group of the pair, whichever the last deployment left serving.
+      const groups = [c.state.get(KEYS.targetGroup(env.name))?.id, c.state.get(KEYS.greenTargetGroup(env.name))?.id].filter((g): g is string => g !== undefined);
+      const healths = await Promise.all(
+        groups.map((g) => unlessNotFound(c.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: g })), 'TargetGroupNotFoundException', 'TargetGroupNotFound')),
+      );
+      const targets = groups.length > 0 ? healths.flatMap((h) => h?.TargetHealthDescriptions ?? []) : undefined;
+      const deployment = c.config.deploy.strategy === 'blue-green' ? { deployment: await latestDeployment(c, env.name) } : {};
       return {
         name: env.name,
         service: names[i]!,
@@ -161,9 +183,35 @@ async function environmentStatus(c: Context): Promise<EnvironmentStatus[]> {
         healthy: targets?.filter((t) => t.TargetHealth?.State === 'healthy').length,
         targets: targets?.length,
         url: urls.get(`url.${env.name}`),
+        ...deployment,
       };
     }),
   );
+}
+
+/** The newest deployment of the environment's CodeDeploy group, or null when it has had none (or has no group yet). */
+async function latestDeployment(c: Context, env: string): Promise<DeploymentStatus | null> {
+  const group = c.state.get(KEYS.deploymentGroup(env))?.id;
+  const application = c.state.get(KEYS.application)?.id;
+  if (!group || !application) return null;
+  const list = await unlessNotFound(
+    c.aws.codedeploy.send(new ListDeploymentsCommand({ applicationName: application, deploymentGroupName: group })),
+    'ApplicationDoesNotExistException',
+    'DeploymentGroupDoesNotExistException',
+  );
+  const id = list?.deployments?.[0];
+  if (!id) return null;
+  const { deploymentInfo: d } = await c.aws.codedeploy.send(new GetDeploymentCommand({ deploymentId: id }));
+  const iso = (t: Date | string | undefined) => (t ? new Date(t).toISOString() : undefined);
+  return {
+    id,
+    status: d?.status ?? 'unknown',
+    creator: d?.creator,
+    created: iso(d?.createTime),
+    completed: iso(d?.completeTime),
+    error: d?.errorInformation ? `${d.errorInformation.code ?? ''}${d.errorInformation.message ? `: ${d.errorInformation.message}` : ''}` : undefined,
+    rolledBackBy: d?.rollbackInfo?.rollbackDeploymentId,
+  };
 }
 
 export async function getStatus(c: Context): Promise<StackStatus> {
@@ -191,8 +239,17 @@ function renderStatus(c: Context, status: StackStatus): string {
   for (const env of status.environments) {
     const health = env.targets === undefined ? '' : `, ${env.healthy}/${env.targets} targets healthy`;
     lines.push(`${`${env.name}`.padEnd(18)} ${env.running}/${env.desired} running${health}, image ${env.image ?? 'none'}${env.url ? `\n${''.padEnd(18)} ${env.url}` : ''}`);
+    if (env.deployment !== undefined) lines.push(`${''.padEnd(18)} ${describeDeployment(env.deployment, when)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function describeDeployment(d: DeploymentStatus | null, when: (t: string | undefined) => string): string {
+  if (d === null) return 'CodeDeploy: no deployment yet';
+  const by = d.creator === 'codeDeployRollback' ? ' (a rollback)' : '';
+  const failed = d.error ? ` — ${d.error}` : '';
+  const rolledBack = d.rolledBackBy ? `; rolled back by ${d.rolledBackBy}` : '';
+  return `CodeDeploy: latest deployment ${d.id} ${d.status}${by} (${when(d.completed ?? d.created)})${failed}${rolledBack}`;
 }
 
 type PipelineCommand = 'status' | 'approve' | 'reject' | 'release';
