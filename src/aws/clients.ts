@@ -13,7 +13,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { InitializeMiddleware, MiddlewareStack, Pluggable } from '@smithy/types';
+import type { InitializeMiddleware, MiddlewareStack, Pluggable, RetryStrategyV2 } from '@smithy/types';
 import { AwsCallError, EngineError, messageOf } from '../errors';
 import { awsErrorCode, hintFor } from './errors';
 import { isMutating, operationName } from './operations';
@@ -45,6 +45,8 @@ export interface SdkClientConfig {
   forcePathStyle?: boolean;
   maxAttempts: number;
   retryMode: 'adaptive' | 'standard';
+  /** Replaces the retry strategy the SDK builds from maxAttempts and retryMode. */
+  retryStrategy?: RetryStrategyV2;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
@@ -66,6 +68,9 @@ const LOADERS: { [K in ServiceName]: () => ClientConstructor<ServiceClients[K]> 
   codedeploy: () => require('@aws-sdk/client-codedeploy').CodeDeployClient,
 };
 
+/** Attempts per call (the first and up to 7 retries) of the SDK's adaptive retry, unless set. */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
 export interface ClientOptions {
   region: string;
   profile?: string | null;
@@ -73,6 +78,12 @@ export interface ClientOptions {
   endpoint?: string | null;
   /** Bounded attempts of the SDK's adaptive retry (throttling, 5xx, network). */
   maxAttempts?: number;
+  /**
+   * A retry strategy per service client, in place of the SDK's adaptive one with `maxAttempts`
+   * (tests: the SDK's own AdaptiveRetryStrategy with its delays shrunk). Each client needs its
+   * own instance: a strategy keeps the client's retry quota and sending rate.
+   */
+  retryStrategy?: (service: ServiceName) => RetryStrategyV2;
   /** Refuse mutating calls: a plan must never change anything, even through a bug in a step. */
   dryRun?: boolean;
   /** Extra middleware for every client (the sandbox's dispatcher, call counters). */
@@ -116,8 +127,9 @@ export class AwsClients {
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(service === 's3' && o.endpoint ? { forcePathStyle: true } : {}),
       ...(o.credentials ? { credentials: o.credentials } : {}),
-      maxAttempts: o.maxAttempts ?? 8,
+      maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       retryMode: 'adaptive',
+      ...(o.retryStrategy ? { retryStrategy: o.retryStrategy(service) } : {}),
     });
     const stack = (client as unknown as { middlewareStack: MiddlewareStack<object, object> }).middlewareStack;
     stack.add(contextMiddleware(service, o), { step: 'initialize', name: 'shiplineContext', priority: 'high' });

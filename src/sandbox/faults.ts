@@ -14,6 +14,25 @@ export interface CallInfo {
 /** Runs before a call; throw to fail it. */
 export type CallHook = (call: CallInfo) => void;
 
+/** Runs on a call's output, after the call was applied and before the caller sees it. */
+export type OutputHook = (call: CallInfo, output: Record<string, unknown>) => Record<string, unknown>;
+
+/** Eventual consistency: see `hideNewFor`. */
+export interface HideNewOptions {
+  /** The operation that makes the resource (RunInstances, CreateService …). */
+  create: string;
+  /** The IDs, ARNs or names by which the other calls know what `create` answered. */
+  ids: (output: Record<string, unknown>) => string[];
+  /** The read that does not see it yet (DescribeInstances, DescribeServices …). */
+  describe: string;
+  /** How many of those reads miss it; the one after sees it. */
+  reads: number;
+  /** AWS's error when the read names it (InvalidInstanceID.NotFound); without, it is only left out. */
+  notFound?: string;
+  /** Say "missing" as this API does (ECS: a `failures` entry with reason MISSING), after it is left out. */
+  absent?: (output: Record<string, unknown>, id: string) => void;
+}
+
 export class InjectedCrash extends Error {
   override readonly name = 'SandboxInjectedCrash';
 }
@@ -25,6 +44,7 @@ export class Faults {
   private serverErrorRate = 0;
   private seed = 1;
   private readonly hooks: CallHook[] = [];
+  private readonly outputHooks: OutputHook[] = [];
 
   /** The N-th mutating call is applied, then the caller sees a failure (a process dying mid-run). */
   crashAfterMutation(n: number): this {
@@ -54,12 +74,55 @@ export class Faults {
     return this;
   }
 
+  /** A hook on every call's output (or only `operation`'s): it may return another output. */
+  onOutput(operation: string | undefined, hook: OutputHook): this {
+    this.outputHooks.push((call, output) => (operation === undefined || call.operation === operation ? hook(call, output) : output));
+    return this;
+  }
+
+  /**
+   * Eventual consistency: AWS may not show a resource to the reads that follow its creation. For
+   * the next `reads` calls of `describe` that would show what `create` made, a call naming it in
+   * its input fails with `notFound` (or, without one, answers without it), and a call that lists
+   * answers without it. Each of those calls counts as one read.
+   */
+  hideNewFor(options: HideNewOptions): this {
+    const hidden = new Map<string, number>();
+    const isHidden = (id: string) => (hidden.get(id) ?? 0) > 0;
+    const countRead = (ids: string[]) => {
+      for (const id of ids) hidden.set(id, hidden.get(id)! - 1);
+    };
+    this.on(options.describe, (call) => {
+      const named = [...hidden.keys()].filter((id) => isHidden(id) && mentions(call.input, id));
+      if (named.length === 0 || options.notFound === undefined) return;
+      countRead(named);
+      throw awsError(options.notFound, `The ID '${named[0]}' does not exist`);
+    });
+    this.onOutput(options.create, (_call, output) => {
+      for (const id of options.ids(output)) hidden.set(id, options.reads);
+      return output;
+    });
+    this.onOutput(options.describe, (_call, output) => {
+      const shown = [...hidden.keys()].filter((id) => isHidden(id) && mentions(output, id));
+      if (shown.length === 0) return output;
+      countRead(shown);
+      let out = output;
+      for (const id of shown) {
+        out = without(out, id) as Record<string, unknown>;
+        options.absent?.(out, id);
+      }
+      return out;
+    });
+    return this;
+  }
+
   clear(): this {
     this.crashAfter = undefined;
     this.failBefore = undefined;
     this.throttleRate = 0;
     this.serverErrorRate = 0;
     this.hooks.length = 0;
+    this.outputHooks.length = 0;
     return this;
   }
 
@@ -75,6 +138,11 @@ export class Faults {
     if (roll < this.throttleRate + this.serverErrorRate) {
       throw awsError('InternalError', 'We encountered an internal error. Please try again.', { status: 500, fault: 'server' });
     }
+  }
+
+  /** The output the caller sees (called by the dispatcher after `after`, on a copy of the model's output). */
+  shape(call: CallInfo, output: Record<string, unknown>): Record<string, unknown> {
+    return this.outputHooks.reduce((out, hook) => hook(call, out), output);
   }
 
   /** After the call was applied. */
@@ -94,4 +162,21 @@ export class Faults {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
+}
+
+/** Does `value` hold the string `id` anywhere (deep)? */
+function mentions(value: unknown, id: string): boolean {
+  if (typeof value === 'string') return value === id;
+  if (Array.isArray(value)) return value.some((v) => mentions(v, id));
+  if (value !== null && typeof value === 'object') return Object.values(value).some((v) => mentions(v, id));
+  return false;
+}
+
+/** `value` with every list element that mentions `id` left out. */
+function without(value: unknown, id: string): unknown {
+  if (Array.isArray(value)) return value.filter((v) => !mentions(v, id)).map((v) => without(v, id));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, without(v, id)]));
+  }
+  return value;
 }

@@ -113,7 +113,7 @@ export class Sandbox {
       const output = this.invoke(service, operation, structuredClone(input ?? {}));
       this.faults.after(call);
       const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service]!;
-      const copy = model.finishOutput(operation, structuredClone(output) as Record<string, unknown>);
+      const copy = model.finishOutput(operation, this.faults.shape(call, structuredClone(output) as Record<string, unknown>));
       return { ...copy, $metadata: { httpStatusCode: 200, requestId: `sandbox-${record.seq}` } };
     } catch (error) {
       record.error = error instanceof Error ? error.name : String(error);

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { AwsClients } from '../../src/aws/clients';
+import { AwsClients, type ClientOptions } from '../../src/aws/clients';
 import { main } from '../../src/cli';
 import type { ConfigInput } from '../../src/config';
 import type { ExitCode } from '../../src/errors';
@@ -50,6 +50,8 @@ export interface HarnessOptions {
   sandbox?: Sandbox;
   /** 'mock' (aws-sdk-client-mock, the default) or 'client' (real SDK clients, middleware and retry). */
   adapter?: 'mock' | 'client';
+  /** With the 'client' adapter: options laid over the sandbox's (a fast retry strategy, no fixed credentials …). */
+  clientOptions?: Partial<ClientOptions>;
   waits?: WaitSettings;
   signal?: AbortSignal;
   interactive?: { answer: string };
@@ -76,7 +78,9 @@ export function harness(options: HarnessOptions = {}): Harness {
           done();
         },
       });
-    const clients = new AwsClients(adapter === 'mock' ? { region: sandbox.world.region } : { ...sandboxClientOptions(sandbox) });
+    const clients = new AwsClients(
+      adapter === 'mock' ? { region: sandbox.world.region } : { ...sandboxClientOptions(sandbox), ...options.clientOptions },
+    );
     const io = {
       stdout: sink((s) => (stdout += s)),
       stderr: sink((s) => (stderr += s)),

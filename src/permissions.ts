@@ -1,0 +1,225 @@
+// The IAM policy a person (or CI) needs to run shipline: generated from the AWS operations its
+// steps and commands call, each mapped to the IAM actions AWS authorizes it with. `OPERATIONS` is
+// the list of those calls; test/permissions.test.ts checks it against the code (every SDK command
+// the steps, commands and state backends send, every waiter they run) and against the call log of
+// full runs on the sandbox, so that it can neither miss a call nor grant one nobody makes. The
+// README's "Permissions" section is `renderPolicy()`; the same test keeps them equal (print it with
+// `npm run build && node -e "console.log(require('./dist/src/permissions').renderPolicy())"`).
+//
+// Where the IAM action differs from the operation's name it is spelled out: Elastic Load Balancing
+// is `elasticloadbalancing:`, CloudWatch Logs `logs:`, CodeStar Connections
+// `codestar-connections:`, and most S3 bucket operations are authorized by actions of other names
+// (HeadBucket → s3:ListBucket, GetBucketEncryption → s3:GetEncryptionConfiguration …). Calls that
+// tag what they create also need the service's tagging action; calls that hand a role to a service
+// need iam:PassRole; the first load balancer and ECS service of an account make AWS create its
+// service-linked role.
+import type { ServiceName } from './aws/clients';
+import type { PolicyDocument, PolicyStatement } from './policies';
+
+/** Where an action is allowed: one statement of the generated policy. */
+interface Scope {
+  sid: string;
+  resource: string | string[];
+  condition?: PolicyStatement['Condition'];
+}
+
+const everything = (sid: string): Scope => ({ sid, resource: '*' });
+
+/**
+ * Services whose resources shipline names after the stack but whose ARNs a stack-independent
+ * policy cannot narrow (IDs AWS generates, names that are the stack's): Resource "*".
+ */
+const EC2 = everything('Ec2NetworkAndNat');
+const ELB = everything('LoadBalancer');
+const ECS = everything('EcsClusterServicesTaskDefinitions');
+const ECR = everything('EcrRepository');
+const CODEBUILD = everything('CodeBuildProject');
+const CODEPIPELINE = everything('CodePipeline');
+const CONNECTIONS = everything('GitHubConnection');
+const CODEDEPLOY = everything('CodeDeployBlueGreen');
+/** DescribeLogGroups authorizes on no single log group. */
+const LOG_LISTING = everything('ListLogGroups');
+
+/** Roles live under the path /shipline/: shipline creates, changes and deletes no other role. */
+const ROLE_ARN = 'arn:aws:iam::*:role/shipline/*';
+const ROLES: Scope = { sid: 'ShiplineRoles', resource: ROLE_ARN };
+/** The AWS managed policies shipline attaches to its roles, and no other. */
+export const MANAGED_POLICIES = [
+  'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
+  'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS',
+] as const;
+const ROLE_POLICIES: Scope = { sid: 'ShiplineRolesManagedPolicies', resource: ROLE_ARN, condition: { ArnEquals: { 'iam:PolicyARN': [...MANAGED_POLICIES] } } };
+/** Its roles, handed only to the services they are for. */
+const PASS_ROLE: Scope = {
+  sid: 'PassShiplineRoles',
+  resource: ROLE_ARN,
+  condition: {
+    StringEquals: {
+      'iam:PassedToService': ['codebuild.amazonaws.com', 'codedeploy.amazonaws.com', 'codepipeline.amazonaws.com', 'ecs-tasks.amazonaws.com'],
+    },
+  },
+};
+/** The first ECS service and load balancer of an account make AWS create its service-linked role. */
+const SERVICE_LINKED_ROLES: Scope = {
+  sid: 'ServiceLinkedRolesOnFirstUse',
+  resource: 'arn:aws:iam::*:role/aws-service-role/*',
+  condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
+};
+/** Log groups live under /shipline/<stack>/. */
+const LOG_GROUPS: Scope = { sid: 'ShiplineLogGroups', resource: 'arn:aws:logs:*:*:log-group:/shipline/*' };
+/** The artifact bucket is `<stack>-artifacts-<account>-<region>`. */
+const ARTIFACT_BUCKET: Scope = { sid: 'ArtifactBucket', resource: ['arn:aws:s3:::*-artifacts-*', 'arn:aws:s3:::*-artifacts-*/*'] };
+/**
+ * Only with `state.backend` `s3`: the state object and its lock, under the default key prefix
+ * `shipline/` of the bucket you choose (narrow it to that bucket; widen it for another key).
+ */
+const STATE_BUCKET: Scope = { sid: 'StateInS3Optional', resource: ['arn:aws:s3:::*', 'arn:aws:s3:::*/shipline/*'] };
+
+type Grant = readonly [action: string, scope: Scope];
+
+/** Each operation shipline calls → the IAM actions it needs, and where. */
+const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> } = {
+  sts: {
+    // Always allowed: AWS asks for no permission to tell callers who they are.
+    GetCallerIdentity: [],
+  },
+  ec2: {
+    ...same('ec2', EC2, [
+      'AssociateRouteTable', 'AttachInternetGateway', 'AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress', 'CreateRoute',
+      'DeleteInternetGateway', 'DeleteNatGateway', 'DeleteRoute', 'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteVpc',
+      'DescribeAddresses', 'DescribeAvailabilityZones', 'DescribeImages', 'DescribeInstances', 'DescribeInternetGateways', 'DescribeNatGateways',
+      'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets', 'DescribeVpcAttribute', 'DescribeVpcs',
+      'DetachInternetGateway', 'DisassociateRouteTable', 'ModifyInstanceAttribute', 'ModifyInstanceMetadataOptions', 'ModifySubnetAttribute',
+      'ModifyVpcAttribute', 'ReleaseAddress', 'ReplaceRoute', 'RevokeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'StartInstances',
+      'TerminateInstances',
+    ]),
+    // Created with TagSpecifications: tagging on create is authorized as ec2:CreateTags.
+    ...taggedOnCreate('ec2', EC2, 'ec2:CreateTags', ['AllocateAddress', 'CreateInternetGateway', 'CreateNatGateway', 'CreateRouteTable', 'CreateSecurityGroup', 'CreateSubnet', 'CreateVpc', 'RunInstances']),
+  },
+  elbv2: {
+    ...same('elasticloadbalancing', ELB, [
+      'DeleteListener', 'DeleteLoadBalancer', 'DeleteRule', 'DeleteTargetGroup', 'DescribeListeners', 'DescribeLoadBalancers', 'DescribeRules',
+      'DescribeTags', 'DescribeTargetGroupAttributes', 'DescribeTargetGroups', 'DescribeTargetHealth', 'ModifyListener', 'ModifyRule',
+      'ModifyTargetGroup', 'ModifyTargetGroupAttributes', 'SetRulePriorities', 'SetSecurityGroups', 'SetSubnets',
+    ]),
+    ...taggedOnCreate('elasticloadbalancing', ELB, 'elasticloadbalancing:AddTags', ['CreateListener', 'CreateRule', 'CreateTargetGroup']),
+    CreateLoadBalancer: [['elasticloadbalancing:CreateLoadBalancer', ELB], ['elasticloadbalancing:AddTags', ELB], ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES]],
+  },
+  ecs: {
+    ...same('ecs', ECS, ['DeleteCluster', 'DeleteService', 'DeregisterTaskDefinition', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'UpdateService']),
+    CreateCluster: [['ecs:CreateCluster', ECS], ['ecs:TagResource', ECS]],
+    CreateService: [['ecs:CreateService', ECS], ['ecs:TagResource', ECS], ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES]],
+    // The task execution role goes to ECS with each revision.
+    RegisterTaskDefinition: [['ecs:RegisterTaskDefinition', ECS], ['ecs:TagResource', ECS], ['iam:PassRole', PASS_ROLE]],
+  },
+  ecr: {
+    ...same('ecr', ECR, ['DeleteRepository', 'DescribeRepositories', 'GetLifecyclePolicy', 'ListTagsForResource', 'PutImageScanningConfiguration', 'PutImageTagMutability', 'PutLifecyclePolicy']),
+    CreateRepository: [['ecr:CreateRepository', ECR], ['ecr:TagResource', ECR]],
+  },
+  iam: {
+    ...same('iam', ROLES, ['DeleteRole', 'DeleteRolePolicy', 'GetRole', 'GetRolePolicy', 'ListAttachedRolePolicies', 'ListRolePolicies', 'PutRolePolicy', 'UpdateAssumeRolePolicy']),
+    CreateRole: [['iam:CreateRole', ROLES], ['iam:TagRole', ROLES]],
+    AttachRolePolicy: [['iam:AttachRolePolicy', ROLE_POLICIES]],
+    DetachRolePolicy: [['iam:DetachRolePolicy', ROLE_POLICIES]],
+  },
+  logs: {
+    ...same('logs', LOG_GROUPS, ['DeleteLogGroup', 'ListTagsForResource', 'PutRetentionPolicy']),
+    CreateLogGroup: [['logs:CreateLogGroup', LOG_GROUPS], ['logs:TagResource', LOG_GROUPS]],
+    DescribeLogGroups: [['logs:DescribeLogGroups', LOG_LISTING]],
+  },
+  s3: {
+    CreateBucket: [['s3:CreateBucket', ARTIFACT_BUCKET]],
+    DeleteBucket: [['s3:DeleteBucket', ARTIFACT_BUCKET]],
+    HeadBucket: [['s3:ListBucket', ARTIFACT_BUCKET]],
+    GetBucketVersioning: [['s3:GetBucketVersioning', ARTIFACT_BUCKET], ['s3:GetBucketVersioning', STATE_BUCKET]],
+    PutBucketVersioning: [['s3:PutBucketVersioning', ARTIFACT_BUCKET]],
+    GetPublicAccessBlock: [['s3:GetBucketPublicAccessBlock', ARTIFACT_BUCKET]],
+    PutPublicAccessBlock: [['s3:PutBucketPublicAccessBlock', ARTIFACT_BUCKET]],
+    GetBucketEncryption: [['s3:GetEncryptionConfiguration', ARTIFACT_BUCKET]],
+    PutBucketEncryption: [['s3:PutEncryptionConfiguration', ARTIFACT_BUCKET]],
+    GetBucketPolicy: [['s3:GetBucketPolicy', ARTIFACT_BUCKET]],
+    PutBucketPolicy: [['s3:PutBucketPolicy', ARTIFACT_BUCKET]],
+    GetBucketLifecycleConfiguration: [['s3:GetLifecycleConfiguration', ARTIFACT_BUCKET]],
+    PutBucketLifecycleConfiguration: [['s3:PutLifecycleConfiguration', ARTIFACT_BUCKET]],
+    GetBucketTagging: [['s3:GetBucketTagging', ARTIFACT_BUCKET]],
+    PutBucketTagging: [['s3:PutBucketTagging', ARTIFACT_BUCKET]],
+    ListObjectVersions: [['s3:ListBucketVersions', ARTIFACT_BUCKET]],
+    // Emptying the bucket deletes each object version.
+    DeleteObjects: [['s3:DeleteObject', ARTIFACT_BUCKET], ['s3:DeleteObjectVersion', ARTIFACT_BUCKET]],
+    GetObject: [['s3:GetObject', STATE_BUCKET]],
+    PutObject: [['s3:PutObject', STATE_BUCKET]],
+    DeleteObject: [['s3:DeleteObject', STATE_BUCKET]],
+  },
+  codebuild: {
+    BatchGetProjects: [['codebuild:BatchGetProjects', CODEBUILD]],
+    CreateProject: [['codebuild:CreateProject', CODEBUILD], ['iam:PassRole', PASS_ROLE]],
+    UpdateProject: [['codebuild:UpdateProject', CODEBUILD], ['iam:PassRole', PASS_ROLE]],
+    DeleteProject: [['codebuild:DeleteProject', CODEBUILD]],
+  },
+  codepipeline: {
+    ...same('codepipeline', CODEPIPELINE, ['DeletePipeline', 'GetPipeline', 'GetPipelineState', 'ListPipelineExecutions', 'ListTagsForResource', 'PutApprovalResult', 'StartPipelineExecution']),
+    CreatePipeline: [['codepipeline:CreatePipeline', CODEPIPELINE], ['codepipeline:TagResource', CODEPIPELINE], ['iam:PassRole', PASS_ROLE]],
+    UpdatePipeline: [['codepipeline:UpdatePipeline', CODEPIPELINE], ['iam:PassRole', PASS_ROLE]],
+  },
+  connections: {
+    ...same('codestar-connections', CONNECTIONS, ['DeleteConnection', 'GetConnection', 'ListConnections', 'ListTagsForResource']),
+    CreateConnection: [['codestar-connections:CreateConnection', CONNECTIONS], ['codestar-connections:TagResource', CONNECTIONS]],
+  },
+  codedeploy: {
+    ...same('codedeploy', CODEDEPLOY, ['DeleteApplication', 'DeleteDeploymentGroup', 'GetApplication', 'GetDeployment', 'GetDeploymentGroup', 'ListDeployments', 'ListTagsForResource']),
+    CreateApplication: [['codedeploy:CreateApplication', CODEDEPLOY], ['codedeploy:TagResource', CODEDEPLOY]],
+    CreateDeploymentGroup: [['codedeploy:CreateDeploymentGroup', CODEDEPLOY], ['codedeploy:TagResource', CODEDEPLOY], ['iam:PassRole', PASS_ROLE]],
+    UpdateDeploymentGroup: [['codedeploy:UpdateDeploymentGroup', CODEDEPLOY], ['iam:PassRole', PASS_ROLE]],
+    // A deployment reads its deployment configuration and registers the revision (the AppSpec) it deploys.
+    CreateDeployment: [['codedeploy:CreateDeployment', CODEDEPLOY], ['codedeploy:GetDeploymentConfig', CODEDEPLOY], ['codedeploy:RegisterApplicationRevision', CODEDEPLOY]],
+  },
+};
+
+function same(prefix: string, scope: Scope, operations: readonly string[]): Record<string, readonly Grant[]> {
+  return Object.fromEntries(operations.map((op) => [op, [[`${prefix}:${op}`, scope]] as const]));
+}
+
+function taggedOnCreate(prefix: string, scope: Scope, tagAction: string, operations: readonly string[]): Record<string, readonly Grant[]> {
+  return Object.fromEntries(operations.map((op) => [op, [[`${prefix}:${op}`, scope], [tagAction, scope]] as const]));
+}
+
+/** Every operation shipline calls, by service. */
+export const OPERATIONS: { readonly [S in ServiceName]: readonly string[] } = Object.fromEntries(
+  Object.entries(OPERATION_GRANTS).map(([service, ops]) => [service, Object.keys(ops).sort()]),
+) as { [S in ServiceName]: string[] };
+
+/** The IAM actions one call needs; undefined for a call shipline is not known to make. */
+export function actionsFor(service: ServiceName, operation: string): string[] | undefined {
+  return OPERATION_GRANTS[service][operation]?.map(([action]) => action);
+}
+
+/** The policy: one statement per scope, in a stable order, actions sorted. */
+export function requiredPolicy(): PolicyDocument {
+  const byScope = new Map<Scope, Set<string>>();
+  for (const ops of Object.values(OPERATION_GRANTS)) {
+    for (const grants of Object.values(ops)) {
+      for (const [action, scope] of grants) {
+        const actions = byScope.get(scope) ?? new Set<string>();
+        actions.add(action);
+        byScope.set(scope, actions);
+      }
+    }
+  }
+  return {
+    Version: '2012-10-17',
+    Statement: [...byScope.entries()]
+      .sort(([a], [b]) => a.sid.localeCompare(b.sid))
+      .map(([scope, actions]) => ({
+        Sid: scope.sid,
+        Effect: 'Allow' as const,
+        Action: [...actions].sort(),
+        Resource: scope.resource,
+        ...(scope.condition ? { Condition: scope.condition } : {}),
+      })),
+  };
+}
+
+/** The policy as the README shows it. */
+export function renderPolicy(): string {
+  return JSON.stringify(requiredPolicy(), null, 2);
+}

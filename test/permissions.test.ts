@@ -1,0 +1,203 @@
+// The IAM policy a user needs (src/permissions.ts) against what shipline really calls: every SDK
+// command and waiter in the code, and every call full runs make on the sandbox. It covers them all
+// and lists nothing else; the README shows it as generated.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ServiceName } from '../src/aws/clients';
+import { actionsFor, OPERATIONS, renderPolicy, requiredPolicy } from '../src/permissions';
+import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
+
+const ROOT = path.join(__dirname, '..');
+
+/** The SDK client package → shipline's service name. */
+const PACKAGES: Record<string, ServiceName> = {
+  'client-ec2': 'ec2',
+  'client-sts': 'sts',
+  'client-elastic-load-balancing-v2': 'elbv2',
+  'client-ecs': 'ecs',
+  'client-ecr': 'ecr',
+  'client-iam': 'iam',
+  'client-cloudwatch-logs': 'logs',
+  'client-s3': 's3',
+  'client-codebuild': 'codebuild',
+  'client-codepipeline': 'codepipeline',
+  'client-codestar-connections': 'connections',
+  'client-codedeploy': 'codedeploy',
+};
+
+/** The call each SDK waiter polls with. */
+const WAITERS: Record<string, string> = {
+  waitUntilInstanceRunning: 'DescribeInstances',
+  waitUntilInstanceStopped: 'DescribeInstances',
+  waitUntilInstanceTerminated: 'DescribeInstances',
+  waitUntilNatGatewayAvailable: 'DescribeNatGateways',
+  waitUntilNatGatewayDeleted: 'DescribeNatGateways',
+  waitUntilLoadBalancerAvailable: 'DescribeLoadBalancers',
+  waitUntilLoadBalancersDeleted: 'DescribeLoadBalancers',
+  waitUntilServicesStable: 'DescribeServices',
+  waitUntilServicesInactive: 'DescribeServices',
+  waitUntilBucketExists: 'HeadBucket',
+  waitUntilBucketNotExists: 'HeadBucket',
+  waitUntilObjectExists: 'HeadObject',
+  waitUntilObjectNotExists: 'HeadObject',
+  waitUntilDeploymentSuccessful: 'GetDeployment',
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return full.endsWith(path.join('src', 'sandbox')) ? [] : sourceFiles(full);
+    return full.endsWith('.ts') ? [full] : [];
+  });
+}
+
+/** `service:Operation` for every command the code sends and every waiter or paginator it runs. */
+function operationsInCode(): { found: Set<string>; unknown: string[] } {
+  const found = new Set<string>();
+  const unknown: string[] = [];
+  for (const file of ['steps', 'src', 'state'].flatMap((d) => sourceFiles(path.join(ROOT, d)))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/([a-z0-9-]+)'/g)) {
+      const service = PACKAGES[m[2]!];
+      const names = m[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!).filter(Boolean);
+      for (const name of names) {
+        const where = path.relative(ROOT, file);
+        if (name.endsWith('Command') && new RegExp(`new\\s+${name}\\(`).test(text)) {
+          if (!service) unknown.push(`${where}: ${name} from @aws-sdk/${m[2]!}`);
+          else found.add(`${service}:${name.slice(0, -'Command'.length)}`);
+        } else if (/^waitUntil|^waitFor/.test(name) && new RegExp(`\\b${name}\\b`).test(text.slice(m.index! + m[0].length))) {
+          const op = WAITERS[name];
+          if (!service || !op) unknown.push(`${where}: waiter ${name} (add the call it polls to WAITERS)`);
+          else found.add(`${service}:${op}`);
+        } else if (/^paginate/.test(name)) {
+          if (!service) unknown.push(`${where}: ${name}`);
+          else found.add(`${service}:${name.slice('paginate'.length)}`);
+        }
+      }
+    }
+  }
+  return { found, unknown };
+}
+
+const declared = () => new Set(Object.entries(OPERATIONS).flatMap(([service, ops]) => ops.map((op) => `${service}:${op}`)));
+
+describe('the operations src/permissions.ts lists', () => {
+  it('are exactly those the code calls (commands sent, waiters run)', () => {
+    const { found, unknown } = operationsInCode();
+    expect(unknown).toEqual([]);
+    expect(found.size).toBeGreaterThan(100);
+    const listed = declared();
+    expect({ missing: [...found].filter((op) => !listed.has(op)).sort(), unused: [...listed].filter((op) => !found.has(op)).sort() }).toEqual({ missing: [], unused: [] });
+  });
+
+  it('cover every call of full runs on the sandbox: both strategies, both NAT modes, the delivery commands, the S3 state backend, plan and destroy', async () => {
+    const seen = new Set<string>();
+    const record = (x: Harness) => x.sandbox.calls.forEach((c) => seen.add(`${c.service}:${c.operation}`));
+    const run = async (config: unknown, steps: (x: Harness) => Promise<void>) => {
+      const x = harness({ config });
+      try {
+        await steps(x);
+        record(x);
+      } finally {
+        x.restore();
+      }
+    };
+    await run(BASE_CONFIG, async (x) => {
+      await x.ok('plan');
+      await x.ok('provision');
+      const connection = (JSON.parse(readFileSync(x.statePath, 'utf8')) as { resources: Record<string, { id: string }> }).resources['connection.github']!.id;
+      x.sandbox.connections.approveConnection(connection);
+      await x.ok('release');
+      await x.ok('status', '--json');
+      await x.ok('approve', '--comment', 'ok');
+      await x.ok('release');
+      await x.ok('reject', '--comment', 'no');
+      // Drift that only an update repairs, and the other NAT mode.
+      x.writeConfig({ ...BASE_CONFIG, nat: { mode: 'nat-gateway' }, environments: [{ name: 'dev', path: '/dev', cpu: 512, memory: 1024 }, { name: 'prod' }] });
+      await x.ok('provision');
+      await x.ok('destroy', '--yes');
+    });
+    const blueGreen = { ...BASE_CONFIG, deploy: { strategy: 'blue-green' } };
+    await run(blueGreen, async (x) => {
+      await x.ok('provision');
+      const connection = (JSON.parse(readFileSync(x.statePath, 'utf8')) as { resources: Record<string, { id: string }> }).resources['connection.github']!.id;
+      x.sandbox.connections.approveConnection(connection);
+      await x.ok('release');
+      await x.ok('status', '--json');
+      await x.ok('approve', '--comment', 'ok');
+      // A change of CPU: a new revision, deployed through CodeDeploy.
+      x.writeConfig({ ...blueGreen, environments: [{ name: 'dev', path: '/dev', cpu: 512, memory: 1024 }, { name: 'prod' }] });
+      await x.ok('provision');
+      await x.ok('destroy', '--yes');
+    });
+    await run({ ...BASE_CONFIG, state: { backend: { type: 's3', bucket: 'team-state' } } }, async (x) => {
+      await x.sandbox.dispatch('s3', 'CreateBucket', { Bucket: 'team-state', CreateBucketConfiguration: { LocationConstraint: 'eu-west-3' } });
+      await x.sandbox.dispatch('s3', 'PutBucketVersioning', { Bucket: 'team-state', VersioningConfiguration: { Status: 'Enabled' } });
+      await x.ok('provision');
+      await x.ok('destroy', '--yes');
+    });
+    const listed = declared();
+    const setup = new Set(['s3:CreateBucket', 's3:PutBucketVersioning']); // also the test's own setup calls, listed anyway
+    expect([...seen].filter((op) => !listed.has(op) && !setup.has(op)).sort()).toEqual([]);
+    expect(seen.size).toBeGreaterThan(100);
+  });
+
+  it('each map to IAM actions of the service\'s own prefix (and tagging, PassRole, service-linked roles where AWS asks for them)', () => {
+    const prefixes: Record<ServiceName, string> = {
+      ec2: 'ec2', sts: 'sts', elbv2: 'elasticloadbalancing', ecs: 'ecs', ecr: 'ecr', iam: 'iam', logs: 'logs', s3: 's3',
+      codebuild: 'codebuild', codepipeline: 'codepipeline', connections: 'codestar-connections', codedeploy: 'codedeploy',
+    };
+    for (const [service, ops] of Object.entries(OPERATIONS) as Array<[ServiceName, readonly string[]]>) {
+      for (const op of ops) {
+        const actions = actionsFor(service, op)!;
+        const own = actions.filter((a) => a.startsWith(`${prefixes[service]}:`));
+        const other = actions.filter((a) => !a.startsWith(`${prefixes[service]}:`));
+        if (!(service === 'sts' && op === 'GetCallerIdentity')) expect({ op: `${service}:${op}`, own: own.length > 0 }).toEqual({ op: `${service}:${op}`, own: true });
+        for (const a of other) expect(['iam:PassRole', 'iam:CreateServiceLinkedRole']).toContain(a);
+      }
+    }
+    expect(actionsFor('elbv2', 'DescribeLoadBalancers')).toEqual(['elasticloadbalancing:DescribeLoadBalancers']);
+    expect(actionsFor('s3', 'HeadBucket')).toEqual(['s3:ListBucket']);
+    expect(actionsFor('s3', 'GetBucketEncryption')).toEqual(['s3:GetEncryptionConfiguration']);
+    expect(actionsFor('connections', 'CreateConnection')).toEqual(['codestar-connections:CreateConnection', 'codestar-connections:TagResource']);
+    expect(actionsFor('codebuild', 'CreateProject')).toContain('iam:PassRole');
+  });
+});
+
+describe('the policy', () => {
+  const policy = requiredPolicy();
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+  it('is an Allow-only document with no wildcard action, one statement per scope', () => {
+    expect(policy.Version).toBe('2012-10-17');
+    const sids = policy.Statement.map((s) => s.Sid);
+    expect(new Set(sids).size).toBe(sids.length);
+    for (const s of policy.Statement) {
+      expect(s.Effect).toBe('Allow');
+      for (const action of list(s.Action)) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z]+$/);
+    }
+  });
+
+  it('touches IAM only for roles under /shipline/, attaches only the managed policies shipline uses, and passes roles only to their services', () => {
+    for (const s of policy.Statement.filter((st) => list(st.Action).some((a) => a.startsWith('iam:')))) {
+      expect(list(s.Action).every((a) => a.startsWith('iam:'))).toBe(true);
+      expect(list(s.Resource).every((r) => r === 'arn:aws:iam::*:role/shipline/*' || r === 'arn:aws:iam::*:role/aws-service-role/*')).toBe(true);
+    }
+    const pass = policy.Statement.find((s) => list(s.Action).includes('iam:PassRole'))!;
+    expect(list(pass.Action)).toEqual(['iam:PassRole']);
+    expect(Object.keys(pass.Condition?.StringEquals ?? {})).toEqual(['iam:PassedToService']);
+    const attach = policy.Statement.find((s) => list(s.Action).includes('iam:AttachRolePolicy'))!;
+    expect(Object.keys(attach.Condition?.ArnEquals ?? {})).toEqual(['iam:PolicyARN']);
+    const slr = policy.Statement.find((s) => list(s.Action).includes('iam:CreateServiceLinkedRole'))!;
+    expect(list(slr.Action)).toEqual(['iam:CreateServiceLinkedRole']);
+    expect(Object.keys(slr.Condition?.StringEquals ?? {})).toEqual(['iam:AWSServiceName']);
+  });
+
+  it('is what the README\'s "Permissions" section shows', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Permissions'));
+    expect(section.length).toBeLessThan(readme.length);
+    const block = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(block).toBe(renderPolicy());
+  });
+});
