@@ -29,9 +29,9 @@ import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { retryWhile, untilSdk } from '../src/aws/wait';
 import { ConfigError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
-import { isKnown, type Step, type StepContext } from '../src/step';
+import { isKnown, type Outcome, type Step, type StepContext } from '../src/step';
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
-import { deleteRoute, ensureRoute } from './lib/route';
+import { deleteRoute, ensureRoute, type RouteTarget } from './lib/route';
 import { KEYS as NETWORK, subnetIds } from './network';
 
 /** fck-nat's publisher; its AMIs are looked up, never pinned (old public AMIs get deprecated). */
@@ -53,17 +53,21 @@ export const nat: Step = {
   after: ['network'],
 
   async reconcile(ctx) {
-    const target = ctx.config.nat.mode === 'instance' ? await ensureNatInstance(ctx) : await ensureNatGateway(ctx);
+    const nat = ctx.config.nat.mode === 'instance' ? await ensureNatInstance(ctx) : await ensureNatGateway(ctx);
     await ensureRoute(ctx, {
       key: KEYS.route,
       kind: `route 0.0.0.0/0 → NAT ${ctx.config.nat.mode} (private)`,
       routeTableId: ctx.state.get(NETWORK.routeTable('private'))?.id,
       destination: '0.0.0.0/0',
-      target,
+      target: nat.target,
     });
-    // The route has moved: what the other mode left behind can go.
-    if (ctx.config.nat.mode === 'instance') await deleteNatGateway(ctx);
-    else await deleteNatInstance(ctx);
+    // The route has moved: what the other mode left behind can go. When the NAT in use was found
+    // by the ID in state, the state is intact and holds whatever the other mode made (a create cut
+    // short leaves its token): only what it records is looked at. A NAT adopted or made anew may
+    // mean a lost state: then the other mode's resources are looked up by their tags too.
+    const lookUp = nat.outcome !== 'unchanged' && nat.outcome !== 'updated';
+    if (ctx.config.nat.mode === 'instance') await deleteNatGateway(ctx, lookUp);
+    else await deleteNatInstance(ctx, lookUp);
   },
 
   outputs(state) {
@@ -75,15 +79,27 @@ export const nat: Step = {
   },
 
   async destroy(ctx) {
-    await deleteRoute(ctx, KEYS.route, 'route 0.0.0.0/0 (private)');
-    await deleteNatInstance(ctx);
-    await deleteNatGateway(ctx);
+    // The route, the instance and the gateway at once (the route is sent first): the lookups for
+    // the mode not in use, and the route's delete, overlap the NAT's own wait.
+    const results = await Promise.allSettled([
+      deleteRoute(ctx, KEYS.route, 'route 0.0.0.0/0 (private)'),
+      deleteNatInstance(ctx, true),
+      deleteNatGateway(ctx, true),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   },
 };
 
 // ---- fck-nat instance ----------------------------------------------------------------------
 
-async function ensureNatInstance(ctx: StepContext): Promise<{ NetworkInterfaceId: string } | undefined> {
+/** The NAT in use: where the private route goes, and how it was found. */
+interface EnsuredNat {
+  target: RouteTarget | undefined;
+  outcome: Outcome;
+}
+
+async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
   const ec2 = ctx.aws.ec2;
   const vpcId = ctx.state.get(NETWORK.vpc)?.id;
   const subnetId = subnetIds(ctx, 'public')[0];
@@ -96,7 +112,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<{ NetworkInterfaceId
   });
   const describe = async (input: { InstanceIds?: string[]; Filters?: Filter[] }) =>
     (await unlessNotFound(ec2.send(new DescribeInstancesCommand(input)), 'InvalidInstanceID.NotFound'))?.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
-  const { id, resource } = await ensure<Instance>(ctx, {
+  const { id, resource, outcome } = await ensure<Instance>(ctx, {
     key: KEYS.instance,
     kind: 'NAT instance (fck-nat)',
     needs: [subnetId, sg.id],
@@ -152,12 +168,12 @@ async function ensureNatInstance(ctx: StepContext): Promise<{ NetworkInterfaceId
       }
     },
   });
-  if (!isKnown(id)) return undefined;
+  if (!isKnown(id)) return { target: undefined, outcome };
   if (resource?.State?.Name !== 'running' && !ctx.dryRun) {
     await untilSdk(ctx, `NAT instance ${id} to be running`, 300, waitUntilInstanceRunning, ec2, { InstanceIds: [id] });
   }
   const eni = resource?.NetworkInterfaces?.[0]?.NetworkInterfaceId ?? ctx.state.get(KEYS.instance)?.eni;
-  return eni ? { NetworkInterfaceId: eni } : undefined;
+  return { target: eni ? { NetworkInterfaceId: eni } : undefined, outcome };
 }
 
 /** The newest fck-nat AMI for the instance type's architecture, unless `nat.imageId` pins one. */
@@ -191,14 +207,17 @@ export function architectureOf(instanceType: string): 'arm64' | 'x86_64' {
   return /^[a-z]+\d+g[a-z]*$/.test(family) ? 'arm64' : 'x86_64';
 }
 
-async function deleteNatInstance(ctx: StepContext): Promise<void> {
+/** `lookUp`: also look for the instance and its security group by their tags when the state has no record of them. */
+async function deleteNatInstance(ctx: StepContext, lookUp: boolean): Promise<void> {
   const ec2 = ctx.aws.ec2;
   await remove(ctx, {
     key: KEYS.instance,
     kind: 'NAT instance (fck-nat)',
-    findByTags: async () =>
-      (await ec2.send(new DescribeInstancesCommand({ Filters: [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }] })))
-        .Reservations?.[0]?.Instances?.[0],
+    findByTags: async () => {
+      if (!lookUp && ctx.state.get(KEYS.instance) === undefined) return undefined;
+      const filters = [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }];
+      return (await ec2.send(new DescribeInstancesCommand({ Filters: filters }))).Reservations?.[0]?.Instances?.[0];
+    },
     id: (i) => i.InstanceId!,
     delete: async (id) => {
       // Gone long enough for AWS to forget it: nothing to wait for (the SDK's waiter would retry NotFound).
@@ -206,12 +225,12 @@ async function deleteNatInstance(ctx: StepContext): Promise<void> {
       if (terminating) await untilSdk(ctx, `NAT instance ${id} to terminate`, 600, waitUntilInstanceTerminated, ec2, { InstanceIds: [id] });
     },
   });
-  await deleteSecurityGroup(ctx, KEYS.securityGroup, 'nat', ctx.state.get(NETWORK.vpc)?.id);
+  await deleteSecurityGroup(ctx, KEYS.securityGroup, 'nat', ctx.state.get(NETWORK.vpc)?.id, { lookUp });
 }
 
 // ---- NAT gateway ---------------------------------------------------------------------------
 
-async function ensureNatGateway(ctx: StepContext): Promise<{ NatGatewayId: string } | undefined> {
+async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
   const ec2 = ctx.aws.ec2;
   const subnetId = subnetIds(ctx, 'public')[0];
   const findAddress = async (input: { AllocationIds?: string[]; Filters?: Filter[] }) =>
@@ -234,7 +253,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<{ NatGatewayId: strin
     (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand(input)), 'NatGatewayNotFound'))?.NatGateways?.find(
       (g) => g.State !== 'deleted' && g.State !== 'deleting' && g.State !== 'failed',
     );
-  const { id, resource } = await ensure<NatGateway>(ctx, {
+  const { id, resource, outcome } = await ensure<NatGateway>(ctx, {
     key: KEYS.gateway,
     kind: 'NAT gateway',
     needs: [subnetId, address.id],
@@ -255,20 +274,24 @@ async function ensureNatGateway(ctx: StepContext): Promise<{ NatGatewayId: strin
     isGone: (g) => g.State === 'deleted' || g.State === 'deleting' || g.State === 'failed',
     id: (g) => g.NatGatewayId!,
   });
-  if (!isKnown(id)) return undefined;
+  if (!isKnown(id)) return { target: undefined, outcome };
   if (resource?.State !== 'available' && !ctx.dryRun) {
     await untilSdk(ctx, `NAT gateway ${id} to be available`, 600, waitUntilNatGatewayAvailable, ec2, { NatGatewayIds: [id] });
   }
-  return { NatGatewayId: id };
+  return { target: { NatGatewayId: id }, outcome };
 }
 
-async function deleteNatGateway(ctx: StepContext): Promise<void> {
+/** `lookUp`: also look for the gateway and its address by their tags when the state has no record of them. */
+async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void> {
   const ec2 = ctx.aws.ec2;
+  const unrecorded = (key: string) => !lookUp && ctx.state.get(key) === undefined;
   await remove(ctx, {
     key: KEYS.gateway,
     kind: 'NAT gateway',
     findByTags: async () =>
-      (await ec2.send(new DescribeNatGatewaysCommand({ Filter: ctx.tags.filters('nat-gateway') }))).NatGateways?.find((g) => g.State !== 'deleted'),
+      unrecorded(KEYS.gateway)
+        ? undefined
+        : (await ec2.send(new DescribeNatGatewaysCommand({ Filter: ctx.tags.filters('nat-gateway') }))).NatGateways?.find((g) => g.State !== 'deleted'),
     id: (g) => g.NatGatewayId!,
     delete: async (id) => {
       const deleting = await unlessNotFound(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), 'NatGatewayNotFound');
@@ -278,7 +301,8 @@ async function deleteNatGateway(ctx: StepContext): Promise<void> {
   await remove(ctx, {
     key: KEYS.address,
     kind: 'Elastic IP for the NAT gateway',
-    findByTags: async () => (await ec2.send(new DescribeAddressesCommand({ Filters: ctx.tags.filters('nat-eip') }))).Addresses?.[0],
+    findByTags: async () =>
+      unrecorded(KEYS.address) ? undefined : (await ec2.send(new DescribeAddressesCommand({ Filters: ctx.tags.filters('nat-eip') }))).Addresses?.[0],
     id: (a) => a.AllocationId!,
     // The address stays associated for a moment after the gateway is deleted.
     delete: (id) =>

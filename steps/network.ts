@@ -35,7 +35,7 @@ import { retryWhile, until } from '../src/aws/wait';
 import { subnetPlan } from '../src/config';
 import { ConfigError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
-import { isKnown, type Step, type StepContext } from '../src/step';
+import { isKnown, type Outcome, type Step, type StepContext } from '../src/step';
 import { deleteRoute, ensureRoute } from './lib/route';
 
 type Tier = 'public' | 'private';
@@ -64,17 +64,27 @@ export const network: Step = {
 
   async reconcile(ctx) {
     const vpc = await ensureVpc(ctx);
-    const subnets = await ensureSubnets(ctx, vpc);
-    const igw = await ensureInternetGateway(ctx, vpc);
-    const tables = { public: await ensureRouteTable(ctx, vpc, 'public'), private: await ensureRouteTable(ctx, vpc, 'private') };
-    await ensureRoute(ctx, {
-      key: KEYS.publicRoute,
-      kind: 'route 0.0.0.0/0 → internet gateway (public)',
-      routeTableId: tables.public,
-      destination: '0.0.0.0/0',
-      target: isKnown(igw) ? { GatewayId: igw } : undefined,
-    });
-    await ensureAssociations(ctx, tables, subnets);
+    // What lives in the VPC can't exist yet in one just made: no lookups for it.
+    const fresh = vpc.outcome === 'created';
+    const tables = routeTableReader(ctx);
+    // Independent of each other once the VPC exists: made at once.
+    const [subnets, igw, publicTable, privateTable] = await allSettled([
+      ensureSubnets(ctx, vpc.id, fresh),
+      ensureInternetGateway(ctx, vpc.id),
+      ensureRouteTable(ctx, vpc.id, 'public', tables, fresh),
+      ensureRouteTable(ctx, vpc.id, 'private', tables, fresh),
+    ] as const);
+    await allSettled([
+      ensureRoute(ctx, {
+        key: KEYS.publicRoute,
+        kind: 'route 0.0.0.0/0 → internet gateway (public)',
+        routeTableId: publicTable,
+        destination: '0.0.0.0/0',
+        target: isKnown(igw) ? { GatewayId: igw } : undefined,
+        table: () => tables.read(publicTable),
+      }),
+      ensureAssociations(ctx, { public: publicTable, private: privateTable }, subnets, tables),
+    ] as const);
   },
 
   outputs(state, config) {
@@ -91,15 +101,27 @@ export const network: Step = {
 
   async destroy(ctx) {
     const vpcId = ctx.state.get(KEYS.vpc)?.id ?? (await findVpcByTags(ctx))?.VpcId;
-    for (const tier of TIERS) for (let i = 0; i < ctx.config.network.azs; i++) await deleteAssociation(ctx, tier, i);
+    const subnets = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => ({ tier, i })));
+    await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i)));
     await deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
-    for (const tier of TIERS) await deleteRouteTable(ctx, tier, vpcId);
+    await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId)));
     await deleteInternetGateway(ctx, vpcId);
     await waitForNetworkInterfaces(ctx, vpcId);
-    for (const tier of TIERS) for (let i = 0; i < ctx.config.network.azs; i++) await deleteSubnet(ctx, tier, i, vpcId);
+    await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId)));
     await deleteVpc(ctx);
   },
 };
+
+/**
+ * Run independent pieces at once, and wait for every one of them before going on: a failure
+ * stops the step only once the others have recorded what they made (the first failure is thrown).
+ */
+async function allSettled<T extends readonly unknown[]>(pieces: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(pieces);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
 
 // ---- VPC ---------------------------------------------------------------------------------------
 
@@ -114,20 +136,35 @@ async function findVpcByTags(ctx: StepContext): Promise<Vpc | undefined> {
 
 async function withDns(ctx: StepContext, vpc: Vpc | undefined): Promise<VpcWithDns | undefined> {
   if (!vpc) return undefined;
-  const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') =>
-    ctx.aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpc.VpcId, Attribute }));
-  const [support, hostnames] = await Promise.all([attr('enableDnsSupport'), attr('enableDnsHostnames')]);
-  return { ...vpc, dnsSupport: support.EnableDnsSupport?.Value, dnsHostnames: hostnames.EnableDnsHostnames?.Value };
+  const dns = await readDns(ctx, vpc.VpcId!);
+  return dns && { ...vpc, ...dns };
 }
 
-async function ensureVpc(ctx: StepContext): Promise<string> {
+/** AWS takes one attribute per call; undefined when the VPC is gone. */
+async function readDns(ctx: StepContext, VpcId: string): Promise<Pick<VpcWithDns, 'dnsSupport' | 'dnsHostnames'> | undefined> {
+  const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') =>
+    unlessNotFound(ctx.aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId, Attribute })), 'InvalidVpcID.NotFound');
+  const [support, hostnames] = await Promise.all([attr('enableDnsSupport'), attr('enableDnsHostnames')]);
+  if (!support || !hostnames) return undefined;
+  return { dnsSupport: support.EnableDnsSupport?.Value, dnsHostnames: hostnames.EnableDnsHostnames?.Value };
+}
+
+async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome: Outcome }> {
   const ec2 = ctx.aws.ec2;
   const cidr = ctx.config.network.cidr;
-  const { id } = await ensure<VpcWithDns>(ctx, {
+  const { id, outcome } = await ensure<VpcWithDns>(ctx, {
     key: KEYS.vpc,
     kind: 'VPC',
-    find: async (id) =>
-      withDns(ctx, (await unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'))?.Vpcs?.[0]),
+    // A VPC's CIDR can't change: the one recorded when it was made or adopted stands, and its
+    // attributes are all there is to read (they also say whether it still exists).
+    find: async (id) => {
+      const recorded = ctx.state.get(KEYS.vpc)?.cidr;
+      if (recorded === undefined) {
+        return withDns(ctx, (await unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'))?.Vpcs?.[0]);
+      }
+      const dns = await readDns(ctx, id);
+      return dns && { VpcId: id, CidrBlock: recorded, ...dns };
+    },
     findByTags: async () => withDns(ctx, await findVpcByTags(ctx)),
     create: async () => {
       const { Vpc } = await ec2.send(
@@ -152,7 +189,7 @@ async function ensureVpc(ctx: StepContext): Promise<string> {
       }
     },
   });
-  return id;
+  return { id, outcome };
 }
 
 async function deleteVpc(ctx: StepContext): Promise<void> {
@@ -170,60 +207,59 @@ async function deleteVpc(ctx: StepContext): Promise<void> {
 
 // ---- subnets -----------------------------------------------------------------------------------
 
-async function ensureSubnets(ctx: StepContext, vpcId: string): Promise<Record<Tier, string[]>> {
+async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: boolean): Promise<Record<Tier, string[]>> {
   const ec2 = ctx.aws.ec2;
   const plan = subnetPlan(ctx.config.network);
   // One read for every subnet of the VPC; each spec below looks in it.
-  const inVpc = isKnown(vpcId)
-    ? ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [])
-    : [];
-  let zones: string[] | undefined;
+  const inVpc =
+    isKnown(vpcId) && !fresh ? ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? []) : [];
+  let zones: Promise<string[]> | undefined;
   const zone = async (i: number) => {
-    zones ??= await availabilityZones(ctx);
-    const name = zones[i];
-    if (!name) throw new ConfigError(`network.azs is ${ctx.config.network.azs}, but ${ctx.config.region} has only ${zones.length} availability zones`);
+    const names = await (zones ??= availabilityZones(ctx));
+    const name = names[i];
+    if (!name) throw new ConfigError(`network.azs is ${ctx.config.network.azs}, but ${ctx.config.region} has only ${names.length} availability zones`);
     return name;
   };
-  const out: Record<Tier, string[]> = { public: [], private: [] };
-  for (const tier of TIERS) {
-    for (let i = 0; i < ctx.config.network.azs; i++) {
-      const part = subnetPart(tier, i);
-      const cidr = plan[tier][i]!;
-      const { id } = await ensure<Subnet>(ctx, {
-        key: KEYS.subnet(tier, i),
-        kind: `subnet ${part}`,
-        needs: [vpcId],
-        find: async (id) => inVpc.find((s) => s.SubnetId === id),
-        findByTags: async () => inVpc.find((s) => ctx.tags.owns(s.Tags) && s.Tags?.some((t) => t.Key === 'Name' && t.Value === ctx.tags.name(part))),
-        create: async () => {
-          const { Subnet } = await ec2.send(
-            new CreateSubnetCommand({
-              VpcId: vpcId,
-              CidrBlock: cidr,
-              AvailabilityZone: await zone(i),
-              TagSpecifications: [{ ResourceType: 'subnet', Tags: [...ctx.tags.list('network', part), { Key: 'shipline:tier', Value: tier }] }],
-            }),
-          );
-          return Subnet!;
-        },
-        id: (s) => s.SubnetId!,
-        attributes: (s) => ({ cidr: s.CidrBlock, az: s.AvailabilityZone }),
-        drift: (s) => {
-          if (s.CidrBlock !== cidr) {
-            throw new ConfigError(`subnet ${part} (${s.SubnetId}) has CIDR ${s.CidrBlock}, but the config asks for ${cidr}; a subnet's CIDR cannot change`, {
-              hint: 'set network.cidr / network.*Subnets back, or destroy the stack and provision it again',
-            });
-          }
-          return tier === 'public' && s.MapPublicIpOnLaunch !== true ? ['mapPublicIpOnLaunch'] : [];
-        },
-        update: async (s) => {
-          await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: s.SubnetId, MapPublicIpOnLaunch: { Value: true } }));
-        },
-      });
-      out[tier].push(id);
-    }
-  }
-  return out;
+  const ensureSubnet = async (tier: Tier, i: number): Promise<string> => {
+    const part = subnetPart(tier, i);
+    const cidr = plan[tier][i]!;
+    const { id } = await ensure<Subnet>(ctx, {
+      key: KEYS.subnet(tier, i),
+      kind: `subnet ${part}`,
+      needs: [vpcId],
+      find: async (id) => inVpc.find((s) => s.SubnetId === id),
+      findByTags: async () => inVpc.find((s) => ctx.tags.owns(s.Tags) && s.Tags?.some((t) => t.Key === 'Name' && t.Value === ctx.tags.name(part))),
+      create: async () => {
+        const { Subnet } = await ec2.send(
+          new CreateSubnetCommand({
+            VpcId: vpcId,
+            CidrBlock: cidr,
+            AvailabilityZone: await zone(i),
+            TagSpecifications: [{ ResourceType: 'subnet', Tags: [...ctx.tags.list('network', part), { Key: 'shipline:tier', Value: tier }] }],
+          }),
+        );
+        return Subnet!;
+      },
+      id: (s) => s.SubnetId!,
+      attributes: (s) => ({ cidr: s.CidrBlock, az: s.AvailabilityZone }),
+      drift: (s) => {
+        if (s.CidrBlock !== cidr) {
+          throw new ConfigError(`subnet ${part} (${s.SubnetId}) has CIDR ${s.CidrBlock}, but the config asks for ${cidr}; a subnet's CIDR cannot change`, {
+            hint: 'set network.cidr / network.*Subnets back, or destroy the stack and provision it again',
+          });
+        }
+        return tier === 'public' && s.MapPublicIpOnLaunch !== true ? ['mapPublicIpOnLaunch'] : [];
+      },
+      update: async (s) => {
+        await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: s.SubnetId, MapPublicIpOnLaunch: { Value: true } }));
+      },
+    });
+    return id;
+  };
+  // Every subnet at once; the result lists each tier's in AZ order.
+  const count = ctx.config.network.azs;
+  const ids = await allSettled(TIERS.flatMap((tier) => Array.from({ length: count }, (_, i) => ensureSubnet(tier, i))));
+  return { public: ids.slice(0, count), private: ids.slice(count) };
 }
 
 async function availabilityZones(ctx: StepContext): Promise<string[]> {
@@ -325,14 +361,38 @@ async function findRouteTable(ctx: StepContext, filters: DescribeRouteTablesComm
   return (await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand(filters)), 'InvalidRouteTableID.NotFound'))?.RouteTables?.[0];
 }
 
-async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Tier): Promise<string> {
+/**
+ * The route tables this run has read or made, by ID: the table, its routes and its associations
+ * come in one read, which the route and the associations below use again.
+ */
+interface RouteTableReader {
+  read(id: string): Promise<RouteTable | undefined>;
+  seen(table: RouteTable): void;
+}
+
+function routeTableReader(ctx: StepContext): RouteTableReader {
+  const tables = new Map<string, Promise<RouteTable | undefined>>();
+  return {
+    read: (id) => {
+      let table = tables.get(id);
+      if (!table) {
+        table = findRouteTable(ctx, { RouteTableIds: [id] });
+        tables.set(id, table);
+      }
+      return table;
+    },
+    seen: (table) => void tables.set(table.RouteTableId!, Promise.resolve(table)),
+  };
+}
+
+async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Tier, tables: RouteTableReader, fresh: boolean): Promise<string> {
   const part = `${tier}-rt`;
-  const { id } = await ensure<RouteTable>(ctx, {
+  const { id, resource } = await ensure<RouteTable>(ctx, {
     key: KEYS.routeTable(tier),
     kind: `route table ${tier}`,
     needs: [vpcId],
-    find: (id) => findRouteTable(ctx, { RouteTableIds: [id] }),
-    findByTags: () => findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] }),
+    find: (id) => tables.read(id),
+    findByTags: async () => (fresh ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
     create: async () => {
       const { RouteTable } = await ctx.aws.ec2.send(
         new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'route-table', Tags: ctx.tags.list('network', part) }] }),
@@ -341,6 +401,8 @@ async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Tier): Pr
     },
     id: (rt) => rt.RouteTableId!,
   });
+  // As found, adopted or made: what the route and the associations start from.
+  if (resource?.RouteTableId) tables.seen(resource);
   return id;
 }
 
@@ -368,33 +430,32 @@ async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: string | un
 }
 
 /** Each subnet's association with its tier's table: no tags, found by table and subnet. */
-async function ensureAssociations(ctx: StepContext, tables: Record<Tier, string>, subnets: Record<Tier, string[]>): Promise<void> {
+async function ensureAssociations(
+  ctx: StepContext,
+  tables: Record<Tier, string>,
+  subnets: Record<Tier, string[]>,
+  reader: RouteTableReader,
+): Promise<void> {
   type Association = { RouteTableAssociationId: string; RouteTableId: string; SubnetId: string };
-  const byTable = new Map<string, Association[]>();
-  for (const tier of TIERS) {
+  const associations = async (tableId: string) =>
+    isKnown(tableId) ? (((await reader.read(tableId))?.Associations ?? []).filter((a) => a.SubnetId) as Association[]) : [];
+  const ensureAssociation = async (tier: Tier, i: number, subnetId: string): Promise<void> => {
     const tableId = tables[tier];
-    if (!isKnown(tableId)) continue;
-    const rt = await findRouteTable(ctx, { RouteTableIds: [tableId] });
-    byTable.set(tableId, (rt?.Associations ?? []).filter((a) => a.SubnetId) as Association[]);
-  }
-  for (const tier of TIERS) {
-    for (const [i, subnetId] of subnets[tier].entries()) {
-      const tableId = tables[tier];
-      const lookup = async () => byTable.get(tableId)?.find((a) => a.SubnetId === subnetId);
-      await ensure<Association>(ctx, {
-        key: KEYS.association(tier, i),
-        kind: `route table association ${subnetPart(tier, i)} → ${tier}`,
-        needs: [tableId, subnetId],
-        find: async (id) => (await lookup())?.RouteTableAssociationId === id ? lookup() : undefined,
-        findByTags: lookup,
-        create: async () => {
-          const { AssociationId } = await ctx.aws.ec2.send(new AssociateRouteTableCommand({ RouteTableId: tableId, SubnetId: subnetId }));
-          return { RouteTableAssociationId: AssociationId!, RouteTableId: tableId, SubnetId: subnetId };
-        },
-        id: (a) => a.RouteTableAssociationId,
-      });
-    }
-  }
+    const lookup = async () => (await associations(tableId)).find((a) => a.SubnetId === subnetId);
+    await ensure<Association>(ctx, {
+      key: KEYS.association(tier, i),
+      kind: `route table association ${subnetPart(tier, i)} → ${tier}`,
+      needs: [tableId, subnetId],
+      find: async (id) => ((await lookup())?.RouteTableAssociationId === id ? lookup() : undefined),
+      findByTags: lookup,
+      create: async () => {
+        const { AssociationId } = await ctx.aws.ec2.send(new AssociateRouteTableCommand({ RouteTableId: tableId, SubnetId: subnetId }));
+        return { RouteTableAssociationId: AssociationId!, RouteTableId: tableId, SubnetId: subnetId };
+      },
+      id: (a) => a.RouteTableAssociationId,
+    });
+  };
+  await allSettled(TIERS.flatMap((tier) => subnets[tier].map((subnetId, i) => ensureAssociation(tier, i, subnetId))));
 }
 
 async function deleteAssociation(ctx: StepContext, tier: Tier, i: number): Promise<void> {

@@ -25,23 +25,17 @@ export async function until<T>(
   const started = Date.now();
   let last: Poll<T> | undefined;
   let polls = 0;
-  // The first check is immediate: nothing to wait for is the common case on a re-run.
-  last = await check();
-  if (last.done) return last.value;
-  ctx.progress(`waiting for ${what}: ${last.status}`);
-  const result = await createWaiter(
-    waiterOptions(ctx, timeoutSeconds, undefined),
-    undefined,
-    async () => {
-      polls += 1;
-      last = await check();
-      if (!last.done) {
-        ctx.progress(`waiting for ${what}: ${last.status}`);
-        ctx.log.debug({ what, status: last.status, polls }, 'still waiting');
-      }
-      return { state: last.done ? WaiterState.SUCCESS : WaiterState.RETRY };
-    },
-  );
+  // The waiter's first check is immediate (nothing to wait for is the common case on a re-run);
+  // only a check that finds it not done yet is reported.
+  const result = await createWaiter(waiterOptions(ctx, timeoutSeconds, undefined), undefined, async () => {
+    last = await check();
+    if (last.done) return { state: WaiterState.SUCCESS };
+    ctx.progress(`waiting for ${what}: ${last.status}`);
+    if (polls > 0) ctx.log.debug({ what, status: last.status, polls }, 'still waiting');
+    polls += 1;
+    return { state: WaiterState.RETRY };
+  });
+  if (result.state === WaiterState.SUCCESS && polls === 0) return (last as { value: T }).value;
   return finish(ctx, what, result, started, () => (last && !last.done ? last.status : undefined), () => (last as { value: T }).value);
 }
 
@@ -82,13 +76,22 @@ function waiterFailure(error: unknown): WaiterResult {
   throw error;
 }
 
+/**
+ * A state change is noticed within this many AWS seconds at worst: the backoff never polls less
+ * often, whatever the settings say (the SDK waiters' own defaults poll every 15 to 120 s).
+ */
+export const NOTICE_WITHIN_SECONDS = 5;
+
 function waiterOptions<Client>(ctx: Pick<StepContext, 'waits' | 'signal'>, timeoutSeconds: number, client: Client) {
-  const maxWaitTime = Math.max(timeoutSeconds * ctx.waits.timeoutScale, ctx.waits.maxDelay * 2, 0.001);
+  const { minDelay, maxDelay, timeoutScale } = ctx.waits;
+  const maxWaitTime = Math.max(timeoutSeconds * timeoutScale, maxDelay * 2, 0.001);
+  // `timeoutScale` is how long one AWS second lasts here: 1 against AWS, less on the sandbox's clock.
+  const longest = Math.min(maxDelay, timeoutScale > 0 ? NOTICE_WITHIN_SECONDS * timeoutScale : maxDelay, maxWaitTime / 2);
   return {
     client,
     maxWaitTime,
-    minDelay: ctx.waits.minDelay,
-    maxDelay: Math.min(ctx.waits.maxDelay, maxWaitTime / 2),
+    minDelay: Math.min(minDelay, longest),
+    maxDelay: longest,
     abortSignal: ctx.signal,
   };
 }

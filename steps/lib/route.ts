@@ -7,6 +7,7 @@ import {
   DescribeRouteTablesCommand,
   ReplaceRouteCommand,
   type Route,
+  type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
@@ -20,16 +21,18 @@ export interface RouteSpec {
   routeTableId: string | undefined;
   destination: string;
   target: RouteTarget | undefined;
+  /** The route table as the caller already read it (its routes come with it); read here otherwise. */
+  table?: () => Promise<RouteTable | undefined>;
 }
 
 const routeId = (routeTableId: string, destination: string) => `${routeTableId}:${destination}`;
 
-async function findRoute(ctx: StepContext, routeTableId: string, destination: string): Promise<Route | undefined> {
+async function readTable(ctx: StepContext, routeTableId: string): Promise<RouteTable | undefined> {
   const out = await unlessNotFound(
     ctx.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
     'InvalidRouteTableID.NotFound',
   );
-  return out?.RouteTables?.[0]?.Routes?.find((r) => r.DestinationCidrBlock === destination);
+  return out?.RouteTables?.[0];
 }
 
 export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<Ensured<Route>> {
@@ -37,12 +40,16 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
   const target = spec.target;
   const targetId = target && Object.values(target)[0];
   const params = () => ({ RouteTableId: spec.routeTableId, DestinationCidrBlock: spec.destination, ...target });
+  // One read of the table, whether the route is looked up by its ID or (no record) by its destination.
+  let table: Promise<RouteTable | undefined> | undefined;
+  const findRoute = async () =>
+    (await (table ??= spec.table ? spec.table() : readTable(ctx, spec.routeTableId!)))?.Routes?.find((r) => r.DestinationCidrBlock === spec.destination);
   return ensure(ctx, {
     key: spec.key,
     kind: spec.kind,
     needs: [spec.routeTableId, targetId],
-    find: (id) => (id === routeId(spec.routeTableId!, spec.destination) ? findRoute(ctx, spec.routeTableId!, spec.destination) : Promise.resolve(undefined)),
-    findByTags: () => findRoute(ctx, spec.routeTableId!, spec.destination),
+    find: (id) => (id === routeId(spec.routeTableId!, spec.destination) ? findRoute() : Promise.resolve(undefined)),
+    findByTags: findRoute,
     create: async () => {
       await ec2.send(new CreateRouteCommand(params()));
       return { DestinationCidrBlock: spec.destination, ...target, State: 'active' };

@@ -8,6 +8,7 @@ import {
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
+  type EC2Client,
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
@@ -39,17 +40,67 @@ export interface SecurityGroupSpec {
 
 const ALL_OUT: Rule = { protocol: '-1', cidr: '0.0.0.0/0', description: '' };
 
+const GROUP_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'];
+
+type Describe = (input: { GroupIds?: string[]; Filters?: Array<{ Name: string; Values: string[] }> }) => Promise<SecurityGroup[] | undefined>;
+
+const describeWith = (ec2: EC2Client): Describe => async (input) =>
+  (await unlessNotFound(ec2.send(new DescribeSecurityGroupsCommand(input)), ...GROUP_GONE))?.SecurityGroups;
+
+/** The groups asked for by ID and not described yet, per client (one client per run). */
+const pending = new WeakMap<EC2Client, Map<string, Array<(result: Promise<SecurityGroup | undefined>) => void>>>();
+
+/**
+ * A security group by its ID, undefined when it is gone. Groups asked for at the same moment
+ * (steps that start together: the NAT's and the load balancer's) are described in one call; AWS
+ * fails the whole call when one of them is gone, and only then is each asked for on its own.
+ */
+export function findSecurityGroup(ctx: Pick<StepContext, 'aws'>, id: string): Promise<SecurityGroup | undefined> {
+  const ec2 = ctx.aws.ec2;
+  let batch = pending.get(ec2);
+  if (!batch) {
+    const opened = new Map<string, Array<(result: Promise<SecurityGroup | undefined>) => void>>();
+    pending.set(ec2, opened);
+    setImmediate(() => {
+      pending.delete(ec2);
+      describeBatch(describeWith(ec2), opened);
+    });
+    batch = opened;
+  }
+  const waiting = batch.get(id) ?? [];
+  batch.set(id, waiting);
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function describeBatch(describe: Describe, batch: Map<string, Array<(result: Promise<SecurityGroup | undefined>) => void>>): void {
+  const ids = [...batch.keys()];
+  const answer = (id: string, result: Promise<SecurityGroup | undefined>) => {
+    // Every waiter gets the same promise: a failure reaches each of them.
+    result.catch(() => undefined);
+    for (const resolve of batch.get(id)!) resolve(result);
+  };
+  if (ids.length === 1) {
+    answer(ids[0]!, describe({ GroupIds: ids }).then((groups) => groups?.[0]));
+    return;
+  }
+  const all = describe({ GroupIds: ids });
+  for (const id of ids) {
+    answer(
+      id,
+      all.then(async (groups) => (groups ? groups.find((g) => g.GroupId === id) : (await describe({ GroupIds: [id] }))?.[0])),
+    );
+  }
+}
+
 export async function ensureSecurityGroup(ctx: StepContext, spec: SecurityGroupSpec): Promise<Ensured<SecurityGroup>> {
   const ec2 = ctx.aws.ec2;
-  const describe = async (filters: { GroupIds?: string[]; Filters?: Array<{ Name: string; Values: string[] }> }) =>
-    (await unlessNotFound(ec2.send(new DescribeSecurityGroupsCommand(filters)), 'InvalidGroup.NotFound', 'InvalidGroupId.Malformed'))
-      ?.SecurityGroups?.[0];
+  const describe = async (filters: Parameters<Describe>[0]) => (await describeWith(ec2)(filters))?.[0];
   const wantEgress = spec.egress ?? [ALL_OUT];
   return ensure(ctx, {
     key: spec.key,
     kind: `security group ${ctx.tags.name(spec.part)}`,
     needs: [spec.vpcId],
-    find: (id) => describe({ GroupIds: [id] }),
+    find: (id) => findSecurityGroup(ctx, id),
     findByTags: () => describe({ Filters: [...ctx.tags.filters(spec.part), { Name: 'vpc-id', Values: [spec.vpcId!] }] }),
     create: async () => {
       const { GroupId } = await ec2.send(
@@ -91,15 +142,27 @@ async function applyRules(ctx: StepContext, sg: SecurityGroup, ingress: Rule[], 
   if (outbound.extra.length) await ignoringGone(() => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.extra })), absent);
 }
 
-export async function deleteSecurityGroup(ctx: StepContext, key: string, part: string, vpcId: string | undefined): Promise<void> {
+/**
+ * `lookUp: false`: the state is known to be intact, so a group it has no record of was never
+ * made; don't look for it by its tags.
+ */
+export async function deleteSecurityGroup(
+  ctx: StepContext,
+  key: string,
+  part: string,
+  vpcId: string | undefined,
+  options: { lookUp?: boolean } = {},
+): Promise<void> {
   const ec2 = ctx.aws.ec2;
   await remove(ctx, {
     key,
     kind: `security group ${ctx.tags.name(part)}`,
     // The stack tag and the Name are specific enough when the VPC is unknown too (a lost state).
-    findByTags: async () =>
-      (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...(isKnown(vpcId) ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])] })))
-        .SecurityGroups?.[0],
+    findByTags: async () => {
+      if (options.lookUp === false && ctx.state.get(key) === undefined) return undefined;
+      const inVpc = isKnown(vpcId) ? [{ Name: 'vpc-id', Values: [vpcId] }] : [];
+      return (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...inVpc] }))).SecurityGroups?.[0];
+    },
     id: (sg) => sg.GroupId!,
     // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
     // released minutes after their owner is gone; until then AWS answers DependencyViolation.
