@@ -16,6 +16,7 @@ import {
   DescribeInternetGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
@@ -33,7 +34,7 @@ import {
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { retryWhile, until } from '../src/aws/wait';
 import { subnetPlan } from '../src/config';
-import { ConfigError } from '../src/errors';
+import { ConfigError, ForeignResourceError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, type Outcome, type Step, type StepContext } from '../src/step';
 import { deleteRoute, ensureRoute } from './lib/route';
@@ -199,10 +200,44 @@ async function deleteVpc(ctx: StepContext): Promise<void> {
     findByTags: () => findVpcByTags(ctx),
     id: (vpc) => vpc.VpcId!,
     delete: (id) =>
-      retryWhile(ctx, `VPC ${id} to be empty`, 600, ['DependencyViolation'], () =>
-        ignoringGone(() => ctx.aws.ec2.send(new DeleteVpcCommand({ VpcId: id })), (e) => isAwsError(e, 'InvalidVpcID.NotFound')),
-      ),
+      retryWhile(ctx, `VPC ${id} to be empty`, 600, ['DependencyViolation'], async () => {
+        try {
+          await ignoringGone(() => ctx.aws.ec2.send(new DeleteVpcCommand({ VpcId: id })), (e) => isAwsError(e, 'InvalidVpcID.NotFound'));
+        } catch (error) {
+          // AWS's "has dependencies" names nothing. What is still in the VPC at this point is not
+          // shipline's (its own pieces are gone): name it and stop rather than wait for it.
+          if (isAwsError(error, 'DependencyViolation')) {
+            const left = await vpcLeftovers(ctx, id);
+            if (left.length > 0) {
+              throw new ForeignResourceError(`VPC ${id} cannot be deleted: it still holds what shipline did not create: ${left.join(', ')}`, {
+                hint: 'shipline leaves these alone; delete or move them yourself, then run destroy again',
+              });
+            }
+          }
+          throw error;
+        }
+      }),
   });
+}
+
+/** Everything left in a VPC that keeps it from being deleted (its default group and main table aside). */
+async function vpcLeftovers(ctx: StepContext, vpcId: string): Promise<string[]> {
+  const ec2 = ctx.aws.ec2;
+  const inVpc = [{ Name: 'vpc-id', Values: [vpcId] }];
+  const [groups, subnets, tables, gateways, interfaces] = await Promise.all([
+    ec2.send(new DescribeSecurityGroupsCommand({ Filters: inVpc })),
+    ec2.send(new DescribeSubnetsCommand({ Filters: inVpc })),
+    ec2.send(new DescribeRouteTablesCommand({ Filters: inVpc })),
+    ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] })),
+    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: inVpc })),
+  ]);
+  return [
+    ...(groups.SecurityGroups ?? []).filter((g) => g.GroupName !== 'default').map((g) => `security group ${g.GroupId} (${g.GroupName})`),
+    ...(subnets.Subnets ?? []).map((n) => `subnet ${n.SubnetId} (${n.CidrBlock})`),
+    ...(tables.RouteTables ?? []).filter((t) => !t.Associations?.some((a) => a.Main)).map((t) => `route table ${t.RouteTableId}`),
+    ...(gateways.InternetGateways ?? []).map((g) => `internet gateway ${g.InternetGatewayId}`),
+    ...(interfaces.NetworkInterfaces ?? []).map((n) => `network interface ${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'})`),
+  ];
 }
 
 // ---- subnets -----------------------------------------------------------------------------------
@@ -298,6 +333,16 @@ async function waitForNetworkInterfaces(ctx: StepContext, vpcId: string | undefi
       new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
     );
     if (NetworkInterfaces.length === 0) return { done: true, value: undefined };
+    // AWS releases the interfaces of load balancers, NAT gateways and tasks late (requester-managed);
+    // an interface of an instance is not released at all: the NAT instance is gone by now, so that
+    // instance is someone else's. Name it rather than wait out the bound.
+    const instances = NetworkInterfaces.filter((n) => !n.RequesterManaged && n.Attachment?.InstanceId);
+    if (instances.length > 0) {
+      const named = instances.map((n) => `instance ${n.Attachment!.InstanceId} (network interface ${n.NetworkInterfaceId} in subnet ${n.SubnetId})`);
+      throw new ForeignResourceError(`VPC ${vpcId} cannot be emptied: it holds what shipline did not create: ${named.join(', ')}`, {
+        hint: 'shipline leaves it alone; terminate it or move it out of the VPC yourself, then run destroy again',
+      });
+    }
     const names = NetworkInterfaces.map((n) => `${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'}, ${n.Status})`);
     return { done: false, status: `${NetworkInterfaces.length} left: ${names.slice(0, 5).join(', ')}` };
   });

@@ -206,7 +206,6 @@ describe('foreign resources named like the stack\'s, in its account and in its V
 });
 
 describe('a foreign instance in the stack\'s subnet', () => {
-  // That the message should name the instance, not only its network interface: test/proof-findings.test.ts.
   it('blocks destroy, which fails naming what is left in the VPC and leaves it running; once its owner removes it a re-run finishes', async () => {
     h = harness();
     await h.ok('provision');
@@ -224,8 +223,10 @@ describe('a foreign instance in the stack\'s subnet', () => {
     const eni = await primaryInterface(h.sandbox, instance);
     const failed = await h.run('destroy', '--yes');
     expect(failed.code).toBe(1);
-    expect(errorOf(failed)).toContain(`network interfaces in VPC ${state(h).resources[NETWORK.vpc]!.id!}`);
+    expect(errorOf(failed)).toContain(`VPC ${state(h).resources[NETWORK.vpc]!.id!} cannot be emptied`);
+    expect(errorOf(failed)).toContain(`instance ${instance}`);
     expect(errorOf(failed)).toContain(eni);
+    expect(errorOf(failed)).not.toContain('AWS is slower than usual');
     const { Reservations } = (await h.sandbox.dispatch('ec2', 'DescribeInstances', { InstanceIds: [instance] })) as {
       Reservations: Array<{ Instances: Array<{ State: { Name: string } }> }>;
     };
@@ -236,5 +237,22 @@ describe('a foreign instance in the stack\'s subnet', () => {
     await h.sandbox.dispatch('ec2', 'DescribeInstances', { InstanceIds: [instance] }); // let it finish terminating
     await h.ok('destroy', '--yes');
     expect(h.sandbox.inventory()).toEqual([]);
+  });
+});
+
+describe('a foreign security group in the stack\'s VPC', () => {
+  it('blocks deleting the VPC: destroy names it, leaves it, and does not blame AWS', async () => {
+    h = harness();
+    await h.ok('provision');
+    const { GroupId } = (await h.sandbox.dispatch('ec2', 'CreateSecurityGroup', {
+      GroupName: 'intruder',
+      Description: 'not shipline',
+      VpcId: state(h).resources[NETWORK.vpc]!.id!,
+    })) as { GroupId: string };
+    const failed = await h.run('destroy', '--yes');
+    expect(failed.code).toBe(1);
+    expect(errorOf(failed)).toContain(`security group ${GroupId} (intruder)`);
+    expect(errorOf(failed)).not.toContain('AWS is slower than usual');
+    expect(h.sandbox.calls.filter((c) => c.mutating && mentions(c.input, GroupId))).toEqual([]);
   });
 });
