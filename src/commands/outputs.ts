@@ -21,6 +21,12 @@ export async function showOutputs(options: GlobalOptions & { json: boolean }, io
     });
   }
   if (options.json) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs.map((o) => [o.key, o.value])), null, 2)}\n`);
-  else for (const o of outputs) io.stdout.write(`${o.label.padEnd(18)} ${o.value}\n`);
+  else io.stdout.write(formatOutputs(outputs));
   return outputs;
+}
+
+/** One line per output, the values aligned after the longest label. */
+export function formatOutputs(outputs: readonly Output[]): string {
+  const width = Math.max(0, ...outputs.map((o) => o.label.length));
+  return outputs.map((o) => `${o.label.padEnd(width)}  ${o.value}\n`).join('');
 }

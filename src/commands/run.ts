@@ -3,6 +3,7 @@ import { STEPS } from '../../steps';
 import { runSteps, topologicalOrder, type RunSummary } from '../engine';
 import { UsageError } from '../errors';
 import { summarize } from '../progress';
+import { formatOutputs } from './outputs';
 import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
 import { isKnown, type Step } from '../step';
 import { stackTags } from '../tags';
@@ -79,6 +80,6 @@ function report(command: Command, opened: Opened & { json: boolean }, summary: R
   opened.ui.log.info({ counts: summary.counts, ms: summary.ms }, `${command === 'destroy' ? 'destroyed' : 'provisioned'} ${opened.config.stack} in ${time}: ${what}`);
   if (command === 'provision') {
     const outputs = steps.flatMap((s) => s.outputs?.(opened.state, opened.config) ?? []);
-    for (const o of outputs) io.stdout.write(`${o.label.padEnd(18)} ${o.value}\n`);
+    io.stdout.write(formatOutputs(outputs));
   }
 }
