@@ -73,7 +73,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     .option('--json', 'print JSON for scripts', false)
     .action(async (raw: Record<string, unknown>) => {
       const { showOutputs } = require('./commands/outputs') as typeof import('./commands/outputs');
-      await showOutputs({ ...globalOptions(raw), json: raw.json === true }, io);
+      await showOutputs({ ...globalOptions(raw), json: raw.json === true }, io, overrides);
       setExit(EXIT.ok);
     });
 

@@ -1,28 +1,28 @@
-// `shipline outputs`: what the stack made, from the state file alone (no AWS call).
+// `shipline outputs`: what the stack made, from the state alone (the local file, or the S3
+// object with an S3 backend); no other AWS call.
 import { StateStore } from '../../state';
 import { STEPS } from '../../steps';
-import { loadConfig } from '../config';
 import { ShiplineError } from '../errors';
-import { defaultStatePath, type GlobalOptions, type Io } from '../session';
+import { withBackend, type GlobalOptions, type Io, type Overrides } from '../session';
 import type { Output } from '../step';
 
 class NothingProvisioned extends ShiplineError {
   readonly code = 'NOT_PROVISIONED';
 }
 
-export async function showOutputs(options: GlobalOptions & { json: boolean }, io: Io): Promise<Output[]> {
-  const config = await loadConfig(options.config);
-  const statePath = options.state ?? defaultStatePath(config.stack, options.sandbox);
-  const state = await StateStore.readOnly(statePath, { stack: config.stack });
-  const outputs = state ? STEPS.flatMap((s) => s.outputs?.(state, config) ?? []) : [];
-  if (outputs.length === 0) {
-    throw new NothingProvisioned(`stack ${config.stack} has nothing provisioned (state file ${statePath})`, {
-      hint: `run \`shipline provision --config ${options.config}${options.sandbox ? ' --sandbox' : ''}\` first`,
-    });
-  }
-  if (options.json) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs.map((o) => [o.key, o.value])), null, 2)}\n`);
-  else io.stdout.write(formatOutputs(outputs));
-  return outputs;
+export async function showOutputs(options: GlobalOptions & { json: boolean }, io: Io, overrides: Overrides = {}): Promise<Output[]> {
+  return withBackend(options, io, overrides, { dryRun: true }, async ({ config, backend }) => {
+    const state = await StateStore.readOnlyIn(backend, { stack: config.stack });
+    const outputs = state ? STEPS.flatMap((s) => s.outputs?.(state, config) ?? []) : [];
+    if (outputs.length === 0) {
+      throw new NothingProvisioned(`stack ${config.stack} has nothing provisioned (state ${backend.location})`, {
+        hint: `run \`shipline provision --config ${options.config}${options.sandbox ? ' --sandbox' : ''}\` first`,
+      });
+    }
+    if (options.json) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs.map((o) => [o.key, o.value])), null, 2)}\n`);
+    else io.stdout.write(formatOutputs(outputs));
+    return outputs;
+  });
 }
 
 /** One line per output, the values aligned after the longest label. */
