@@ -40,7 +40,7 @@ it('during a long wait: the wait is abandoned at once', async () => {
   // One simulated second per real millisecond, and an instance that takes an hour to run.
   const sandbox = new Sandbox({ region: 'eu-west-3', msPerSimSecond: 1, latencies: { 'ec2.instance.running': 3600 } });
   h = harness({ sandbox, signal: controller.signal, waits: { ...TEST_WAITS, minDelay: 0.01, maxDelay: 0.02, timeoutScale: 1 } });
-  h.sandbox.faults.on('RunInstances', () => setTimeout(() => controller.abort(), 50));
+  h.sandbox.faults.on('RunInstances', () => void setTimeout(() => controller.abort(), 50));
   const interrupted = await h.run('provision');
   expect(interrupted.code).toBe(130);
   expect(interrupted.stderr).toContain('interrupted while waiting for NAT instance');

@@ -2,7 +2,7 @@
 // `state show` and `state unlock`.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
+import { BASE_CONFIG, harness, type Harness, type RunResult } from './helpers/harness';
 
 const BUCKET = 'team-state';
 const KEY = 'shipline/demo.json';
@@ -38,8 +38,15 @@ describe('the state in S3', () => {
   it('two concurrent runs: exactly one proceeds, the other exits naming the holder; no state write is lost', async () => {
     h = harness({ config: S3_CONFIG });
     await stateBucket(h);
-    const results = await Promise.all([h.run('provision'), h.run('provision')]);
-    const [winner, loser] = results[0].code === 0 ? results : [results[1], results[0]];
+    // The second run starts while the first holds the lock (it is creating the VPC), and the first
+    // goes on only once the second has finished: the race is the same every time.
+    let second: Promise<RunResult> | undefined;
+    h.sandbox.faults.on('CreateVpc', async () => {
+      second ??= h!.run('provision');
+      await second;
+    });
+    const winner = await h.run('provision');
+    const loser = await second!;
     expect(winner.code).toBe(0);
     expect(loser.code).toBe(1);
     expect(loser.stderr).toContain(`stack "demo" is locked by pid ${process.pid}`);

@@ -117,9 +117,15 @@ describe('two runs on one stack at once', () => {
     await clean.ok('provision');
     clean.restore();
     h = harness();
-    const [first, second] = await Promise.all([h.run('provision'), h.run('provision')]);
-    const runs = [first, second].sort((a, b) => a.code - b.code);
-    const [winner, loser] = runs as [RunResult, RunResult];
+    // The second run starts while the first holds the lock (it is creating the VPC), and the first
+    // goes on only once the second has finished: the race is the same every time.
+    let second: Promise<RunResult> | undefined;
+    h.sandbox.faults.on('CreateVpc', async () => {
+      second ??= h!.run('provision');
+      await second;
+    });
+    const winner = await h.run('provision');
+    const loser = await second!;
     expect(winner.code).toBe(0);
     expect(loser.code).toBe(1);
     expect(errorOf(loser)).toContain(`stack "demo" is locked by pid ${process.pid}`);
@@ -129,8 +135,14 @@ describe('two runs on one stack at once', () => {
     expect(shape(h.sandbox)).toEqual(shape(clean.sandbox));
     expect(madeBy(h)).toEqual(madeBy(clean));
     // A destroy started while a provision runs waits its turn the same way.
-    const [provision, destroy] = await Promise.all([h.run('provision'), h.run('destroy', '--yes')]);
-    expect([provision.code, destroy.code].sort()).toEqual([0, 1]);
+    let destroy: Promise<RunResult> | undefined;
+    h.sandbox.faults.clear().on('GetCallerIdentity', async () => {
+      destroy ??= h!.run('destroy', '--yes');
+      await destroy;
+    });
+    const provision = await h.run('provision');
+    expect([provision.code, (await destroy!).code]).toEqual([0, 1]);
+    h.sandbox.faults.clear();
     await h.ok('destroy', '--yes');
     expect(h.sandbox.inventory()).toEqual([]);
   });

@@ -11,8 +11,8 @@ export interface CallInfo {
   mutationIndex: number;
 }
 
-/** Runs before a call; throw to fail it. */
-export type CallHook = (call: CallInfo) => void;
+/** Runs before a call; throw to fail it, or return a promise to hold the call until it settles. */
+export type CallHook = (call: CallInfo) => void | Promise<void>;
 
 /** Runs on a call's output, after the call was applied and before the caller sees it. */
 export type OutputHook = (call: CallInfo, output: Record<string, unknown>) => Record<string, unknown>;
@@ -68,9 +68,7 @@ export class Faults {
 
   /** A hook run before every call (or only `operation`'s); it may throw to inject an error. */
   on(operation: string | undefined, hook: CallHook): this {
-    this.hooks.push((call) => {
-      if (operation === undefined || call.operation === operation) hook(call);
-    });
+    this.hooks.push((call) => (operation === undefined || call.operation === operation ? hook(call) : undefined));
     return this;
   }
 
@@ -127,8 +125,8 @@ export class Faults {
   }
 
   /** Before the call is applied. */
-  before(call: CallInfo): void {
-    for (const hook of this.hooks) hook(call);
+  async before(call: CallInfo): Promise<void> {
+    for (const hook of this.hooks) await hook(call);
     if (call.mutating && call.mutationIndex === this.failBefore) {
       this.failBefore = undefined;
       throw new InjectedCrash(`injected failure before ${call.service}:${call.operation} (mutating call #${call.mutationIndex})`);

@@ -109,7 +109,7 @@ export class Sandbox {
     try {
       const latency = this.world.realMs('api.call');
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-      this.faults.before(call);
+      await this.faults.before(call);
       const output = this.invoke(service, operation, structuredClone(input ?? {}));
       this.faults.after(call);
       const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service]!;
