@@ -45,4 +45,7 @@ it('during a long wait: the wait is abandoned at once', async () => {
   expect(interrupted.code).toBe(130);
   expect(interrupted.stderr).toContain('interrupted while waiting for NAT instance');
   expect(existsSync(`${h.statePath}.lock`)).toBe(false);
+  // The SDK's waiter checks the signal only before it sleeps, so one poll still comes after the
+  // abort: let it land on the sandbox before the mocks go away.
+  await new Promise((resolve) => setTimeout(resolve, 100));
 });
