@@ -16,6 +16,11 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StateStore } from '../../state';
 import { STEPS } from '../../steps';
+import { KEYS as ALB } from '../../steps/alb';
+import { KEYS as CLUSTER } from '../../steps/cluster';
+import { KEYS as CODEDEPLOY } from '../../steps/codedeploy';
+import { connectionConsoleUrl, KEYS as CONNECTION } from '../../steps/connection';
+import { KEYS as PIPELINE } from '../../steps/pipeline';
 import type { AwsClients } from '../aws/clients';
 import { unlessNotFound } from '../aws/errors';
 import type { Config } from '../config';
@@ -27,20 +32,16 @@ export class NothingToDoError extends ShiplineError {
   readonly code = 'NOTHING_TO_DO';
 }
 
-// State keys and names the delivery steps use (kept here so that status works on partial stacks).
+// The state keys of the steps whose resources these commands drive.
 const KEYS = {
-  connection: 'connection.github',
-  pipeline: 'pipeline.pipeline',
-  cluster: 'cluster.cluster',
-  targetGroup: (env: string) => `alb.targetGroup.${env}`,
-  greenTargetGroup: (env: string) => `alb.greenTargetGroup.${env}`,
-  deploymentGroup: (env: string) => `codedeploy.deploymentGroup.${env}`,
-  application: 'codedeploy.application',
+  connection: CONNECTION.github,
+  pipeline: PIPELINE.pipeline,
+  cluster: CLUSTER.cluster,
+  targetGroup: ALB.targetGroup,
+  greenTargetGroup: ALB.greenTargetGroup,
+  deploymentGroup: CODEDEPLOY.deploymentGroup,
+  application: CODEDEPLOY.application,
 };
-
-export function connectionConsoleUrl(region: string): string {
-  return `https://console.aws.amazon.com/codesuite/settings/connections?region=${region}`;
-}
 
 interface Context {
   config: Config;
