@@ -120,7 +120,9 @@ async function preflight(steps: readonly Step[], contextOf: (step: Step) => Step
 function logOutcome(log: Logger, o: ResourceOutcome, dryRun: boolean): void {
   const verb = dryRun && o.outcome !== 'unchanged' ? `would be ${o.outcome}` : o.outcome;
   const changes = o.changes?.length ? ` (${o.changes.join(', ')})` : '';
-  log.info({ resource: o.resource, id: o.id, outcome: o.outcome, ...(o.changes ? { changes: o.changes } : {}) }, `${o.kind} ${o.id} ${verb}${changes}`);
+  // Resources whose ID is their name ("ECS cluster demo") need not say it twice.
+  const what = o.kind.split(' ').includes(o.id) ? o.kind : `${o.kind} ${o.id}`;
+  log.info({ resource: o.resource, id: o.id, outcome: o.outcome, ...(o.changes ? { changes: o.changes } : {}) }, `${what} ${verb}${changes}`);
 }
 
 export function countOutcomes(outcomes: readonly ResourceOutcome[]): Record<Outcome, number> {
