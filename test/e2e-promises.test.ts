@@ -5,6 +5,7 @@ import { KEYS as NAT } from '../steps/nat';
 import { KEYS as NETWORK } from '../steps/network';
 import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
+import { expectedInventory } from './helpers/promises';
 
 let h: Harness;
 afterEach(() => h?.restore());
@@ -12,56 +13,11 @@ afterEach(() => h?.restore());
 const mutations = (x: Harness) => x.sandbox.mutatingCalls().map((c) => c.operation);
 const state = (x: Harness) => JSON.parse(readFileSync(x.statePath, 'utf8')) as { resources: Record<string, { id?: string }> };
 
-/** What a provision makes for these environments (the default config: dev on /dev, prod). */
-function expectedInventory(environments: Array<{ name: string; path?: string }> = [{ name: 'dev', path: '/dev' }, { name: 'prod' }]): string[] {
-  const network = [
-    'ec2/vpc/demo-vpc',
-    'ec2/subnet/demo-public-a',
-    'ec2/subnet/demo-public-b',
-    'ec2/subnet/demo-private-a',
-    'ec2/subnet/demo-private-b',
-    'ec2/internet-gateway/demo-igw',
-    'ec2/route-table/demo-public-rt',
-    'ec2/route-table/demo-private-rt',
-    'ec2/route/demo-public-rt:0.0.0.0/0',
-    'ec2/route/demo-private-rt:0.0.0.0/0',
-    'ec2/security-group/demo-nat',
-    'ec2/instance/demo-nat',
-  ];
-  const shared = [
-    'ec2/security-group/demo-alb',
-    'elbv2/load-balancer/demo-alb',
-    'elbv2/listener/demo-alb:80',
-    'ecs/cluster/demo',
-    'iam/role//shipline/demo-task-execution',
-    'iam/role-policy-attachment//shipline/demo-task-execution/arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
-    'ecr/repository/demo',
-    's3/bucket/demo-artifacts-123456789012-eu-west-3',
-    'connections/connection/demo-github',
-    'logs/log-group//shipline/demo/build',
-    'iam/role//shipline/demo-codebuild',
-    'iam/role-policy//shipline/demo-codebuild/build',
-    'codebuild/project/demo-build',
-    'iam/role//shipline/demo-codepipeline',
-    'iam/role-policy//shipline/demo-codepipeline/pipeline',
-    'codepipeline/pipeline/demo-pipeline',
-  ];
-  const perEnvironment = environments.flatMap((env, i) => [
-    `elbv2/target-group/demo-${env.name}-tg`,
-    ...(env.path ? [`elbv2/rule/demo-alb:80:${10 * (i + 1)}`] : []),
-    `logs/log-group//shipline/demo/${env.name}`,
-    `ec2/security-group/demo-${env.name}-svc`,
-    `ecs/task-definition/demo-${env.name}:1`,
-    `ecs/service/demo/demo-${env.name}`,
-  ]);
-  return [...network, ...shared, ...perEnvironment].sort();
-}
-
 describe('provision', () => {
   it('creates exactly the expected inventory, every resource tagged with the stack', async () => {
     h = harness();
     const result = await h.ok('provision');
-    expect(shape(h.sandbox)).toEqual(expectedInventory());
+    expect(shape(h.sandbox)).toEqual(expectedInventory(BASE_CONFIG));
     // Routes and role policies take no tags: they are found by their parent.
     const untaggable = ['route', 'role-policy-attachment', 'role-policy'];
     for (const item of h.sandbox.inventory().filter((i) => !untaggable.includes(i.type))) {
@@ -105,7 +61,7 @@ describe('provision', () => {
     const run = await h.ok('provision');
     expect(mutations(h).slice(before)).toEqual(['CreateRoute']);
     expect(run.logs.find((l) => l.resource === NAT.route)?.outcome).toBe('created');
-    expect(shape(h.sandbox)).toEqual(expectedInventory());
+    expect(shape(h.sandbox)).toEqual(expectedInventory(BASE_CONFIG));
   });
 
   it('replaces a NAT instance terminated out of band and points the route at the new one', async () => {
@@ -127,7 +83,7 @@ describe('provision', () => {
     };
     const route = RouteTables[0]!.Routes.find((r) => r.DestinationCidrBlock === '0.0.0.0/0');
     expect(route).toMatchObject({ State: 'active' });
-    expect(shape(h.sandbox)).toEqual(expectedInventory());
+    expect(shape(h.sandbox)).toEqual(expectedInventory(BASE_CONFIG));
   });
 });
 
@@ -274,7 +230,7 @@ describe('plan', () => {
     const plan = await h.ok('plan');
     expect(h.sandbox.mutatingCalls()).toEqual([]);
     const created = plan.logs.filter((l) => l.outcome === 'created');
-    expect(created.length).toBeGreaterThanOrEqual(expectedInventory().length);
+    expect(created.length).toBeGreaterThanOrEqual(expectedInventory(BASE_CONFIG).length);
     expect(created.every((l) => typeof l.msg === 'string' && l.msg.includes('would be created'))).toBe(true);
     expect(existsSync(h.statePath)).toBe(false);
   });
