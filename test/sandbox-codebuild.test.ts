@@ -40,7 +40,7 @@ function start(options: SandboxOptions = {}): void {
 
 /** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
 function restoreMocks(): void {
-  for (const [name, mock] of Object.entries(mocks)) if (name !== 'restore') (mock as { restore(): void }).restore();
+  mocks.restore();
 }
 
 beforeEach(() => {

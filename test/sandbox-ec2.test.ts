@@ -75,7 +75,7 @@ let ec2: EC2Client;
  * was assigned onto, reaches its own `restore` function and throws.
  */
 function restoreMocks(): void {
-  for (const [name, stub] of Object.entries(mocks ?? {})) if (name !== 'restore') (stub as { restore(): void }).restore();
+  mocks?.restore();
   mocks = undefined;
 }
 

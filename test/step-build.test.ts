@@ -36,12 +36,12 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { isMutating } from '../src/aws/operations';
 import { EngineError, ForeignResourceError } from '../src/errors';
 import { codeBuildPolicy } from '../src/policies';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { build } from '../steps/build';
 import { CONTAINER_NAME } from '../steps/services';
+import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
 const logs = mockClient(CloudWatchLogsClient);
@@ -192,27 +192,9 @@ function awsHasBuild(drift: Partial<World> = {}): void {
 
 // ---- reading what happened -----------------------------------------------------------------------
 
-const calls = () =>
-  [...logs.calls(), ...iam.calls(), ...codebuild.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => (c.args[0] as object).constructor.name);
-const callId = (call: object) => (call as { callId: number }).callId;
-const mutatingCommands = () => calls().filter(isMutating);
+const { calls, mutatingCommands } = strictMocks(logs, iam, codebuild);
 const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
 const createdProject = () => codebuild.commandCalls(CreateProjectCommand)[0]!.args[0].input;
-
-beforeEach(() => {
-  logs.reset();
-  iam.reset();
-  codebuild.reset();
-  logs.onAnyCommand().rejects(new Error('unexpected call'));
-  iam.onAnyCommand().rejects(new Error('unexpected call'));
-  codebuild.onAnyCommand().rejects(new Error('unexpected call'));
-});
-
-afterAll(() => {
-  logs.restore();
-  iam.restore();
-  codebuild.restore();
-});
 
 describe('build step: create from nothing', () => {
   let ctx: TestContext;

@@ -37,11 +37,11 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { isMutating } from '../src/aws/operations';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { cluster } from '../steps/cluster';
 import { ForeignResourceError } from '../src/errors';
 import { trustPolicy } from '../src/policies';
+import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
 const ecs = mockClient(ECSClient);
@@ -155,28 +155,8 @@ function awsDeletesEverything(): void {
 
 // ---- reading what happened -----------------------------------------------------------------------
 
-/** Every call to any of the three clients, in the order made. */
-const calls = () =>
-  [...ecs.calls(), ...iam.calls(), ...logs.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => (c.args[0] as object).constructor.name);
-/** Sinon numbers every call across stubs (its typings leave the field out). */
-const callId = (call: object) => (call as { callId: number }).callId;
-const mutatingCommands = () => calls().filter(isMutating);
+const { calls, mutatingCommands } = strictMocks(ecs, iam, logs);
 const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
-
-beforeEach(() => {
-  ecs.reset();
-  iam.reset();
-  logs.reset();
-  ecs.onAnyCommand().rejects(new Error('unexpected call'));
-  iam.onAnyCommand().rejects(new Error('unexpected call'));
-  logs.onAnyCommand().rejects(new Error('unexpected call'));
-});
-
-afterAll(() => {
-  ecs.restore();
-  iam.restore();
-  logs.restore();
-});
 
 describe('cluster step: create from nothing', () => {
   let ctx: TestContext;

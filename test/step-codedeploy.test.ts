@@ -38,10 +38,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
 import type { ResourceRecord } from '../state';
-import { isMutating } from '../src/aws/operations';
 import { AwsCallError, ForeignResourceError } from '../src/errors';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { appSpecContent, codedeploy, KEYS } from '../steps/codedeploy';
+import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
 const iam = mockClient(IAMClient);
@@ -190,25 +190,8 @@ function awsHasEverything(world: World = {}): void {
 
 // ---- reading what happened -----------------------------------------------------------------------
 
-const callId = (call: object) => (call as { callId: number }).callId;
-const calls = () => [...iam.calls(), ...cd.calls(), ...ecs.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => (c.args[0] as object).constructor.name);
-const mutatingCommands = () => calls().filter(isMutating);
+const { calls, mutatingCommands } = strictMocks(iam, cd, ecs);
 const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
-
-beforeEach(() => {
-  iam.reset();
-  cd.reset();
-  ecs.reset();
-  iam.onAnyCommand().rejects(new Error('unexpected call'));
-  cd.onAnyCommand().rejects(new Error('unexpected call'));
-  ecs.onAnyCommand().rejects(new Error('unexpected call'));
-});
-
-afterAll(() => {
-  iam.restore();
-  cd.restore();
-  ecs.restore();
-});
 
 describe('codedeploy step: create from nothing', () => {
   let ctx: TestContext;

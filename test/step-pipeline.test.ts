@@ -29,7 +29,6 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { isMutating } from '../src/aws/operations';
 import { parseConfig, type ConfigInput } from '../src/config';
 import { ForeignResourceError } from '../src/errors';
 import { codePipelinePolicy } from '../src/policies';
@@ -38,6 +37,7 @@ import { APPSPEC_FILE, appSpecYaml, buildspec, IMAGE_DETAIL_FILE, taskDefinition
 import { arns } from '../src/policies';
 import { pipeline, pipelineDrift, pipelineStructure, type PipelineIds } from '../steps/pipeline';
 import { CONTAINER_NAME } from '../steps/services';
+import { strictMocks } from './helpers/strict-mocks';
 import { memoryState, testContext, type TestContext } from './helpers/context';
 import { BASE_CONFIG } from './helpers/harness';
 
@@ -216,23 +216,9 @@ function awsHasPipeline(drift: Partial<World> = {}): void {
 
 // ---- reading what happened -----------------------------------------------------------------------
 
-const calls = () => [...iam.calls(), ...codepipeline.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => (c.args[0] as object).constructor.name);
-const callId = (call: object) => (call as { callId: number }).callId;
-const mutatingCommands = () => calls().filter(isMutating);
+const { calls, mutatingCommands } = strictMocks(iam, codepipeline);
 const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
 const stageLayout = (d: PipelineDeclaration) => d.stages!.map((s) => [s.name, s.actions!.map((a) => `${a.name}@${a.runOrder}`)]);
-
-beforeEach(() => {
-  iam.reset();
-  codepipeline.reset();
-  iam.onAnyCommand().rejects(new Error('unexpected call'));
-  codepipeline.onAnyCommand().rejects(new Error('unexpected call'));
-});
-
-afterAll(() => {
-  iam.restore();
-  codepipeline.restore();
-});
 
 describe('pipelineStructure', () => {
   it('is exactly the reference setup for the default environments', () => {

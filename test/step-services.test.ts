@@ -31,10 +31,10 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { isAwsError } from '../src/aws/errors';
-import { isMutating } from '../src/aws/operations';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { ConfigError, ForeignResourceError } from '../src/errors';
 import { services } from '../steps/services';
+import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
 const ecs = mockClient(ECSClient);
@@ -225,30 +225,15 @@ function awsDeletes(envs: readonly Env[]): void {
 
 // ---- reading what happened -----------------------------------------------------------------------
 
-/** Every call to either client, in the order made. */
-const calls = () =>
-  [...ecs.calls(), ...ec2.calls()].sort((a, b) => callId(a) - callId(b)).map((c) => c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> });
-/** Sinon numbers every call across stubs (its typings leave the field out). */
-const callId = (call: object) => (call as { callId: number }).callId;
-const names = () => calls().map((c) => c.constructor.name);
-const mutatingCommands = () => names().filter(isMutating);
+const mocks = strictMocks(ecs, ec2);
+const calls = mocks.commands;
+const names = mocks.calls;
+const { mutatingCommands } = mocks;
 const outcomes = (ctx: TestContext) => Object.fromEntries(ctx.outcomes.map((o) => [o.resource, o.outcome]));
 const inputsOf = <C extends abstract new (...args: never[]) => { input: unknown }>(command: C) =>
   calls().filter((c) => c instanceof command).map((c) => c.input as InstanceType<C>['input']);
 /** The stable waiter's reads: DescribeServices without tags. */
 const waiterReads = () => inputsOf(DescribeServicesCommand).filter((i) => i.include === undefined);
-
-beforeEach(() => {
-  ecs.reset();
-  ec2.reset();
-  ecs.onAnyCommand().rejects(new Error('unexpected call'));
-  ec2.onAnyCommand().rejects(new Error('unexpected call'));
-});
-
-afterAll(() => {
-  ecs.restore();
-  ec2.restore();
-});
 
 describe('services step: create from nothing', () => {
   let ctx: TestContext;
