@@ -21,6 +21,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { Sandbox } from '../src/sandbox/sandbox';
 import type { SandboxOptions } from '../src/sandbox/world';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { TestClock } from './helpers/test-clock';
 
 const REGION = 'eu-west-3';
 const ACCOUNT = '123456789012';
@@ -94,14 +95,6 @@ async function build(id: string): Promise<Build> {
   const found = out.builds?.[0];
   if (!found) throw new Error(`build ${id} not found`);
   return found;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('CodeBuild projects', () => {
@@ -233,18 +226,20 @@ describe('CodeBuild builds', () => {
 
   it('moves through its phases on a running clock', async () => {
     restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'codebuild.build': 100 } });
+    const clock = new TestClock();
+    start({ msPerSimSecond: 1, latencies: { 'codebuild.build': 100 }, clock: clock.now });
     await prerequisites();
     await codebuild.send(new CreateProjectCommand(projectInput()));
     const id = (await codebuild.send(new StartBuildCommand({ projectName: 'demo-build' }))).build?.id ?? '';
     expect((await build(id)).buildStatus).toBe('IN_PROGRESS');
-    const phases = new Set<string>();
-    await until(async () => {
+    const phases: string[] = [];
+    for (let elapsed = 0; elapsed <= 100; elapsed += 5) {
       const b = await build(id);
-      phases.add(b.currentPhase ?? '');
-      return b.buildStatus === 'SUCCEEDED';
-    });
-    expect(phases.size).toBeGreaterThan(2);
+      if (phases.at(-1) !== b.currentPhase) phases.push(b.currentPhase ?? '');
+      clock.advance(5);
+    }
+    expect(phases).toEqual(['QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING', 'COMPLETED']);
+    expect((await build(id)).buildStatus).toBe('SUCCEEDED');
     // Without a source version, the simulated buildspec tags the image `latest`.
     const images = await ecr.send(new DescribeImagesCommand({ repositoryName: 'demo' }));
     expect(images.imageDetails?.[0]?.imageTags).toEqual(['latest']);
@@ -290,16 +285,21 @@ describe('CodeBuild builds', () => {
 
   it('carries projects and running builds across a snapshot', async () => {
     restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'codebuild.build': 60 } });
+    const clock = new TestClock();
+    start({ msPerSimSecond: 1, latencies: { 'codebuild.build': 60 }, clock: clock.now });
     await prerequisites();
     await codebuild.send(new CreateProjectCommand(projectInput()));
     const id = (await codebuild.send(new StartBuildCommand({ projectName: 'demo-build', sourceVersion: 'abcdef0123' }))).build?.id ?? '';
+    clock.advance(30);
     const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
     restoreMocks();
-    sandbox = Sandbox.restore(snapshot);
+    sandbox = Sandbox.restore(snapshot, { clock: clock.now });
     mocks = mockAwsWithSandbox(sandbox);
     expect((await build(id)).buildStatus).toBe('IN_PROGRESS');
-    await until(async () => (await build(id)).buildStatus === 'SUCCEEDED');
+    clock.advance(29);
+    expect((await build(id)).buildStatus).toBe('IN_PROGRESS');
+    clock.advance(1);
+    expect((await build(id)).buildStatus).toBe('SUCCEEDED');
     expect((await codebuild.send(new BatchGetProjectsCommand({ names: ['demo-build'] }))).projects?.[0]?.environment?.privilegedMode).toBe(true);
     const images = await ecr.send(new DescribeImagesCommand({ repositoryName: 'demo' }));
     expect(images.imageDetails?.[0]?.imageTags).toEqual(['abcdef0']);

@@ -59,6 +59,7 @@ import { createHash } from 'node:crypto';
 import { Sandbox } from '../src/sandbox/sandbox';
 import type { SandboxOptions } from '../src/sandbox/world';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { TestClock } from './helpers/test-clock';
 
 const REGION = 'eu-west-3';
 const ACCOUNT = '123456789012';
@@ -644,7 +645,9 @@ describe('a deployment', () => {
 
   it('stops a deployment, rolling back when asked: before the reroute, and after it', async () => {
     restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 800, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 } });
+    const clock = new TestClock();
+    start({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 800, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 }, clock: clock.now });
+    clock.run();
     // A 30-minute termination wait is 1800 simulated seconds: 1.8 s on this clock.
     const w = await deploymentGroup({
       blueGreenDeploymentConfiguration: {
@@ -655,6 +658,7 @@ describe('a deployment', () => {
     const v2 = await registerTaskDefinition('demo:v2');
 
     // Stopped while in progress, before the replacement is even up: nothing moved.
+    clock.hold();
     const early = await deploy(appSpecYaml(v2));
     expect(['Created', 'InProgress']).toContain((await deployment(early)).status);
     await expect(codedeploy.send(new ContinueDeploymentCommand({ deploymentId: early }))).rejects.toMatchObject({ name: 'DeploymentIsNotInReadyStateException' });
@@ -664,10 +668,10 @@ describe('a deployment', () => {
 
     // Ready, continued, stopped with rollback during the termination wait: traffic moves back.
     const late = await deploy(appSpecYaml(v2));
-    await until(async () => (await deployment(late)).status === 'Ready');
+    await clock.advanceUntil(async () => (await deployment(late)).status === 'Ready');
     expect(await forwards(w.testListener)).toEqual({ default: w.green });
     await codedeploy.send(new ContinueDeploymentCommand({ deploymentId: late }));
-    await until(async () => (await deployment(late)).instanceTerminationWaitTimeStarted === true);
+    await clock.advanceUntil(async () => (await deployment(late)).instanceTerminationWaitTimeStarted === true);
     expect((await deployment(late)).status).toBe('InProgress');
     expect(await serviceTaskDefinition()).toBe(v2);
     expect(await forwards(w.prodListener)).toEqual({ 10: w.dev, default: w.green });
@@ -681,9 +685,9 @@ describe('a deployment', () => {
 
     // TERMINATION_WAIT skips the wait.
     const third = await deploy(appSpecYaml(v2));
-    await until(async () => (await deployment(third)).status === 'Ready');
+    await clock.advanceUntil(async () => (await deployment(third)).status === 'Ready');
     await codedeploy.send(new ContinueDeploymentCommand({ deploymentId: third }));
-    await until(async () => (await deployment(third)).instanceTerminationWaitTimeStarted === true);
+    await clock.advanceUntil(async () => (await deployment(third)).instanceTerminationWaitTimeStarted === true);
     await codedeploy.send(new ContinueDeploymentCommand({ deploymentId: third, deploymentWaitType: 'TERMINATION_WAIT' }));
     expect((await deployment(third)).status).toBe('Succeeded');
     expect(await serviceTaskDefinition()).toBe(v2);
@@ -705,11 +709,14 @@ describe('a deployment', () => {
 
   it('goes Created → InProgress → Succeeded on a running clock', async () => {
     restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 60, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 } });
+    const clock = new TestClock();
+    start({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 60, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 }, clock: clock.now });
+    clock.run();
     const w = await deploymentGroup({ blueGreenDeploymentConfiguration: undefined });
+    clock.hold();
     const id = await deploy(appSpecYaml(await registerTaskDefinition('demo:v2')));
     const seen = new Set<string>();
-    await until(async () => {
+    await clock.advanceUntil(async () => {
       const info = await deployment(id);
       seen.add(info.status ?? '');
       return info.status === 'Succeeded';

@@ -54,6 +54,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sandbox } from '../src/sandbox/sandbox';
 import type { SandboxOptions } from '../src/sandbox/world';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { TestClock } from './helpers/test-clock';
 
 const REGION = 'eu-west-3';
 const ACCOUNT = '123456789012';
@@ -237,14 +238,6 @@ async function executions(): Promise<Array<[string, string]>> {
   return (out.pipelineExecutionSummaries ?? []).map((e) => [e.pipelineExecutionId ?? '', e.status ?? '']);
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 // ---- Tests -------------------------------------------------------------------------------------
 
 describe('a pipeline execution', () => {
@@ -322,19 +315,24 @@ describe('a pipeline execution', () => {
 
   it('shows each action in progress on a running clock', async () => {
     restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'codepipeline.stage': 20, 'codebuild.build': 60, 'ecs.service.stable': 5 } });
+    const clock = new TestClock();
+    start({ msPerSimSecond: 1, latencies: { 'codepipeline.stage': 20, 'codebuild.build': 60, 'ecs.service.stable': 5 }, clock: clock.now });
     const s = await setup();
     await createPipeline(s);
     const early = await state();
     expect(actionState(early.Source, 'Source')?.latestExecution?.status).toBe('InProgress');
     expect(early.Build?.latestExecution).toBeUndefined();
-    const seen = new Set<string>();
-    await until(async () => {
+    // One read per simulated second, in order: each stage is seen in progress before the next.
+    const seen: string[] = [];
+    for (let elapsed = 0; elapsed < 1000; elapsed += 1) {
       const now = await state();
-      for (const [name, stage] of Object.entries(now)) if (stage.latestExecution?.status === 'InProgress') seen.add(name);
-      return actionState(now.Acceptance, 'Approve')?.latestExecution?.status === 'InProgress';
-    });
-    expect([...seen].sort()).toEqual(['Acceptance', 'Build', 'Deploy-dev', 'Source']);
+      for (const [name, stage] of Object.entries(now)) {
+        if (stage.latestExecution?.status === 'InProgress' && !seen.includes(name)) seen.push(name);
+      }
+      if (actionState(now.Acceptance, 'Approve')?.latestExecution?.status === 'InProgress') break;
+      clock.advance(1);
+    }
+    expect(seen).toEqual(['Source', 'Build', 'Deploy-dev', 'Acceptance']);
   });
 
   it('fails the stage and the execution when the approval is rejected; prod keeps its image', async () => {

@@ -62,6 +62,7 @@ import { sandboxClientOptions } from '../src/sandbox/client-plugin';
 import { Sandbox, SandboxNotModelled, type SandboxSnapshot } from '../src/sandbox/sandbox';
 import type { SandboxOptions } from '../src/sandbox/world';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { TestClock } from './helpers/test-clock';
 
 const FCK_NAT_OWNER = '568608671756';
 const WAITER = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 5 };
@@ -171,7 +172,6 @@ async function enisIn(subnetId: string): Promise<string[]> {
   return (out.NetworkInterfaces ?? []).map((e) => must(e.NetworkInterfaceId));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('tags and filters', () => {
   it('finds resources by tag, tag-key, wildcards; filters AND, values OR', async () => {
@@ -527,20 +527,25 @@ describe('instances', () => {
   });
 
   it('work with the SDK waiters while time passes (msPerSimSecond > 0)', async () => {
-    // 1 ms per simulated second: running and terminated each take 200 ms of real time.
-    useSandbox({ msPerSimSecond: 1, latencies: { 'ec2.instance.running': 200, 'ec2.instance.terminated': 200 } });
+    // 1 ms per simulated second: running and terminated each take 200 ms of the test's clock.
+    const clock = new TestClock();
+    useSandbox({ msPerSimSecond: 1, latencies: { 'ec2.instance.running': 200, 'ec2.instance.terminated': 200 }, clock: clock.now });
     const { vpcId, publicSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-nat');
     const instanceId = must((await runNat(publicSubnetId, groupId)).InstanceId);
     expect((await describeInstance(instanceId)).State?.Name).toBe('pending');
+    clock.run();
     const result = await waitUntilInstanceRunning({ client: ec2, ...WAITER }, { InstanceIds: [instanceId] });
     expect(result.state).toBe('SUCCESS');
     expect((await describeInstance(instanceId)).State?.Name).toBe('running');
 
+    clock.hold();
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
     expect((await describeInstance(instanceId)).State?.Name).toBe('shutting-down');
     await expect(ec2.send(new DeleteSubnetCommand({ SubnetId: publicSubnetId }))).rejects.toMatchObject({ name: 'DependencyViolation' });
-    await sleep(250);
+    clock.advance(199);
+    expect((await describeInstance(instanceId)).State?.Name).toBe('shutting-down');
+    clock.advance(1);
     expect((await describeInstance(instanceId)).State?.Name).toBe('terminated');
     await ec2.send(new DeleteSubnetCommand({ SubnetId: publicSubnetId }));
   });
@@ -657,7 +662,8 @@ describe('network interfaces of other services', () => {
   });
 
   it('a released service interface goes after ec2.eni.released', async () => {
-    useSandbox({ msPerSimSecond: 1, latencies: { 'ec2.eni.released': 200 } });
+    const clock = new TestClock();
+    useSandbox({ msPerSimSecond: 1, latencies: { 'ec2.eni.released': 200 }, clock: clock.now });
     const { vpcId, privateSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-alb');
     const eniId = sandbox.ec2.attachServiceEni({ subnetId: privateSubnetId, groupIds: [groupId], description: 'ELB app/demo-alb/0123', requesterId: 'amazon-elb' });
@@ -665,7 +671,9 @@ describe('network interfaces of other services', () => {
     expect(eni).toMatchObject({ RequesterManaged: true, RequesterId: 'amazon-elb', Status: 'in-use', Description: 'ELB app/demo-alb/0123', Groups: [{ GroupId: groupId }] });
     sandbox.ec2.releaseServiceEni(eniId);
     expect(await enisIn(privateSubnetId)).toEqual([eniId]);
-    await sleep(250);
+    clock.advance(199);
+    expect(await enisIn(privateSubnetId)).toEqual([eniId]);
+    clock.advance(1);
     expect(await enisIn(privateSubnetId)).toEqual([]);
   });
 });

@@ -44,6 +44,7 @@ import {
 import { Sandbox } from '../src/sandbox/sandbox';
 import type { SandboxOptions } from '../src/sandbox/world';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { TestClock } from './helpers/test-clock';
 
 const REGION = 'eu-west-3';
 const ACCOUNT = '123456789012';
@@ -544,12 +545,16 @@ describe('ECS services', () => {
 
   it('takes the simulated time a real service takes in timed mode: rollout, new deployment, draining', async () => {
     restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'ecs.service.stable': 40, 'ecs.service.inactive': 200 } });
+    // Held while the test looks at a state in passing, running while an SDK waiter waits.
+    const clock = new TestClock();
+    start({ msPerSimSecond: 1, latencies: { 'ecs.service.stable': 40, 'ecs.service.inactive': 200 }, clock: clock.now });
     const { taskDefinition } = await runningService();
     expect(await describeService()).toMatchObject({ runningCount: 0, pendingCount: 2 });
+    clock.run();
     await waitUntilServicesStable({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     expect(await describeService()).toMatchObject({ runningCount: 2, pendingCount: 0 });
 
+    clock.hold();
     const newArn = sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image: 'nginx:2' });
     const mid = await describeService();
     expect(mid.deployments?.map((d) => [d.status, d.taskDefinition, d.runningCount, d.pendingCount])).toEqual([
@@ -557,13 +562,16 @@ describe('ECS services', () => {
       ['ACTIVE', taskDefinition, 2, 0],
     ]);
     expect(mid.runningCount).toBe(2);
+    clock.run();
     await waitUntilServicesStable({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     expect((await describeService()).deployments?.map((d) => d.taskDefinition)).toEqual([newArn]);
 
+    clock.hold();
     await ecs.send(new DeleteServiceCommand({ cluster: 'demo', service: 'demo-dev', force: true }));
     // Deleting a draining service again returns it as it is.
     const again = await ecs.send(new DeleteServiceCommand({ cluster: 'demo', service: 'demo-dev' }));
     expect(again.service).toMatchObject({ status: 'DRAINING', runningCount: 2 });
+    clock.run();
     await waitUntilServicesInactive({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     expect(await describeService()).toMatchObject({ status: 'INACTIVE', runningCount: 0 });
   });

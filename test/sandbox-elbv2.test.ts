@@ -47,6 +47,7 @@ import {
 import { Sandbox } from '../src/sandbox/sandbox';
 import type { SandboxOptions } from '../src/sandbox/world';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { TestClock } from './helpers/test-clock';
 
 const REGION = 'eu-west-3';
 const ACCOUNT = '123456789012';
@@ -179,11 +180,13 @@ describe('load balancers', () => {
 
   it('stays provisioning until its simulated latency has passed', async () => {
     restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'elbv2.loadBalancer.active': 40, 'api.call': 0 } });
+    const clock = new TestClock();
+    start({ msPerSimSecond: 1, latencies: { 'elbv2.loadBalancer.active': 40, 'api.call': 0 }, clock: clock.now });
     net = await makeNetwork();
     const arn = await createLoadBalancer();
     const early = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }));
     expect(early.LoadBalancers?.[0]?.State?.Code).toBe('provisioning');
+    clock.run();
     await waitUntilLoadBalancerAvailable({ client: elb, ...WAIT }, { LoadBalancerArns: [arn] });
   });
 

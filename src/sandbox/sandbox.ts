@@ -150,6 +150,8 @@ export class Sandbox {
     for (const [name, model] of Object.entries(this.services) as Array<[ServiceName, SandboxService<object>]>) {
       services[name] = structuredClone(model.data);
     }
-    return { version: 1, options: this.options, simNow: this.world.now(), idCounter: this.world.idCounter, services };
+    // The clock is this process's, not part of the simulated world.
+    const { clock: _clock, ...options } = this.options;
+    return { version: 1, options, simNow: this.world.now(), idCounter: this.world.idCounter, services };
   }
 }

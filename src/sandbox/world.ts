@@ -39,6 +39,11 @@ export interface SandboxOptions {
    */
   msPerSimSecond?: number;
   latencies?: Partial<LatencyModel>;
+  /**
+   * The real clock in milliseconds (`Date.now` by default). Tests pass one they can hold still, so
+   * a state they expect to see in passing does not depend on how busy the machine is.
+   */
+  clock?: () => number;
 }
 
 export class SandboxWorld {
@@ -46,7 +51,8 @@ export class SandboxWorld {
   readonly region: string;
   readonly msPerSimSecond: number;
   readonly latencies: LatencyModel;
-  private readonly realStart = Date.now();
+  private readonly clock: () => number;
+  private readonly realStart: number;
   /**
    * The other services, for effects that cross services as they do in AWS: a load balancer or a
    * Fargate task puts network interfaces into the VPC; an ECS service registers targets. Set by
@@ -75,12 +81,14 @@ export class SandboxWorld {
     this.region = options.region ?? 'eu-west-3';
     this.msPerSimSecond = options.msPerSimSecond ?? 0;
     this.latencies = { ...REAL_LATENCIES, ...options.latencies };
+    this.clock = options.clock ?? Date.now;
+    this.realStart = this.clock();
   }
 
   /** Simulated seconds since the sandbox was first created. */
   now(): number {
     if (this.msPerSimSecond <= 0) return this.simStart;
-    return this.simStart + (Date.now() - this.realStart) / this.msPerSimSecond;
+    return this.simStart + (this.clock() - this.realStart) / this.msPerSimSecond;
   }
 
   nowDate(): Date {
