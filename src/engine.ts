@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { EngineError, InterruptedError, StepsFailedError } from './errors';
 import type { Outcome, ResourceOutcome, Step, StepContext } from './step';
+import { sharedReads } from './shared-reads';
 
 export type Mode = 'provision' | 'destroy';
 
@@ -36,7 +37,7 @@ export interface EngineOptions {
   /** At most this many steps at once. */
   concurrency: number;
   /** Everything a step context holds but what the engine makes per step. */
-  context: Omit<StepContext, 'step' | 'log' | 'progress' | 'outcome'>;
+  context: Omit<StepContext, 'step' | 'log' | 'progress' | 'outcome' | 'shared'>;
   log: Logger;
   progress: ProgressSink;
 }
@@ -52,11 +53,13 @@ export async function runSteps(options: EngineOptions): Promise<RunSummary> {
   const pending = steps.map((s) => s.name);
   const byName = new Map(steps.map((s) => [s.name, s]));
   const signal = options.context.signal;
+  const shared = sharedReads();
 
   const contextOf = (step: Step, mine: ResourceOutcome[]): StepContext => {
     const stepLog = log.child({ step: step.name });
     return {
       ...options.context,
+      shared,
       step: step.name,
       log: stepLog,
       progress: (activity) => progress.stepActivity(step.name, activity),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ResourcePatch, ResourceRecord } from '../state';
 import type { AwsClients } from './aws/clients';
 import type { Config } from './config';
+import type { SharedReads } from './shared-reads';
 import type { StackTags } from './tags';
 
 /** Completes the sentence "<resource> has been …" (or, in a plan, "would be …"). */
@@ -57,6 +58,8 @@ export interface StepContext {
   /** Destroy leaves the GitHub connection (approving a new one needs a browser again). */
   readonly keepConnection: boolean;
   readonly accountId: string;
+  /** Reads made once per run for every step that needs them (see src/shared-reads.ts). */
+  readonly shared: SharedReads;
   /** What the step is doing now ("creating subnet public-a", "waiting for …"), for live progress. */
   progress(activity: string): void;
   /** Report a resource's outcome: logged at once, summed at the end. */

@@ -5,6 +5,7 @@ import type { ResourceRecord } from '../../state';
 import { AwsClients } from '../../src/aws/clients';
 import { parseConfig, type Config } from '../../src/config';
 import type { ResourceOutcome, StateHandle, StepContext } from '../../src/step';
+import { sharedReads } from '../../src/shared-reads';
 import { stackTags } from '../../src/tags';
 import { BASE_CONFIG, TEST_WAITS } from './harness';
 
@@ -45,6 +46,7 @@ export function testContext(
     wait: true,
     keepConnection: false,
     accountId: '123456789012',
+    shared: sharedReads(),
     progress: (a) => void activities.push(a),
     outcome: (o) => void outcomes.push({ step, ...o }),
     records,
