@@ -29,8 +29,9 @@ export function waitModel(mode: Mode | 'noop', config: Pick<Config, 'nat'>): Wai
     return {
       // RunInstances → running (or CreateNatGateway → available); the private route needs it.
       nat: [[gateway ? 'ec2.natGateway.available' : 'ec2.instance.running']],
-      // CreateLoadBalancer → active; listeners, rules and target groups are made meanwhile.
-      alb: [['elbv2.loadBalancer.active']],
+      // CreateLoadBalancer → active: a step of its own that nothing waits for; listeners, rules,
+      // target groups and the services are made meanwhile.
+      'alb-active': [['elbv2.loadBalancer.active']],
       // CreateService → tasks running and registered (every environment at once).
       services: [['ecs.service.stable']],
     };

@@ -112,7 +112,6 @@ export const alb: Step = {
     for (const env of recorded(ctx, TEST_LISTENER_PREFIX).filter((env) => !blueGreen(ctx, env))) await deleteTestListener(ctx, env);
     for (const env of recorded(ctx, TARGET_GROUP_PREFIX).filter((env) => !inConfig(ctx, env))) await deleteTargetGroup(ctx, blue(ctx, env));
     for (const env of recorded(ctx, GREEN_TARGET_GROUP_PREFIX).filter((env) => !blueGreen(ctx, env))) await deleteTargetGroup(ctx, green(ctx, env));
-    await waitUntilActive(ctx, lb);
   },
 
   outputs(state, config) {
@@ -191,8 +190,7 @@ async function ensureLoadBalancer(ctx: StepContext, securityGroupId: string): Pr
     key: KEYS.loadBalancer,
     kind: `load balancer ${name}`,
     needs: [...subnets, securityGroupId],
-    find: async (arn) =>
-      (await unlessNotFound(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })), ...GONE.loadBalancer))?.LoadBalancers?.[0],
+    find: (arn) => describeLoadBalancer(ctx, arn),
     findByTags: async () => {
       const found = await findLoadBalancerByName(ctx, name);
       if (found && !found.owned) throw notOurs(ctx, `a load balancer named ${name}`);
@@ -226,13 +224,39 @@ async function ensureLoadBalancer(ctx: StepContext, securityGroupId: string): Pr
   });
 }
 
-/** Last: listeners, rules and target groups can be set up while AWS provisions the load balancer. */
-async function waitUntilActive(ctx: StepContext, lb: Ensured<LoadBalancer>): Promise<void> {
-  if (ctx.dryRun || !isKnown(lb.id) || lb.resource?.State?.Code === 'active') return;
-  await untilSdk(ctx, `load balancer ${ctx.tags.name('alb')} to be active`, 600, waitUntilLoadBalancerAvailable, ctx.aws.elbv2, {
-    LoadBalancerArns: [lb.id],
-  });
+/**
+ * The load balancer as AWS describes it, or undefined once it is gone. Shared by the run: the
+ * `alb-active` step finds in the alb step's answer whether it still has to wait.
+ */
+export function describeLoadBalancer(ctx: StepContext, arn: string): Promise<LoadBalancer | undefined> {
+  return ctx.shared.once(`elbv2:load-balancer:${arn}`, async () =>
+    (await unlessNotFound(ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })), ...GONE.loadBalancer))?.LoadBalancers?.[0],
+  );
 }
+
+/**
+ * The load balancer becoming active (2-3 minutes) is its own step that nothing depends on:
+ * services register their tasks with target groups of a load balancer that is still
+ * provisioning, so that wait overlaps theirs instead of coming before it. The run ends only
+ * once the load balancer is active.
+ */
+export const albActive: Step = {
+  name: 'alb-active',
+  after: ['alb'],
+
+  async reconcile(ctx) {
+    const arn = ctx.state.get(KEYS.loadBalancer)?.id;
+    if (ctx.dryRun || !isKnown(arn)) return;
+    // `active` is final: the alb step's read, when it made one, can only confirm it.
+    if ((await describeLoadBalancer(ctx, arn))?.State?.Code === 'active') return;
+    await untilSdk(ctx, `load balancer ${ctx.tags.name('alb')} to be active`, 600, waitUntilLoadBalancerAvailable, ctx.aws.elbv2, {
+      LoadBalancerArns: [arn],
+    });
+  },
+
+  // Nothing of its own: the alb step deletes the load balancer.
+  async destroy() {},
+};
 
 async function deleteLoadBalancer(ctx: StepContext): Promise<void> {
   const elb = ctx.aws.elbv2;

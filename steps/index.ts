@@ -1,6 +1,6 @@
 // The steps shipline runs, in no particular order: the engine orders them by their `after`.
 import type { Step } from '../src/step';
-import { alb } from './alb';
+import { alb, albActive } from './alb';
 import { artifacts } from './artifacts';
 import { build } from './build';
 import { cluster } from './cluster';
@@ -12,4 +12,4 @@ import { pipeline } from './pipeline';
 import { repository } from './repository';
 import { services } from './services';
 
-export const STEPS: readonly Step[] = [network, nat, alb, cluster, repository, services, codedeploy, artifacts, connection, build, pipeline];
+export const STEPS: readonly Step[] = [network, nat, alb, albActive, cluster, repository, services, codedeploy, artifacts, connection, build, pipeline];

@@ -250,7 +250,7 @@ describe('plan', () => {
 describe('every step is exercised', () => {
   it('lists the steps this suite covers', () => {
     expect(STEPS.map((s) => s.name).sort()).toEqual(
-      ['alb', 'artifacts', 'build', 'cluster', 'codedeploy', 'connection', 'nat', 'network', 'pipeline', 'repository', 'services'].sort(),
+      ['alb', 'alb-active', 'artifacts', 'build', 'cluster', 'codedeploy', 'connection', 'nat', 'network', 'pipeline', 'repository', 'services'].sort(),
     );
   });
 });

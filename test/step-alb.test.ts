@@ -51,7 +51,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ResourceRecord } from '../state';
 import { isMutating } from '../src/aws/operations';
 import { KNOWN_AFTER_APPLY } from '../src/step';
-import { alb, KEYS, SSL_POLICY } from '../steps/alb';
+import { alb, albActive, KEYS, SSL_POLICY } from '../steps/alb';
 import { testContext } from './helpers/context';
 
 const ec2 = mockClient(EC2Client);
@@ -271,10 +271,10 @@ describe('alb reconcile', () => {
       Actions: [{ Type: 'forward', TargetGroupArn: TG_ARN.dev }],
       Tags: tags('demo-dev-rule'),
     });
-    // Nothing to read on what was just created; then the wait for the new load balancer.
+    // Nothing to read on what was just created, and no wait: that is the alb-active step's.
     expect(elb).not.toHaveReceivedCommand(DescribeListenersCommand);
     expect(elb).not.toHaveReceivedCommand(DescribeRulesCommand);
-    expect(elb).toHaveReceivedCommandWith(DescribeLoadBalancersCommand, { LoadBalancerArns: [LB_ARN] });
+    expect(elb).not.toHaveReceivedCommandWith(DescribeLoadBalancersCommand, { LoadBalancerArns: [LB_ARN] });
 
     expect(ctx.records.get(KEYS.loadBalancer)).toEqual({ id: LB_ARN, arn: LB_ARN, dnsName: DNS });
     expect(ctx.records.get(KEYS.targetGroup('dev'))).toEqual({ id: TG_ARN.dev, name: 'demo-dev-tg' });
@@ -505,6 +505,35 @@ describe('alb reconcile', () => {
 
     expect(mutatingCalls(ec2, elb)).toEqual([]);
     expect(outcomesOf(ctx)).toMatchObject({ 'alb.loadBalancer': 'updated', 'alb.targetGroup.dev': 'updated', 'alb.listener.http': 'unchanged' });
+  });
+});
+
+describe('alb-active', () => {
+  const provisioning: LoadBalancer = { ...LB, State: { Code: 'provisioning' } };
+
+  it("makes no call when the alb step's read of this run saw the load balancer active", async () => {
+    reads();
+    const ctx = testContext('alb', { state: FULL_STATE });
+    await alb.reconcile(ctx);
+    const before = elb.commandCalls(DescribeLoadBalancersCommand).length;
+    await albActive.reconcile({ ...ctx, step: 'alb-active' });
+    expect(elb.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(before);
+    expect(ctx.activities).not.toContain('waiting for load balancer demo-alb to be active');
+  });
+
+  it('waits for a load balancer still provisioning, with the SDK waiter', async () => {
+    elb.on(DescribeLoadBalancersCommand).resolvesOnce({ LoadBalancers: [provisioning] }).resolvesOnce({ LoadBalancers: [provisioning] }).resolves({ LoadBalancers: [LB] });
+    const ctx = testContext('alb-active', { state: FULL_STATE });
+    await albActive.reconcile(ctx);
+    expect(elb.commandCalls(DescribeLoadBalancersCommand).map((c) => c.args[0].input)).toEqual(Array(3).fill({ LoadBalancerArns: [LB_ARN] }));
+    expect(ctx.activities).toContain('waiting for load balancer demo-alb to be active');
+  });
+
+  it('has nothing to wait for in a plan, without a load balancer, or on destroy', async () => {
+    await albActive.reconcile(testContext('alb-active', { state: FULL_STATE, dryRun: true }));
+    await albActive.reconcile(testContext('alb-active', { state: NETWORK_STATE }));
+    await albActive.destroy(testContext('alb-active', { state: FULL_STATE }));
+    expect(elb.calls()).toEqual([]);
   });
 });
 
