@@ -10,7 +10,7 @@ import { loadConfig, type Config } from './config';
 import { EngineError } from './errors';
 import { createLogger, type LogFormat, type LogLevel } from './log';
 import { LogProgress, TerminalProgress } from './progress';
-import { openSandbox, type SandboxHandle } from './sandbox/persist';
+import type { SandboxHandle } from './sandbox/persist';
 import type { Sandbox } from './sandbox/sandbox';
 import type { StateHandle, WaitSettings } from './step';
 import type { ProgressSink } from './engine';
@@ -91,7 +91,10 @@ export async function openAws(options: GlobalOptions, config: Config, log: Logge
   }
   let handle: SandboxHandle | undefined;
   if (overrides.sandbox || options.sandbox) {
-    handle = overrides.sandbox ? { sandbox: overrides.sandbox, save: async () => undefined } : await openSandbox(sandboxFile(options, config), config.region);
+    // Loaded only here: the simulated AWS is half of the start-up time of a real run.
+    handle = overrides.sandbox
+      ? { sandbox: overrides.sandbox, save: async () => undefined }
+      : await (await import('./sandbox/persist')).openSandbox(sandboxFile(options, config), config.region);
   }
   const { sandboxClientOptions } = handle ? await import('./sandbox/client-plugin') : { sandboxClientOptions: undefined };
   const clientOptions: ClientOptions = {
