@@ -31,7 +31,7 @@ import { ConfigError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, type Outcome, type Step, type StepContext } from '../src/step';
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
-import { deleteRoute, ensureRoute, type RouteTarget } from './lib/route';
+import { deleteRoute, ensureRoute, routeTableSnapshot, type RouteTarget } from './lib/route';
 import { KEYS as NETWORK, subnetIds } from './network';
 
 /** fck-nat's publisher; its AMIs are looked up, never pinned (old public AMIs get deprecated). */
@@ -54,12 +54,15 @@ export const nat: Step = {
 
   async reconcile(ctx) {
     const nat = ctx.config.nat.mode === 'instance' ? await ensureNatInstance(ctx) : await ensureNatGateway(ctx);
+    const routeTableId = ctx.state.get(NETWORK.routeTable('private'))?.id;
     await ensureRoute(ctx, {
       key: KEYS.route,
       kind: `route 0.0.0.0/0 → NAT ${ctx.config.nat.mode} (private)`,
-      routeTableId: ctx.state.get(NETWORK.routeTable('private'))?.id,
+      routeTableId,
       destination: '0.0.0.0/0',
       target: nat.target,
+      // The network step's read of the table in this run, when it made one: it can only confirm.
+      snapshot: () => routeTableSnapshot(ctx, routeTableId),
     });
     // The route has moved: what the other mode left behind can go. When the NAT in use was found
     // by the ID in state, the state is intact and holds whatever the other mode made (a create cut

@@ -37,7 +37,7 @@ import { subnetPlan } from '../src/config';
 import { ConfigError, ForeignResourceError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, type Outcome, type Step, type StepContext } from '../src/step';
-import { deleteRoute, ensureRoute } from './lib/route';
+import { deleteRoute, ensureRoute, readRouteTablesOnce } from './lib/route';
 
 type Tier = 'public' | 'private';
 const TIERS: readonly Tier[] = ['public', 'private'];
@@ -408,7 +408,9 @@ async function findRouteTable(ctx: StepContext, filters: DescribeRouteTablesComm
 
 /**
  * The route tables this run has read or made, by ID: the table, its routes and its associations
- * come in one read, which the route and the associations below use again.
+ * come in one read, which the route and the associations below use again. The tables recorded in
+ * state are read together, in the run's shared read (the nat step confirms its route from it); when
+ * one of them is gone, AWS answers that read with NotFound and each table is read on its own.
  */
 interface RouteTableReader {
   read(id: string): Promise<RouteTable | undefined>;
@@ -416,12 +418,16 @@ interface RouteTableReader {
 }
 
 function routeTableReader(ctx: StepContext): RouteTableReader {
+  const recorded = TIERS.map((tier) => ctx.state.get(KEYS.routeTable(tier))?.id).filter(isKnown);
   const tables = new Map<string, Promise<RouteTable | undefined>>();
+  const readOne = async (id: string) =>
+    (recorded.includes(id) ? (await readRouteTablesOnce(ctx, recorded))?.get(id) : undefined) ??
+    findRouteTable(ctx, { RouteTableIds: [id] });
   return {
     read: (id) => {
       let table = tables.get(id);
       if (!table) {
-        table = findRouteTable(ctx, { RouteTableIds: [id] });
+        table = readOne(id);
         tables.set(id, table);
       }
       return table;

@@ -34,6 +34,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { isMutating } from '../src/aws/operations';
 import { ConfigError, WaitTimeoutError } from '../src/errors';
+import { readRouteTablesOnce } from '../steps/lib/route';
 import { architectureOf, nat } from '../steps/nat';
 import type { ResourceRecord } from '../state';
 import { testContext, type TestContext } from './helpers/context';
@@ -307,6 +308,93 @@ describe('nat step, instance mode: create', () => {
     expect((error as ConfigError).message).toContain('eu-west-3');
     expect((error as ConfigError).message).toContain('fck-nat-al2023-hvm-*');
     expect(ec2).not.toHaveReceivedCommand(RunInstancesCommand);
+  });
+});
+
+describe("nat step: the private default route, confirmed from the network step's read of this run", () => {
+  const TO_THE_INSTANCE = defaultRoute({ NetworkInterfaceId: 'eni-nat1' });
+  const GATEWAY_STATE: Record<string, ResourceRecord> = {
+    ...NETWORK_STATE,
+    'nat.address': { id: 'eipalloc-nat', publicIp: '203.0.113.7' },
+    'nat.gateway': { id: 'nat-0a1', token: 'token-gateway' },
+    'nat.route.private': { id: ROUTE_ID },
+  };
+
+  /** The network step's read of both route tables (shared with the run), the private one holding `routes`. */
+  async function networkReadTables(ctx: TestContext, ...routes: Route[]): Promise<void> {
+    const publicTable: RouteTable = { RouteTableId: 'rtb-public', VpcId: 'vpc-0a1', Routes: [LOCAL_ROUTE] };
+    ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-public', 'rtb-private'] }).resolves({ RouteTables: [publicTable, ...privateTable(...routes).RouteTables] });
+    await readRouteTablesOnce(ctx, ['rtb-public', 'rtb-private']);
+    ec2.resetHistory();
+  }
+
+  it('makes no route read when the snapshot shows the route to the instance, active', async () => {
+    awsHasNatInstance();
+    const ctx = testContext('nat', { state: INSTANCE_STATE });
+    await networkReadTables(ctx, TO_THE_INSTANCE);
+    await nat.reconcile(ctx);
+    expect(commandNames()).toEqual(['DescribeSecurityGroupsCommand', 'DescribeInstancesCommand']);
+    expect(outcomeOf(ctx, 'nat.route.private')).toMatchObject({ outcome: 'unchanged', id: ROUTE_ID });
+  });
+
+  it('makes no route read in nat-gateway mode when the snapshot shows the route to the gateway, active', async () => {
+    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-nat'] }).resolves({ Addresses: [{ AllocationId: 'eipalloc-nat', PublicIp: '203.0.113.7' }] });
+    ec2.on(DescribeNatGatewaysCommand, { NatGatewayIds: ['nat-0a1'] }).resolves({ NatGateways: [natGateway('available')] });
+    const ctx = testContext('nat', { config: { nat: { mode: 'nat-gateway' } }, state: GATEWAY_STATE });
+    await networkReadTables(ctx, defaultRoute({ NatGatewayId: 'nat-0a1' }));
+    await nat.reconcile(ctx);
+    expect(commandNames()).toEqual(['DescribeAddressesCommand', 'DescribeNatGatewaysCommand']);
+    expect(outcomeOf(ctx, 'nat.route.private')).toMatchObject({ outcome: 'unchanged' });
+  });
+
+  it('reads the table itself, then replaces the route, when the snapshot shows it going elsewhere', async () => {
+    awsHasNatInstance(defaultRoute({ NetworkInterfaceId: 'eni-someone-else' }));
+    ec2.on(ReplaceRouteCommand).resolves({});
+    const ctx = testContext('nat', { state: INSTANCE_STATE });
+    await networkReadTables(ctx, defaultRoute({ NetworkInterfaceId: 'eni-someone-else' }));
+    await nat.reconcile(ctx);
+    expect(commandNames()).toEqual(['DescribeSecurityGroupsCommand', 'DescribeInstancesCommand', 'DescribeRouteTablesCommand', 'ReplaceRouteCommand']);
+    expect(ec2).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-private'] });
+    expect(ec2).toHaveReceivedCommandWith(ReplaceRouteCommand, { RouteTableId: 'rtb-private', DestinationCidrBlock: '0.0.0.0/0', NetworkInterfaceId: 'eni-nat1' });
+  });
+
+  it('decides on its own read, not the snapshot: a route put back since the snapshot is left alone', async () => {
+    awsHasNatInstance(TO_THE_INSTANCE);
+    const ctx = testContext('nat', { state: INSTANCE_STATE });
+    await networkReadTables(ctx, defaultRoute({ NetworkInterfaceId: 'eni-someone-else' }));
+    await nat.reconcile(ctx);
+    expect(commandNames()).toEqual(['DescribeSecurityGroupsCommand', 'DescribeInstancesCommand', 'DescribeRouteTablesCommand']);
+    expect(outcomeOf(ctx, 'nat.route.private')).toMatchObject({ outcome: 'unchanged' });
+  });
+
+  it('reads the table itself when the snapshot shows the route to the instance as a blackhole', async () => {
+    awsHasNatInstance(TO_THE_INSTANCE);
+    const ctx = testContext('nat', { state: INSTANCE_STATE });
+    await networkReadTables(ctx, defaultRoute({ NetworkInterfaceId: 'eni-nat1' }, 'blackhole'));
+    await nat.reconcile(ctx);
+    expect(commandNames()).toEqual(['DescribeSecurityGroupsCommand', 'DescribeInstancesCommand', 'DescribeRouteTablesCommand']);
+  });
+
+  it('reads the table itself, then creates the route, when the snapshot has no default route', async () => {
+    awsHasNatInstance();
+    ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-private'] }).resolves(privateTable());
+    ec2.on(CreateRouteCommand).resolves({ Return: true });
+    const ctx = testContext('nat', { state: INSTANCE_STATE });
+    await networkReadTables(ctx);
+    await nat.reconcile(ctx);
+    expect(commandNames()).toEqual(['DescribeSecurityGroupsCommand', 'DescribeInstancesCommand', 'DescribeRouteTablesCommand', 'CreateRouteCommand']);
+    expect(ec2).toHaveReceivedCommandWith(CreateRouteCommand, { RouteTableId: 'rtb-private', DestinationCidrBlock: '0.0.0.0/0', NetworkInterfaceId: 'eni-nat1' });
+  });
+
+  it('reads the table itself when the snapshot lacks the private table (the network made a new one)', async () => {
+    awsHasNatInstance();
+    ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-private-new'] }).resolves({ RouteTables: [{ RouteTableId: 'rtb-private-new', Routes: [LOCAL_ROUTE] }] });
+    ec2.on(CreateRouteCommand).resolves({ Return: true });
+    const ctx = testContext('nat', { state: { ...INSTANCE_STATE, 'network.routeTable.private': { id: 'rtb-private-new' } } });
+    await networkReadTables(ctx, TO_THE_INSTANCE);
+    await nat.reconcile(ctx);
+    expect(commandNames()).toEqual(['DescribeSecurityGroupsCommand', 'DescribeInstancesCommand', 'DescribeRouteTablesCommand', 'CreateRouteCommand']);
+    expect(ec2).toHaveReceivedCommandWith(CreateRouteCommand, { RouteTableId: 'rtb-private-new', DestinationCidrBlock: '0.0.0.0/0', NetworkInterfaceId: 'eni-nat1' });
   });
 });
 

@@ -41,6 +41,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { isMutating } from '../src/aws/operations';
 import { ConfigError } from '../src/errors';
 import { KNOWN_AFTER_APPLY } from '../src/step';
+import { routeTableSnapshot } from '../steps/lib/route';
 import { network } from '../steps/network';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -67,6 +68,11 @@ const stackTags = (part: string): Tag[] => [
   { Key: 'shipline:stack', Value: 'demo' },
   { Key: 'shipline:step', Value: 'network' },
   { Key: 'Name', Value: `demo-${part}` },
+];
+/** The filters that find a resource by those tags. */
+const stackFilters = (part: string) => [
+  { Name: 'tag:shipline:stack', Values: ['demo'] },
+  { Name: 'tag:Name', Values: [`demo-${part}`] },
 ];
 const nameOf = (tags: Tag[] | undefined) => tags?.find((t) => t.Key === 'Name')?.Value?.replace(/^demo-/, '');
 
@@ -106,6 +112,9 @@ const routeTable = (tier: Tier, options: { routes?: Route[]; associated?: boolea
     : [],
   Tags: stackTags(`${tier}-rt`),
 });
+
+/** The tables recorded in state, read together. */
+const BOTH_TABLES = [tableId('public'), tableId('private')];
 
 /** What the state holds after a complete provision. */
 const FULL_STATE = {
@@ -163,13 +172,10 @@ function awsHasNetwork(drift: Partial<Existing> = {}): void {
   ec2.on(DescribeSubnetsCommand).resolves({ Subnets: allSubnets() });
   ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway(world.gatewayAttached)] });
   const tables = { public: routeTable('public', { routes: [LOCAL_ROUTE, world.publicRoute], associated: true }), private: routeTable('private', { associated: true }) };
+  ec2.on(DescribeRouteTablesCommand, { RouteTableIds: BOTH_TABLES }).resolves({ RouteTables: [tables.public, tables.private] });
   for (const tier of TIERS) {
     ec2.on(DescribeRouteTablesCommand, { RouteTableIds: [tableId(tier)] }).resolves({ RouteTables: [tables[tier]] });
-    const byTags = [
-      { Name: 'tag:shipline:stack', Values: ['demo'] },
-      { Name: 'tag:Name', Values: [`demo-${tier}-rt`] },
-      { Name: 'vpc-id', Values: [VPC_ID] },
-    ];
+    const byTags = [...stackFilters(`${tier}-rt`), { Name: 'vpc-id', Values: [VPC_ID] }];
     ec2.on(DescribeRouteTablesCommand, { Filters: byTags }).resolves({ RouteTables: [tables[tier]] });
   }
 }
@@ -304,6 +310,65 @@ describe('network step: re-run', () => {
     expect(ctx.outcomes).toHaveLength(Object.keys(FULL_STATE).length);
     expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('reads each resource once: the DNS attributes, the subnets, the gateway, and both route tables in one call', async () => {
+    awsHasNetwork();
+    await network.reconcile(testContext('network', { state: FULL_STATE }));
+    expect(commandNames()).toEqual([
+      'DescribeVpcAttributeCommand',
+      'DescribeVpcAttributeCommand',
+      'DescribeSubnetsCommand',
+      'DescribeInternetGatewaysCommand',
+      'DescribeRouteTablesCommand',
+    ]);
+    expect(ec2).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: BOTH_TABLES });
+  });
+
+  it("shares its read of the route tables with the run: the nat step's private table is in it", async () => {
+    awsHasNetwork();
+    const ctx = testContext('network', { state: FULL_STATE });
+    await network.reconcile(ctx);
+    ec2.resetHistory();
+    expect((await routeTableSnapshot(ctx, tableId('private')))?.Associations).toHaveLength(2);
+    expect(commandNames()).toEqual([]);
+  });
+
+  describe('when a recorded route table is gone', () => {
+    let ctx: TestContext;
+
+    beforeEach(async () => {
+      awsHasNetwork();
+      // AWS answers a read that names a missing table with NotFound, naming none of the others.
+      ec2.on(DescribeRouteTablesCommand, { RouteTableIds: BOTH_TABLES }).rejects(awsError('InvalidRouteTableID.NotFound'));
+      ec2.on(DescribeRouteTablesCommand, { RouteTableIds: [tableId('private')] }).rejects(awsError('InvalidRouteTableID.NotFound'));
+      ec2.on(DescribeRouteTablesCommand, { Filters: [...stackFilters('private-rt'), { Name: 'vpc-id', Values: [VPC_ID] }] }).resolves({ RouteTables: [] });
+      ec2.on(CreateRouteTableCommand).resolves({ RouteTable: { ...routeTable('private'), RouteTableId: 'rtb-private-new' } });
+      ec2.on(AssociateRouteTableCommand).callsFake((input: AssociateRouteTableCommandInput) => ({ AssociationId: `rtbassoc-new-${input.SubnetId}` }));
+      ctx = testContext('network', { state: FULL_STATE });
+      await network.reconcile(ctx);
+    });
+
+    it('reads each table on its own, looks the gone one up by its tags, then makes it and associates its subnets', () => {
+      const routeTableReads = ec2.calls().flatMap((call) => (call.args[0] instanceof DescribeRouteTablesCommand ? [call.args[0].input] : []));
+      expect(routeTableReads).toEqual([
+        { RouteTableIds: BOTH_TABLES },
+        { RouteTableIds: [tableId('public')] },
+        { RouteTableIds: [tableId('private')] },
+        { Filters: [...stackFilters('private-rt'), { Name: 'vpc-id', Values: [VPC_ID] }] },
+      ]);
+      expect(mutatingCommands()).toEqual(['CreateRouteTableCommand', 'AssociateRouteTableCommand', 'AssociateRouteTableCommand']);
+      expect(ec2).toHaveReceivedCommandWith(AssociateRouteTableCommand, { RouteTableId: 'rtb-private-new', SubnetId: subnetId('private-a') });
+      expect(ctx.records.get('network.routeTable.private')).toEqual({ id: 'rtb-private-new' });
+      expect(outcomeOf(ctx, 'network.routeTable.public')).toMatchObject({ outcome: 'unchanged' });
+    });
+
+    it('leaves the run no snapshot of the tables to confirm a route from', async () => {
+      ec2.resetHistory();
+      expect(await routeTableSnapshot(ctx, tableId('public'))).toBeUndefined();
+      expect(await routeTableSnapshot(ctx, 'rtb-private-new')).toBeUndefined();
+      expect(commandNames()).toEqual([]);
+    });
   });
 
   it('turns DNS hostnames back on when they were turned off, and reports the VPC updated', async () => {

@@ -15,6 +15,8 @@ import type { StepContext } from '../../src/step';
 
 export type RouteTarget = { GatewayId: string } | { NetworkInterfaceId: string } | { NatGatewayId: string };
 
+type TargetKind = 'GatewayId' | 'NetworkInterfaceId' | 'NatGatewayId';
+
 export interface RouteSpec {
   key: string;
   kind: string;
@@ -23,6 +25,35 @@ export interface RouteSpec {
   target: RouteTarget | undefined;
   /** The route table as the caller already read it (its routes come with it); read here otherwise. */
   table?: () => Promise<RouteTable | undefined>;
+  /**
+   * The route table as an earlier step of this run saw it (a snapshot): used only to confirm that
+   * the route is already exactly as desired. Anything else (no table, no route, another target)
+   * is decided on a read of its own.
+   */
+  snapshot?: () => Promise<RouteTable | undefined>;
+}
+
+/**
+ * The run's shared read of the stack's route tables: the network step reads the tables it has
+ * recorded in one call, and the nat step confirms its private default route from that answer.
+ */
+const ROUTE_TABLES = 'ec2.routeTables';
+
+/** The route tables of the shared read, by ID; undefined when one of them was gone (AWS then names none). */
+export type RouteTables = ReadonlyMap<string, RouteTable> | undefined;
+
+/** Make the run's shared read of these route tables (the first caller's IDs stand for the run). */
+export function readRouteTablesOnce(ctx: StepContext, routeTableIds: string[]): Promise<RouteTables> {
+  return ctx.shared.once<RouteTables>(ROUTE_TABLES, async () => {
+    const out = await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: routeTableIds })), 'InvalidRouteTableID.NotFound');
+    return out && new Map((out.RouteTables ?? []).map((t) => [t.RouteTableId!, t]));
+  });
+}
+
+/** A route table as the run's shared read saw it; never reads (no shared read this run: undefined). */
+export async function routeTableSnapshot(ctx: StepContext, routeTableId: string | undefined): Promise<RouteTable | undefined> {
+  if (routeTableId === undefined) return undefined;
+  return (await ctx.shared.once<RouteTables>(ROUTE_TABLES, async () => undefined))?.get(routeTableId);
 }
 
 const routeId = (routeTableId: string, destination: string) => `${routeTableId}:${destination}`;
@@ -40,10 +71,14 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
   const target = spec.target;
   const targetId = target && Object.values(target)[0];
   const params = () => ({ RouteTableId: spec.routeTableId, DestinationCidrBlock: spec.destination, ...target });
+  const inTable = (t: RouteTable | undefined) => t?.Routes?.find((r) => r.DestinationCidrBlock === spec.destination);
   // One read of the table, whether the route is looked up by its ID or (no record) by its destination.
   let table: Promise<RouteTable | undefined> | undefined;
-  const findRoute = async () =>
-    (await (table ??= spec.table ? spec.table() : readTable(ctx, spec.routeTableId!)))?.Routes?.find((r) => r.DestinationCidrBlock === spec.destination);
+  const findRoute = async () => {
+    const seen = spec.snapshot && inTable(await spec.snapshot());
+    if (seen && target && isExactly(seen, target)) return seen;
+    return inTable(await (table ??= spec.table ? spec.table() : readTable(ctx, spec.routeTableId!)));
+  };
   return ensure(ctx, {
     key: spec.key,
     kind: spec.kind,
@@ -63,6 +98,11 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
       await ec2.send(new ReplaceRouteCommand(params()));
     },
   });
+}
+
+/** Active, and to this very target (its kind and its ID). */
+function isExactly(route: Route, target: RouteTarget): boolean {
+  return route.State === 'active' && Object.entries(target).every(([kind, id]) => route[kind as TargetKind] === id);
 }
 
 export async function deleteRoute(ctx: StepContext, key: string, kind: string): Promise<void> {
