@@ -166,7 +166,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     CreateConnection: [['codestar-connections:CreateConnection', CONNECTIONS], ['codestar-connections:TagResource', CONNECTIONS]],
   },
   codedeploy: {
-    ...same('codedeploy', CODEDEPLOY, ['DeleteApplication', 'DeleteDeploymentGroup', 'GetApplication', 'GetDeployment', 'GetDeploymentGroup', 'ListDeployments', 'ListTagsForResource']),
+    ...same('codedeploy', CODEDEPLOY, ['BatchGetDeploymentGroups', 'DeleteApplication', 'DeleteDeploymentGroup', 'GetApplication', 'GetDeployment', 'GetDeploymentGroup', 'ListDeployments', 'ListTagsForResource']),
     CreateApplication: [['codedeploy:CreateApplication', CODEDEPLOY], ['codedeploy:TagResource', CODEDEPLOY]],
     CreateDeploymentGroup: [['codedeploy:CreateDeploymentGroup', CODEDEPLOY], ['codedeploy:TagResource', CODEDEPLOY], ['iam:PassRole', PASS_ROLE]],
     UpdateDeploymentGroup: [['codedeploy:UpdateDeploymentGroup', CODEDEPLOY], ['iam:PassRole', PASS_ROLE]],

@@ -11,8 +11,12 @@
 // naming it) and waits until production traffic runs on it. Never an older image: a recorded
 // revision whose image is not the running one's (the pipeline deployed since) is left alone.
 //
+// A re-run reads the recorded groups in one BatchGetDeploymentGroups, and what the services run
+// from the services step's read of this run where that confirms there is nothing to deploy.
+//
 // With `rolling`, whatever this step recorded is removed (and nothing is read).
 import {
+  BatchGetDeploymentGroupsCommand,
   CreateApplicationCommand,
   CreateDeploymentCommand,
   CreateDeploymentGroupCommand,
@@ -30,7 +34,7 @@ import {
   type DeploymentInfo,
   type DeploymentStatus,
 } from '@aws-sdk/client-codedeploy';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createHash } from 'node:crypto';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { retryWhile, until } from '../src/aws/wait';
@@ -43,7 +47,7 @@ import { greenTargetGroupName, KEYS as ALB, productionListenerKey, targetGroupNa
 import { KEYS as CLUSTER } from './cluster';
 import { claim, tagsNamed } from './lib/owned';
 import { deleteRole, ensureRole } from './lib/role';
-import { CONTAINER_NAME, KEYS as SERVICES, serviceName } from './services';
+import { CONTAINER_NAME, describeServices, KEYS as SERVICES, serviceName, servicesReadKey, type LiveServices } from './services';
 
 export const KEYS = {
   role: 'codedeploy.role',
@@ -80,9 +84,10 @@ export const codedeploy: Step = {
     }
     const roleArn = await ensureServiceRole(ctx);
     const application = await ensureApplication(ctx);
-    const live = await runningServices(ctx);
-    for (const env of ctx.config.environments) await ensureDeploymentGroup(ctx, env.name, { roleArn, application, live });
-    for (const env of recordedGroups(ctx).filter((env) => !ctx.config.environments.some((e) => e.name === env))) await deleteDeploymentGroup(ctx, env);
+    const groups = await recordedGroups(ctx, application);
+    const running = await runningRevisions(ctx);
+    for (const env of ctx.config.environments) await ensureDeploymentGroup(ctx, env.name, { roleArn, application, groups, running });
+    for (const env of groupEnvironments(ctx).filter((env) => !ctx.config.environments.some((e) => e.name === env))) await deleteDeploymentGroup(ctx, env);
   },
 
   outputs(state, config) {
@@ -95,7 +100,7 @@ export const codedeploy: Step = {
   async destroy(ctx) {
     // With a lost state, the config's groups and application that carry the stack's tag.
     const lookUp = ctx.config.deploy.strategy === 'blue-green';
-    const envs = [...new Set([...recordedGroups(ctx), ...(lookUp ? ctx.config.environments.map((e) => e.name) : [])])];
+    const envs = [...new Set([...groupEnvironments(ctx), ...(lookUp ? ctx.config.environments.map((e) => e.name) : [])])];
     for (const env of envs) await deleteDeploymentGroup(ctx, env);
     if (lookUp || ctx.state.get(KEYS.application)) await deleteApplication(ctx);
     if (lookUp || ctx.state.get(KEYS.role)) await deleteRole(ctx, KEYS.role, ROLE_PART);
@@ -104,12 +109,12 @@ export const codedeploy: Step = {
 
 /** `rolling`: the groups, the application and the role this step made, if it made any. */
 async function removeRecorded(ctx: StepContext): Promise<void> {
-  for (const env of recordedGroups(ctx)) await deleteDeploymentGroup(ctx, env);
+  for (const env of groupEnvironments(ctx)) await deleteDeploymentGroup(ctx, env);
   if (ctx.state.get(KEYS.application)) await deleteApplication(ctx);
   if (ctx.state.get(KEYS.role)) await deleteRole(ctx, KEYS.role, ROLE_PART);
 }
 
-const recordedGroups = (ctx: StepContext) => ctx.state.keys(GROUP_PREFIX).map((key) => key.slice(GROUP_PREFIX.length));
+const groupEnvironments = (ctx: StepContext) => ctx.state.keys(GROUP_PREFIX).map((key) => key.slice(GROUP_PREFIX.length));
 const place = (ctx: StepContext) => ({ region: ctx.config.region, account: ctx.accountId });
 const groupArn = (ctx: StepContext, env: string) =>
   arns.codeDeployGroup(place(ctx), applicationName(ctx.tags.stack), deploymentGroupName(ctx.tags.stack, env));
@@ -189,22 +194,57 @@ async function deleteApplication(ctx: StepContext): Promise<void> {
 
 const isGroupGone = (e: unknown) => isAwsError(e, 'ApplicationDoesNotExistException', 'DeploymentGroupDoesNotExistException');
 
-/** What the services run now, by service name (read once for every environment). */
-type LiveServices = Map<string, Service>;
+/** The task definition each environment's service runs (undefined: no ACTIVE service), by environment. */
+type RunningRevisions = Map<string, string | undefined>;
 
-async function runningServices(ctx: StepContext): Promise<LiveServices> {
+/**
+ * What the services run now, for the revision check. The services step's read of this run is a
+ * snapshot from before it changed anything: enough where it shows a service running the revision
+ * the state records (nothing to deploy); any other environment is read again, in one call.
+ */
+async function runningRevisions(ctx: StepContext): Promise<RunningRevisions> {
   const cluster = ctx.state.get(CLUSTER.cluster)?.id;
-  const names = ctx.config.environments.map((e) => serviceName(ctx.tags.stack, e.name));
-  const live: LiveServices = new Map();
-  if (!isKnown(cluster)) return live;
-  for (let i = 0; i < names.length; i += 10) {
-    const out = await unlessNotFound(ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) })), 'ClusterNotFoundException');
-    for (const s of out?.services ?? []) if (s.status === 'ACTIVE') live.set(s.serviceName!, s);
-  }
-  return live;
+  const envs = ctx.config.environments.map((e) => e.name);
+  const runs = (live: LiveServices, env: string) => {
+    const found = live.get(serviceName(ctx.tags.stack, env));
+    return found?.status === 'ACTIVE' ? found.taskDefinition : undefined;
+  };
+  let fresh = false;
+  const seen = await ctx.shared.once(servicesReadKey(ctx), () => {
+    fresh = true;
+    return describeServices(ctx, cluster, envs);
+  });
+  const confirmed = (env: string) => fresh || (runs(seen, env) !== undefined && runs(seen, env) === ctx.state.get(SERVICES.taskDefinition(env))?.id);
+  const unconfirmed = envs.filter((env) => !confirmed(env));
+  const again = unconfirmed.length > 0 ? await describeServices(ctx, cluster, unconfirmed) : seen;
+  return new Map(envs.map((env) => [env, runs(confirmed(env) ? seen : again, env)]));
 }
 
-/** A group as shipline compares it: what GetDeploymentGroup says, and what its service runs. */
+/** The names CodeDeploy takes in one BatchGetDeploymentGroups. */
+const BATCH_LIMIT = 100;
+
+/** The recorded groups of the config's environments, by name: undefined for one AWS no longer has. */
+type RecordedGroups = Map<string, DeploymentGroupInfo | undefined>;
+
+/** Every recorded group read in one call (per 100): what AWS does not list is gone. */
+async function recordedGroups(ctx: StepContext, application: { id: string; created: boolean }): Promise<RecordedGroups> {
+  const app = applicationName(ctx.tags.stack);
+  const names = ctx.config.environments.map((e) => ctx.state.get(KEYS.deploymentGroup(e.name))?.id).filter(isKnown);
+  const infos = new Map<string, DeploymentGroupInfo>();
+  // An application created a moment ago has no groups; one not known yet (a plan) none to read.
+  if (!application.created && isKnown(application.id)) {
+    for (let i = 0; i < names.length; i += BATCH_LIMIT) {
+      const out = await unlessNotFound(
+        ctx.aws.codedeploy.send(new BatchGetDeploymentGroupsCommand({ applicationName: app, deploymentGroupNames: names.slice(i, i + BATCH_LIMIT) })),
+        'ApplicationDoesNotExistException',
+      );
+      for (const info of out?.deploymentGroupsInfo ?? []) infos.set(info.deploymentGroupName!, info);
+    }
+  }
+  return new Map(names.map((name) => [name, infos.get(name)]));
+}
+
+/** A group as shipline compares it: what CodeDeploy says, and what its service runs. */
 interface LiveGroup {
   info: DeploymentGroupInfo;
   /** The task definition its service runs now. */
@@ -288,7 +328,7 @@ async function findGroup(ctx: StepContext, name: string): Promise<DeploymentGrou
 async function ensureDeploymentGroup(
   ctx: StepContext,
   env: string,
-  deps: { roleArn: string; application: { id: string; created: boolean }; live: LiveServices },
+  deps: { roleArn: string; application: { id: string; created: boolean }; groups: RecordedGroups; running: RunningRevisions },
 ): Promise<void> {
   const codedeploy = ctx.aws.codedeploy;
   const name = deploymentGroupName(ctx.tags.stack, env);
@@ -300,7 +340,7 @@ async function ensureDeploymentGroup(
     testListener: ctx.state.get(ALB.testListener(env))?.id ?? KNOWN_AFTER_APPLY,
   };
   const want = deploymentGroupSettings(ctx.config, env, ids);
-  const running = deps.live.get(serviceName(ctx.tags.stack, env))?.taskDefinition;
+  const running = deps.running.get(env);
   const pending = await pendingRevision(ctx, env, running);
   const live = (info: DeploymentGroupInfo): LiveGroup => ({ info, running });
   // A role created seconds ago is refused until IAM has propagated it.
@@ -312,7 +352,7 @@ async function ensureDeploymentGroup(
     kind: `CodeDeploy deployment group ${name}`,
     needs: [deps.application.id, ...Object.values(ids), ctx.state.get(SERVICES.service(env))?.id],
     find: async (id) => {
-      const info = await findGroup(ctx, id);
+      const info = deps.groups.has(id) ? deps.groups.get(id) : await findGroup(ctx, id);
       return info && live(info);
     },
     findByTags: async () => {

@@ -6,7 +6,11 @@
 // pipeline owns the image. Provision compares only what it owns in the task definition the
 // service runs (CPU, memory, port, logs, platform, execution role); when one of them drifted it
 // registers a new revision built from the running one (same image), and never goes back to the
-// placeholder or to an older revision.
+// placeholder or to an older revision. Revisions never change once registered: the state records
+// with the revision a fingerprint of the owned settings it was checked against, and while the
+// service runs that revision and the fingerprint is the config's, there is nothing to read.
+//
+// The environments are independent resources: they are reconciled side by side.
 //
 // Blue/green (`deploy.strategy: "blue-green"`): services are created with the CODE_DEPLOY deployment
 // controller, which ECS cannot change in place; a stack whose services run with the other
@@ -39,6 +43,7 @@ import {
   type TaskDefinition,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
+import { createHash } from 'node:crypto';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { isRoleNotYetAssumable, retryWhile, until, untilSdk, type Poll } from '../src/aws/wait';
 import type { Config, EnvironmentConfig } from '../src/config';
@@ -48,7 +53,7 @@ import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type Step, type StepContext }
 import { KEYS as ALB } from './alb';
 import { KEYS as CLUSTER, clusterName, logGroupName } from './cluster';
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
-import { claim, fromEcsTags, toEcsTags } from './lib/owned';
+import { canonicalJson, claim, fromEcsTags, toEcsTags } from './lib/owned';
 import { KEYS as NETWORK, subnetIds } from './network';
 
 export const CONTAINER_NAME = 'web';
@@ -84,7 +89,7 @@ const ROLE_PROPAGATION_SECONDS = 120;
 const DESCRIBE_LIMIT = 10;
 
 /** The services of the stack's cluster as DescribeServices reported them, by name (any status). */
-type LiveServices = Map<string, Service>;
+export type LiveServices = Map<string, Service>;
 
 interface EnsuredService {
   name: string;
@@ -105,13 +110,14 @@ export const services: Step = {
   },
 
   async reconcile(ctx) {
-    const live = await describeServices(ctx, clusterRef(ctx), ctx.config.environments.map((e) => e.name));
-    const ensured: EnsuredService[] = [];
-    for (const env of ctx.config.environments) {
-      const securityGroup = await ensureServiceSecurityGroup(ctx, env.name);
-      const taskDefinition = await ensureTaskDefinition(ctx, env, live);
-      ensured.push(await ensureService(ctx, env, { securityGroup, taskDefinition, live }));
-    }
+    const envs = ctx.config.environments;
+    const live = await describeServices(ctx, clusterRef(ctx), envs.map((e) => e.name));
+    // Offered to the codedeploy step, which takes it only to confirm a service runs the recorded revision.
+    void ctx.shared.once(servicesReadKey(ctx), async () => live);
+    // A same-named service of someone else stops the step before any environment changes anything.
+    for (const env of envs) ourService(ctx, env.name, live);
+    // Environments are independent: reconciled side by side (their security groups read in one call).
+    const ensured = await forEachEnvironment(envs, (env) => ensureEnvironment(ctx, env, live));
     await deleteDroppedEnvironments(ctx);
     await waitForStable(ctx, ensured);
   },
@@ -131,6 +137,13 @@ export const services: Step = {
   },
 };
 
+/** An environment's security group and task definition, then its service, which runs on both. */
+async function ensureEnvironment(ctx: StepContext, env: EnvironmentConfig, live: LiveServices): Promise<EnsuredService> {
+  const securityGroup = await ensureServiceSecurityGroup(ctx, env.name);
+  const taskDefinition = await ensureTaskDefinition(ctx, env, live);
+  return ensureService(ctx, env, { securityGroup, taskDefinition, live });
+}
+
 /** Environments gone from the config: their service, then its task definitions, then its security group. */
 async function deleteDroppedEnvironments(ctx: StepContext): Promise<void> {
   const dropped = recordedEnvironments(ctx).filter((env) => !ctx.config.environments.some((e) => e.name === env));
@@ -141,10 +154,10 @@ async function deleteDroppedEnvironments(ctx: StepContext): Promise<void> {
 
 // ---- reading -----------------------------------------------------------------------------------
 
-const clusterRef = (ctx: StepContext): string | undefined => ctx.state.get(CLUSTER.cluster)?.id;
+const clusterRef = (ctx: Pick<StepContext, 'state'>): string | undefined => ctx.state.get(CLUSTER.cluster)?.id;
 
 /** One DescribeServices (per 10 environments) for every service of the step. */
-async function describeServices(ctx: StepContext, cluster: string | undefined, envs: readonly string[]): Promise<LiveServices> {
+export async function describeServices(ctx: StepContext, cluster: string | undefined, envs: readonly string[]): Promise<LiveServices> {
   const live: LiveServices = new Map();
   if (!isKnown(cluster)) return live;
   const names = envs.map((env) => serviceName(ctx.tags.stack, env));
@@ -156,6 +169,15 @@ async function describeServices(ctx: StepContext, cluster: string | undefined, e
     for (const s of out?.services ?? []) live.set(s.serviceName!, s);
   }
   return live;
+}
+
+/**
+ * The key under which the step shares its read of the config's services with later steps of the
+ * run (the codedeploy step): a snapshot from before this step changed anything, see src/shared-reads.ts.
+ */
+export function servicesReadKey(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>): string {
+  const names = ctx.config.environments.map((e) => serviceName(ctx.tags.stack, e.name));
+  return `ecs:DescribeServices:${clusterRef(ctx) ?? ''}:${names.join(',')}`;
 }
 
 /** `describeServices`, made once on first use. */
@@ -257,7 +279,7 @@ interface OwnedSettings {
   logConfiguration: LogConfiguration;
 }
 
-function ownedSettings(ctx: StepContext, env: EnvironmentConfig): OwnedSettings {
+function ownedSettings(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>, env: EnvironmentConfig): OwnedSettings {
   return {
     cpu: String(env.cpu),
     memory: String(env.memory),
@@ -343,6 +365,16 @@ function taskDefinitionDrift(td: TaskDefinition, owned: OwnedSettings): string[]
   return changes;
 }
 
+/**
+ * A hash of what provision owns in a revision (see OwnedSettings), as the config and the state
+ * say now. A revision never changes once registered: recorded with the revision it was checked
+ * (or registered) against, an unchanged fingerprint says the revision still matches, unread.
+ */
+export function taskDefinitionFingerprint(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>, env: EnvironmentConfig): string {
+  const owned = ownedSettings(ctx, env);
+  return createHash('sha256').update(canonicalJson({ family: taskFamily(ctx.tags.stack, env.name), container: CONTAINER_NAME, owned })).digest('hex').slice(0, 32);
+}
+
 interface EnsuredTaskDefinition {
   /** What the service should run: the running revision, or the one registered now. */
   arn: string;
@@ -354,9 +386,15 @@ async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, li
   const key = KEYS.taskDefinition(env.name);
   const family = taskFamily(ctx.tags.stack, env.name);
   const owned = ownedSettings(ctx, env);
+  const fingerprint = taskDefinitionFingerprint(ctx, env);
   const service = ourService(ctx, env.name, live);
   const running = service?.taskDefinition;
   const codeDeploy = service !== undefined && controllerOf(service) === 'CODE_DEPLOY';
+  const rec = ctx.state.get(key);
+  // The service runs the recorded revision, checked against what provision owns as it is now:
+  // nothing to read. Any other revision (the pipeline's, one set by hand) is read as the truth.
+  const confirmed: TaskDefinition | undefined =
+    running !== undefined && rec?.id === running && rec.fingerprint === fingerprint ? { taskDefinitionArn: running, family: rec.family } : undefined;
   const describe = async (ref: string) =>
     (await unlessNotFound(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref })), 'ClientException'))?.taskDefinition;
   // The running revision must be readable: never fall back to a fresh one (the placeholder image).
@@ -365,6 +403,7 @@ async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, li
     family: td.family,
     revision: td.revision === undefined ? undefined : String(td.revision),
     image: td.containerDefinitions?.find((c) => c.name === CONTAINER_NAME)?.image,
+    fingerprint: taskDefinitionDrift(td, owned).length === 0 ? fingerprint : undefined,
   });
   let registered: TaskDefinition | undefined;
   let drifted = false;
@@ -384,6 +423,7 @@ async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, li
     // What the service runs is the truth, whatever revision the state remembers (blue/green: but
     // for the revision registered for CodeDeploy to deploy, see the header).
     find: async (id) => {
+      if (confirmed) return confirmed;
       if (running) {
         const current = await describeRunning(running);
         if (!codeDeploy || id === running) return current;
@@ -397,17 +437,21 @@ async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, li
     id: (td) => td.taskDefinitionArn!,
     attributes,
     drift: (td) => {
-      const changes = taskDefinitionDrift(td, owned);
+      const changes = td === confirmed ? [] : taskDefinitionDrift(td, owned);
       drifted = changes.length > 0;
       return changes;
     },
     update: async (td) => {
       registered = (await ecs.send(new RegisterTaskDefinitionCommand(nextRevision(ctx, env.name, td, owned)))).taskDefinition!;
       const attrs = Object.fromEntries(Object.entries(attributes(registered)).filter((e): e is [string, string] => e[1] !== undefined));
-      await ctx.state.record(key, { id: registered.taskDefinitionArn!, ...attrs });
+      await ctx.state.record(key, { id: registered.taskDefinitionArn!, ...attrs, fingerprint });
     },
   });
   if (registered) return { arn: registered.taskDefinitionArn!, outcome };
+  // A state file from before the fingerprint, or settings changed back: the revision read matches, say so for the next run.
+  if (!ctx.dryRun && !drifted && isKnown(id) && ctx.state.get(key)?.id === id && ctx.state.get(key)?.fingerprint !== fingerprint) {
+    await ctx.state.update(key, { fingerprint });
+  }
   // In a plan, the revision that would be registered has no ARN yet.
   return { arn: ctx.dryRun && drifted ? KNOWN_AFTER_APPLY : id, outcome };
 }
@@ -705,11 +749,15 @@ async function deleteTaskDefinitions(ctx: StepContext, env: string): Promise<voi
   });
 }
 
-/** Environments are independent: their deletes (and waits) overlap; the first failure is reported. */
-async function forEachEnvironment(envs: readonly string[], fn: (env: string) => Promise<void>): Promise<void> {
+/**
+ * Environments are independent: their calls (and waits) overlap. Each runs to its end, so none is
+ * cut short by another's failure; the first failure is reported, the results come in `envs` order.
+ */
+async function forEachEnvironment<E, R>(envs: readonly E[], fn: (env: E) => Promise<R>): Promise<R[]> {
   const results = await Promise.allSettled(envs.map(fn));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
 
 function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {

@@ -7,6 +7,7 @@ import {
   ApplicationAlreadyExistsException,
   ApplicationDoesNotExistException,
   BatchGetApplicationsCommand,
+  BatchGetDeploymentGroupsCommand,
   CodeDeployClient,
   ContinueDeploymentCommand,
   CreateApplicationCommand,
@@ -372,6 +373,27 @@ describe('deployment groups', () => {
     const live = `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:demo/demo-live`;
     expect((await codedeploy.send(new ListTagsForResourceCommand({ ResourceArn: live }))).Tags).toEqual([{ Key: 'shipline:stack', Value: 'demo' }]);
     await expect(codedeploy.send(new ListTagsForResourceCommand({ ResourceArn: GROUP_ARN }))).rejects.toThrow(DeploymentGroupDoesNotExistException);
+  });
+
+  it('reads many groups in one BatchGetDeploymentGroups: the missing ones left out and named, no error', async () => {
+    const w = await world();
+    await codedeploy.send(new CreateApplicationCommand({ applicationName: 'demo', computePlatform: 'ECS' }));
+    await codedeploy.send(new CreateDeploymentGroupCommand(groupInput(w)));
+    const one = (await codedeploy.send(new GetDeploymentGroupCommand({ applicationName: 'demo', deploymentGroupName: 'demo-prod' }))).deploymentGroupInfo;
+
+    const both = await codedeploy.send(new BatchGetDeploymentGroupsCommand({ applicationName: 'demo', deploymentGroupNames: ['demo-gone', 'demo-prod'] }));
+    expect(both.deploymentGroupsInfo).toEqual([one]);
+    expect(both.errorMessage).toContain('demo-gone');
+    const found = await codedeploy.send(new BatchGetDeploymentGroupsCommand({ applicationName: 'demo', deploymentGroupNames: ['demo-prod'] }));
+    expect(found).toMatchObject({ deploymentGroupsInfo: [one] });
+    expect(found.errorMessage).toBeUndefined();
+
+    const refused = (input: { applicationName: string; deploymentGroupNames: string[] }) =>
+      codedeploy.send(new BatchGetDeploymentGroupsCommand(input)).catch((e: { name: string }) => e.name);
+    expect(await refused({ applicationName: 'nope', deploymentGroupNames: ['demo-prod'] })).toBe('ApplicationDoesNotExistException');
+    expect(await refused({ applicationName: 'demo', deploymentGroupNames: [] })).toBe('DeploymentGroupNameRequiredException');
+    expect(await refused({ applicationName: 'demo', deploymentGroupNames: Array.from({ length: 101 }, (_, i) => `g${i}`) })).toBe('BatchLimitExceededException');
+    expect(await refused({ applicationName: 'demo', deploymentGroupNames: ['not valid!'] })).toBe('InvalidDeploymentGroupNameException');
   });
 
   it('refuses every invalid group with AWS error names, creating nothing', async () => {

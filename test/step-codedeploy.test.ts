@@ -4,6 +4,7 @@
 // destroy. Every call the test does not stub fails loudly (the catch-all is registered first).
 import {
   ApplicationDoesNotExistException,
+  BatchGetDeploymentGroupsCommand,
   CodeDeployClient,
   CreateApplicationCommand,
   CreateDeploymentCommand,
@@ -17,6 +18,7 @@ import {
   ListDeploymentsCommand,
   ListTagsForResourceCommand,
   UpdateDeploymentGroupCommand,
+  type BatchGetDeploymentGroupsCommandInput,
   type CreateDeploymentGroupCommandInput,
   type DeploymentGroupInfo,
   type DeploymentInfo,
@@ -41,6 +43,7 @@ import type { ResourceRecord } from '../state';
 import { AwsCallError, ForeignResourceError } from '../src/errors';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { appSpecContent, codedeploy, KEYS } from '../steps/codedeploy';
+import { servicesReadKey } from '../steps/services';
 import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -168,6 +171,8 @@ function awsHasNothing(): void {
 
 interface World {
   groups?: Record<string, DeploymentGroupInfo>;
+  /** Environments whose group AWS no longer has. */
+  gone?: string[];
   services?: Service[];
   tags?: (arn: string) => Array<{ Key: string; Value: string }>;
 }
@@ -177,11 +182,25 @@ function awsHasEverything(world: World = {}): void {
   iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED, PolicyName: 'AWSCodeDeployRoleForECS' }] });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   cd.on(GetApplicationCommand).resolves({ application: { applicationName: 'demo', applicationId: 'app-1', computePlatform: 'ECS' } });
+  const groupOf = (name: string) => {
+    const env = ENVS.find((e) => `demo-${e}` === name);
+    return env === undefined || world.gone?.includes(env) ? undefined : (world.groups?.[env] ?? groupInfo(env));
+  };
   for (const env of ENVS) {
-    cd.on(GetDeploymentGroupCommand, { applicationName: 'demo', deploymentGroupName: `demo-${env}` }).resolves({
-      deploymentGroupInfo: world.groups?.[env] ?? groupInfo(env),
-    });
+    const info = groupOf(`demo-${env}`);
+    const answer = cd.on(GetDeploymentGroupCommand, { applicationName: 'demo', deploymentGroupName: `demo-${env}` });
+    if (info) answer.resolves({ deploymentGroupInfo: info });
+    else answer.rejects(new DeploymentGroupDoesNotExistException({ message: `No Deployment Group found for name: demo-${env}`, $metadata: {} }));
   }
+  // As AWS: the groups it has; the others named in errorMessage, no error.
+  cd.on(BatchGetDeploymentGroupsCommand, { applicationName: 'demo' }).callsFake((input: BatchGetDeploymentGroupsCommandInput) => {
+    const names = input.deploymentGroupNames ?? [];
+    const missing = names.filter((n) => !groupOf(n));
+    return {
+      deploymentGroupsInfo: names.map(groupOf).filter((g): g is DeploymentGroupInfo => g !== undefined),
+      ...(missing.length ? { errorMessage: `not found: ${missing.join(', ')}` } : {}),
+    };
+  });
   cd.on(ListTagsForResourceCommand).callsFake((input: { ResourceArn: string }) => ({
     Tags: world.tags?.(input.ResourceArn) ?? tagList(input.ResourceArn.split(/[:/]/).pop()!),
   }));
@@ -245,10 +264,50 @@ describe('codedeploy step: re-run', () => {
     expect(mutatingCommands()).toEqual([]);
     expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
     expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
-    expect(cd).toHaveReceivedCommandTimes(GetDeploymentGroupCommand, 2);
+    // Both groups in one call.
+    expect(cd.commandCalls(BatchGetDeploymentGroupsCommand).map((c) => c.args[0].input)).toEqual([
+      { applicationName: 'demo', deploymentGroupNames: ['demo-dev', 'demo-prod'] },
+    ]);
+    expect(cd).not.toHaveReceivedCommand(GetDeploymentGroupCommand);
     expect(ecs).not.toHaveReceivedCommand(DescribeTaskDefinitionCommand);
     expect(cd).not.toHaveReceivedCommand(ListDeploymentsCommand);
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('recreates a recorded group AWS no longer has (left out of the batch read), after looking for it by name', async () => {
+    awsHasEverything({ gone: ['prod'] });
+    const ctx = testContext('codedeploy', { state: FULL_STATE, config: BLUE_GREEN });
+    cd.on(CreateDeploymentGroupCommand).resolves({ deploymentGroupId: 'group-2' });
+    await codedeploy.reconcile(ctx);
+    expect(calls().filter((c) => c.startsWith('GetDeploymentGroup') || c.startsWith('BatchGet') || c.startsWith('CreateDeploymentGroup'))).toEqual([
+      'BatchGetDeploymentGroupsCommand',
+      'GetDeploymentGroupCommand',
+      'CreateDeploymentGroupCommand',
+    ]);
+    expect(cd).toHaveReceivedCommandWith(CreateDeploymentGroupCommand, { deploymentGroupName: 'demo-prod' });
+    expect(outcomes(ctx)).toMatchObject({ 'codedeploy.deploymentGroup.dev': 'unchanged', 'codedeploy.deploymentGroup.prod': 'created' });
+  });
+
+  it('takes the services step\'s read of this run where it shows each service running the recorded revision: no DescribeServices', async () => {
+    awsHasEverything();
+    const ctx = testContext('codedeploy', { state: FULL_STATE, config: BLUE_GREEN });
+    await ctx.shared.once(servicesReadKey(ctx), async () => new Map(ENVS.map((env) => [`demo-${env}`, service(env)])));
+    await codedeploy.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
+    expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
+  });
+
+  it('reads again the services the shared read does not confirm (another revision, or none): never deploys on a snapshot', async () => {
+    awsHasEverything();
+    const ctx = testContext('codedeploy', { state: FULL_STATE, config: BLUE_GREEN });
+    // dev's service is not in it (made by this run), prod's runs another revision than the recorded one.
+    await ctx.shared.once(servicesReadKey(ctx), async () => new Map([['demo-prod', service('prod', td('prod', 7))]]));
+    await codedeploy.reconcile(ctx);
+    expect(ecs.commandCalls(DescribeServicesCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'demo', services: ['demo-dev', 'demo-prod'], include: ['TAGS'] }]);
+    // The direct read says prod runs the recorded revision after all: nothing to deploy.
+    expect(ecs).not.toHaveReceivedCommand(DescribeTaskDefinitionCommand);
+    expect(mutatingCommands()).toEqual([]);
   });
 
   it('puts drifted settings back with UpdateDeploymentGroup: every setting, named by what drifted', async () => {

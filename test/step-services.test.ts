@@ -9,6 +9,7 @@ import {
   EC2Client,
   RevokeSecurityGroupIngressCommand,
   type CreateSecurityGroupCommandInput,
+  type DescribeSecurityGroupsCommandInput,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import {
@@ -33,7 +34,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { isAwsError } from '../src/aws/errors';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { ConfigError, ForeignResourceError } from '../src/errors';
-import { services } from '../steps/services';
+import { services, taskDefinitionFingerprint } from '../steps/services';
 import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -145,11 +146,21 @@ const DEPS_STATE = {
   'cluster.logGroup.prod': { id: '/shipline/demo/prod' },
 };
 
+/** What provision records with a revision checked against the default config (see taskDefinitionFingerprint). */
+function fingerprintOf(env: Env, config?: Record<string, unknown>): string {
+  const ctx = testContext('services', { state: DEPS_STATE, ...(config ? { config } : {}) });
+  return taskDefinitionFingerprint(ctx, ctx.config.environments.find((e) => e.name === env)!);
+}
+
 const envState = (env: Env, revision = 1, image = PLACEHOLDER) => ({
   [`services.securityGroup.${env}`]: { id: sgId(env) },
-  [`services.taskDefinition.${env}`]: { id: tdArn(env, revision), family: `demo-${env}`, revision: String(revision), image },
+  [`services.taskDefinition.${env}`]: { id: tdArn(env, revision), family: `demo-${env}`, revision: String(revision), image, fingerprint: fingerprintOf(env) },
   [`services.service.${env}`]: { id: serviceArn(env), name: `demo-${env}`, controller: 'ECS' },
 });
+
+/** A state file from before the fingerprint: the task definitions' records without it. */
+const withoutFingerprints = (state: Record<string, Record<string, string>>) =>
+  Object.fromEntries(Object.entries(state).map(([key, { fingerprint: _, ...rec }]) => [key, rec]));
 
 const FULL_STATE = { ...DEPS_STATE, ...envState('dev'), ...envState('prod') };
 
@@ -161,12 +172,23 @@ const sgFilters = (env: string) => [
   { Name: 'vpc-id', Values: [VPC] },
 ];
 
-/** The services' security groups: found by ID, and by their tags when `adoptable`. */
-function awsHasSecurityGroups(adoptable = false): void {
-  for (const env of ENVS) {
-    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [sgId(env)] }).resolves({ SecurityGroups: [securityGroup(env)] });
-    ec2.on(DescribeSecurityGroupsCommand, { Filters: sgFilters(env) }).resolves({ SecurityGroups: adoptable ? [securityGroup(env)] : [] });
-  }
+const groupNotFound = (id: string) => Object.assign(new Error(`The security group '${id}' does not exist`), { name: 'InvalidGroup.NotFound', $metadata: {} });
+
+/**
+ * The services' security groups (but the `gone` ones): by ID, where the whole call fails when one
+ * of the IDs is gone, as on AWS; and by their tags when `adoptable`.
+ */
+function awsHasSecurityGroups(adoptable = false, gone: readonly Env[] = []): void {
+  const present = ENVS.filter((env) => !gone.includes(env));
+  ec2.on(DescribeSecurityGroupsCommand).callsFake((input: DescribeSecurityGroupsCommandInput) => {
+    if (input.GroupIds) {
+      const missing = input.GroupIds.find((id) => !present.some((env) => sgId(env) === id));
+      if (missing) throw groupNotFound(missing);
+      return { SecurityGroups: input.GroupIds.map((id) => securityGroup(present.find((env) => sgId(env) === id)!)) };
+    }
+    const env = present.find((e) => JSON.stringify(input.Filters) === JSON.stringify(sgFilters(e)));
+    return { SecurityGroups: adoptable && env ? [securityGroup(env)] : [] };
+  });
 }
 
 /** The step's read of its services (with tags); the stable waiter's reads (without) find them steady. */
@@ -337,16 +359,91 @@ describe('services step: create from nothing', () => {
   });
 });
 
+describe('services step: environments side by side', () => {
+  const sentFor = (env: Env) =>
+    calls()
+      .map((c, i) => ({ i, name: c.constructor.name, input: JSON.stringify(c.input) }))
+      .filter((c) => c.input.includes(`demo-${env}`) || c.input.includes(sgId(env)));
+
+  it('reconciles the environments at once rather than one after the other', async () => {
+    awsHasNothing();
+    await services.reconcile(testContext('services', { state: DEPS_STATE }));
+    const devService = sentFor('dev').find((c) => c.name === 'CreateServiceCommand')!;
+    const prodGroup = sentFor('prod').find((c) => c.name === 'CreateSecurityGroupCommand')!;
+    expect(prodGroup.i).toBeLessThan(devService.i);
+  });
+
+  it('a failure in one environment lets the others finish, and is the step\'s error', async () => {
+    awsHasNothing();
+    const refused = Object.assign(new Error('The target group does not have an associated load balancer.'), { name: 'InvalidParameterException', $metadata: {} });
+    ecs.on(CreateServiceCommand, { serviceName: 'demo-dev' }).rejects(refused);
+    const ctx = testContext('services', { state: DEPS_STATE });
+    await expect(services.reconcile(ctx)).rejects.toThrow('does not have an associated load balancer');
+    expect(ctx.records.get('services.service.prod')?.id).toBe(serviceArn('prod'));
+    expect(outcomes(ctx)['services.service.prod']).toBe('created');
+  });
+});
+
 describe('services step: re-run', () => {
   it('makes no mutating call, reads each thing once and waits for nothing when AWS matches', async () => {
     awsHasEverything();
     const ctx = testContext('services', { state: FULL_STATE });
     await services.reconcile(ctx);
     expect(mutatingCommands()).toEqual([]);
-    expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
-    expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
+    // The services in one call, the security groups of every environment in one call; the
+    // revisions the services run are the recorded ones, checked against these very settings: unread.
+    expect(names()).toEqual(['DescribeServicesCommand', 'DescribeSecurityGroupsCommand']);
+    expect(inputsOf(DescribeSecurityGroupsCommand)).toEqual([{ GroupIds: [sgId('dev'), sgId('prod')] }]);
     expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
+  });
+
+  it('a state file from before the fingerprint: reads the revisions once, records their fingerprint, and the next run reads none', async () => {
+    awsHasEverything();
+    const first = testContext('services', { state: withoutFingerprints(FULL_STATE) });
+    await services.reconcile(first);
+    expect(mutatingCommands()).toEqual([]);
+    expect(inputsOf(DescribeTaskDefinitionCommand)).toEqual([{ taskDefinition: tdArn('dev', 1) }, { taskDefinition: tdArn('prod', 1) }]);
+    expect(new Set(first.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
+    for (const env of ENVS) expect(first.records.get(`services.taskDefinition.${env}`)?.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+
+    ecs.resetHistory();
+    const next = testContext('services', { state: Object.fromEntries(first.records) });
+    await services.reconcile(next);
+    expect(ecs).not.toHaveReceivedCommand(DescribeTaskDefinitionCommand);
+    expect(Object.fromEntries(next.records)).toEqual(Object.fromEntries(first.records));
+  });
+
+  it('a setting provision owns changed in the config: the fingerprint differs, the revision is read and the next one registered', async () => {
+    awsHasEverything();
+    awsRegisters(2);
+    ecs.on(UpdateServiceCommand).resolves({});
+    const config = { environments: [{ name: 'dev', path: '/dev', memory: 1024 }, { name: 'prod', cpu: 512, memory: 1024 }] };
+    const ctx = testContext('services', { state: FULL_STATE, config });
+    await services.reconcile(ctx);
+    expect(inputsOf(DescribeTaskDefinitionCommand)).toEqual([{ taskDefinition: tdArn('dev', 1) }]);
+    expect(mutatingCommands()).toEqual(['RegisterTaskDefinitionCommand', 'UpdateServiceCommand']);
+    expect(ctx.records.get('services.taskDefinition.dev')).toMatchObject({ id: tdArn('dev', 2), fingerprint: fingerprintOf('dev', config) });
+    expect(fingerprintOf('dev', config)).not.toBe(fingerprintOf('dev'));
+  });
+
+  it('reads the security groups one by one when one of them is gone (AWS fails the whole call), and recreates only that one', async () => {
+    awsHasEverything();
+    awsHasSecurityGroups(false, ['dev']);
+    ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-dev-new' });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+    ecs.on(UpdateServiceCommand).resolves({});
+    const ctx = testContext('services', { state: FULL_STATE });
+    await services.reconcile(ctx);
+    expect(inputsOf(DescribeSecurityGroupsCommand)).toEqual([
+      { GroupIds: [sgId('dev'), sgId('prod')] },
+      { GroupIds: [sgId('dev')] },
+      { GroupIds: [sgId('prod')] },
+      { Filters: sgFilters('dev') },
+    ]);
+    expect(inputsOf(CreateSecurityGroupCommand)).toEqual([expect.objectContaining({ GroupName: 'demo-dev-svc' })]);
+    expect(outcomes(ctx)).toMatchObject({ 'services.securityGroup.dev': 'created', 'services.securityGroup.prod': 'unchanged' });
+    expect(ctx.records.get('services.securityGroup.dev')?.id).toBe('sg-dev-new');
   });
 
   it('scales a service whose desired count drifted, with nothing else in the update, and waits', async () => {
@@ -440,7 +537,7 @@ describe('services step: the image rule', () => {
     // Read: the running revision, not the recorded one.
     expect(ecs).toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: tdArn('dev', 3) });
     expect(ecs).not.toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: tdArn('dev', 1) });
-    expect(ctx.records.get('services.taskDefinition.dev')).toEqual({ id: tdArn('dev', 3), family: 'demo-dev', revision: '3', image: PIPELINE_IMAGE });
+    expect(ctx.records.get('services.taskDefinition.dev')).toEqual({ id: tdArn('dev', 3), family: 'demo-dev', revision: '3', image: PIPELINE_IMAGE, fingerprint: fingerprintOf('dev') });
     expect(outcomes(ctx)['services.taskDefinition.dev']).toBe('unchanged');
   });
 
@@ -481,10 +578,11 @@ describe('services step: the image rule', () => {
     await services.reconcile(ctx);
     const registered = inputsOf(RegisterTaskDefinitionCommand);
     // dev runs the pipeline's image; prod has not been deployed yet and runs its first revision.
-    expect(registered.map((i) => [i.family, i.containerDefinitions![0]!.image])).toEqual([
-      ['demo-dev', PIPELINE_IMAGE],
-      ['demo-prod', PLACEHOLDER],
-    ]);
+    // (The environments are reconciled side by side: in no particular order.)
+    expect(Object.fromEntries(registered.map((i) => [i.family, i.containerDefinitions![0]!.image]))).toEqual({
+      'demo-dev': PIPELINE_IMAGE,
+      'demo-prod': PLACEHOLDER,
+    });
     for (const i of registered) expect(i.containerDefinitions![0]!.portMappings).toEqual([{ containerPort: 8080, protocol: 'tcp' }]);
     expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
       service: 'demo-dev',

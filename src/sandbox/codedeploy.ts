@@ -5,6 +5,7 @@ import {
   ApplicationAlreadyExistsException,
   ApplicationDoesNotExistException,
   ApplicationNameRequiredException,
+  BatchLimitExceededException,
   DeploymentAlreadyCompletedException,
   DeploymentConfigDoesNotExistException,
   DeploymentDoesNotExistException,
@@ -34,6 +35,8 @@ import {
   type AutoRollbackEvent,
   type BatchGetApplicationsCommandInput,
   type BatchGetApplicationsCommandOutput,
+  type BatchGetDeploymentGroupsCommandInput,
+  type BatchGetDeploymentGroupsCommandOutput,
   type ComputePlatform,
   type ContinueDeploymentCommandInput,
   type ContinueDeploymentCommandOutput,
@@ -305,6 +308,21 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
   getDeploymentGroup(input: GetDeploymentGroupCommandInput): Out<GetDeploymentGroupCommandOutput> {
     const group = this.group(input.applicationName, input.deploymentGroupName);
     return { deploymentGroupInfo: this.groupOut(group) };
+  }
+
+  /** Groups not found are left out of `deploymentGroupsInfo` and named in `errorMessage`: no error (AWS). */
+  batchGetDeploymentGroups(input: BatchGetDeploymentGroupsCommandInput): Out<BatchGetDeploymentGroupsCommandOutput> {
+    const application = this.application(input.applicationName);
+    const names = input.deploymentGroupNames ?? [];
+    if (names.length === 0) throw cdError(DeploymentGroupNameRequiredException, 'The deployment group name was not specified.');
+    if (names.length > 100) throw cdError(BatchLimitExceededException, 'The maximum number of names or IDs allowed for this request (100) was exceeded.');
+    names.forEach(checkGroupName);
+    const found = names.flatMap((name) => this.data.deploymentGroups[groupKey(application.name, name)] ?? []);
+    const missing = names.filter((name) => !this.data.deploymentGroups[groupKey(application.name, name)]);
+    return {
+      deploymentGroupsInfo: found.map((group) => this.groupOut(group)),
+      ...(missing.length > 0 ? { errorMessage: `Deployment groups not found for application ${application.name}: ${missing.join(', ')}` } : {}),
+    };
   }
 
   listDeploymentGroups(input: ListDeploymentGroupsCommandInput): Out<ListDeploymentGroupsCommandOutput> {
