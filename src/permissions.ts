@@ -39,6 +39,8 @@ const CONNECTIONS = everything('GitHubConnection');
 const CODEDEPLOY = everything('CodeDeployBlueGreen');
 /** DescribeLogGroups authorizes on no single log group. */
 const LOG_LISTING = everything('ListLogGroups');
+/** Nor ListRoles on a role: its PathPrefix (/shipline/) narrows the answer, not the permission. */
+const ROLE_LISTING = everything('ListRoles');
 
 /** Roles live under the path /shipline/: shipline creates, changes and deletes no other role. */
 const ROLE_ARN = 'arn:aws:iam::*:role/shipline/*';
@@ -119,6 +121,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   iam: {
     ...same('iam', ROLES, ['DeleteRole', 'DeleteRolePolicy', 'GetRole', 'GetRolePolicy', 'ListAttachedRolePolicies', 'ListRolePolicies', 'PutRolePolicy', 'UpdateAssumeRolePolicy']),
     CreateRole: [['iam:CreateRole', ROLES], ['iam:TagRole', ROLES]],
+    ListRoles: [['iam:ListRoles', ROLE_LISTING]],
     AttachRolePolicy: [['iam:AttachRolePolicy', ROLE_POLICIES]],
     DetachRolePolicy: [['iam:DetachRolePolicy', ROLE_POLICIES]],
   },

@@ -3,14 +3,6 @@
 // the stack's ECR repository and writes imagespec.json for the deploy actions. Its role may write
 // its log group, read and write the pipeline's artifacts and push to that one repository.
 import {
-  CreateLogGroupCommand,
-  DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
-  ListTagsForResourceCommand,
-  PutRetentionPolicyCommand,
-  type LogGroup,
-} from '@aws-sdk/client-cloudwatch-logs';
-import {
   BatchGetProjectsCommand,
   CreateProjectCommand,
   DeleteProjectCommand,
@@ -27,8 +19,9 @@ import { KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { KEYS as ARTIFACTS } from './artifacts';
 import { KEYS as REPOSITORY, repositoryName } from './repository';
 import { CONTAINER_NAME } from './services';
-import { claim, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
+import { claim, fromEcsTags, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
+import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupReader, type LogGroupRef } from './lib/log-group';
 import { deleteRole, ensureRole } from './lib/role';
 
 export const KEYS = {
@@ -43,14 +36,14 @@ const POLICY_NAME = 'build';
 const ROLE_PROPAGATION_SECONDS = 120;
 
 export const projectName = (stack: string) => `${stack}-build`;
-export const buildLogGroupName = (stack: string) => `/shipline/${stack}/build`;
+export const buildLogGroupName = (stack: string) => `${logGroupPrefix(stack)}build`;
 
 export const build: Step = {
   name: 'build',
   after: ['repository', 'artifacts'],
 
   async reconcile(ctx) {
-    await ensureLogGroup(ctx);
+    await ensureLogGroup(ctx, ...buildLogGroup(ctx));
     const roleArn = await ensureBuildRole(ctx);
     await ensureProject(ctx, roleArn);
   },
@@ -58,70 +51,23 @@ export const build: Step = {
   async destroy(ctx) {
     await deleteProject(ctx);
     await deleteRole(ctx, KEYS.role, ROLE_PART);
-    await deleteLogGroup(ctx);
+    await deleteLogGroup(ctx, ...buildLogGroup(ctx));
   },
 };
 
 // ---- log group ---------------------------------------------------------------------------------
 
-const place = (ctx: StepContext) => ({ region: ctx.config.region, account: ctx.accountId });
-
-async function findLogGroup(ctx: StepContext, name: string): Promise<LogGroup | undefined> {
-  const { logGroups = [] } = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }));
-  return logGroups.find((g) => g.logGroupName === name);
-}
-
-async function logGroupTags(ctx: StepContext, name: string): Promise<Record<string, string>> {
-  const { tags } = await ctx.aws.logs.send(new ListTagsForResourceCommand({ resourceArn: arns.logGroup(place(ctx), name) }));
-  return tags ?? {};
-}
-
-async function ensureLogGroup(ctx: StepContext): Promise<void> {
+/** The build's own group; its direct read lists just that name. */
+function buildLogGroup(ctx: StepContext): [LogGroupRef, LogGroupReader] {
   const name = buildLogGroupName(ctx.tags.stack);
-  const retention = ctx.config.services.logRetentionDays;
-  await ensure<LogGroup>(ctx, {
-    key: KEYS.logGroup,
-    kind: `log group ${name}`,
-    find: (id) => findLogGroup(ctx, id),
-    findByTags: async () => {
-      const found = await findLogGroup(ctx, name);
-      return found && claim(ctx, 'log group', name, found, await logGroupTags(ctx, name));
-    },
-    create: async () => {
-      const tags = Object.fromEntries(tagsNamed(ctx, name).map((t) => [t.Key, t.Value]));
-      await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: name, tags }));
-      // A new group keeps its events forever: the retention comes as drift.
-      return { logGroupName: name };
-    },
-    id: (g) => g.logGroupName!,
-    attributes: (g) => ({ arn: arns.logGroup(place(ctx), g.logGroupName!) }),
-    drift: (g) => (g.retentionInDays === retention ? [] : ['retention']),
-    update: async (g) => {
-      await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: g.logGroupName, retentionInDays: retention }));
-    },
-  });
-}
-
-async function deleteLogGroup(ctx: StepContext): Promise<void> {
-  const name = buildLogGroupName(ctx.tags.stack);
-  await remove(ctx, {
-    key: KEYS.logGroup,
-    kind: `log group ${name}`,
-    findByTags: async () => {
-      const found = await findLogGroup(ctx, name);
-      return found && ctx.tags.owns(await logGroupTags(ctx, name)) ? found : undefined;
-    },
-    id: (g) => g.logGroupName!,
-    delete: (id) =>
-      ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
-  });
+  return [{ key: KEYS.logGroup, name }, directLogGroups(ctx, name)];
 }
 
 // ---- role --------------------------------------------------------------------------------------
 
 /** The role's ARN, or KNOWN_AFTER_APPLY in a plan that would create it. */
 async function ensureBuildRole(ctx: StepContext): Promise<string> {
-  const p = place(ctx);
+  const p = { region: ctx.config.region, account: ctx.accountId };
   const policy = codeBuildPolicy({
     logGroupArn: arns.logGroup(p, buildLogGroupName(ctx.tags.stack)),
     bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),

@@ -1,19 +1,12 @@
 // The ECS cluster the services run in, the role ECS assumes to start their tasks (pull the image,
 // write the logs), and one log group per environment, kept for services.logRetentionDays.
-import {
-  CreateLogGroupCommand,
-  DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
-  ListTagsForResourceCommand,
-  PutRetentionPolicyCommand,
-  type LogGroup,
-} from '@aws-sdk/client-cloudwatch-logs';
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, type Cluster } from '@aws-sdk/client-ecs';
 import { isAwsError } from '../src/aws/errors';
 import { retryWhile } from '../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { claim, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
+import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupRef } from './lib/log-group';
 import { deleteRole, ensureRole } from './lib/role';
 
 export const KEYS = {
@@ -28,7 +21,6 @@ export const EXECUTION_ROLE_POLICY = 'arn:aws:iam::aws:policy/service-role/Amazo
 
 /** The cluster is named after the stack. */
 export const clusterName = (stack: string) => stack;
-export const logGroupPrefix = (stack: string) => `/shipline/${stack}/`;
 export const logGroupName = (stack: string, env: string) => `${logGroupPrefix(stack)}${env}`;
 
 export const cluster: Step = {
@@ -39,10 +31,10 @@ export const cluster: Step = {
     const groups = logGroups(ctx);
     await ensureCluster(ctx);
     await ensureExecutionRole(ctx);
-    for (const env of ctx.config.environments) await ensureLogGroup(ctx, env.name, groups);
+    for (const env of ctx.config.environments) await ensureLogGroup(ctx, envLogGroup(ctx, env.name), groups);
     // Environments gone from the config: their log groups go too.
     for (const env of recordedEnvironments(ctx)) {
-      if (!ctx.config.environments.some((e) => e.name === env)) await deleteLogGroup(ctx, env, groups);
+      if (!ctx.config.environments.some((e) => e.name === env)) await deleteLogGroup(ctx, envLogGroup(ctx, env), groups);
     }
   },
 
@@ -54,7 +46,7 @@ export const cluster: Step = {
   async destroy(ctx) {
     const groups = logGroups(ctx);
     const envs = new Set([...recordedEnvironments(ctx), ...ctx.config.environments.map((e) => e.name)]);
-    for (const env of envs) await deleteLogGroup(ctx, env, groups);
+    for (const env of envs) await deleteLogGroup(ctx, envLogGroup(ctx, env), groups);
     await deleteRole(ctx, KEYS.executionRole, EXECUTION_ROLE_PART);
     await deleteCluster(ctx);
   },
@@ -119,75 +111,10 @@ async function ensureExecutionRole(ctx: StepContext): Promise<void> {
 
 // ---- log groups --------------------------------------------------------------------------------
 
-/** Every log group under the stack's prefix, read once (on first use) for all environments. */
-function logGroups(ctx: StepContext): () => Promise<LogGroup[]> {
-  let read: Promise<LogGroup[]> | undefined;
-  return () =>
-    (read ??= (async () => {
-      const out: LogGroup[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroupPrefix(ctx.tags.stack), nextToken }));
-        out.push(...(page.logGroups ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return out;
-    })());
-}
+/** The direct read of the environments' groups: one listing of the stack's prefix serves them all. */
+const logGroups = (ctx: StepContext) => directLogGroups(ctx, logGroupPrefix(ctx.tags.stack));
 
-/** The ARN the tagging API takes: without DescribeLogGroups' trailing `:*`. */
-function logGroupArn(ctx: StepContext, group: LogGroup): string {
-  return group.logGroupArn ?? group.arn?.replace(/:\*$/, '') ?? `arn:${partition(ctx.config.region)}:logs:${ctx.config.region}:${ctx.accountId}:log-group:${group.logGroupName}`;
-}
-
-function partition(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.includes('-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-async function ownedLogGroup(ctx: StepContext, name: string, groups: () => Promise<LogGroup[]>, refuseForeign: boolean): Promise<LogGroup | undefined> {
-  const found = (await groups()).find((g) => g.logGroupName === name);
-  if (!found) return undefined;
-  const { tags } = await ctx.aws.logs.send(new ListTagsForResourceCommand({ resourceArn: logGroupArn(ctx, found) }));
-  if (refuseForeign) return claim(ctx, 'log group', name, found, tags ?? {});
-  return ctx.tags.owns(tags ?? {}) ? found : undefined;
-}
-
-async function ensureLogGroup(ctx: StepContext, env: string, groups: () => Promise<LogGroup[]>): Promise<void> {
-  const name = logGroupName(ctx.tags.stack, env);
-  const retention = ctx.config.services.logRetentionDays;
-  await ensure<LogGroup>(ctx, {
-    key: KEYS.logGroup(env),
-    kind: `log group ${name}`,
-    find: async (id) => (await groups()).find((g) => g.logGroupName === id),
-    findByTags: () => ownedLogGroup(ctx, name, groups, true),
-    create: async () => {
-      const tags = Object.fromEntries(tagsNamed(ctx, name).map((t) => [t.Key, t.Value]));
-      await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: name, tags }));
-      // A new group keeps its events forever: the retention comes as drift.
-      return { logGroupName: name };
-    },
-    id: (g) => g.logGroupName!,
-    attributes: (g) => ({ arn: logGroupArn(ctx, g) }),
-    drift: (g) => (g.retentionInDays === retention ? [] : ['retention']),
-    update: async (g) => {
-      await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: g.logGroupName, retentionInDays: retention }));
-    },
-  });
-}
-
-async function deleteLogGroup(ctx: StepContext, env: string, groups: () => Promise<LogGroup[]>): Promise<void> {
-  const name = logGroupName(ctx.tags.stack, env);
-  await remove(ctx, {
-    key: KEYS.logGroup(env),
-    kind: `log group ${name}`,
-    findByTags: () => ownedLogGroup(ctx, name, groups, false),
-    id: (g) => g.logGroupName!,
-    delete: (id) =>
-      ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
-  });
-}
+const envLogGroup = (ctx: StepContext, env: string): LogGroupRef => ({ key: KEYS.logGroup(env), name: logGroupName(ctx.tags.stack, env) });
 
 /** The environments whose log groups are in state. */
 function recordedEnvironments(ctx: StepContext): string[] {

@@ -149,6 +149,31 @@ describe('IAM roles', () => {
     expect(scoped.IsTruncated).toBe(false);
   });
 
+  it('pages ListRoles by MaxItems with an opaque Marker, and refuses a bad one', async () => {
+    for (const name of ['c-role', 'a-role', 'b-role']) await createRole(name, { Path: '/shipline/' });
+    const first = await iam.send(new ListRolesCommand({ PathPrefix: '/shipline/', MaxItems: 2 }));
+    expect(first.Roles?.map((r) => r.RoleName)).toEqual(['a-role', 'b-role']);
+    expect(first.IsTruncated).toBe(true);
+    expect(first.Marker).toEqual(expect.any(String));
+    const second = await iam.send(new ListRolesCommand({ PathPrefix: '/shipline/', MaxItems: 2, Marker: first.Marker }));
+    expect(second.Roles?.map((r) => r.RoleName)).toEqual(['c-role']);
+    expect(second.IsTruncated).toBe(false);
+    expect(second.Marker).toBeUndefined();
+    await expect(iam.send(new ListRolesCommand({ Marker: 'c-role' }))).rejects.toMatchObject({ name: 'ValidationError', message: 'Invalid Marker.' });
+    await expect(iam.send(new ListRolesCommand({ MaxItems: 1001 }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(iam.send(new ListRolesCommand({ MaxItems: 0 }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(iam.send(new ListRolesCommand({ PathPrefix: 'shipline/' }))).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+
+  it('lists 100 roles a page when MaxItems is not given', async () => {
+    for (let i = 0; i < 101; i += 1) await createRole(`role-${String(i).padStart(3, '0')}`);
+    const first = await iam.send(new ListRolesCommand({}));
+    expect(first.Roles).toHaveLength(100);
+    expect(first.IsTruncated).toBe(true);
+    const rest = await iam.send(new ListRolesCommand({ Marker: first.Marker }));
+    expect(rest.Roles?.map((r) => r.RoleName)).toEqual(['role-100']);
+  });
+
   it('updates the trust policy, description and session duration', async () => {
     await createRole('demo-exec');
     const codedeploy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' }, Action: 'sts:AssumeRole' }] });

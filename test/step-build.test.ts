@@ -30,6 +30,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
   type CreateRoleCommandInput,
@@ -41,6 +42,7 @@ import { codeBuildPolicy } from '../src/policies';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { build } from '../steps/build';
 import { CONTAINER_NAME } from '../steps/services';
+import { listedRoles } from './helpers/roles';
 import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -52,6 +54,8 @@ const codebuild = mockClient(CodeBuildClient);
 
 const ACCOUNT = '123456789012';
 const GROUP = '/shipline/demo/build';
+/** Every log group of the stack, listed once per run for the steps that own one. */
+const STACK_GROUPS = '/shipline/demo/';
 const GROUP_ARN = `arn:aws:logs:eu-west-3:${ACCOUNT}:log-group:${GROUP}`;
 const ROLE_NAME = 'demo-codebuild';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/shipline/${ROLE_NAME}`;
@@ -160,6 +164,7 @@ function awsHasNothing(): void {
   logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
   logs.on(CreateLogGroupCommand).resolves({});
   logs.on(PutRetentionPolicyCommand).resolves({});
+  iam.on(ListRolesCommand).resolves(listedRoles());
   iam.on(GetRoleCommand).rejects(noSuchRole());
   iam.on(CreateRoleCommand).callsFake((input: CreateRoleCommandInput) => ({
     Role: role({ AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument!), Tags: input.Tags }),
@@ -179,8 +184,10 @@ interface World {
 
 function awsHasBuild(drift: Partial<World> = {}): void {
   const world: World = { group: logGroup(), groupTags: tagRecord(GROUP), role: role(), inline: { build: POLICY }, project: project(), ...drift };
+  logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS }).resolves({ logGroups: [logGroup({ logGroupName: '/shipline/demo/dev' }), world.group] });
   logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: GROUP }).resolves({ logGroups: [world.group] });
   logs.on(ListTagsForResourceCommand, { resourceArn: GROUP_ARN }).resolves({ tags: world.groupTags });
+  iam.on(ListRolesCommand).resolves(listedRoles(world.role));
   iam.on(GetRoleCommand).resolves({ Role: world.role });
   iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: Object.keys(world.inline) });
@@ -288,7 +295,17 @@ describe('build step: re-run', () => {
     const ctx = testContext('build', { state: FULL_STATE });
     await build.reconcile(ctx);
     expect(mutatingCommands()).toEqual([]);
-    expect(logs).not.toHaveReceivedCommand(ListTagsForResourceCommand);
+    // The log group and the role come from the run's listings; the role's policies are read directly.
+    expect(calls()).toEqual([
+      'DescribeLogGroupsCommand',
+      'ListRolesCommand',
+      'ListAttachedRolePoliciesCommand',
+      'ListRolePoliciesCommand',
+      'GetRolePolicyCommand',
+      'BatchGetProjectsCommand',
+    ]);
+    expect(logs).toHaveReceivedCommandWith(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS });
+    expect(iam).toHaveReceivedCommandWith(ListRolesCommand, { PathPrefix: '/shipline/', MaxItems: 1000 });
     expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'unchanged' });
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
   });
@@ -343,6 +360,8 @@ describe('build step: re-run', () => {
     const ctx = testContext('build', { state: FULL_STATE });
     await build.reconcile(ctx);
     expect(mutatingCommands()).toEqual(['PutRetentionPolicyCommand', 'PutRolePolicyCommand']);
+    // The run's listing shows the drift: the group is read by its name before it is changed.
+    expect(logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input.logGroupNamePrefix)).toEqual([STACK_GROUPS, GROUP]);
     expect(JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input.PolicyDocument!)).toEqual(POLICY);
     expect(outcomes(ctx)).toMatchObject({ 'build.logGroup': 'updated', 'build.role': 'updated', 'build.project': 'unchanged' });
   });
@@ -355,6 +374,50 @@ describe('build step: re-run', () => {
     await build.reconcile(ctx);
     expect(mutatingCommands()).toEqual(['CreateProjectCommand']);
     expect(outcomes(ctx)['build.project']).toBe('created');
+  });
+});
+
+describe('build step: reads shared by the run', () => {
+  it('reads the log group by its name when the listing lacks it, and finds it unchanged', async () => {
+    awsHasBuild();
+    logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS }).resolves({ logGroups: [] });
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input.logGroupNamePrefix)).toEqual([STACK_GROUPS, GROUP]);
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)['build.logGroup']).toBe('unchanged');
+  });
+
+  it('decides on the read by name: a retention the listing shows drifted but AWS has right is left alone', async () => {
+    awsHasBuild();
+    logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS }).resolves({ logGroups: [logGroup({ retentionInDays: 3 })] });
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)['build.logGroup']).toBe('unchanged');
+  });
+
+  it('follows the listing of log groups over its pages', async () => {
+    awsHasBuild();
+    logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS }).resolves({ logGroups: [logGroup({ logGroupName: '/shipline/demo/dev' })], nextToken: 'page-2' });
+    logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS, nextToken: 'page-2' }).resolves({ logGroups: [logGroup()] });
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input)).toEqual([
+      { logGroupNamePrefix: STACK_GROUPS },
+      { logGroupNamePrefix: STACK_GROUPS, nextToken: 'page-2' },
+    ]);
+    expect(mutatingCommands()).toEqual([]);
+  });
+
+  it('reads a role the listing lacks with GetRole', async () => {
+    awsHasBuild();
+    iam.on(ListRolesCommand).resolves(listedRoles());
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(iam).toHaveReceivedCommandWith(GetRoleCommand, { RoleName: ROLE_NAME });
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)['build.role']).toBe('unchanged');
   });
 });
 

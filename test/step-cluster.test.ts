@@ -31,6 +31,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
   NoSuchEntityException,
   UpdateAssumeRolePolicyCommand,
   type CreateRoleCommandInput,
@@ -41,6 +42,7 @@ import { KNOWN_AFTER_APPLY } from '../src/step';
 import { cluster } from '../steps/cluster';
 import { ForeignResourceError } from '../src/errors';
 import { trustPolicy } from '../src/policies';
+import { listedRoles } from './helpers/roles';
 import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -113,6 +115,7 @@ const FULL_STATE = {
 function awsHasNothing(): void {
   ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ arn: CLUSTER_ARN, reason: 'MISSING' }] });
   ecs.on(CreateClusterCommand).resolves({ cluster: activeCluster() });
+  iam.on(ListRolesCommand).resolves(listedRoles());
   iam.on(GetRoleCommand).rejects(noSuchRole());
   iam.on(CreateRoleCommand).callsFake((input: CreateRoleCommandInput) => ({
     Role: role({ AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument!), Tags: input.Tags }),
@@ -134,6 +137,7 @@ interface World {
 function awsHasCluster(drift: Partial<World> = {}): void {
   const world: World = { cluster: activeCluster(), role: role(), managed: [EXECUTION_POLICY], inline: {}, groups: ENVS.map((e) => logGroup(e)), ...drift };
   ecs.on(DescribeClustersCommand).resolves({ clusters: [world.cluster], failures: [] });
+  iam.on(ListRolesCommand).resolves(listedRoles(world.role));
   iam.on(GetRoleCommand).resolves({ Role: world.role });
   iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: world.managed.map((PolicyArn) => ({ PolicyArn, PolicyName: PolicyArn.split('/').pop() })) });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: Object.keys(world.inline) });
@@ -216,8 +220,16 @@ describe('cluster step: re-run', () => {
     const ctx = testContext('cluster', { state: FULL_STATE });
     await cluster.reconcile(ctx);
     expect(mutatingCommands()).toEqual([]);
-    expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 1);
-    expect(logs).not.toHaveReceivedCommand(ListTagsForResourceCommand);
+    // The role and the log groups come from the run's listings; the role's policies are read directly.
+    expect(calls()).toEqual([
+      'DescribeClustersCommand',
+      'ListRolesCommand',
+      'ListAttachedRolePoliciesCommand',
+      'ListRolePoliciesCommand',
+      'DescribeLogGroupsCommand',
+    ]);
+    expect(iam).toHaveReceivedCommandWith(ListRolesCommand, { PathPrefix: '/shipline/', MaxItems: 1000 });
+    expect(logs).toHaveReceivedCommandWith(DescribeLogGroupsCommand, { logGroupNamePrefix: '/shipline/demo/' });
     expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
   });
@@ -227,6 +239,12 @@ describe('cluster step: re-run', () => {
     logs.on(PutRetentionPolicyCommand).resolves({});
     const ctx = testContext('cluster', { state: FULL_STATE });
     await cluster.reconcile(ctx);
+    // The run's listing shows the drift; the step reads the groups again before it changes one.
+    expect(calls().filter((c) => c.startsWith('DescribeLogGroups') || c.startsWith('PutRetention'))).toEqual([
+      'DescribeLogGroupsCommand',
+      'DescribeLogGroupsCommand',
+      'PutRetentionPolicyCommand',
+    ]);
     expect(mutatingCommands()).toEqual(['PutRetentionPolicyCommand']);
     expect(logs).toHaveReceivedCommandWith(PutRetentionPolicyCommand, { logGroupName: groupName('dev'), retentionInDays: 14 });
     expect(ctx.outcomes.find((o) => o.resource === 'cluster.logGroup.dev')).toMatchObject({ outcome: 'updated', changes: ['retention'] });
@@ -254,6 +272,9 @@ describe('cluster step: re-run', () => {
     iam.on(DeleteRolePolicyCommand).resolves({});
     const ctx = testContext('cluster', { state: FULL_STATE });
     await cluster.reconcile(ctx);
+    // The listing shows another trust policy: GetRole confirms it before the update.
+    const roleCalls = ['ListRolesCommand', 'GetRoleCommand', 'UpdateAssumeRolePolicyCommand'];
+    expect(calls().filter((c) => roleCalls.includes(c))).toEqual(roleCalls);
     const input = iam.commandCalls(UpdateAssumeRolePolicyCommand)[0]!.args[0].input;
     expect(input.RoleName).toBe(ROLE_NAME);
     expect(JSON.parse(input.PolicyDocument!)).toEqual(TRUST);
@@ -321,6 +342,101 @@ describe('cluster step: re-run', () => {
     expect(error).toBeInstanceOf(ForeignResourceError);
     expect((error as Error).message).toContain(groupName('dev'));
     expect(mutatingCommands()).toEqual([]);
+  });
+});
+
+describe('cluster step: reads shared by the run', () => {
+  const OTHER_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  const drifted = () => role({ AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(OTHER_TRUST)) });
+
+  it('reads a role the listing lacks with GetRole, and finds it unchanged', async () => {
+    awsHasCluster();
+    iam.on(ListRolesCommand).resolves(listedRoles());
+    const ctx = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(ctx);
+    expect(iam).toHaveReceivedCommandWith(GetRoleCommand, { RoleName: ROLE_NAME });
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)['cluster.executionRole']).toBe('unchanged');
+  });
+
+  it('recreates a role gone from the listing and from GetRole', async () => {
+    awsHasCluster();
+    iam.on(ListRolesCommand).resolves(listedRoles());
+    iam.on(GetRoleCommand).rejects(noSuchRole());
+    iam.on(CreateRoleCommand).resolves({ Role: role() });
+    iam.on(AttachRolePolicyCommand).resolves({});
+    const ctx = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['CreateRoleCommand', 'AttachRolePolicyCommand']);
+    expect(outcomes(ctx)['cluster.executionRole']).toBe('created');
+  });
+
+  it('decides on GetRole, not on the listing: a trust policy the listing shows drifted but GetRole shows right is left alone', async () => {
+    awsHasCluster();
+    iam.on(ListRolesCommand).resolves(listedRoles(drifted()));
+    const ctx = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(ctx);
+    expect(iam).toHaveReceivedCommandTimes(GetRoleCommand, 1);
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)['cluster.executionRole']).toBe('unchanged');
+  });
+
+  it('still finds a policy attached by hand to a role the listing confirms', async () => {
+    awsHasCluster({ managed: [EXECUTION_POLICY, 'arn:aws:iam::aws:policy/AdministratorAccess'] });
+    iam.on(DetachRolePolicyCommand).resolves({});
+    const ctx = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(ctx);
+    expect(iam).not.toHaveReceivedCommand(GetRoleCommand);
+    expect(mutatingCommands()).toEqual(['DetachRolePolicyCommand']);
+    expect(iam).toHaveReceivedCommandWith(DetachRolePolicyCommand, { RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+  });
+
+  it('follows the listing over its pages', async () => {
+    awsHasCluster();
+    const other = role({ RoleName: 'other-stack-codebuild', Arn: `arn:aws:iam::${ACCOUNT}:role/shipline/other-stack-codebuild` });
+    iam.on(ListRolesCommand).resolves({ ...listedRoles(other), IsTruncated: true, Marker: 'page-2' });
+    iam.on(ListRolesCommand, { Marker: 'page-2' }).resolves(listedRoles(role()));
+    const ctx = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(ctx);
+    expect(iam).toHaveReceivedCommandTimes(ListRolesCommand, 2);
+    expect(iam.commandCalls(ListRolesCommand).map((c) => c.args[0].input)).toEqual([
+      { PathPrefix: '/shipline/', MaxItems: 1000 },
+      { PathPrefix: '/shipline/', MaxItems: 1000, Marker: 'page-2' },
+    ]);
+    expect(iam).not.toHaveReceivedCommand(GetRoleCommand);
+  });
+
+  it('reads a log group the listing lacks directly, and finds it unchanged', async () => {
+    awsHasCluster();
+    logs.on(DescribeLogGroupsCommand).resolvesOnce({ logGroups: [logGroup('prod')] }).resolves({ logGroups: ENVS.map((e) => logGroup(e)) });
+    const ctx = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(ctx);
+    expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 2);
+    expect(mutatingCommands()).toEqual([]);
+    expect(outcomes(ctx)['cluster.logGroup.dev']).toBe('unchanged');
+  });
+
+  it('decides on the direct read, not on the listing: a retention the listing shows drifted but AWS has right is left alone', async () => {
+    awsHasCluster();
+    logs
+      .on(DescribeLogGroupsCommand)
+      .resolvesOnce({ logGroups: [logGroup('dev', { retentionInDays: 7 }), logGroup('prod')] })
+      .resolves({ logGroups: ENVS.map((e) => logGroup(e)) });
+    const ctx = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(ctx);
+    expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 2);
+    expect(mutatingCommands()).toEqual([]);
+  });
+
+  it('lists roles and log groups once per run: a later step of the run reuses them', async () => {
+    awsHasCluster();
+    const first = testContext('cluster', { state: FULL_STATE });
+    await cluster.reconcile(first);
+    const second: TestContext = { ...testContext('cluster', { state: FULL_STATE }), shared: first.shared };
+    await cluster.reconcile(second);
+    expect(iam).toHaveReceivedCommandTimes(ListRolesCommand, 1);
+    expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 1);
+    expect(iam).not.toHaveReceivedCommand(GetRoleCommand);
   });
 });
 

@@ -33,6 +33,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
   NoSuchEntityException,
   type CreateRoleCommandInput,
   type Role,
@@ -44,6 +45,7 @@ import { AwsCallError, ForeignResourceError } from '../src/errors';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { appSpecContent, codedeploy, KEYS } from '../steps/codedeploy';
 import { servicesReadKey } from '../steps/services';
+import { listedRoles } from './helpers/roles';
 import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -158,6 +160,7 @@ const BLUE_GREEN = { deploy: { strategy: 'blue-green' } };
 // ---- stubbed AWS worlds ------------------------------------------------------------------------
 
 function awsHasNothing(): void {
+  iam.on(ListRolesCommand).resolves(listedRoles());
   iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'no such role', $metadata: {} }));
   iam.on(CreateRoleCommand).callsFake((input: CreateRoleCommandInput) => ({
     Role: role({ AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument!), Tags: input.Tags }),
@@ -178,6 +181,7 @@ interface World {
 }
 
 function awsHasEverything(world: World = {}): void {
+  iam.on(ListRolesCommand).resolves(listedRoles(role()));
   iam.on(GetRoleCommand).resolves({ Role: role() });
   iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED, PolicyName: 'AWSCodeDeployRoleForECS' }] });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });

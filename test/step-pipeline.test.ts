@@ -23,6 +23,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
   type CreateRoleCommandInput,
@@ -37,6 +38,7 @@ import { APPSPEC_FILE, appSpecYaml, buildspec, IMAGE_DETAIL_FILE, taskDefinition
 import { arns } from '../src/policies';
 import { pipeline, pipelineDrift, pipelineStructure, type PipelineIds } from '../steps/pipeline';
 import { CONTAINER_NAME } from '../steps/services';
+import { listedRoles } from './helpers/roles';
 import { strictMocks } from './helpers/strict-mocks';
 import { memoryState, testContext, type TestContext } from './helpers/context';
 import { BASE_CONFIG } from './helpers/harness';
@@ -184,6 +186,7 @@ const role = (overrides: Partial<Role> = {}): Role => ({
 // ---- stubbed AWS worlds ------------------------------------------------------------------------
 
 function awsHasNothing(): void {
+  iam.on(ListRolesCommand).resolves(listedRoles());
   iam.on(GetRoleCommand).rejects(noSuchRole());
   iam.on(CreateRoleCommand).callsFake((input: CreateRoleCommandInput) => ({
     Role: role({ AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument!), Tags: input.Tags }),
@@ -201,6 +204,7 @@ interface World {
 
 function awsHasPipeline(drift: Partial<World> = {}): void {
   const world: World = { declaration: asReported(REFERENCE), tags: pipelineTags(), inline: { pipeline: POLICY }, ...drift };
+  iam.on(ListRolesCommand).resolves(listedRoles(role()));
   iam.on(GetRoleCommand).resolves({ Role: role() });
   iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: Object.keys(world.inline) });

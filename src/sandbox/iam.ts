@@ -18,10 +18,12 @@
 // - Roles: CreateRole (EntityAlreadyExistsException; Description, Path default `/`,
 //   MaxSessionDuration 3600–43200 default 3600, Tags at most 50), GetRole (Tags and an empty
 //   RoleLastUsed; NoSuchEntityException "The role with name X cannot be found."), ListRoles
-//   (PathPrefix; without Tags, as AWS), UpdateRole (Description, MaxSessionDuration),
-//   UpdateAssumeRolePolicy, DeleteRole (DeleteConflictException while managed policies are
-//   attached, inline policies exist, or an instance profile holds it), TagRole (a key is
-//   overwritten; more than 50 tags → LimitExceededException), UntagRole, ListRoleTags.
+//   (PathPrefix, default `/`; without Tags, as AWS; sorted by name; pages of MaxItems 1–1000,
+//   default 100, with IsTruncated and an opaque Marker, "Invalid Marker." otherwise), UpdateRole
+//   (Description, MaxSessionDuration), UpdateAssumeRolePolicy, DeleteRole
+//   (DeleteConflictException while managed policies are attached, inline policies exist, or an
+//   instance profile holds it), TagRole (a key is overwritten; more than 50 tags →
+//   LimitExceededException), UntagRole, ListRoleTags.
 // - Managed policies: only AWS managed policies exist in the sandbox (see AWS_MANAGED_POLICIES);
 //   AttachRolePolicy (a malformed ARN → InvalidInputException; an unknown one →
 //   NoSuchEntityException "Policy <arn> does not exist or is not attachable."; attaching twice is a
@@ -202,11 +204,19 @@ export class IamSandbox extends SandboxService<IamData> {
   }
 
   listRoles(input: ListRolesCommandInput): Out<ListRolesCommandOutput> {
-    const prefix = input.PathPrefix ?? '/';
+    const prefix = checkPathPrefix(input.PathPrefix);
+    const maxItems = checkMaxItems(input.MaxItems);
+    const from = input.Marker === undefined ? '' : markerKey(input.Marker);
     const roles = Object.values(this.data.roles)
-      .filter((r) => r.path.startsWith(prefix))
-      .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
-    return { Roles: roles.map((r) => this.roleOut(r, { tags: false })), IsTruncated: false };
+      .filter((r) => r.path.startsWith(prefix) && r.name.toLowerCase() >= from)
+      .sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+    const page = roles.slice(0, maxItems);
+    const next = roles[maxItems];
+    return {
+      Roles: page.map((r) => this.roleOut(r, { tags: false })),
+      IsTruncated: next !== undefined,
+      ...(next ? { Marker: markerFor(next.name.toLowerCase()) } : {}),
+    };
   }
 
   updateRole(input: UpdateRoleCommandInput): Out<UpdateRoleCommandOutput> {
@@ -505,6 +515,33 @@ function checkPath(path: string | undefined): string {
     );
   }
   return value;
+}
+
+/** ListRoles' PathPrefix: `/` then printable ASCII (AWS's pattern `\u002F[\u0021-\u007F]*`), default `/`. */
+function checkPathPrefix(prefix: string | undefined): string {
+  const value = prefix ?? '/';
+  if (value.length > 512 || !/^\/[\u0021-\u007F]*$/.test(value)) {
+    throw validationError(`Value '${value}' at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*`);
+  }
+  return value;
+}
+
+/** A page holds MaxItems entries, 1–1000, 100 when not given. */
+function checkMaxItems(maxItems: number | undefined): number {
+  const value = maxItems ?? 100;
+  if (value < 1) throw validationError(`Value '${value}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+  if (value > 1000) throw validationError(`Value '${value}' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+  return value;
+}
+
+/** An opaque Marker: the lower-cased name the next page starts at (a role deleted meanwhile is skipped). */
+const MARKER_PREFIX = 'roles:';
+const markerFor = (key: string) => Buffer.from(`${MARKER_PREFIX}${key}`).toString('base64');
+
+function markerKey(marker: string): string {
+  const text = Buffer.from(marker, 'base64').toString();
+  if (!text.startsWith(MARKER_PREFIX) || markerFor(text.slice(MARKER_PREFIX.length)) !== marker) throw awsError('ValidationError', 'Invalid Marker.');
+  return text.slice(MARKER_PREFIX.length);
 }
 
 function checkSessionDuration(seconds: number | undefined): number {

@@ -4,6 +4,12 @@
 // is global, so every role lives under the path /shipline/, where a stack's roles are easy to
 // see. Drift (another trust policy, a policy attached or detached by hand, an edited inline
 // document) is put back in place; documents are compared parsed, not as text.
+//
+// A no-op run reads the roles themselves at once: the first step to ask lists every role under the
+// path for the run (ctx.shared). That listing has no tags and is a snapshot, so it only confirms a
+// recorded role whose trust policy is as wanted; a role it lacks or shows drifted is read with
+// GetRole before anything changes. Each role's policies are always read directly: a policy
+// attached by hand is found and removed.
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
@@ -14,6 +20,7 @@ import {
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
   type Role,
@@ -55,6 +62,28 @@ async function findRole(ctx: StepContext, name: string): Promise<Role | undefine
   return (await unlessNotFound(ctx.aws.iam.send(new GetRoleCommand({ RoleName: name })), 'NoSuchEntityException', 'NoSuchEntity'))?.Role;
 }
 
+/** Every role under ROLE_PATH by name, listed once per run: names, ARNs and trust policies, no tags. */
+function listedRoles(ctx: StepContext): Promise<ReadonlyMap<string, Role>> {
+  return ctx.shared.once(`iam:roles:${ROLE_PATH}`, async () => {
+    const roles = new Map<string, Role>();
+    let Marker: string | undefined;
+    do {
+      const page = await ctx.aws.iam.send(new ListRolesCommand({ PathPrefix: ROLE_PATH, MaxItems: 1000, Marker }));
+      for (const role of page.Roles ?? []) roles.set(role.RoleName!, role);
+      Marker = page.IsTruncated ? page.Marker : undefined;
+    } while (Marker);
+    return roles;
+  });
+}
+
+/** The recorded role: the run's listing confirms it when its trust policy is `trust`; otherwise GetRole. */
+async function recordedRole(ctx: StepContext, name: string, trust: PolicyDocument): Promise<Role | undefined> {
+  const listed = (await listedRoles(ctx)).get(name);
+  return listed && hasTrust(listed, trust) ? listed : findRole(ctx, name);
+}
+
+const hasTrust = (role: Role, trust: PolicyDocument) => sameJson(parseJson(role.AssumeRolePolicyDocument, true), trust);
+
 async function withPolicies(ctx: StepContext, role: Role | undefined, wantedInline: readonly string[]): Promise<RoleState | undefined> {
   if (!role) return undefined;
   const iam = ctx.aws.iam;
@@ -84,7 +113,7 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
   return ensure<RoleState>(ctx, {
     key: spec.key,
     kind,
-    find: async (id) => withPolicies(ctx, await findRole(ctx, id), inlineNames),
+    find: async (id) => withPolicies(ctx, await recordedRole(ctx, id, trust), inlineNames),
     findByTags: async () => {
       const role = await findRole(ctx, name);
       return withPolicies(ctx, role && claim(ctx, kind, name, role, role.Tags), inlineNames);
@@ -106,7 +135,7 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
     attributes: (r) => ({ arn: r.role.Arn }),
     drift: (r) => {
       const changes: string[] = [];
-      if (!sameJson(parseJson(r.role.AssumeRolePolicyDocument, true), trust)) changes.push('trust policy');
+      if (!hasTrust(r.role, trust)) changes.push('trust policy');
       if (!sameSet(r.managed, managed)) changes.push('managed policies');
       for (const policy of inlineNames) {
         if (!r.inlineNames.includes(policy) || !sameJson(r.inline[policy], inline[policy])) changes.push(`inline policy ${policy}`);
