@@ -143,17 +143,23 @@ export function dependencies(steps: readonly Step[]): Map<string, Set<string>> {
     for (const dep of step.after) {
       if (!names.has(dep)) throw new EngineError(`step ${step.name} runs after unknown step ${dep}`);
     }
+    for (const dep of step.createOnlyAfter ?? []) {
+      if (!step.after.includes(dep)) throw new EngineError(`step ${step.name} lists ${dep} in createOnlyAfter but not in after`);
+    }
     graph.set(step.name, new Set(step.after));
   }
   assertAcyclic(graph);
   return graph;
 }
 
-/** step → the steps it waits for when destroying: those that ran after it. */
+/** step → the steps it waits for when destroying: those that ran after it and need it to the end. */
 export function dependents(steps: readonly Step[]): Map<string, Set<string>> {
   const forward = dependencies(steps);
+  const createOnly = new Map(steps.map((s) => [s.name, new Set(s.createOnlyAfter ?? [])]));
   const graph = new Map<string, Set<string>>([...forward.keys()].map((name) => [name, new Set<string>()]));
-  for (const [name, deps] of forward) for (const dep of deps) graph.get(dep)!.add(name);
+  for (const [name, deps] of forward) {
+    for (const dep of deps) if (!createOnly.get(name)!.has(dep)) graph.get(dep)!.add(name);
+  }
   return graph;
 }
 

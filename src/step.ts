@@ -71,6 +71,11 @@ export interface Step {
   /** The steps whose outputs (state records) this one reads; they run first, and are destroyed after. */
   readonly after: readonly string[];
   /**
+   * Of `after`, the steps this one needs only to be made: a destroy may delete theirs while this
+   * one's are still going (the services need the NAT to pull their first image, not to drain).
+   */
+  readonly createOnlyAfter?: readonly string[];
+  /**
    * Checks a provision (and a plan) runs for every step before any step reconciles: reads only.
    * A refusal thrown here stops the run before anything changed (e.g. a config AWS cannot apply
    * in place).

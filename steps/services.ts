@@ -103,6 +103,8 @@ interface EnsuredService {
 export const services: Step = {
   name: 'services',
   after: ['alb', 'cluster', 'nat'],
+  // Tasks pull their image through the NAT; draining ones need nothing from it.
+  createOnlyAfter: ['nat'],
 
   /** Refuse a strategy switch ECS cannot make in place, before any step changed anything. */
   async preflight(ctx) {

@@ -67,6 +67,27 @@ describe('engine', () => {
     expect(dependents(r.steps).get('network')).toEqual(new Set(['nat', 'alb']));
   });
 
+  it('destroys a step needed only to create another beside it, and still before what both need', async () => {
+    const r = recorder(graph);
+    const services = r.steps.find((s) => s.name === 'services')!;
+    const steps = r.steps.map((s) => (s === services ? { ...s, createOnlyAfter: ['nat'] } : s));
+    await run(steps, 'provision');
+    expect(r.events.indexOf('up:services')).toBeGreaterThan(r.events.indexOf('up-done:nat'));
+    r.events.length = 0;
+    await run(steps, 'destroy');
+    const at = (e: string) => r.events.indexOf(e);
+    expect(at('down:nat')).toBeLessThan(at('down-done:services'));
+    expect(at('down:network')).toBeGreaterThan(Math.max(at('down-done:nat'), at('down-done:services')));
+    expect(dependents(steps).get('nat')).toEqual(new Set());
+  });
+
+  it('refuses a createOnlyAfter that is not in after', () => {
+    const { steps } = recorder({ a: [], b: ['a'] });
+    expect(() => dependents(steps.map((s) => (s.name === 'b' ? { ...s, createOnlyAfter: ['c'] } : s)))).toThrow(
+      'step b lists c in createOnlyAfter but not in after',
+    );
+  });
+
   it('starts nothing that depends on a failed step, lets running ones finish, and reports the failure', async () => {
     const r = recorder({ a: [], b: [], c: ['a'] }, 5, ['a']);
     const error = await run(r.steps, 'provision').catch((e: unknown) => e);
