@@ -103,11 +103,21 @@ export const network: Step = {
   async destroy(ctx) {
     const vpcId = ctx.state.get(KEYS.vpc)?.id ?? (await findVpcByTags(ctx))?.VpcId;
     const subnets = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => ({ tier, i })));
-    await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i)));
-    await deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
-    await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId)));
-    await deleteInternetGateway(ctx, vpcId);
-    await waitForNetworkInterfaces(ctx, vpcId);
+    // Three chains at once: associations then route tables; the public route then the gateway it
+    // points to; the interfaces other services leave in the subnets. Then the subnets, the VPC.
+    const publicRouteGone = deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
+    await allSettled([
+      (async () => {
+        await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i)));
+        await publicRouteGone;
+        await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId)));
+      })(),
+      (async () => {
+        await publicRouteGone;
+        await deleteInternetGateway(ctx, vpcId);
+      })(),
+      waitForNetworkInterfaces(ctx, vpcId),
+    ]);
     await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId)));
     await deleteVpc(ctx);
   },

@@ -442,21 +442,26 @@ describe('network step: dry run', () => {
 });
 
 describe('network step: destroy', () => {
-  it('deletes in reverse order: associations, route, route tables, gateway, then subnets once interfaces are gone, then the VPC', async () => {
+  it('deletes what depends on what first, and the independent chains at once; the VPC last', async () => {
     awsDeletesEverything();
     await network.destroy(testContext('network', { state: FULL_STATE }));
-    const deletesAndTheWait = commandNames().filter((name) => isMutating(name) || name === 'DescribeNetworkInterfacesCommand');
-    expect(deletesAndTheWait).toEqual([
-      ...Array(4).fill('DisassociateRouteTableCommand'),
-      'DeleteRouteCommand',
-      'DeleteRouteTableCommand',
-      'DeleteRouteTableCommand',
-      'DetachInternetGatewayCommand',
-      'DeleteInternetGatewayCommand',
-      'DescribeNetworkInterfacesCommand',
-      ...Array(4).fill('DeleteSubnetCommand'),
-      'DeleteVpcCommand',
-    ]);
+    const names = commandNames().filter((name) => isMutating(name) || name === 'DescribeNetworkInterfacesCommand');
+    const first = (name: string) => names.indexOf(name);
+    const last = (name: string) => names.lastIndexOf(name);
+    expect(names.filter((n) => n === 'DisassociateRouteTableCommand')).toHaveLength(4);
+    // Associations and the public route, then the route tables.
+    expect(first('DeleteRouteTableCommand')).toBeGreaterThan(Math.max(last('DisassociateRouteTableCommand'), first('DeleteRouteCommand')));
+    // The public route, then the gateway it points to.
+    expect(first('DetachInternetGatewayCommand')).toBeGreaterThan(first('DeleteRouteCommand'));
+    expect(first('DeleteInternetGatewayCommand')).toBeGreaterThan(first('DetachInternetGatewayCommand'));
+    // Those chains and the wait for other services' interfaces overlap.
+    expect(first('DescribeNetworkInterfacesCommand')).toBeLessThan(first('DeleteRouteTableCommand'));
+    // The subnets once all of it is done, the VPC last.
+    expect(first('DeleteSubnetCommand')).toBeGreaterThan(
+      Math.max(last('DeleteRouteTableCommand'), last('DeleteInternetGatewayCommand'), last('DescribeNetworkInterfacesCommand')),
+    );
+    expect(names.filter((n) => n === 'DeleteSubnetCommand')).toHaveLength(4);
+    expect(names.at(-1)).toBe('DeleteVpcCommand');
   });
 
   it('disassociates subnets the state does not know of before deleting a route table', async () => {
