@@ -80,7 +80,7 @@ function waiterFailure(error: unknown): WaiterResult {
  * A state change is noticed within this many AWS seconds at worst: the backoff never polls less
  * often, whatever the settings say (the SDK waiters' own defaults poll every 15 to 120 s).
  */
-export const NOTICE_WITHIN_SECONDS = 5;
+export const NOTICE_WITHIN_SECONDS = 3;
 
 function waiterOptions<Client>(ctx: Pick<StepContext, 'waits' | 'signal'>, timeoutSeconds: number, client: Client) {
   const { minDelay, maxDelay, timeoutScale } = ctx.waits;
