@@ -7,4 +7,7 @@ module.exports = {
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   randomize: true,
   testTimeout: 30000,
+  // Jest keeps a core for itself by default; its main process mostly waits, so use them all
+  // (on 2 cores: about 2 minutes instead of 4).
+  maxWorkers: '100%',
 };
