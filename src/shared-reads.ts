@@ -1,8 +1,9 @@
 // Reads that several steps of one run need, made once: the first step to ask makes the call and
 // every later one gets its answer (all the stack's IAM roles in one ListRoles, all its log groups
-// in one DescribeLogGroups). An answer is a snapshot from the moment it was read, so a step uses it
-// only for what it owns and has not changed yet in this run, and reads anything missing from it
-// directly: a shared read can save a call, never hide a resource.
+// in one DescribeLogGroups). An answer is a snapshot from the moment it was read, so it may only
+// confirm that something a step owns is already as it should be; whatever the snapshot lacks or
+// shows different is read directly, and any change is decided on that read. A shared read can
+// save a call, never hide a resource nor cause a change.
 
 export interface SharedReads {
   /** The answer of `read` for `key` in this run; a read that failed is made again by the next caller. */
