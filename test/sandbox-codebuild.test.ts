@@ -19,39 +19,22 @@ import {
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { Sandbox } from '../src/sandbox/sandbox';
-import type { SandboxOptions } from '../src/sandbox/world';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/demo-build`;
 const REPOSITORY_URL = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo`;
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
+const env = useSandbox();
 let codebuild: CodeBuildClient;
 let ecr: ECRClient;
 let iam: IAMClient;
 
-function start(options: SandboxOptions = {}): void {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT, ...options });
-  mocks = mockAwsWithSandbox(sandbox);
-}
-
-/** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
-function restoreMocks(): void {
-  mocks.restore();
-}
-
 beforeEach(() => {
-  start();
   codebuild = new CodeBuildClient({ region: REGION });
   ecr = new ECRClient({ region: REGION });
   iam = new IAMClient({ region: REGION });
 });
-
-afterEach(() => restoreMocks());
 
 /** The build role and the ECR repository the project pushes to. */
 async function prerequisites(): Promise<void> {
@@ -127,7 +110,7 @@ describe('CodeBuild projects', () => {
     const read = await codebuild.send(new BatchGetProjectsCommand({ names: ['demo-build', arn, 'nope'] }));
     expect(read.projects?.map((p) => p.arn)).toEqual([arn, arn]);
     expect(read.projectsNotFound).toEqual(['nope']);
-    expect(sandbox.inventory().filter((i) => i.service === 'codebuild')).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.service === 'codebuild')).toEqual([
       { service: 'codebuild', type: 'project', id: 'demo-build', key: 'demo-build', tags: { 'shipline:stack': 'demo' } },
     ]);
   });
@@ -225,9 +208,8 @@ describe('CodeBuild builds', () => {
   });
 
   it('moves through its phases on a running clock', async () => {
-    restoreMocks();
     const clock = new TestClock();
-    start({ msPerSimSecond: 1, latencies: { 'codebuild.build': 100 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'codebuild.build': 100 }, clock: clock.now });
     await prerequisites();
     await codebuild.send(new CreateProjectCommand(projectInput()));
     const id = (await codebuild.send(new StartBuildCommand({ projectName: 'demo-build' }))).build?.id ?? '';
@@ -248,7 +230,7 @@ describe('CodeBuild builds', () => {
   it('fails a build in BUILD on request, and in POST_BUILD when the push cannot happen', async () => {
     await prerequisites();
     await codebuild.send(new CreateProjectCommand(projectInput()));
-    sandbox.codebuild.simulateBuildFailure('demo-build');
+    env.sandbox.codebuild.simulateBuildFailure('demo-build');
     const failing = (await codebuild.send(new StartBuildCommand({ projectName: 'demo-build' }))).build?.id ?? '';
     const failed = await build(failing);
     expect(failed).toMatchObject({ buildStatus: 'FAILED', currentPhase: 'COMPLETED' });
@@ -284,17 +266,14 @@ describe('CodeBuild builds', () => {
   });
 
   it('carries projects and running builds across a snapshot', async () => {
-    restoreMocks();
     const clock = new TestClock();
-    start({ msPerSimSecond: 1, latencies: { 'codebuild.build': 60 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'codebuild.build': 60 }, clock: clock.now });
     await prerequisites();
     await codebuild.send(new CreateProjectCommand(projectInput()));
     const id = (await codebuild.send(new StartBuildCommand({ projectName: 'demo-build', sourceVersion: 'abcdef0123' }))).build?.id ?? '';
     clock.advance(30);
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
-    restoreMocks();
-    sandbox = Sandbox.restore(snapshot, { clock: clock.now });
-    mocks = mockAwsWithSandbox(sandbox);
+    const snapshot = JSON.parse(JSON.stringify(env.sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
+    env.restoreFrom(snapshot, { clock: clock.now });
     expect((await build(id)).buildStatus).toBe('IN_PROGRESS');
     clock.advance(29);
     expect((await build(id)).buildStatus).toBe('IN_PROGRESS');

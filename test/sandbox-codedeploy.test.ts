@@ -57,43 +57,25 @@ import {
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { Sandbox } from '../src/sandbox/sandbox';
-import type { SandboxOptions } from '../src/sandbox/world';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/demo-codedeploy`;
 const PLACEHOLDER_IMAGE = 'public.ecr.aws/nginx/nginx:latest';
 const APP_ARN = `arn:aws:codedeploy:${REGION}:${ACCOUNT}:application:demo`;
 const GROUP_ARN = `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:demo/demo-prod`;
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
+const env = useSandbox();
 let codedeploy: CodeDeployClient;
 let ecs: ECSClient;
 let elbv2: ElasticLoadBalancingV2Client;
 
-function start(options: SandboxOptions = {}): void {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT, ...options });
-  mocks = mockAwsWithSandbox(sandbox);
-}
-
-/** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
-function restoreMocks(): void {
-  mocks.restore();
-}
-
 beforeEach(() => {
-  start();
   codedeploy = new CodeDeployClient({ region: REGION });
   ecs = new ECSClient({ region: REGION });
   elbv2 = new ElasticLoadBalancingV2Client({ region: REGION });
 });
-
-afterEach(() => restoreMocks());
 
 // ---- The world a deployment runs in ------------------------------------------------------------
 
@@ -298,7 +280,7 @@ describe('applications', () => {
     await codedeploy.send(new DeleteApplicationCommand({ applicationName: 'other' }));
     await codedeploy.send(new DeleteApplicationCommand({ applicationName: 'other' })); // gone already: no error, as on AWS
     expect((await codedeploy.send(new ListApplicationsCommand({}))).applications).toEqual(['demo']);
-    expect(sandbox.inventory().filter((i) => i.service === 'codedeploy')).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.service === 'codedeploy')).toEqual([
       { service: 'codedeploy', type: 'application', id: APP_ARN, key: 'demo', tags: { a: '3' } },
     ]);
   });
@@ -462,7 +444,7 @@ describe('deployment groups', () => {
   it('deletes groups (idempotently) and, with the application, its groups and deployments', async () => {
     const w = await deploymentGroup();
     const id = await deploy(appSpecYaml(await registerTaskDefinition('demo:v2')));
-    expect(sandbox.inventory().filter((i) => i.service === 'codedeploy').map((i) => [i.type, i.key, i.tags])).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.service === 'codedeploy').map((i) => [i.type, i.key, i.tags])).toEqual([
       ['application', 'demo', { 'shipline:stack': 'demo' }],
       ['deployment-group', 'demo/demo-prod', { 'shipline:stack': 'demo' }],
     ]);
@@ -481,7 +463,7 @@ describe('deployment groups', () => {
 
     await codedeploy.send(new DeleteApplicationCommand({ applicationName: 'demo' }));
     await expect(codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).rejects.toMatchObject({ name: 'DeploymentDoesNotExistException' });
-    expect(sandbox.inventory().filter((i) => i.service === 'codedeploy')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.service === 'codedeploy')).toEqual([]);
   });
 });
 
@@ -547,7 +529,7 @@ describe('a deployment', () => {
   it('fails with a rolled-back deployment when told to, leaving the service and listeners as they were', async () => {
     const w = await deploymentGroup();
     const v2 = await registerTaskDefinition('demo:v2');
-    sandbox.codedeploy.simulateDeploymentFailure('demo-prod');
+    env.sandbox.codedeploy.simulateDeploymentFailure('demo-prod');
     const id = await deploy(appSpecYaml(v2));
     await expect(waitUntilDeploymentSuccessful({ client: codedeploy, ...WAIT }, { deploymentId: id })).rejects.toThrow();
 
@@ -578,7 +560,7 @@ describe('a deployment', () => {
 
   it('fails without rollback, and fails deployments whose AppSpec or task definition is wrong', async () => {
     const w = await deploymentGroup({ autoRollbackConfiguration: { enabled: false } });
-    sandbox.codedeploy.simulateDeploymentFailure('demo-prod', 'demo');
+    env.sandbox.codedeploy.simulateDeploymentFailure('demo-prod', 'demo');
     const v2 = await registerTaskDefinition('demo:v2');
     const failed = await deployment(await deploy(appSpecYaml(v2)));
     expect(failed.status).toBe('Failed');
@@ -666,9 +648,8 @@ describe('a deployment', () => {
   });
 
   it('stops a deployment, rolling back when asked: before the reroute, and after it', async () => {
-    restoreMocks();
     const clock = new TestClock();
-    start({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 800, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 800, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 }, clock: clock.now });
     clock.run();
     // A 30-minute termination wait is 1800 simulated seconds: 1.8 s on this clock.
     const w = await deploymentGroup({
@@ -716,8 +697,7 @@ describe('a deployment', () => {
   });
 
   it('ends Stopped when nobody continues it before the ready wait runs out', async () => {
-    restoreMocks();
-    start({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 40, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 } });
+    env.restart({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 40, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 } });
     const w = await deploymentGroup({ blueGreenDeploymentConfiguration: { deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 1 } } });
     const id = await deploy(appSpecYaml(await registerTaskDefinition('demo:v2')));
     await until(async () => (await deployment(id)).status === 'Stopped');
@@ -730,9 +710,8 @@ describe('a deployment', () => {
   });
 
   it('goes Created → InProgress → Succeeded on a running clock', async () => {
-    restoreMocks();
     const clock = new TestClock();
-    start({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 60, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'codedeploy.deployment': 60, 'ecs.service.stable': 1, 'elbv2.loadBalancer.active': 1 }, clock: clock.now });
     clock.run();
     const w = await deploymentGroup({ blueGreenDeploymentConfiguration: undefined });
     clock.hold();
@@ -756,16 +735,14 @@ describe('a deployment', () => {
 describe('snapshots', () => {
   it('carries applications, groups and a deployment waiting in Ready across a snapshot', async () => {
     const w = await deploymentGroup({ blueGreenDeploymentConfiguration: { deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 60 } } });
-    sandbox.codedeploy.simulateDeploymentFailure('demo-prod');
+    env.sandbox.codedeploy.simulateDeploymentFailure('demo-prod');
     const v2 = await registerTaskDefinition('demo:v2');
     const failed = await deploy(appSpecYaml(v2));
     const waiting = await deploy(appSpecYaml(v2));
-    const before = sandbox.inventory();
+    const before = env.sandbox.inventory();
 
-    restoreMocks();
-    sandbox = Sandbox.restore(JSON.parse(JSON.stringify(sandbox.snapshot())));
-    mocks = mockAwsWithSandbox(sandbox);
-    expect(sandbox.inventory()).toEqual(before);
+    env.restoreFrom(JSON.parse(JSON.stringify(env.sandbox.snapshot())));
+    expect(env.sandbox.inventory()).toEqual(before);
     expect(await deployment(failed)).toMatchObject({ status: 'Failed' });
     expect(await deployment(waiting)).toMatchObject({ status: 'Ready' });
     await codedeploy.send(new ContinueDeploymentCommand({ deploymentId: waiting }));
@@ -792,7 +769,7 @@ describe('a CodeDeployToECS pipeline action', () => {
     await new S3Client({ region: REGION }).send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
     const connectionArn = (await new CodeStarConnectionsClient({ region: REGION }).send(new CreateConnectionCommand({ ProviderType: 'GitHub', ConnectionName: 'demo-github' })))
       .ConnectionArn ?? '';
-    sandbox.connections.approveConnection(connectionArn);
+    env.sandbox.connections.approveConnection(connectionArn);
     await new ECRClient({ region: REGION }).send(new CreateRepositoryCommand({ repositoryName: 'demo' }));
     await new CodeBuildClient({ region: REGION }).send(
       new CreateProjectCommand({
@@ -869,9 +846,9 @@ describe('a CodeDeployToECS pipeline action', () => {
     expect(info.revision?.appSpecContent?.content).toContain(await serviceTaskDefinition());
     expect(await forwards(w.prodListener)).toEqual({ 10: w.dev, default: w.green });
 
-    sandbox.codedeploy.simulateDeploymentFailure('demo-prod');
+    env.sandbox.codedeploy.simulateDeploymentFailure('demo-prod');
     const before = await serviceTaskDefinition();
-    sandbox.codepipeline.simulateCommit({ repository: 'my-org/demo-app', branch: 'main', message: 'Break it' });
+    env.sandbox.codepipeline.simulateCommit({ repository: 'my-org/demo-app', branch: 'main', message: 'Break it' });
     const second = await deployState();
     expect(second?.status).toBe('Failed');
     expect(second?.externalExecutionId).not.toBe(id);

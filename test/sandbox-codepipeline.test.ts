@@ -52,12 +52,9 @@ import {
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sandbox } from '../src/sandbox/sandbox';
-import type { SandboxOptions } from '../src/sandbox/world';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
 const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/demo-pipeline`;
 const BUILD_ROLE = `arn:aws:iam::${ACCOUNT}:role/demo-build`;
@@ -65,28 +62,14 @@ const BUCKET = 'demo-artifacts-123456789012';
 const REPOSITORY_URL = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo`;
 const PLACEHOLDER_IMAGE = 'public.ecr.aws/nginx/nginx:latest';
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
+const env = useSandbox();
 let pipelines: CodePipelineClient;
 let ecs: ECSClient;
 
-function start(options: SandboxOptions = {}): void {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT, ...options });
-  mocks = mockAwsWithSandbox(sandbox);
-}
-
-/** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
-function restoreMocks(): void {
-  mocks.restore();
-}
-
 beforeEach(() => {
-  start();
   pipelines = new CodePipelineClient({ region: REGION });
   ecs = new ECSClient({ region: REGION });
 });
-
-afterEach(() => restoreMocks());
 
 // ---- The world a pipeline runs in ------------------------------------------------------------
 
@@ -111,7 +94,7 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
     new CreateConnectionCommand({ ProviderType: 'GitHub', ConnectionName: 'demo-github' }),
   );
   const connectionArn = connection.ConnectionArn ?? '';
-  if (options.approveConnection ?? true) sandbox.connections.approveConnection(connectionArn);
+  if (options.approveConnection ?? true) env.sandbox.connections.approveConnection(connectionArn);
 
   await new ECRClient({ region: REGION }).send(new CreateRepositoryCommand({ repositoryName: 'demo' }));
   await new CodeBuildClient({ region: REGION }).send(
@@ -314,9 +297,8 @@ describe('a pipeline execution', () => {
   });
 
   it('shows each action in progress on a running clock', async () => {
-    restoreMocks();
     const clock = new TestClock();
-    start({ msPerSimSecond: 1, latencies: { 'codepipeline.stage': 20, 'codebuild.build': 60, 'ecs.service.stable': 5 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'codepipeline.stage': 20, 'codebuild.build': 60, 'ecs.service.stable': 5 }, clock: clock.now });
     const s = await setup();
     await createPipeline(s);
     const early = await state();
@@ -391,7 +373,7 @@ describe('a pipeline execution', () => {
     const failed = await pipelines.send(new GetPipelineExecutionCommand({ pipelineName: 'demo', pipelineExecutionId: failedId }));
     expect(failed.pipelineExecution?.artifactRevisions).toEqual([]);
 
-    sandbox.connections.approveConnection(s.connectionArn);
+    env.sandbox.connections.approveConnection(s.connectionArn);
     const restarted = await pipelines.send(new StartPipelineExecutionCommand({ name: 'demo' }));
     await approvalToken();
     expect(await executions()).toEqual([
@@ -402,15 +384,14 @@ describe('a pipeline execution', () => {
 
   it('fails the build action when the build fails, and the deploy when the build pushed no image', async () => {
     const s = await setup();
-    sandbox.codebuild.simulateBuildFailure('demo-build');
+    env.sandbox.codebuild.simulateBuildFailure('demo-build');
     await createPipeline(s);
     const stages = await state();
     expect(actionState(stages.Build, 'Build')?.latestExecution).toMatchObject({ status: 'Failed', summary: expect.stringMatching(/^Build terminated with state: FAILED/) });
     expect(stages['Deploy-dev']?.latestExecution).toBeUndefined();
     expect(await serviceImage('demo-dev')).toBe(PLACEHOLDER_IMAGE);
 
-    restoreMocks();
-    start();
+    env.restart();
     const t = await setup({ buildVariables: [] });
     await createPipeline(t);
     const deploy = actionState((await state())['Deploy-dev'], 'Deploy')?.latestExecution;
@@ -468,8 +449,8 @@ describe('a pipeline execution', () => {
   it('starts an execution for a commit pushed to the watched branch, with that commit', async () => {
     const s = await setup();
     await createPipeline(s);
-    const commit = sandbox.codepipeline.simulateCommit({ repository: 'my-org/demo-app', branch: 'main', message: 'Add feature' });
-    sandbox.codepipeline.simulateCommit({ repository: 'my-org/demo-app', branch: 'other' });
+    const commit = env.sandbox.codepipeline.simulateCommit({ repository: 'my-org/demo-app', branch: 'main', message: 'Add feature' });
+    env.sandbox.codepipeline.simulateCommit({ repository: 'my-org/demo-app', branch: 'other' });
     const summaries = (await pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: 'demo' }))).pipelineExecutionSummaries ?? [];
     expect(summaries).toHaveLength(2);
     expect(summaries[0]).toMatchObject({ trigger: { triggerType: 'WebhookV2', triggerDetail: s.connectionArn }, sourceRevisions: [{ revisionId: commit }] });
@@ -480,10 +461,8 @@ describe('a pipeline execution', () => {
     const s = await setup();
     await createPipeline(s);
     const token = await approvalToken();
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
-    restoreMocks();
-    sandbox = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(sandbox);
+    const snapshot = JSON.parse(JSON.stringify(env.sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
+    env.restoreFrom(snapshot);
     await pipelines.send(
       new PutApprovalResultCommand({ pipelineName: 'demo', stageName: 'Acceptance', actionName: 'Approve', result: { summary: 'ok', status: 'Approved' }, token }),
     );
@@ -530,7 +509,7 @@ describe('pipeline declarations', () => {
       await expect(attempt).rejects.toThrow(message);
     }
     expect((await pipelines.send(new ListPipelinesCommand({}))).pipelines).toEqual([]);
-    expect(sandbox.inventory().filter((i) => i.service === 'codepipeline')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.service === 'codepipeline')).toEqual([]);
 
     await pipelines.send(new CreatePipelineCommand({ pipeline: base }));
     await expect(pipelines.send(new CreatePipelineCommand({ pipeline: base }))).rejects.toThrow(PipelineNameInUseException);
@@ -571,7 +550,7 @@ describe('pipeline declarations', () => {
     expect((await pipelines.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual([{ key: 'env', value: 'ci' }]);
     await expect(pipelines.send(new ListTagsForResourceCommand({ resourceArn: 'not-an-arn' }))).rejects.toThrow(InvalidArnException);
     await expect(pipelines.send(new ListTagsForResourceCommand({ resourceArn: `${arn}-other` }))).rejects.toThrow(ResourceNotFoundException);
-    expect(sandbox.inventory().filter((i) => i.service === 'codepipeline')).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.service === 'codepipeline')).toEqual([
       { service: 'codepipeline', type: 'pipeline', id: 'demo', key: 'demo', tags: { env: 'ci' } },
     ]);
 

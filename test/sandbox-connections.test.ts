@@ -11,29 +11,16 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-codestar-connections';
 import { Sandbox } from '../src/sandbox/sandbox';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const ARN = new RegExp(`^arn:aws:codestar-connections:${REGION}:${ACCOUNT}:connection/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$`);
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks | undefined;
+const env = useSandbox();
 let connections: CodeStarConnectionsClient;
 
 beforeEach(() => {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT });
-  mocks = mockAwsWithSandbox(sandbox);
   connections = new CodeStarConnectionsClient({ region: REGION });
 });
-
-/** Restores each client stub (the helper's own `restore` also visits itself). */
-function restoreMocks(): void {
-  mocks?.restore();
-  mocks = undefined;
-}
-
-afterEach(() => restoreMocks());
 
 async function create(name = 'demo-github', tags = [{ Key: 'shipline:stack', Value: 'demo' }]): Promise<string> {
   const out = await connections.send(new CreateConnectionCommand({ ProviderType: 'GitHub', ConnectionName: name, Tags: tags }));
@@ -60,10 +47,10 @@ describe('CodeConnections connections', () => {
     // Time alone never approves it.
     expect((await connections.send(new GetConnectionCommand({ ConnectionArn: arn }))).Connection?.ConnectionStatus).toBe('PENDING');
 
-    sandbox.connections.approveConnection(arn);
-    expect(sandbox.connections.connectionStatus(arn)).toBe('AVAILABLE');
+    env.sandbox.connections.approveConnection(arn);
+    expect(env.sandbox.connections.connectionStatus(arn)).toBe('AVAILABLE');
     expect((await connections.send(new GetConnectionCommand({ ConnectionArn: arn }))).Connection?.ConnectionStatus).toBe('AVAILABLE');
-    expect(sandbox.connections.connectionStatus(`${arn}-gone`)).toBeUndefined();
+    expect(env.sandbox.connections.connectionStatus(`${arn}-gone`)).toBeUndefined();
   });
 
   it('refuses a name longer than 32 characters, an unknown provider type, and hosts it does not model', async () => {
@@ -79,14 +66,14 @@ describe('CodeConnections connections', () => {
     await expect(
       connections.send(new CreateConnectionCommand({ ProviderType: 'GitHubEnterpriseServer', ConnectionName: 'demo' })),
     ).rejects.toMatchObject({ name: 'SandboxNotModelled' });
-    expect(sandbox.inventory()).toEqual([]);
+    expect(env.sandbox.inventory()).toEqual([]);
   });
 
   it('allows two connections with one name (AWS does not keep names unique)', async () => {
     const first = await create('same-name');
     const second = await create('same-name');
     expect(second).not.toBe(first);
-    expect(sandbox.inventory().map((i) => i.key)).toEqual(['same-name', 'same-name']);
+    expect(env.sandbox.inventory().map((i) => i.key)).toEqual(['same-name', 'same-name']);
   });
 
   it('lists every connection, or those of one provider type', async () => {
@@ -108,7 +95,7 @@ describe('CodeConnections connections', () => {
     await expect(connections.send(new GetConnectionCommand({ ConnectionArn: 'not-an-arn' }))).rejects.toMatchObject({
       name: 'ValidationException',
     });
-    expect(sandbox.inventory()).toEqual([]);
+    expect(env.sandbox.inventory()).toEqual([]);
   });
 
   it('finds a connection by its codeconnections ARN too', async () => {
@@ -124,7 +111,7 @@ describe('CodeConnections tags and inventory', () => {
     await connections.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'Name', Value: 'demo-github' }, { Key: 'shipline:stack', Value: 'other' }] }));
     await connections.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['Name'] }));
     expect((await connections.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual([{ Key: 'shipline:stack', Value: 'other' }]);
-    expect(sandbox.inventory()).toEqual([
+    expect(env.sandbox.inventory()).toEqual([
       { service: 'connections', type: 'connection', id: arn, key: 'demo-github', tags: { 'shipline:stack': 'other' } },
     ]);
     const unknown = arn.replace(/.{12}$/, '000000000000');
@@ -137,12 +124,10 @@ describe('CodeConnections tags and inventory', () => {
   it('keeps connections and their status across a snapshot', async () => {
     const pending = await create('pending-one');
     const approved = await create('approved-one');
-    sandbox.connections.approveConnection(approved);
+    env.sandbox.connections.approveConnection(approved);
 
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
-    restoreMocks();
-    sandbox = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(sandbox);
+    const snapshot = JSON.parse(JSON.stringify(env.sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
+    env.restoreFrom(snapshot);
 
     const listed = await connections.send(new ListConnectionsCommand({}));
     expect(listed.Connections?.map((c) => [c.ConnectionArn, c.ConnectionStatus])).toEqual([

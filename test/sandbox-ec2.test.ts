@@ -60,41 +60,17 @@ import { AwsClients } from '../src/aws/clients';
 import { isAwsError } from '../src/aws/errors';
 import { sandboxClientOptions } from '../src/sandbox/client-plugin';
 import { Sandbox, SandboxNotModelled, type SandboxSnapshot } from '../src/sandbox/sandbox';
-import type { SandboxOptions } from '../src/sandbox/world';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 
 const FCK_NAT_OWNER = '568608671756';
 const WAITER = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 5 };
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks | undefined;
+const env = useSandbox();
 let ec2: EC2Client;
 
-/**
- * Undo the stubs. Restores each client stub itself: SandboxMocks.restore() iterates the object it
- * was assigned onto, reaches its own `restore` function and throws.
- */
-function restoreMocks(): void {
-  mocks?.restore();
-  mocks = undefined;
-}
-
-/** A fresh sandbox behind the EC2Client (instant by default). */
-function useSandbox(options: SandboxOptions = {}): Sandbox {
-  restoreMocks();
-  sandbox = new Sandbox(options);
-  mocks = mockAwsWithSandbox(sandbox);
-  ec2 = new EC2Client({ region: sandbox.world.region });
-  return sandbox;
-}
-
 beforeEach(() => {
-  useSandbox();
-});
-
-afterEach(() => {
-  restoreMocks();
+  ec2 = new EC2Client({ region: REGION });
 });
 
 function must<T>(value: T | undefined | null, what = 'value'): T {
@@ -291,7 +267,7 @@ describe('VPCs', () => {
     await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
     expect((await ec2.send(new DescribeRouteTablesCommand({}))).RouteTables).toEqual([]);
     expect((await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups).toEqual([]);
-    expect(sandbox.inventory()).toEqual([]);
+    expect(env.sandbox.inventory()).toEqual([]);
     await expect(ec2.send(new DeleteVpcCommand({ VpcId: vpcId }))).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
   });
 });
@@ -310,10 +286,10 @@ describe('subnets', () => {
   it('cannot be deleted while a network interface is in it', async () => {
     const { vpcId, privateSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'svc');
-    const eniId = sandbox.ec2.attachServiceEni({ subnetId: privateSubnetId, groupIds: [groupId], description: 'ELB app/demo/123', requesterId: 'amazon-elb' });
+    const eniId = env.sandbox.ec2.attachServiceEni({ subnetId: privateSubnetId, groupIds: [groupId], description: 'ELB app/demo/123', requesterId: 'amazon-elb' });
     await expect(ec2.send(new DeleteSubnetCommand({ SubnetId: privateSubnetId }))).rejects.toMatchObject({ name: 'DependencyViolation' });
     await expect(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId }))).rejects.toMatchObject({ name: 'InvalidNetworkInterface.InUse' });
-    sandbox.ec2.releaseServiceEni(eniId);
+    env.sandbox.ec2.releaseServiceEni(eniId);
     await ec2.send(new DeleteSubnetCommand({ SubnetId: privateSubnetId }));
   });
 
@@ -379,7 +355,7 @@ describe('route tables', () => {
       Routes: [{ GatewayId: 'local' }, { DestinationCidrBlock: '0.0.0.0/0', GatewayId: igwId, Origin: 'CreateRoute', State: 'active' }],
       Associations: [{ Main: false, SubnetId: publicSubnetId, RouteTableAssociationId: association.AssociationId, AssociationState: { State: 'associated' } }],
     });
-    expect(sandbox.inventory().filter((i) => i.type === 'route')).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.type === 'route')).toEqual([
       { service: 'ec2', type: 'route', id: `${tableId}:0.0.0.0/0`, tags: {}, key: 'demo-public:0.0.0.0/0' },
     ]);
 
@@ -522,14 +498,14 @@ describe('instances', () => {
     expect(await routeOf()).toMatchObject({ NetworkInterfaceId: eniId, State: 'blackhole' });
     const live = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Name', Values: ['demo-nat'] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }));
     expect(live.Reservations).toEqual([]);
-    expect(sandbox.inventory().filter((i) => i.type === 'instance')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.type === 'instance')).toEqual([]);
     await ec2.send(new DeleteSubnetCommand({ SubnetId: publicSubnetId }));
   });
 
   it('work with the SDK waiters while time passes (msPerSimSecond > 0)', async () => {
     // 1 ms per simulated second: running and terminated each take 200 ms of the test's clock.
     const clock = new TestClock();
-    useSandbox({ msPerSimSecond: 1, latencies: { 'ec2.instance.running': 200, 'ec2.instance.terminated': 200 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'ec2.instance.running': 200, 'ec2.instance.terminated': 200 }, clock: clock.now });
     const { vpcId, publicSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-nat');
     const instanceId = must((await runNat(publicSubnetId, groupId)).InstanceId);
@@ -619,7 +595,7 @@ describe('Elastic IPs and NAT gateways', () => {
     expect(route).toMatchObject({ NatGatewayId: natId, State: 'blackhole' });
     expect((await ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] }))).Addresses?.[0]?.AssociationId).toBeUndefined();
     await ec2.send(new ReleaseAddressCommand({ AllocationId: allocationId }));
-    expect(sandbox.inventory().filter((i) => i.type === 'nat-gateway' || i.type === 'elastic-ip')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.type === 'nat-gateway' || i.type === 'elastic-ip')).toEqual([]);
   });
 
   it('take ClientToken like RunInstances', async () => {
@@ -647,7 +623,7 @@ describe('network interfaces of other services', () => {
   it('a lingering interface blocks deletes for a few describe calls, then is gone', async () => {
     const { vpcId, privateSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-service');
-    const eniId = sandbox.ec2.simulateLingeringEni({ subnetId: privateSubnetId, groupIds: [groupId], reads: 2 });
+    const eniId = env.sandbox.ec2.simulateLingeringEni({ subnetId: privateSubnetId, groupIds: [groupId], reads: 2 });
     const byGroup = async () =>
       ((await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).NetworkInterfaces ?? []).map((e) => e.NetworkInterfaceId);
 
@@ -663,13 +639,13 @@ describe('network interfaces of other services', () => {
 
   it('a released service interface goes after ec2.eni.released', async () => {
     const clock = new TestClock();
-    useSandbox({ msPerSimSecond: 1, latencies: { 'ec2.eni.released': 200 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'ec2.eni.released': 200 }, clock: clock.now });
     const { vpcId, privateSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-alb');
-    const eniId = sandbox.ec2.attachServiceEni({ subnetId: privateSubnetId, groupIds: [groupId], description: 'ELB app/demo-alb/0123', requesterId: 'amazon-elb' });
+    const eniId = env.sandbox.ec2.attachServiceEni({ subnetId: privateSubnetId, groupIds: [groupId], description: 'ELB app/demo-alb/0123', requesterId: 'amazon-elb' });
     const eni = must((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))).NetworkInterfaces?.[0]);
     expect(eni).toMatchObject({ RequesterManaged: true, RequesterId: 'amazon-elb', Status: 'in-use', Description: 'ELB app/demo-alb/0123', Groups: [{ GroupId: groupId }] });
-    sandbox.ec2.releaseServiceEni(eniId);
+    env.sandbox.ec2.releaseServiceEni(eniId);
     expect(await enisIn(privateSubnetId)).toEqual([eniId]);
     clock.advance(199);
     expect(await enisIn(privateSubnetId)).toEqual([eniId]);
@@ -680,24 +656,22 @@ describe('network interfaces of other services', () => {
 
 describe('snapshots', () => {
   it('restore keeps every resource, pending transitions and the ID counter', async () => {
-    useSandbox({ msPerSimSecond: 1, latencies: { 'ec2.instance.running': 10_000 } });
+    env.restart({ msPerSimSecond: 1, latencies: { 'ec2.instance.running': 10_000 } });
     const { vpcId, publicSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-nat');
     const instanceId = must((await runNat(publicSubnetId, groupId, { ClientToken: 'snap' })).InstanceId);
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '10.0.0.0/16' }] }] }));
     const before = {
-      inventory: sandbox.inventory(),
+      inventory: env.sandbox.inventory(),
       groups: await ec2.send(new DescribeSecurityGroupsCommand({})),
       instance: await describeInstance(instanceId),
     };
     expect(before.instance.State?.Name).toBe('pending');
 
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as SandboxSnapshot;
-    restoreMocks();
-    sandbox = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(sandbox);
+    const snapshot = JSON.parse(JSON.stringify(env.sandbox.snapshot())) as SandboxSnapshot;
+    env.restoreFrom(snapshot);
 
-    expect(sandbox.inventory()).toEqual(before.inventory);
+    expect(env.sandbox.inventory()).toEqual(before.inventory);
     expect((await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups).toEqual(before.groups.SecurityGroups);
     const restored = await describeInstance(instanceId);
     expect(restored.State?.Name).toBe('pending');
@@ -710,7 +684,7 @@ describe('snapshots', () => {
 
 describe('old snapshots', () => {
   it('load when the EC2 data predates a collection (or the whole model)', async () => {
-    const snapshot = sandbox.snapshot();
+    const snapshot = env.sandbox.snapshot();
     const restored = Sandbox.restore({ ...snapshot, services: { ...snapshot.services, ec2: {} } });
     expect(await restored.dispatch('ec2', 'DescribeVpcs', {})).toMatchObject({ Vpcs: [] });
     const images = (await restored.dispatch('ec2', 'DescribeImages', { Owners: [FCK_NAT_OWNER] })) as { Images?: unknown[] };
@@ -723,7 +697,7 @@ describe('inventory', () => {
     const { vpcId, publicSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-nat');
     await runNat(publicSubnetId, groupId);
-    const types = sandbox.inventory().map((i) => [i.type, i.key]);
+    const types = env.sandbox.inventory().map((i) => [i.type, i.key]);
     expect(types).toEqual(
       expect.arrayContaining([
         ['vpc', 'demo-vpc'],
@@ -735,21 +709,21 @@ describe('inventory', () => {
       ]),
     );
     expect(types).toHaveLength(6);
-    expect(sandbox.inventory().every((i) => i.service === 'ec2')).toBe(true);
+    expect(env.sandbox.inventory().every((i) => i.service === 'ec2')).toBe(true);
   });
 });
 
 describe('what the sandbox does not model', () => {
   it('fails loudly on an operation it does not model, through dispatch and through the SDK', async () => {
-    await expect(sandbox.dispatch('ec2', 'CreateVpnGateway', { Type: 'ipsec.1' })).rejects.toBeInstanceOf(SandboxNotModelled);
+    await expect(env.sandbox.dispatch('ec2', 'CreateVpnGateway', { Type: 'ipsec.1' })).rejects.toBeInstanceOf(SandboxNotModelled);
     await expect(ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1' }))).rejects.toBeInstanceOf(SandboxNotModelled);
-    expect(sandbox.calls.at(-1)).toMatchObject({ service: 'ec2', operation: 'CreateVpnGateway', error: 'SandboxNotModelled' });
+    expect(env.sandbox.calls.at(-1)).toMatchObject({ service: 'ec2', operation: 'CreateVpnGateway', error: 'SandboxNotModelled' });
   });
 });
 
 describe('through the SDK client plugin (AwsClients)', () => {
   it('creates, describes and surfaces AWS error codes', async () => {
-    restoreMocks();
+    env.restoreMocks();
     const own = new Sandbox();
     const clients = new AwsClients({ ...sandboxClientOptions(own) });
     try {

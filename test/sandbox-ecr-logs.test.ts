@@ -28,30 +28,16 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-ecr';
-import { Sandbox } from '../src/sandbox/sandbox';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
-
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
+const env = useSandbox();
 let ecr: ECRClient;
 let logs: CloudWatchLogsClient;
 
 beforeEach(() => {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT });
-  mocks = mockAwsWithSandbox(sandbox);
   ecr = new ECRClient({ region: REGION });
   logs = new CloudWatchLogsClient({ region: REGION });
 });
-
-/** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
-function restoreMocks(): void {
-  mocks.restore();
-}
-
-afterEach(() => restoreMocks());
 
 const isDate = (value: unknown): boolean => Object.prototype.toString.call(value) === '[object Date]';
 
@@ -147,7 +133,7 @@ describe('ECR repositories', () => {
     await expect(
       ecr.send(new ListTagsForResourceCommand({ resourceArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/nope` })),
     ).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
-    expect(sandbox.inventory()).toContainEqual({ service: 'ecr', type: 'repository', id: 'demo', key: 'demo', tags: { a: '3' } });
+    expect(env.sandbox.inventory()).toContainEqual({ service: 'ecr', type: 'repository', id: 'demo', key: 'demo', tags: { a: '3' } });
   });
 });
 
@@ -157,7 +143,7 @@ describe('ECR images', () => {
   });
 
   it('pushImage adds an image that DescribeImages and ListImages report', async () => {
-    const pushed = sandbox.ecr.pushImage('demo', 'v1');
+    const pushed = env.sandbox.ecr.pushImage('demo', 'v1');
     expect(pushed.imageUri).toBe(`${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo:v1`);
     expect(pushed.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
@@ -171,8 +157,8 @@ describe('ECR images', () => {
   });
 
   it('moves a tag to the new image on a mutable repository, leaving the old one untagged', async () => {
-    const first = sandbox.ecr.pushImage('demo', 'latest');
-    const second = sandbox.ecr.pushImage('demo', 'latest');
+    const first = env.sandbox.ecr.pushImage('demo', 'latest');
+    const second = env.sandbox.ecr.pushImage('demo', 'latest');
     expect(second.imageDigest).not.toBe(first.imageDigest);
 
     const listed = await ecr.send(new ListImagesCommand({ repositoryName: 'demo' }));
@@ -183,13 +169,13 @@ describe('ECR images', () => {
 
   it('refuses to overwrite a tag on an immutable repository', async () => {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'frozen', imageTagMutability: 'IMMUTABLE' }));
-    sandbox.ecr.pushImage('frozen', 'v1');
-    expect(() => sandbox.ecr.pushImage('frozen', 'v1')).toThrow(expect.objectContaining({ name: 'ImageTagAlreadyExistsException' }));
+    env.sandbox.ecr.pushImage('frozen', 'v1');
+    expect(() => env.sandbox.ecr.pushImage('frozen', 'v1')).toThrow(expect.objectContaining({ name: 'ImageTagAlreadyExistsException' }));
   });
 
   it('BatchDeleteImage deletes by digest, untags by tag, and reports failures', async () => {
-    const a = sandbox.ecr.pushImage('demo', 'a');
-    sandbox.ecr.pushImage('demo', 'b');
+    const a = env.sandbox.ecr.pushImage('demo', 'a');
+    env.sandbox.ecr.pushImage('demo', 'b');
     const result = await ecr.send(
       new BatchDeleteImageCommand({
         repositoryName: 'demo',
@@ -203,7 +189,7 @@ describe('ECR images', () => {
   });
 
   it('refuses to delete a repository with images unless forced', async () => {
-    sandbox.ecr.pushImage('demo', 'v1');
+    env.sandbox.ecr.pushImage('demo', 'v1');
     await expect(ecr.send(new DeleteRepositoryCommand({ repositoryName: 'demo' }))).rejects.toMatchObject({
       name: 'RepositoryNotEmptyException',
     });
@@ -212,7 +198,7 @@ describe('ECR images', () => {
     await expect(ecr.send(new DeleteRepositoryCommand({ repositoryName: 'demo' }))).rejects.toMatchObject({
       name: 'RepositoryNotFoundException',
     });
-    expect(sandbox.inventory().filter((i) => i.service === 'ecr')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.service === 'ecr')).toEqual([]);
   });
 });
 
@@ -289,12 +275,12 @@ describe('CloudWatch Logs', () => {
 
   it('deletes a log group, then reports it missing', async () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/demo' }));
-    expect(sandbox.inventory()).toContainEqual({ service: 'logs', type: 'log-group', id: '/ecs/demo', key: '/ecs/demo', tags: {} });
+    expect(env.sandbox.inventory()).toContainEqual({ service: 'logs', type: 'log-group', id: '/ecs/demo', key: '/ecs/demo', tags: {} });
     await logs.send(new DeleteLogGroupCommand({ logGroupName: '/ecs/demo' }));
     await expect(logs.send(new DeleteLogGroupCommand({ logGroupName: '/ecs/demo' }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
-    expect(sandbox.inventory().filter((i) => i.service === 'logs')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.service === 'logs')).toEqual([]);
   });
 });
 
@@ -302,16 +288,15 @@ describe('snapshot and restore', () => {
   it('carries repositories, images, policies and log groups across a restore', async () => {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'demo', tags: [{ Key: 'k', Value: 'v' }] }));
     await ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'demo', lifecyclePolicyText: lifecyclePolicy }));
-    const pushed = sandbox.ecr.pushImage('demo', 'v1');
+    const pushed = env.sandbox.ecr.pushImage('demo', 'v1');
     await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/demo' }));
     await logs.send(new PutRetentionPolicyCommand({ logGroupName: '/ecs/demo', retentionInDays: 30 }));
 
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot()));
-    restoreMocks();
-    const restored = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(restored);
+    const original = env.sandbox;
+    const snapshot = JSON.parse(JSON.stringify(original.snapshot()));
+    const restored = env.restoreFrom(snapshot);
 
-    expect(restored.inventory()).toEqual(sandbox.inventory());
+    expect(restored.inventory()).toEqual(original.inventory());
     const images = await ecr.send(new DescribeImagesCommand({ repositoryName: 'demo' }));
     expect(images.imageDetails?.map((i) => i.imageDigest)).toEqual([pushed.imageDigest]);
     const policy = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'demo' }));

@@ -42,38 +42,21 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Sandbox } from '../src/sandbox/sandbox';
-import type { SandboxOptions } from '../src/sandbox/world';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
+const env = useSandbox();
 let ecs: ECSClient;
 let ec2: EC2Client;
 let elbv2: ElasticLoadBalancingV2Client;
 
-function start(options: SandboxOptions = {}): void {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT, ...options });
-  mocks = mockAwsWithSandbox(sandbox);
-}
-
-/** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
-function restoreMocks(): void {
-  mocks.restore();
-}
-
 beforeEach(() => {
-  start();
   ecs = new ECSClient({ region: REGION });
   ec2 = new EC2Client({ region: REGION });
   elbv2 = new ElasticLoadBalancingV2Client({ region: REGION });
 });
-
-afterEach(() => restoreMocks());
 
 interface Network {
   subnets: string[];
@@ -430,7 +413,7 @@ describe('ECS services', () => {
     const oldEnis = (await taskEnis()).map((e) => e.id);
 
     const image = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo:abc123`;
-    const newArn = sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image });
+    const newArn = env.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image });
     expect(newArn).toMatch(/task-definition\/demo-dev:2$/);
     const registered = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: newArn }));
     expect(registered.taskDefinition?.containerDefinitions?.[0]?.image).toBe(image);
@@ -544,10 +527,9 @@ describe('ECS services', () => {
   });
 
   it('takes the simulated time a real service takes in timed mode: rollout, new deployment, draining', async () => {
-    restoreMocks();
     // Held while the test looks at a state in passing, running while an SDK waiter waits.
     const clock = new TestClock();
-    start({ msPerSimSecond: 1, latencies: { 'ecs.service.stable': 40, 'ecs.service.inactive': 200 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'ecs.service.stable': 40, 'ecs.service.inactive': 200 }, clock: clock.now });
     const { taskDefinition } = await runningService();
     expect(await describeService()).toMatchObject({ runningCount: 0, pendingCount: 2 });
     clock.run();
@@ -555,7 +537,7 @@ describe('ECS services', () => {
     expect(await describeService()).toMatchObject({ runningCount: 2, pendingCount: 0 });
 
     clock.hold();
-    const newArn = sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image: 'nginx:2' });
+    const newArn = env.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image: 'nginx:2' });
     const mid = await describeService();
     expect(mid.deployments?.map((d) => [d.status, d.taskDefinition, d.runningCount, d.pendingCount])).toEqual([
       ['PRIMARY', newArn, 0, 2],
@@ -597,7 +579,7 @@ describe('ECS tags, inventory and snapshots', () => {
     await runningService();
     await registerTaskDefinition();
     await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'demo-dev:2' }));
-    const items = sandbox.inventory().filter((i) => i.service === 'ecs');
+    const items = env.sandbox.inventory().filter((i) => i.service === 'ecs');
     expect(items.map((i) => [i.type, i.key, i.tags])).toEqual([
       ['cluster', 'demo', {}],
       ['service', 'demo/demo-dev', { 'shipline:stack': 'demo' }],
@@ -607,14 +589,12 @@ describe('ECS tags, inventory and snapshots', () => {
 
   it('survives a snapshot and restore mid-rollout, and carries on', async () => {
     await runningService();
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
-    restoreMocks();
-    sandbox = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(sandbox);
+    const snapshot = JSON.parse(JSON.stringify(env.sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
+    env.restoreFrom(snapshot);
     const restored = await describeService();
     expect(restored).toMatchObject({ runningCount: 2, desiredCount: 2 });
     expect(restored.deployments?.[0]?.rolloutState).toBe('COMPLETED');
-    sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image: 'nginx:2' });
+    env.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image: 'nginx:2' });
     await waitUntilServicesStable({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     expect(await taskEnis()).toHaveLength(2);
     expect(await runningTaskIps()).toHaveLength(2);

@@ -44,17 +44,12 @@ import {
   type Action,
   type CreateTargetGroupCommandInput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { Sandbox } from '../src/sandbox/sandbox';
-import type { SandboxOptions } from '../src/sandbox/world';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
+const env = useSandbox();
 let elb: ElasticLoadBalancingV2Client;
 let ec2: EC2Client;
 
@@ -66,18 +61,6 @@ interface Network {
   otherSg: string;
 }
 let net: Network;
-
-function start(options: SandboxOptions = {}): void {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT, ...options });
-  mocks = mockAwsWithSandbox(sandbox);
-  elb = new ElasticLoadBalancingV2Client({ region: REGION });
-  ec2 = new EC2Client({ region: REGION });
-}
-
-/** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
-function restoreMocks(): void {
-  mocks.restore();
-}
 
 async function makeNetwork(): Promise<Network> {
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
@@ -132,11 +115,10 @@ async function elbEnis(): Promise<string[]> {
 }
 
 beforeEach(async () => {
-  start();
+  elb = new ElasticLoadBalancingV2Client({ region: REGION });
+  ec2 = new EC2Client({ region: REGION });
   net = await makeNetwork();
 });
-
-afterEach(() => restoreMocks());
 
 describe('load balancers', () => {
   it('provisions, becomes active through the SDK waiter, and is deleted through the other', async () => {
@@ -172,16 +154,15 @@ describe('load balancers', () => {
     await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
     await waitUntilLoadBalancersDeleted({ client: elb, ...WAIT }, { LoadBalancerArns: [arn] });
     await expect(elb.send(new DescribeLoadBalancersCommand({ Names: ['demo-alb'] }))).rejects.toBeInstanceOf(LoadBalancerNotFoundException);
-    expect(sandbox.inventory().filter((i) => i.service === 'elbv2')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.service === 'elbv2')).toEqual([]);
     expect(await elbEnis()).toEqual([]);
     // Deleting again succeeds, as AWS documents.
     await expect(elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }))).resolves.toBeDefined();
   });
 
   it('stays provisioning until its simulated latency has passed', async () => {
-    restoreMocks();
     const clock = new TestClock();
-    start({ msPerSimSecond: 1, latencies: { 'elbv2.loadBalancer.active': 40, 'api.call': 0 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'elbv2.loadBalancer.active': 40, 'api.call': 0 }, clock: clock.now });
     net = await makeNetwork();
     const arn = await createLoadBalancer();
     const early = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }));
@@ -196,7 +177,7 @@ describe('load balancers', () => {
     await expect(
       elb.send(new CreateLoadBalancerCommand({ Name: 'demo-alb', Subnets: net.subnets, SecurityGroups: [net.otherSg] })),
     ).rejects.toMatchObject({ name: 'DuplicateLoadBalancerNameException' });
-    expect(sandbox.inventory().filter((i) => i.type === 'load-balancer')).toHaveLength(1);
+    expect(env.sandbox.inventory().filter((i) => i.type === 'load-balancer')).toHaveLength(1);
     expect(await elbEnis()).toHaveLength(2);
   });
 
@@ -210,7 +191,7 @@ describe('load balancers', () => {
     await expect(create('ok', [...net.subnets, net.sameAzSubnet])).rejects.toMatchObject({ name: 'InvalidConfigurationRequestException' });
     await expect(create('ok', [net.subnets[0] ?? '', 'subnet-0000000000000dead'])).rejects.toMatchObject({ name: 'SubnetNotFoundException' });
     await expect(create('ok', net.subnets, ['sg-0000000000000dead'])).rejects.toMatchObject({ name: 'InvalidSecurityGroupException' });
-    expect(sandbox.inventory().filter((i) => i.service === 'elbv2')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.service === 'elbv2')).toEqual([]);
   });
 
   it('describes unknown names and ARNs as LoadBalancerNotFound, malformed ARNs as ValidationError', async () => {
@@ -349,7 +330,7 @@ describe('target groups', () => {
     await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lbArn }));
     await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tgArn }));
     await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tgArn }));
-    expect(sandbox.inventory().filter((i) => i.service === 'elbv2')).toEqual([]);
+    expect(env.sandbox.inventory().filter((i) => i.service === 'elbv2')).toEqual([]);
   });
 
   it('serves one load balancer only', async () => {
@@ -500,7 +481,7 @@ describe('listeners and rules', () => {
     expect(modified.Rules?.[0]?.Conditions?.[0]?.PathPatternConfig?.Values).toEqual(['/dev*']);
     const moved = await elb.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: ruleArn, Priority: 20 }] }));
     expect(moved.Rules?.[0]?.Priority).toBe('20');
-    expect(sandbox.inventory().find((i) => i.type === 'rule')).toMatchObject({ key: 'demo-alb:80:20', tags: { env: 'dev' } });
+    expect(env.sandbox.inventory().find((i) => i.type === 'rule')).toMatchObject({ key: 'demo-alb:80:20', tags: { env: 'dev' } });
 
     await elb.send(new DeleteRuleCommand({ RuleArn: ruleArn }));
     await expect(elb.send(new DeleteRuleCommand({ RuleArn: ruleArn }))).rejects.toMatchObject({ name: 'RuleNotFoundException' });
@@ -538,7 +519,7 @@ describe('listeners and rules', () => {
     await elb.send(
       new CreateRuleCommand({ ListenerArn: listenerArn, Priority: 1, Conditions: [{ Field: 'path-pattern', Values: ['/dev'] }], Actions: forward(dev) }),
     );
-    expect(sandbox.inventory().filter((i) => i.service === 'elbv2').map((i) => [i.type, i.key])).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.service === 'elbv2').map((i) => [i.type, i.key])).toEqual([
       ['listener', 'demo-alb:80'],
       ['load-balancer', 'demo-alb'],
       ['rule', 'demo-alb:80:1'],
@@ -547,7 +528,7 @@ describe('listeners and rules', () => {
     ]);
     await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lbArn }));
     await waitUntilLoadBalancersDeleted({ client: elb, ...WAIT }, { LoadBalancerArns: [lbArn] });
-    expect(sandbox.inventory().filter((i) => i.service === 'elbv2').map((i) => [i.type, i.key])).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.service === 'elbv2').map((i) => [i.type, i.key])).toEqual([
       ['target-group', 'demo-dev'],
       ['target-group', 'demo-prod'],
     ]);
@@ -575,7 +556,7 @@ describe('tags', () => {
       [listenerArn, [{ Key: 'shipline:stack', Value: 'demo' }, { Key: 'tmp', Value: 'x' }]],
       [ruleArn, [{ Key: 'shipline:stack', Value: 'demo' }, { Key: 'tmp', Value: 'x' }]],
     ]);
-    expect(sandbox.inventory().find((i) => i.type === 'load-balancer')?.tags).toEqual({ 'shipline:stack': 'demo' });
+    expect(env.sandbox.inventory().find((i) => i.type === 'load-balancer')?.tags).toEqual({ 'shipline:stack': 'demo' });
   });
 
   it('refuses more than 20 ARNs, unknown resources and a key given twice', async () => {
@@ -602,12 +583,11 @@ describe('snapshot and restore', () => {
     await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '10.0.0.10' }] }));
     await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }));
 
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot()));
-    restoreMocks();
-    const restored = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(restored);
+    const original = env.sandbox;
+    const snapshot = JSON.parse(JSON.stringify(original.snapshot()));
+    const restored = env.restoreFrom(snapshot);
 
-    expect(restored.inventory()).toEqual(sandbox.inventory());
+    expect(restored.inventory()).toEqual(original.inventory());
     const listeners = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }));
     expect(listeners.Listeners?.map((l) => l.ListenerArn)).toEqual([listenerArn]);
     const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }));

@@ -32,30 +32,18 @@ import {
   waitUntilRoleExists,
 } from '@aws-sdk/client-iam';
 import { Sandbox } from '../src/sandbox/sandbox';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
 const CODEDEPLOY_POLICY = 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS';
 const ECR_READ_POLICY = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly';
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
+const env = useSandbox();
 let iam: IAMClient;
 
 beforeEach(() => {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT });
-  mocks = mockAwsWithSandbox(sandbox);
   iam = new IAMClient({ region: REGION });
 });
-
-/** Restores each client stub (the helper's own `restore` also visits itself, and throws). */
-function restoreMocks(): void {
-  mocks.restore();
-}
-
-afterEach(() => restoreMocks());
 
 /** Pretty-printed on purpose: IAM keeps the text as given. */
 const trustPolicy = JSON.stringify(
@@ -315,7 +303,7 @@ describe('IAM inventory and snapshots', () => {
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'demo-exec', PolicyArn: EXECUTION_POLICY }));
     await iam.send(new PutRolePolicyCommand({ RoleName: 'demo-exec', PolicyName: 'logs', PolicyDocument: logsPolicy }));
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'nat' }));
-    const items = sandbox.inventory().filter((i) => i.service === 'iam');
+    const items = env.sandbox.inventory().filter((i) => i.service === 'iam');
     const rows = items.map((i) => [i.type, i.key, i.tags]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
     expect(rows).toEqual([
       ['instance-profile', '/nat', {}],
@@ -328,10 +316,8 @@ describe('IAM inventory and snapshots', () => {
   it('keeps roles and policies across a snapshot and restore', async () => {
     await createRole('demo-exec');
     await iam.send(new PutRolePolicyCommand({ RoleName: 'demo-exec', PolicyName: 'logs', PolicyDocument: logsPolicy }));
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
-    restoreMocks();
-    sandbox = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(sandbox);
+    const snapshot = JSON.parse(JSON.stringify(env.sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
+    env.restoreFrom(snapshot);
     const got = await iam.send(new GetRolePolicyCommand({ RoleName: 'demo-exec', PolicyName: 'logs' }));
     expect(decodeURIComponent(got.PolicyDocument ?? '')).toBe(logsPolicy);
     const again = await createRole('second');

@@ -43,30 +43,17 @@ import { createHash } from 'node:crypto';
 import { AwsClients } from '../src/aws/clients';
 import { sandboxClientOptions } from '../src/sandbox/client-plugin';
 import { Sandbox } from '../src/sandbox/sandbox';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
 
-const REGION = 'eu-west-3';
-const ACCOUNT = '123456789012';
 const BUCKET = 'demo-artifacts-123456789012';
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 5 };
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks | undefined;
+const env = useSandbox();
 let s3: S3Client;
 
 beforeEach(() => {
-  sandbox = new Sandbox({ region: REGION, account: ACCOUNT });
-  mocks = mockAwsWithSandbox(sandbox);
   s3 = new S3Client({ region: REGION });
 });
-
-/** Restores each client stub (the helper's own `restore` also visits itself). */
-function restoreMocks(): void {
-  mocks?.restore();
-  mocks = undefined;
-}
-
-afterEach(() => restoreMocks());
 
 const md5 = (text: string | Uint8Array): string => `"${createHash('md5').update(text).digest('hex')}"`;
 
@@ -113,7 +100,7 @@ describe('S3 buckets', () => {
     expect(listed.Buckets?.map((b) => [b.Name, b.BucketRegion])).toEqual([[BUCKET, REGION]]);
     expect(listed.Owner?.ID).toMatch(/^[0-9a-f]{64}$/);
     expect((await s3.send(new GetBucketLocationCommand({ Bucket: BUCKET }))).LocationConstraint).toBe(REGION);
-    expect(sandbox.inventory()).toEqual([{ service: 's3', type: 'bucket', id: BUCKET, key: BUCKET, tags: { 'shipline:stack': 'demo' } }]);
+    expect(env.sandbox.inventory()).toEqual([{ service: 's3', type: 'bucket', id: BUCKET, key: BUCKET, tags: { 'shipline:stack': 'demo' } }]);
   });
 
   it('refuses a bucket it already owns, a wrong or missing location, and invalid names', async () => {
@@ -132,7 +119,7 @@ describe('S3 buckets', () => {
         s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: REGION } })),
       ).rejects.toMatchObject({ name: 'InvalidBucketName', $metadata: { httpStatusCode: 400 } });
     }
-    expect(sandbox.inventory()).toHaveLength(1);
+    expect(env.sandbox.inventory()).toHaveLength(1);
   });
 
   it('answers NotFound (404) for a missing bucket, and NoSuchBucket to other calls', async () => {
@@ -147,7 +134,7 @@ describe('S3 buckets', () => {
   });
 
   it("keeps another account's bucket out of reach: BucketAlreadyExists, Forbidden, AccessDenied", async () => {
-    sandbox.s3.createForeignBucket('taken-name');
+    env.sandbox.s3.createForeignBucket('taken-name');
     const create = s3.send(new CreateBucketCommand({ Bucket: 'taken-name', CreateBucketConfiguration: { LocationConstraint: REGION } }));
     await expect(create).rejects.toBeInstanceOf(BucketAlreadyExists);
     await expect(s3.send(new HeadBucketCommand({ Bucket: 'taken-name' }))).rejects.toMatchObject({
@@ -159,7 +146,7 @@ describe('S3 buckets', () => {
     });
     await expect(s3.send(new DeleteBucketCommand({ Bucket: 'taken-name' }))).rejects.toMatchObject({ name: 'AccessDenied' });
     expect((await s3.send(new ListBucketsCommand({}))).Buckets).toEqual([]);
-    expect(sandbox.inventory()).toEqual([{ service: 's3', type: 'bucket', id: 'taken-name', key: 'taken-name', tags: {} }]);
+    expect(env.sandbox.inventory()).toEqual([{ service: 's3', type: 'bucket', id: 'taken-name', key: 'taken-name', tags: {} }]);
   });
 
   it('checks ExpectedBucketOwner', async () => {
@@ -175,9 +162,7 @@ describe('S3 buckets', () => {
   });
 
   it('in us-east-1: no location constraint, and re-creating an owned bucket succeeds (legacy)', async () => {
-    restoreMocks();
-    sandbox = new Sandbox({ region: 'us-east-1', account: ACCOUNT });
-    mocks = mockAwsWithSandbox(sandbox);
+    env.restart({ region: 'us-east-1' });
     s3 = new S3Client({ region: 'us-east-1' });
     expect((await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))).Location).toBe(`/${BUCKET}`);
     await expect(s3.send(new CreateBucketCommand({ Bucket: BUCKET }))).resolves.toMatchObject({ Location: `/${BUCKET}` });
@@ -197,7 +182,7 @@ describe('S3 buckets', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'a.txt' }));
     await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
     await expect(waitUntilBucketNotExists({ client: s3, ...WAIT }, { Bucket: BUCKET })).resolves.toMatchObject({ state: 'SUCCESS' });
-    expect(sandbox.inventory()).toEqual([]);
+    expect(env.sandbox.inventory()).toEqual([]);
   });
 });
 
@@ -349,13 +334,13 @@ describe('S3 bucket settings', () => {
     );
     await s3.send(new PutBucketTaggingCommand({ Bucket: BUCKET, Tagging: { TagSet: [{ Key: 'shipline:stack', Value: 'demo' }] } }));
     expect((await s3.send(new GetBucketTaggingCommand({ Bucket: BUCKET }))).TagSet).toEqual([{ Key: 'shipline:stack', Value: 'demo' }]);
-    expect(sandbox.inventory()[0]?.tags).toEqual({ 'shipline:stack': 'demo' });
+    expect(env.sandbox.inventory()[0]?.tags).toEqual({ 'shipline:stack': 'demo' });
     await expect(
       s3.send(new PutBucketTaggingCommand({ Bucket: BUCKET, Tagging: { TagSet: [{ Key: 'a', Value: '1' }, { Key: 'a', Value: '2' }] } })),
     ).rejects.toMatchObject({ name: 'InvalidTag' });
     await s3.send(new DeleteBucketTaggingCommand({ Bucket: BUCKET }));
     await expect(s3.send(new GetBucketTaggingCommand({ Bucket: BUCKET }))).rejects.toMatchObject({ name: 'NoSuchTagSet' });
-    expect(sandbox.inventory()[0]?.tags).toEqual({});
+    expect(env.sandbox.inventory()[0]?.tags).toEqual({});
   });
 });
 
@@ -396,7 +381,7 @@ describe('S3 objects', () => {
     const all = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     expect(all.Contents?.map((o) => o.Key)).toEqual(['a.txt', 'b/1.txt', 'b/2.txt', 'b/deep/3.txt', 'c.txt']);
     expect(all.Contents?.[0]).toMatchObject({ Key: 'a.txt', Size: 5, ETag: md5('a.txt'), StorageClass: 'STANDARD' });
-    expect(all.Contents?.[0]?.LastModified?.toISOString()).toBe(sandbox.world.nowDate().toISOString());
+    expect(all.Contents?.[0]?.LastModified?.toISOString()).toBe(env.sandbox.world.nowDate().toISOString());
     expect(all).toMatchObject({ KeyCount: 5, IsTruncated: false, Name: BUCKET });
 
     const underB = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'b/', Delimiter: '/' }));
@@ -447,7 +432,7 @@ describe('S3 objects', () => {
       $metadata: { httpStatusCode: 412 },
     });
     await expect(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k', IfMatch: ETag, IfNoneMatch: md5('other') }))).resolves.toBeDefined();
-    const later = new Date(sandbox.world.nowDate().getTime() + 60_000);
+    const later = new Date(env.sandbox.world.nowDate().getTime() + 60_000);
     await expect(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k', IfModifiedSince: later }))).rejects.toMatchObject({ name: 'NotModified' });
   });
 
@@ -493,7 +478,7 @@ describe('S3 versioning', () => {
       [first.VersionId, false],
     ]);
     expect(listed.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest])).toEqual([[deleted.VersionId, true]]);
-    expect(sandbox.inventory().filter((i) => i.type === 'object-version').map((i) => i.key)).toEqual([
+    expect(env.sandbox.inventory().filter((i) => i.type === 'object-version').map((i) => i.key)).toEqual([
       `${BUCKET}/artifact.zip@1`,
       `${BUCKET}/artifact.zip@2`,
       `${BUCKET}/artifact.zip@3`,
@@ -507,7 +492,7 @@ describe('S3 versioning', () => {
     expect(batch.Deleted).toHaveLength(3);
     expect(batch.Deleted?.find((d) => d.VersionId === deleted.VersionId)).toMatchObject({ DeleteMarker: true, DeleteMarkerVersionId: deleted.VersionId });
     await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
-    expect(sandbox.inventory()).toEqual([]);
+    expect(env.sandbox.inventory()).toEqual([]);
   });
 
   it('removing the delete marker by VersionId brings the object back', async () => {
@@ -545,11 +530,8 @@ describe('S3 snapshots and the client plugin', () => {
     const first = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bin', Body: new Uint8Array([9, 8, 7]) }));
     await put('bin', 'later');
 
-    const snapshot = JSON.parse(JSON.stringify(sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
-    restoreMocks();
-    const restored = Sandbox.restore(snapshot);
-    mocks = mockAwsWithSandbox(restored);
-    sandbox = restored;
+    const snapshot = JSON.parse(JSON.stringify(env.sandbox.snapshot())) as ReturnType<Sandbox['snapshot']>;
+    env.restoreFrom(snapshot);
 
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'bin', VersionId: first.VersionId }));
     expect(Array.from((await got.Body?.transformToByteArray()) ?? [])).toEqual([9, 8, 7]);
@@ -561,8 +543,8 @@ describe('S3 snapshots and the client plugin', () => {
   });
 
   it("works through shipline's clients whose requests end in the sandbox (the --sandbox adapter)", async () => {
-    restoreMocks();
-    const clients = new AwsClients({ ...sandboxClientOptions(sandbox) });
+    env.restoreMocks();
+    const clients = new AwsClients({ ...sandboxClientOptions(env.sandbox) });
     const client = clients.s3;
     await client.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'imagespec.json', Body: '[{"name":"web"}]' }));
