@@ -53,9 +53,12 @@ export class TerminalProgress implements ProgressSink, LineSink {
   }
 
   stepFinished(step: string, result: StepResult): void {
+    const last = this.running.get(step)?.activity ?? '';
     this.running.delete(step);
     const mark = result.status === 'done' ? '✔' : '✖';
-    const detail = result.status === 'done' ? summarize(result, this.dryRun) : `failed: ${messageOf(result.error).split('\n')[0]}`;
+    // A step that only waits (alb-active) says what it waited for rather than "nothing to do".
+    const waited = result.outcomes.length === 0 && last.startsWith('waiting for ') ? last.replace(/^waiting/, 'waited') : undefined;
+    const detail = result.status === 'done' ? (waited ?? summarize(result, this.dryRun)) : `failed: ${messageOf(result.error).split('\n')[0]}`;
     this.write(`${mark} ${step.padEnd(10)} ${detail}  (${seconds(result.ms)})`);
     if (this.running.size === 0) this.stop();
   }
