@@ -8,6 +8,10 @@
 export interface SharedReads {
   /** The answer of `read` for `key` in this run; a read that failed is made again by the next caller. */
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
+  /** Gives a read a step made for itself to later steps of the run (the first answer for a key stays). */
+  offer<T>(key: string, answer: T): void;
+  /** The answer for `key` if a step read or offered it this run (undefined if it failed); never reads. */
+  peek<T>(key: string): Promise<T | undefined> | undefined;
 }
 
 export function sharedReads(): SharedReads {
@@ -20,6 +24,12 @@ export function sharedReads(): SharedReads {
       answers.set(key, answer);
       answer.catch(() => answers.delete(key));
       return answer;
+    },
+    offer<T>(key: string, answer: T): void {
+      if (!answers.has(key)) answers.set(key, Promise.resolve(answer));
+    },
+    peek<T>(key: string): Promise<T | undefined> | undefined {
+      return (answers.get(key) as Promise<T> | undefined)?.catch(() => undefined);
     },
   };
 }

@@ -209,12 +209,8 @@ async function runningRevisions(ctx: StepContext): Promise<RunningRevisions> {
     const found = live.get(serviceName(ctx.tags.stack, env));
     return found?.status === 'ACTIVE' ? found.taskDefinition : undefined;
   };
-  let fresh = false;
-  const seen = await ctx.shared.once(servicesReadKey(ctx), () => {
-    fresh = true;
-    return describeServices(ctx, cluster, envs);
-  });
-  const confirmed = (env: string) => fresh || (runs(seen, env) !== undefined && runs(seen, env) === ctx.state.get(SERVICES.taskDefinition(env))?.id);
+  const seen: LiveServices = (await ctx.shared.peek<LiveServices>(servicesReadKey(ctx))) ?? new Map();
+  const confirmed = (env: string) => runs(seen, env) !== undefined && runs(seen, env) === ctx.state.get(SERVICES.taskDefinition(env))?.id;
   const unconfirmed = envs.filter((env) => !confirmed(env));
   const again = unconfirmed.length > 0 ? await describeServices(ctx, cluster, unconfirmed) : seen;
   return new Map(envs.map((env) => [env, runs(confirmed(env) ? seen : again, env)]));

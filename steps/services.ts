@@ -115,7 +115,7 @@ export const services: Step = {
     const envs = ctx.config.environments;
     const live = await describeServices(ctx, clusterRef(ctx), envs.map((e) => e.name));
     // Offered to the codedeploy step, which takes it only to confirm a service runs the recorded revision.
-    void ctx.shared.once(servicesReadKey(ctx), async () => live);
+    ctx.shared.offer(servicesReadKey(ctx), live);
     // A same-named service of someone else stops the step before any environment changes anything.
     for (const env of envs) ourService(ctx, env.name, live);
     // Environments are independent: reconciled side by side (their security groups read in one call).

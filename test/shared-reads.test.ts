@@ -24,6 +24,22 @@ describe('shared reads', () => {
     expect(calls).toBe(2);
   });
 
+  it('peeks at what a step read or offered, never reads, and peeks past a failed read as nothing', async () => {
+    const shared = sharedReads();
+    expect(shared.peek('services')).toBeUndefined();
+    shared.offer('services', ['demo-dev']);
+    shared.offer('services', ['ignored: the first answer stays']);
+    expect(await shared.peek('services')).toEqual(['demo-dev']);
+    expect(await shared.once('services', async () => ['read'])).toEqual(['demo-dev']);
+    const failed = shared.once('roles', async () => {
+      throw new Error('AccessDenied');
+    });
+    const peeked = shared.peek('roles');
+    await expect(failed).rejects.toThrow('AccessDenied');
+    expect(await peeked).toBeUndefined();
+    expect(shared.peek('roles')).toBeUndefined();
+  });
+
   it('keeps the reads of two runs apart', async () => {
     const first = sharedReads();
     const second = sharedReads();

@@ -52,6 +52,8 @@ import type { ResourceRecord } from '../state';
 import { isMutating } from '../src/aws/operations';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { alb, albActive, KEYS, SSL_POLICY } from '../steps/alb';
+import { dependencies } from '../src/engine';
+import { STEPS } from '../steps';
 import { testContext } from './helpers/context';
 
 const ec2 = mockClient(EC2Client);
@@ -510,6 +512,11 @@ describe('alb reconcile', () => {
 
 describe('alb-active', () => {
   const provisioning: LoadBalancer = { ...LB, State: { Code: 'provisioning' } };
+
+  it('holds up no other step: the services start while the load balancer provisions', () => {
+    expect(STEPS.filter((s) => s.after.includes('alb-active')).map((s) => s.name)).toEqual([]);
+    expect(dependencies(STEPS).get('services')).toContain('alb');
+  });
 
   it("makes no call when the alb step's read of this run saw the load balancer active", async () => {
     reads();

@@ -34,6 +34,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { isAwsError } from '../src/aws/errors';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { ConfigError, ForeignResourceError } from '../src/errors';
+import { dependencies, dependents } from '../src/engine';
+import { STEPS } from '../steps';
 import { services, taskDefinitionFingerprint } from '../steps/services';
 import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
@@ -256,6 +258,14 @@ const inputsOf = <C extends abstract new (...args: never[]) => { input: unknown 
   calls().filter((c) => c instanceof command).map((c) => c.input as InstanceType<C>['input']);
 /** The stable waiter's reads: DescribeServices without tags. */
 const waiterReads = () => inputsOf(DescribeServicesCommand).filter((i) => i.include === undefined);
+
+describe('services step: its place in the run', () => {
+  it('is made after the NAT, but a destroy lets the NAT go while the services drain', () => {
+    expect(dependencies(STEPS).get('services')).toEqual(new Set(['alb', 'cluster', 'nat']));
+    expect(dependents(STEPS).get('nat')).not.toContain('services');
+    expect(dependents(STEPS).get('alb')).toContain('services');
+  });
+});
 
 describe('services step: create from nothing', () => {
   let ctx: TestContext;

@@ -53,7 +53,7 @@ export function readRouteTablesOnce(ctx: StepContext, routeTableIds: string[]): 
 /** A route table as the run's shared read saw it; never reads (no shared read this run: undefined). */
 export async function routeTableSnapshot(ctx: StepContext, routeTableId: string | undefined): Promise<RouteTable | undefined> {
   if (routeTableId === undefined) return undefined;
-  return (await ctx.shared.once<RouteTables>(ROUTE_TABLES, async () => undefined))?.get(routeTableId);
+  return (await ctx.shared.peek<RouteTables>(ROUTE_TABLES))?.get(routeTableId);
 }
 
 const routeId = (routeTableId: string, destination: string) => `${routeTableId}:${destination}`;
