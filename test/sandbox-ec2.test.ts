@@ -374,6 +374,8 @@ describe('security groups', () => {
     const albId = await createGroup(vpcId, 'demo-alb');
     const serviceId = await createGroup(vpcId, 'demo-service');
     await expect(createGroup(vpcId, 'demo-alb')).rejects.toMatchObject({ name: 'InvalidGroup.Duplicate' });
+    // The name of the VPC's own group is reserved, not merely taken.
+    await expect(createGroup(vpcId, 'default')).rejects.toMatchObject({ name: 'InvalidGroup.Reserved' });
 
     const http = { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'web' }] };
     const authorized = await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: albId, IpPermissions: [http] }));

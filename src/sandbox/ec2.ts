@@ -895,6 +895,8 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     if (name.toLowerCase().startsWith('sg-')) {
       throw awsError('InvalidParameterValue', `Invalid value '${name}' for groupName. Group names may not be in the format sg-*.`);
     }
+    // AWS: InvalidGroup.Reserved, "The name 'default' is reserved" (EC2 error codes page).
+    if (name === 'default') throw awsError('InvalidGroup.Reserved', "The security group name 'default' is reserved");
     if (Object.values(this.data.securityGroups).some((g) => g.vpcId === vpc.id && g.name === name)) {
       throw awsError('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpc.id}'`);
     }
