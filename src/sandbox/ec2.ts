@@ -984,11 +984,12 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     const wantedKeys = new Set(wanted.map(ruleKey));
     const unknown = wanted.filter((rule) => !group[direction].some((r) => ruleKey(r) === ruleKey(rule)));
     const revoked = group[direction].filter((r) => ruleIds.includes(r.id) || wantedKeys.has(ruleKey(r)));
-    if (revoked.length === 0) throw awsError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
+    // AWS, for a non-default VPC (the sandbox has no other): one rule that does not match fails the
+    // whole call with InvalidPermission.NotFound and revokes nothing (RevokeSecurityGroupIngress).
+    if (revoked.length === 0 || unknown.length > 0) throw awsError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
     group[direction] = group[direction].filter((r) => !revoked.includes(r));
     return {
       Return: true,
-      UnknownIpPermissions: unknown.length > 0 ? toIpPermissions(unknown, this.world.account) : undefined,
       RevokedSecurityGroupRules: revoked.map((r) => ({
         SecurityGroupRuleId: r.id,
         GroupId: group.id,
