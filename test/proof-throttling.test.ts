@@ -1,6 +1,7 @@
 // Guarantee 3: throttling and flakiness. Real SDK clients (middleware, the SDK's own adaptive retry
-// strategy and rate limiter) against a sandbox that answers 30% of calls with ThrottlingException
-// and 5% with InternalError: provision and destroy converge to what an unflaky run makes. Only the
+// strategy and rate limiter) against a sandbox that answers 30% of calls with a throttling error
+// (RequestLimitExceeded from EC2, ThrottlingException elsewhere) and 5% with InternalError:
+// provision and destroy converge to what an unflaky run makes. Only the
 // retry delays are shrunk (the SDK's 1 s throttling base would make this test take minutes); the
 // attempts are production's.
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
@@ -38,7 +39,8 @@ function failures(x: Harness): Record<string, number> {
   return out;
 }
 
-const INJECTED = ['ThrottlingException', 'InternalError'];
+// EC2 throttles with RequestLimitExceeded, the JSON services with ThrottlingException.
+const INJECTED = ['ThrottlingException', 'RequestLimitExceeded', 'InternalError'];
 const callKey = (c: { service: string; operation: string; input: unknown }) => `${c.service}:${c.operation}:${JSON.stringify(c.input)}`;
 
 /** Injected errors that no later call of the same operation with the same input followed: none, if the SDK retried each. */
@@ -72,7 +74,7 @@ async function converge(x: Harness, ...args: string[]): Promise<number> {
     }
     const why = exhausted(x, from);
     expect({ args, code: result.code, exhaustedRetries: why.length > 0, stderr: why.length > 0 ? '' : result.stderr }).toEqual({ args, code: 1, exhaustedRetries: true, stderr: '' });
-    expect(result.stderr).toMatch(/ThrottlingException|InternalError/);
+    expect(result.stderr).toMatch(/ThrottlingException|RequestLimitExceeded|InternalError/);
   }
   throw new Error(`shipline ${args.join(' ')} did not converge in 3 runs`);
 }
@@ -85,7 +87,8 @@ describe('with 30% of calls throttled and 5% failing with 500', () => {
     await converge(h, 'provision');
     expect(shape(h.sandbox)).toEqual(inventory);
     const seen = failures(h);
-    expect(seen.ThrottlingException).toBeGreaterThan(20);
+    expect((seen.ThrottlingException ?? 0) + (seen.RequestLimitExceeded ?? 0)).toBeGreaterThan(20);
+    expect(seen.RequestLimitExceeded).toBeGreaterThan(5);
     expect(seen.InternalError).toBeGreaterThan(2);
 
     // Converged for real: a calm run finds nothing to change.

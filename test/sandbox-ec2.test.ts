@@ -374,6 +374,8 @@ describe('security groups', () => {
     const albId = await createGroup(vpcId, 'demo-alb');
     const serviceId = await createGroup(vpcId, 'demo-service');
     await expect(createGroup(vpcId, 'demo-alb')).rejects.toMatchObject({ name: 'InvalidGroup.Duplicate' });
+    // The name of the VPC's own group is reserved, not merely taken.
+    await expect(createGroup(vpcId, 'default')).rejects.toMatchObject({ name: 'InvalidGroup.Reserved' });
 
     const http = { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'web' }] };
     const authorized = await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: albId, IpPermissions: [http] }));
@@ -404,7 +406,13 @@ describe('security groups', () => {
     await expect(
       ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: albId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] })),
     ).rejects.toMatchObject({ name: 'InvalidPermission.NotFound' });
-    const revoked = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: albId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    // One unknown rule among known ones: in a non-default VPC AWS refuses the whole call and revokes nothing.
+    const port = (p: number) => ({ IpProtocol: 'tcp', FromPort: p, ToPort: p, IpRanges: [{ CidrIp: '0.0.0.0/0' }] });
+    await expect(ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: albId, IpPermissions: [port(80), port(443)] }))).rejects.toMatchObject({
+      name: 'InvalidPermission.NotFound',
+    });
+    expect((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [albId] }))).SecurityGroups?.[0]?.IpPermissions).toHaveLength(1);
+    const revoked = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: albId, IpPermissions: [port(80)] }));
     expect(revoked.Return).toBe(true);
     expect((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [albId] }))).SecurityGroups?.[0]?.IpPermissions).toEqual([]);
   });

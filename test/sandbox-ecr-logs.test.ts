@@ -237,6 +237,11 @@ describe('CloudWatch Logs', () => {
     await expect(logs.send(new CreateLogGroupCommand({ logGroupName: 'bad name!' }))).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
+    // AWS reserves the `aws/` prefix (a leading slash, as in /aws/codebuild/…, is another name).
+    await expect(logs.send(new CreateLogGroupCommand({ logGroupName: 'aws/demo' }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/codebuild/demo' }));
   });
 
   it('sets only valid retention values, and removes retention', async () => {

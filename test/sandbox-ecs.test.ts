@@ -553,6 +553,8 @@ describe('ECS services', () => {
     // Deleting a draining service again returns it as it is.
     const again = await ecs.send(new DeleteServiceCommand({ cluster: 'demo', service: 'demo-dev' }));
     expect(again.service).toMatchObject({ status: 'DRAINING', runningCount: 2 });
+    // AWS hides a DRAINING service from ListServices (DeleteService's documentation).
+    expect((await ecs.send(new ListServicesCommand({ cluster: 'demo' }))).serviceArns).toEqual([]);
     clock.run();
     await waitUntilServicesInactive({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     expect(await describeService()).toMatchObject({ status: 'INACTIVE', runningCount: 0 });

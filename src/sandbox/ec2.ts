@@ -895,6 +895,8 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     if (name.toLowerCase().startsWith('sg-')) {
       throw awsError('InvalidParameterValue', `Invalid value '${name}' for groupName. Group names may not be in the format sg-*.`);
     }
+    // AWS: InvalidGroup.Reserved, "The name 'default' is reserved" (EC2 error codes page).
+    if (name === 'default') throw awsError('InvalidGroup.Reserved', "The security group name 'default' is reserved");
     if (Object.values(this.data.securityGroups).some((g) => g.vpcId === vpc.id && g.name === name)) {
       throw awsError('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpc.id}'`);
     }
@@ -982,11 +984,12 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     const wantedKeys = new Set(wanted.map(ruleKey));
     const unknown = wanted.filter((rule) => !group[direction].some((r) => ruleKey(r) === ruleKey(rule)));
     const revoked = group[direction].filter((r) => ruleIds.includes(r.id) || wantedKeys.has(ruleKey(r)));
-    if (revoked.length === 0) throw awsError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
+    // AWS, for a non-default VPC (the sandbox has no other): one rule that does not match fails the
+    // whole call with InvalidPermission.NotFound and revokes nothing (RevokeSecurityGroupIngress).
+    if (revoked.length === 0 || unknown.length > 0) throw awsError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
     group[direction] = group[direction].filter((r) => !revoked.includes(r));
     return {
       Return: true,
-      UnknownIpPermissions: unknown.length > 0 ? toIpPermissions(unknown, this.world.account) : undefined,
       RevokedSecurityGroupRules: revoked.map((r) => ({
         SecurityGroupRuleId: r.id,
         GroupId: group.id,

@@ -48,7 +48,7 @@
 //   DeleteService (desiredCount > 0 without force → InvalidParameterException "The service cannot
 //   be stopped while it is scaled above 0."; → DRAINING with desiredCount 0, INACTIVE at
 //   readyAt('ecs.service.inactive'); a DRAINING or INACTIVE service is returned as it is).
-//   ListServices (ACTIVE and DRAINING ones).
+//   ListServices (ACTIVE ones only: AWS hides DRAINING services from it).
 // - Tasks are the effect of a service, settled lazily whenever the service is read or changed:
 //   the PRIMARY deployment keeps desiredCount tasks; a task starts PENDING with an ENI in one of
 //   the service's subnets (spread evenly, via ec2.attachServiceEni) and is RUNNING at
@@ -557,7 +557,8 @@ export class EcsSandbox extends SandboxService<EcsData> {
     const cluster = this.activeCluster(input.cluster);
     const services = this.servicesIn(cluster);
     services.forEach((s) => this.settle(s));
-    const listed = services.filter((s) => s.status !== 'INACTIVE' && (input.launchType === undefined || s.launchType === input.launchType));
+    // AWS: a DRAINING service "is no longer visible in the console or in the ListServices API" (DeleteService).
+    const listed = services.filter((s) => s.status === 'ACTIVE' && (input.launchType === undefined || s.launchType === input.launchType));
     return { serviceArns: listed.map((s) => s.arn) };
   }
 

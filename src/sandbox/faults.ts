@@ -58,7 +58,7 @@ export class Faults {
     return this;
   }
 
-  /** Answer a share of calls with ThrottlingException (400) and InternalError (500), reproducibly. */
+  /** Answer a share of calls with the service's throttling error and InternalError (500), reproducibly. */
   flaky(options: { throttle?: number; serverError?: number; seed?: number }): this {
     this.throttleRate = options.throttle ?? 0;
     this.serverErrorRate = options.serverError ?? 0;
@@ -132,7 +132,7 @@ export class Faults {
       throw new InjectedCrash(`injected failure before ${call.service}:${call.operation} (mutating call #${call.mutationIndex})`);
     }
     const roll = this.random();
-    if (roll < this.throttleRate) throw awsError('ThrottlingException', 'Rate exceeded', { status: 400 });
+    if (roll < this.throttleRate) throw throttled(call.service);
     if (roll < this.throttleRate + this.serverErrorRate) {
       throw awsError('InternalError', 'We encountered an internal error. Please try again.', { status: 500, fault: 'server' });
     }
@@ -177,4 +177,14 @@ function without(value: unknown, id: string): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, without(v, id)]));
   }
   return value;
+}
+
+/**
+ * EC2 throttles with RequestLimitExceeded ("Common causes of client errors" on its error codes
+ * page); the JSON services answer ThrottlingException. Both are in the SDK's throttling list.
+ */
+function throttled(service: string): Error {
+  return service === 'ec2'
+    ? awsError('RequestLimitExceeded', 'Request limit exceeded.', { status: 400 })
+    : awsError('ThrottlingException', 'Rate exceeded', { status: 400 });
 }

@@ -1,7 +1,8 @@
 // CloudWatch Logs (simulated): log groups with their retention and tags.
 //
 // Behaviour, as AWS documents it:
-// - CreateLogGroup: name 1–512 chars of [A-Za-z0-9._/#-] (InvalidParameterException otherwise);
+// - CreateLogGroup: name 1–512 chars of [A-Za-z0-9._/#-], not starting with `aws/`
+//   (InvalidParameterException otherwise);
 //   ResourceAlreadyExistsException if the name exists. Optional tags and logGroupClass (STANDARD).
 // - DescribeLogGroups: every group, sorted by name; filtered by logGroupNamePrefix, or by
 //   logGroupNamePattern (case-insensitive substring), or by logGroupIdentifiers (names or ARNs;
@@ -89,6 +90,10 @@ export class LogsSandbox extends SandboxService<LogsData> {
         message: `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
         $metadata: {},
       });
+    }
+    // AWS: "Log group names can't start with the string aws/" (CreateLogGroup); `/aws/…` is fine.
+    if (name.startsWith('aws/')) {
+      throw new InvalidParameterException({ message: `Log group name '${name}' cannot start with 'aws/'`, $metadata: {} });
     }
     if (this.data.logGroups[name]) {
       throw new ResourceAlreadyExistsException({ message: 'The specified log group already exists', $metadata: {} });
