@@ -136,12 +136,12 @@ describe('foreign resources named like the stack\'s, in its account and in its V
     expect(shape(h.sandbox)).toEqual(withForeign);
     expect(touching(h.sandbox, from, foreign)).toEqual([]);
 
-    // Destroy: the security group inside the VPC blocks the VPC's delete; destroy stops and leaves it.
-    // (That the message should name it: test/proof-findings.test.ts.)
+    // Destroy: the security group inside the VPC blocks the VPC's delete; destroy stops, names it, and leaves it.
     from = h.sandbox.calls.length;
     const blocked = await h.run('destroy', '--yes');
     expect(blocked.code).toBe(1);
     expect(errorOf(blocked)).toContain(`VPC ${state(h).resources[NETWORK.vpc]!.id!}`);
+    expect(errorOf(blocked)).toContain(inside[0]);
     expect(touching(h.sandbox, from, foreign)).toEqual([]);
     // Its owner deletes it; the re-run finishes, and every other foreign resource is as it was.
     await h.sandbox.dispatch('ec2', 'DeleteSecurityGroup', { GroupId: inside[0] });
