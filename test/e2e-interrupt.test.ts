@@ -40,12 +40,24 @@ it('during a long wait: the wait is abandoned at once', async () => {
   // One simulated second per real millisecond, and an instance that takes an hour to run.
   const sandbox = new Sandbox({ region: 'eu-west-3', msPerSimSecond: 1, latencies: { 'ec2.instance.running': 3600 } });
   h = harness({ sandbox, signal: controller.signal, waits: { ...TEST_WAITS, minDelay: 0.01, maxDelay: 0.02, timeoutScale: 1 } });
-  h.sandbox.faults.on('RunInstances', () => void setTimeout(() => controller.abort(), 50));
+  let abortedAtCall = Infinity;
+  let abortedAtSim = Infinity;
+  h.sandbox.faults.on('RunInstances', () => void setTimeout(() => {
+    abortedAtCall = h.sandbox.calls.length;
+    abortedAtSim = h.sandbox.world.now();
+    controller.abort();
+  }, 50));
   const interrupted = await h.run('provision');
+  const returnedAtSim = h.sandbox.world.now();
   expect(interrupted.code).toBe(130);
   expect(interrupted.stderr).toContain('interrupted while waiting for NAT instance');
   expect(existsSync(`${h.statePath}.lock`)).toBe(false);
   // The SDK's waiter checks the signal only before it sleeps, so one poll still comes after the
   // abort: let it land on the sandbox before the mocks go away.
   await new Promise((resolve) => setTimeout(resolve, 100));
+  // At once, counted in poll rounds (every 10-20 ms here, so a wait that ran out its hour would make
+  // hundreds) and on the sandbox's clock (the hour is 3600 simulated seconds), not in wall time.
+  const pollsAfter = h.sandbox.calls.slice(abortedAtCall).filter((c) => c.operation === 'DescribeInstances');
+  expect(pollsAfter.length).toBeLessThanOrEqual(2);
+  expect(returnedAtSim - abortedAtSim).toBeLessThan(3600 / 4);
 });

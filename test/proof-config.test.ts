@@ -216,3 +216,17 @@ describe('invalid configs through the CLI', () => {
     );
   });
 });
+
+describe('the VPC prefix at its edges', () => {
+  const withCidr = (cidr: string): unknown => setAt(EXAMPLE, ['network', 'cidr'], cidr);
+
+  it.each(['10.0.0.0/16', '10.0.0.0/24'])('%s, the largest and smallest VPC shipline cuts into subnets, is accepted', (cidr) => {
+    expect(parseConfig(withCidr(cidr), 'shipline.json').network.cidr).toBe(cidr);
+  });
+
+  it.each(['10.0.0.0/15', '10.0.0.0/25', '10.0.0.0/28', '10.0.0.0/8'])('%s is refused, naming network.cidr and the prefix', (cidr) => {
+    const message = configErrorOf(withCidr(cidr));
+    expect(namesField(message, ['network', 'cidr'])).toBe(true);
+    expect(message).toContain(`got /${cidr.split('/')[1]}`);
+  });
+});

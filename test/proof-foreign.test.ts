@@ -136,12 +136,12 @@ describe('foreign resources named like the stack\'s, in its account and in its V
     expect(shape(h.sandbox)).toEqual(withForeign);
     expect(touching(h.sandbox, from, foreign)).toEqual([]);
 
-    // Destroy: the security group inside the VPC blocks the VPC's delete; destroy stops and leaves it.
-    // (That the message should name it: test/proof-findings.test.ts.)
+    // Destroy: the security group inside the VPC blocks the VPC's delete; destroy stops, names it, and leaves it.
     from = h.sandbox.calls.length;
     const blocked = await h.run('destroy', '--yes');
     expect(blocked.code).toBe(1);
     expect(errorOf(blocked)).toContain(`VPC ${state(h).resources[NETWORK.vpc]!.id!}`);
+    expect(errorOf(blocked)).toContain(inside[0]);
     expect(touching(h.sandbox, from, foreign)).toEqual([]);
     // Its owner deletes it; the re-run finishes, and every other foreign resource is as it was.
     await h.sandbox.dispatch('ec2', 'DeleteSecurityGroup', { GroupId: inside[0] });
@@ -157,7 +157,6 @@ describe('foreign resources named like the stack\'s, in its account and in its V
     h = harness();
     const outside = await foreignOutside(h.sandbox);
     await h.ok('provision');
-    // A role and a target group with the exact names shipline would look up, made by someone else once ours are gone from state.
     rmSync(h.statePath);
     const before = snapshotOf(h.sandbox, outside);
     const from = h.sandbox.calls.length;
@@ -165,6 +164,36 @@ describe('foreign resources named like the stack\'s, in its account and in its V
     expect(touching(h.sandbox, from, outside)).toEqual([]);
     expect(snapshotOf(h.sandbox, outside)).toEqual(before);
     expect(h.sandbox.inventory().filter((i) => i.tags[STACK_TAG] === 'demo')).toEqual([]);
+  });
+
+  it('destroy with no state keeps a load balancer, target group and role with the exact names shipline looks up, but not its tag', async () => {
+    h = harness();
+    const ec2 = (op: string, input: object) => h!.sandbox.dispatch('ec2', op, input);
+    const { Vpc } = (await ec2('CreateVpc', { CidrBlock: '10.9.0.0/16' })) as { Vpc: { VpcId: string } };
+    const subnets: string[] = [];
+    for (const [i, az] of ['eu-west-3a', 'eu-west-3b'].entries()) {
+      const { Subnet } = (await ec2('CreateSubnet', { VpcId: Vpc.VpcId, CidrBlock: `10.9.${i}.0/24`, AvailabilityZone: az })) as { Subnet: { SubnetId: string } };
+      subnets.push(Subnet.SubnetId);
+    }
+    await ec2('AttachInternetGateway', { VpcId: Vpc.VpcId, InternetGatewayId: ((await ec2('CreateInternetGateway', {})) as { InternetGateway: { InternetGatewayId: string } }).InternetGateway.InternetGatewayId });
+    const { LoadBalancers } = (await h.sandbox.dispatch('elbv2', 'CreateLoadBalancer', { Name: 'demo-alb', Subnets: subnets, Type: 'application' })) as {
+      LoadBalancers: Array<{ LoadBalancerArn: string }>;
+    };
+    const { TargetGroups } = (await h.sandbox.dispatch('elbv2', 'CreateTargetGroup', { Name: 'demo-prod-tg', Protocol: 'HTTP', Port: 80, VpcId: Vpc.VpcId, TargetType: 'ip' })) as {
+      TargetGroups: Array<{ TargetGroupArn: string }>;
+    };
+    const { Role } = (await h.sandbox.dispatch('iam', 'CreateRole', {
+      RoleName: 'demo-codepipeline',
+      Path: '/shipline/',
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codepipeline.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+    })) as { Role: { Arn: string } };
+    const foreign = [LoadBalancers[0]!.LoadBalancerArn, TargetGroups[0]!.TargetGroupArn, 'demo-codepipeline', Role.Arn, Vpc.VpcId, ...subnets];
+    const before = h.sandbox.inventory().map((i) => ({ id: i.id, tags: i.tags }));
+    const from = h.sandbox.calls.length;
+
+    await h.ok('destroy', '--yes');
+    expect(touching(h.sandbox, from, foreign)).toEqual([]);
+    expect(h.sandbox.inventory().map((i) => ({ id: i.id, tags: i.tags }))).toEqual(before);
   });
 
   it.each([

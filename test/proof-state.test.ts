@@ -101,6 +101,22 @@ describe('bad state files not covered by e2e-errors', () => {
     expect(h.sandbox.mutatingCalls().length).toBe(before);
   });
 
+  it.each([
+    ['JSON that is not a state', '{"version": 1, "resources": "none"}'],
+    ['not JSON at all', '{"version": 1, "stack": "de'],
+  ])('a .bak holding %s is never offered: the hint is to delete the state and adopt by tags', async (_what, bak) => {
+    h = harness();
+    await h.ok('provision');
+    writeState(h, '{ "version": 1, "stack": ');
+    writeFileSync(`${h.statePath}.bak`, bak);
+    const before = h.sandbox.mutatingCalls().length;
+    const run = await h.run('provision');
+    expect(run.code).toBe(1);
+    expect(errorOf(run)).not.toContain('.bak');
+    expect(errorOf(run)).toContain(`Delete ${h.statePath} and run provision again: it adopts the existing resources by their tags.`);
+    expect(h.sandbox.mutatingCalls().length).toBe(before);
+  });
+
   it('another region\'s state: destroy refuses before any change too', async () => {
     h = harness();
     writeState(h, JSON.stringify({ version: 1, stack: 'demo', region: 'us-east-1', accountId: '123456789012', resources: {}, updatedAt: new Date().toISOString() }));

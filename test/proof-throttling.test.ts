@@ -3,30 +3,33 @@
 // (RequestLimitExceeded from EC2, ThrottlingException elsewhere) and 5% with InternalError:
 // provision and destroy converge to what an unflaky run makes. Only the
 // retry delays are shrunk (the SDK's 1 s throttling base would make this test take minutes); the
-// attempts are production's.
-import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
-import { AwsClients, DEFAULT_MAX_ATTEMPTS } from '../src/aws/clients';
+// strategy, its mode and its attempts are production's, as `AwsClients` builds them.
+import { DefaultRateLimiter } from '@smithy/core/retry';
+import { AwsClients, SERVICE_NAMES, type ClientOptions, type ServiceName } from '../src/aws/clients';
+import { sandboxClientOptions } from '../src/sandbox/client-plugin';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { harness, shape, type Harness } from './helpers/harness';
 
 let h: Harness | undefined;
 afterEach(() => h?.restore());
 
-/** The SDK's adaptive strategy with production's attempts, no backoff delay, and a rate limiter whose floor is high. */
-const fastAdaptiveRetry = () =>
-  new AdaptiveRetryStrategy(DEFAULT_MAX_ATTEMPTS, {
-    rateLimiter: new DefaultRateLimiter({ minFillRate: 100_000, minCapacity: 100_000 }),
-    backoff: { computeNextBackoffDelay: () => 0, setDelayBase: () => undefined },
-  });
+/** What production retries, written out here rather than imported, so a change to it fails this file. */
+const PRODUCTION_ATTEMPTS = 8;
+
+/** No backoff delay, and a rate limiter whose floor is high: the only thing tests change. */
+const noDelays: ClientOptions['retryDelays'] = () => ({
+  rateLimiter: new DefaultRateLimiter({ minFillRate: 100_000, minCapacity: 100_000 }),
+  backoff: { computeNextBackoffDelay: () => 0, setDelayBase: () => undefined },
+});
 
 function flakyHarness(seed: number): Harness {
   const sandbox = new Sandbox({ region: 'eu-west-3' });
   sandbox.faults.flaky({ throttle: 0.3, serverError: 0.05, seed });
-  return harness({ sandbox, adapter: 'client', clientOptions: { retryStrategy: fastAdaptiveRetry } });
+  return harness({ sandbox, adapter: 'client', clientOptions: { retryDelays: noDelays } });
 }
 
 async function referenceInventory(): Promise<string[]> {
-  const clean = harness({ adapter: 'client', clientOptions: { retryStrategy: fastAdaptiveRetry } });
+  const clean = harness({ adapter: 'client', clientOptions: { retryDelays: noDelays } });
   await clean.ok('provision');
   clean.restore();
   return shape(clean.sandbox);
@@ -51,17 +54,17 @@ function unretried(x: Harness, from: number, to = x.sandbox.calls.length): strin
     .map((c) => `#${c.seq} ${c.service}:${c.operation} ${c.error}`);
 }
 
-/** Calls whose last DEFAULT_MAX_ATTEMPTS attempts were all injected errors: the SDK's retry policy ran out. */
+/** Calls whose last PRODUCTION_ATTEMPTS attempts were all injected errors: the SDK's retry policy ran out. */
 function exhausted(x: Harness, from: number): string[] {
   const attempts = new Map<string, Array<string | undefined>>();
   for (const c of x.sandbox.calls.slice(from)) attempts.set(callKey(c), [...(attempts.get(callKey(c)) ?? []), c.error]);
   return [...attempts.entries()]
-    .filter(([, errors]) => errors.length >= DEFAULT_MAX_ATTEMPTS && errors.slice(-DEFAULT_MAX_ATTEMPTS).every((e) => INJECTED.includes(e ?? '')))
+    .filter(([, errors]) => errors.length >= PRODUCTION_ATTEMPTS && errors.slice(-PRODUCTION_ATTEMPTS).every((e) => INJECTED.includes(e ?? '')))
     .map(([key]) => key);
 }
 
 /**
- * Run until it succeeds. A run may fail only because one call drew DEFAULT_MAX_ATTEMPTS injected
+ * Run until it succeeds. A run may fail only because one call drew PRODUCTION_ATTEMPTS injected
  * errors in a row (beyond any retry policy): then it must say so, and the next run carries on.
  */
 async function converge(x: Harness, ...args: string[]): Promise<number> {
@@ -103,14 +106,40 @@ describe('with 30% of calls throttled and 5% failing with 500', () => {
   });
 });
 
+/** One read per service that the sandbox models, to count how often production's clients try it. */
+const ONE_READ: Record<ServiceName, [operation: string, send: (c: AwsClients) => Promise<unknown>]> = {
+  ec2: ['DescribeVpcs', async (c) => c.ec2.send(new (await import('@aws-sdk/client-ec2')).DescribeVpcsCommand({}))],
+  sts: ['GetCallerIdentity', async (c) => c.sts.send(new (await import('@aws-sdk/client-sts')).GetCallerIdentityCommand({}))],
+  elbv2: ['DescribeLoadBalancers', async (c) => c.elbv2.send(new (await import('@aws-sdk/client-elastic-load-balancing-v2')).DescribeLoadBalancersCommand({}))],
+  ecs: ['DescribeClusters', async (c) => c.ecs.send(new (await import('@aws-sdk/client-ecs')).DescribeClustersCommand({ clusters: ['x'] }))],
+  ecr: ['DescribeRepositories', async (c) => c.ecr.send(new (await import('@aws-sdk/client-ecr')).DescribeRepositoriesCommand({}))],
+  iam: ['ListRoles', async (c) => c.iam.send(new (await import('@aws-sdk/client-iam')).ListRolesCommand({}))],
+  logs: ['DescribeLogGroups', async (c) => c.logs.send(new (await import('@aws-sdk/client-cloudwatch-logs')).DescribeLogGroupsCommand({}))],
+  s3: ['ListBuckets', async (c) => c.s3.send(new (await import('@aws-sdk/client-s3')).ListBucketsCommand({}))],
+  codebuild: ['BatchGetProjects', async (c) => c.codebuild.send(new (await import('@aws-sdk/client-codebuild')).BatchGetProjectsCommand({ names: ['x'] }))],
+  codepipeline: ['ListPipelines', async (c) => c.codepipeline.send(new (await import('@aws-sdk/client-codepipeline')).ListPipelinesCommand({}))],
+  connections: ['ListConnections', async (c) => c.connections.send(new (await import('@aws-sdk/client-codestar-connections')).ListConnectionsCommand({}))],
+  codedeploy: ['ListApplications', async (c) => c.codedeploy.send(new (await import('@aws-sdk/client-codedeploy')).ListApplicationsCommand({}))],
+};
+
 describe('the retry policy AWS calls get in production', () => {
-  it('is the SDK\'s adaptive retry with bounded attempts, in every client', async () => {
-    const clients = new AwsClients({ region: 'eu-west-3' });
-    for (const client of [clients.ec2, clients.ecs, clients.iam, clients.s3]) {
-      const strategy = await client.config.retryStrategy();
-      expect((strategy as { mode?: string }).mode).toBe('adaptive');
-      expect(await client.config.maxAttempts()).toBe(DEFAULT_MAX_ATTEMPTS);
-    }
+  it('covers all twelve services shipline calls', () => {
+    expect([...SERVICE_NAMES].sort()).toEqual(
+      ['codebuild', 'codedeploy', 'codepipeline', 'connections', 'ec2', 'ecr', 'ecs', 'elbv2', 'iam', 'logs', 's3', 'sts'],
+    );
+  });
+
+  it.each(Object.keys(ONE_READ) as ServiceName[])('%s: the SDK\'s adaptive retry, 8 attempts of a throttled call, then the error', async (service) => {
+    const sandbox = new Sandbox({ region: 'eu-west-3' });
+    sandbox.faults.flaky({ throttle: 1, serverError: 0, seed: 1 });
+    const clients = new AwsClients({ ...sandboxClientOptions(sandbox), retryDelays: noDelays });
+    const [operation, send] = ONE_READ[service]!;
+    const strategy = await clients.client(service).config.retryStrategy();
+    expect((strategy as { mode?: string }).mode).toBe('adaptive');
+    await expect(send(clients)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    const attempts = sandbox.calls.filter((c) => c.operation === operation);
+    expect(attempts).toHaveLength(PRODUCTION_ATTEMPTS);
+    expect(attempts.every((c) => c.error === 'ThrottlingException')).toBe(true);
     clients.destroy();
   });
 });

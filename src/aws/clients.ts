@@ -13,6 +13,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { AdaptiveRetryStrategy, type AdaptiveRetryStrategyOptions } from '@smithy/core/retry';
 import type { InitializeMiddleware, MiddlewareStack, Pluggable, RetryStrategyV2 } from '@smithy/types';
 import { AwsCallError, EngineError, messageOf } from '../errors';
 import { awsErrorCode, hintFor } from './errors';
@@ -45,8 +46,8 @@ export interface SdkClientConfig {
   forcePathStyle?: boolean;
   maxAttempts: number;
   retryMode: 'adaptive' | 'standard';
-  /** Replaces the retry strategy the SDK builds from maxAttempts and retryMode. */
-  retryStrategy?: RetryStrategyV2;
+  /** The SDK's adaptive strategy with these attempts (built here so tests can shorten only its delays). */
+  retryStrategy: RetryStrategyV2;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
@@ -79,11 +80,11 @@ export interface ClientOptions {
   /** Bounded attempts of the SDK's adaptive retry (throttling, 5xx, network). */
   maxAttempts?: number;
   /**
-   * A retry strategy per service client, in place of the SDK's adaptive one with `maxAttempts`
-   * (tests: the SDK's own AdaptiveRetryStrategy with its delays shrunk). Each client needs its
-   * own instance: a strategy keeps the client's retry quota and sending rate.
+   * Tests only: the waits between attempts (the backoff, and the adaptive rate limiter's), so a
+   * throttled run takes seconds, not minutes. The attempts and the adaptive mode stay production's.
+   * Called once per client: a rate limiter keeps one client's sending rate.
    */
-  retryStrategy?: (service: ServiceName) => RetryStrategyV2;
+  retryDelays?: () => Pick<AdaptiveRetryStrategyOptions, 'backoff' | 'rateLimiter'>;
   /** Refuse mutating calls: a plan must never change anything, even through a bug in a step. */
   dryRun?: boolean;
   /** Extra middleware for every client (the sandbox's dispatcher, call counters). */
@@ -121,15 +122,16 @@ export class AwsClients {
     if (existing) return existing as ServiceClients[K];
     const Client = LOADERS[service]();
     const o = this.options;
+    const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const client = new Client({
       region: o.region,
       ...(o.profile ? { profile: o.profile } : {}),
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(service === 's3' && o.endpoint ? { forcePathStyle: true } : {}),
       ...(o.credentials ? { credentials: o.credentials } : {}),
-      maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      maxAttempts,
       retryMode: 'adaptive',
-      ...(o.retryStrategy ? { retryStrategy: o.retryStrategy(service) } : {}),
+      retryStrategy: o.retryDelays ? new AdaptiveRetryStrategy(maxAttempts, o.retryDelays()) : new AdaptiveRetryStrategy(maxAttempts),
     });
     const stack = (client as unknown as { middlewareStack: MiddlewareStack<object, object> }).middlewareStack;
     stack.add(contextMiddleware(service, o), { step: 'initialize', name: 'shiplineContext', priority: 'high' });

@@ -166,6 +166,7 @@ export function describePromises(config: ConfigInput): void {
       await clean.ok('destroy', '--yes');
       const count = clean.sandbox.mutatingCalls().length - before;
       clean.restore();
+      expect(count).toBeGreaterThan(10); // a loop that ran zero times would prove nothing
       for (let n = 1; n <= count; n++) {
         h = harness({ config });
         await h.ok('provision');

@@ -1,0 +1,52 @@
+// The modules that carry the README's promises, each with the tests that prove them. A mutation run
+// takes one of them (or `all`): its mutants, tested by those tests only.
+export const MODULES = [
+  {
+    name: 'reconcile',
+    mutate: ['src/reconcile.ts'],
+    tests: ['engine.test.ts', 'e2e-promises.test.ts', 'e2e-state.test.ts', 'proof-crash.test.ts', 'proof-foreign.test.ts', 'e2e-interrupt.test.ts', 'step-network.test.ts', 'step-nat.test.ts'],
+  },
+  {
+    name: 'state',
+    mutate: ['state/**/*.ts'],
+    tests: ['state-*.test.ts', 'proof-state.test.ts', 'config-state.test.ts', 'e2e-state.test.ts', 'proof-interrupt.test.ts'],
+  },
+  {
+    name: 'engine',
+    mutate: ['src/engine.ts'],
+    tests: ['engine.test.ts', 'e2e-interrupt.test.ts', 'proof-interrupt.test.ts', 'e2e-promises.test.ts'],
+  },
+  {
+    name: 'config',
+    mutate: ['src/config.ts'],
+    tests: ['config*.test.ts', 'proof-config.test.ts'],
+  },
+  {
+    name: 'policies',
+    mutate: ['src/policies.ts', 'src/permissions.ts'],
+    tests: ['policies.test.ts', 'permissions.test.ts', 'proof-exposure.test.ts'],
+  },
+  {
+    name: 'aws',
+    mutate: ['src/aws/**/*.ts'],
+    tests: ['proof-throttling.test.ts', 'e2e-interrupt.test.ts', 'proof-interrupt.test.ts', 'e2e-errors.test.ts', 'proof-consistency.test.ts'],
+  },
+  {
+    name: 'ownership',
+    mutate: ['steps/lib/owned.ts', 'src/tags.ts'],
+    tests: ['proof-foreign.test.ts', 'e2e-state.test.ts', 'step-*.test.ts'],
+  },
+];
+
+export function moduleNamed(name) {
+  if (name === 'all') {
+    return {
+      name: 'all',
+      mutate: MODULES.flatMap((m) => m.mutate),
+      tests: [...new Set(MODULES.flatMap((m) => m.tests))],
+    };
+  }
+  const found = MODULES.find((m) => m.name === name);
+  if (!found) throw new Error(`unknown mutation module ${name}; one of: all, ${MODULES.map((m) => m.name).join(', ')}`);
+  return found;
+}

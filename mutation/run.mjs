@@ -1,0 +1,26 @@
+// `npm run mutation [-- MODULE]`: Stryker over one module of mutation/modules.mjs (or all of them),
+// incremental, then the score per file from reports/mutation/mutation.json.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { MODULES, moduleNamed } from './modules.mjs';
+
+const name = process.argv[2] ?? 'all';
+try {
+  moduleNamed(name);
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
+const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, SHIPLINE_MUTATION_MODULE: name } });
+if (run.status !== 0) process.exit(run.status ?? 1);
+
+const report = JSON.parse(readFileSync('reports/mutation/mutation.json', 'utf8'));
+const DETECTED = new Set(['Killed', 'Timeout']);
+const VALID = new Set(['Killed', 'Timeout', 'Survived', 'NoCoverage']);
+console.log(`\nmutation score per file (${name}; modules: ${MODULES.map((m) => m.name).join(', ')}):`);
+for (const [file, { mutants }] of Object.entries(report.files)) {
+  const valid = mutants.filter((m) => VALID.has(m.status));
+  const killed = valid.filter((m) => DETECTED.has(m.status)).length;
+  const score = valid.length ? ((100 * killed) / valid.length).toFixed(1) : '-';
+  console.log(`  ${file}: ${score}% (${killed} of ${valid.length} killed)`);
+}
