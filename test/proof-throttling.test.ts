@@ -136,10 +136,11 @@ describe('the retry policy AWS calls get in production', () => {
     const [operation, send] = ONE_READ[service]!;
     const strategy = await clients.client(service).config.retryStrategy();
     expect((strategy as { mode?: string }).mode).toBe('adaptive');
-    await expect(send(clients)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    const code = service === 'ec2' ? 'RequestLimitExceeded' : 'ThrottlingException';
+    await expect(send(clients)).rejects.toMatchObject({ name: code });
     const attempts = sandbox.calls.filter((c) => c.operation === operation);
     expect(attempts).toHaveLength(PRODUCTION_ATTEMPTS);
-    expect(attempts.every((c) => c.error === 'ThrottlingException')).toBe(true);
+    expect(attempts.every((c) => c.error === code)).toBe(true);
     clients.destroy();
   });
 });
