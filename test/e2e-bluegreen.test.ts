@@ -28,8 +28,12 @@ async function running(x: Harness, env: string) {
   return { arn: taskDefinition.taskDefinitionArn, cpu: taskDefinition.cpu, image: taskDefinition.containerDefinitions[0]!.image, controller: services[0]!.deploymentController?.type };
 }
 
-/** Where a list of actions forwards. */
-const forwardsTo = (actions: Action[] | undefined) => actions?.find((a) => a.Type === 'forward')?.TargetGroupArn;
+/** Where a list of actions sends traffic: the forward's group of highest weight. */
+const forwardsTo = (actions: Action[] | undefined) => {
+  const forward = actions?.find((a) => a.Type === 'forward');
+  const groups = forward?.ForwardConfig?.TargetGroups ?? (forward?.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : []);
+  return [...groups].sort((a, b) => (b.Weight ?? 1) - (a.Weight ?? 1))[0]?.TargetGroupArn;
+};
 
 async function listener(x: Harness, key: string): Promise<Listener> {
   const { Listeners } = (await x.sandbox.dispatch('elbv2', 'DescribeListeners', { ListenerArns: [id(x, key)] })) as { Listeners: Listener[] };

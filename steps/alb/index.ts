@@ -17,12 +17,12 @@
 import { waitUntilLoadBalancerAvailable } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { untilSdk } from '../../src/aws/wait';
 import { testPort } from '../../src/config';
-import { isKnown, type Step } from '../../src/step';
+import { isKnown, type Step, type StepContext } from '../../src/step';
 import { deleteSecurityGroup } from '../lib/security-group';
 import { deleteListener, deleteTestListener, ensureListeners, ensureTestListeners, listenersOf } from './listeners';
 import { deleteLoadBalancer, describeLoadBalancer, ensureAlbSecurityGroup, ensureLoadBalancer, vpcId } from './load-balancer';
 import { blueGreen, GREEN_TARGET_GROUP_PREFIX, inConfig, KEYS, recorded, routed, RULE_PREFIX, TARGET_GROUP_PREFIX, TEST_LISTENER_PREFIX } from './names';
-import { Routes } from './routing';
+import { Routes } from './routes';
 import { deleteRule, ensureRules } from './rules';
 import { blue, deleteTargetGroup, deleteTargetGroups, ensureTargetGroups, green } from './target-groups';
 
@@ -44,6 +44,7 @@ export const alb: Step = {
     for (const env of recorded(ctx, RULE_PREFIX).filter((env) => !routed(ctx, env))) await deleteRule(ctx, env);
     await ensureRules(ctx, forwarding, routes);
     await ensureTestListeners(ctx, lb, existing, routes);
+    for (const env of ctx.config.environments) ctx.shared.offer(liveGroupKey(env.name), routes.liveGroup(env.name));
     if (!ctx.config.alb.certificateArn) await deleteListener(ctx, 'https');
     for (const env of recorded(ctx, TEST_LISTENER_PREFIX).filter((env) => !blueGreen(ctx, env))) await deleteTestListener(ctx, env);
     for (const env of recorded(ctx, TARGET_GROUP_PREFIX).filter((env) => !inConfig(ctx, env))) await deleteTargetGroup(ctx, blue(ctx, env));
@@ -102,3 +103,14 @@ export const albActive: Step = {
   // Nothing of its own: the alb step deletes the load balancer.
   async destroy() {},
 };
+
+const liveGroupKey = (env: string) => `alb:live-target-group:${env}`;
+
+/**
+ * The target group `env`'s production traffic runs on: with blue/green, whichever group of its
+ * pair the alb step found serving in this run (CodeDeploy moves it at each deployment); else, or
+ * before the alb step ran, the environment's first group.
+ */
+export async function liveTargetGroup(ctx: StepContext, env: string): Promise<string | undefined> {
+  return (await ctx.shared.peek<string>(liveGroupKey(env))) ?? ctx.state.get(KEYS.targetGroup(env))?.id;
+}

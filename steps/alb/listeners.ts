@@ -15,7 +15,7 @@ import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile'
 import { isKnown, type StepContext } from '../../src/step';
 import { actionsKey, GONE, isGone, isOurs, notOurs } from '../lib/elbv2';
 import { isBlueGreen, KEYS, type ListenerKind } from './names';
-import type { Routes } from './routing';
+import type { Routes } from './routes';
 
 export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 const REDIRECT_TO_HTTPS: Action[] = [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }];
@@ -51,6 +51,8 @@ export async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer
     needs: [lb.id, routes.pairs.get(defaultEnv.name)!.blue],
   };
   const http = { key: KEYS.listener('http'), kind: 'HTTP listener (port 80)', part: 'alb-http', https: false, port: 80 };
+  const forwarding = ctx.config.alb.certificateArn ? { key: KEYS.listener('https'), port: 443 } : http;
+  await routes.prepare(defaultEnv.name, existingListener(ctx, existing, forwarding)?.DefaultActions);
   if (!ctx.config.alb.certificateArn) return ensureListener(ctx, lb.id, existing, { ...http, ...forward });
   // HTTPS first, so that port 80 redirects only once 443 answers.
   const https = await ensureListener(ctx, lb.id, existing, {
@@ -70,6 +72,7 @@ export async function ensureTestListeners(ctx: StepContext, lb: Ensured<LoadBala
   if (!isBlueGreen(ctx)) return;
   for (const env of ctx.config.environments) {
     const port = testPort(ctx.config, env.name);
+    await routes.prepare(env.name, findTestListener(ctx, existing, env.name)?.DefaultActions);
     await ensureListener(ctx, lb.id, existing, {
       key: KEYS.testListener(env.name),
       kind: `test listener ${env.name} (port ${port})`,
@@ -80,6 +83,12 @@ export async function ensureTestListeners(ctx: StepContext, lb: Ensured<LoadBala
       needs: [lb.id, routes.pairs.get(env.name)!.blue],
     });
   }
+}
+
+/** The listener `ensureListener` will find for this key and port: the recorded one, else the one on the port. */
+function existingListener(ctx: StepContext, existing: readonly Listener[], spec: { key: string; port: number }): Listener | undefined {
+  const arn = ctx.state.get(spec.key)?.id;
+  return existing.find((l) => l.ListenerArn === arn) ?? existing.find((l) => l.Port === spec.port);
 }
 
 export function findTestListener(ctx: StepContext, existing: readonly Listener[], env: string): Listener | undefined {

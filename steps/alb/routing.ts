@@ -1,63 +1,59 @@
-// Where each environment's routes forward: the production route (the listener's default action or
-// the environment's rule) and, with blue/green, its test listener.
-import type { Action, Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { isKnown, type StepContext } from '../../src/step';
-import { forwardTo } from '../lib/elbv2';
-import { findTestListener } from './listeners';
-import { isBlueGreen } from './names';
-import type { Pair } from './target-groups';
+// Where a route forwards, decided from what AWS reports and nothing else: pure functions, no calls.
+//
+// With blue/green, CodeDeploy owns the routes of an environment's pair (its production route and
+// its test listener): each deployment rewrites them as a weighted forward naming both groups, the
+// new one at weight 100 and the old one at 0, and leaves them so (see src/sandbox/README.md,
+// "CodeDeploy"). Such a route is CodeDeploy's whatever its weights, and provision never changes
+// its actions; the group with the highest weight is the one serving.
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isKnown } from '../../src/step';
 
-/** The one target group a list of actions forwards to, if it forwards to exactly one. */
-function forwardTarget(actions: readonly Action[] | undefined): string | undefined {
-  const forwards = (actions ?? []).filter((a) => a.Type === 'forward');
-  const groups = forwards.flatMap((a) => (a.ForwardConfig?.TargetGroups?.length ? a.ForwardConfig.TargetGroups.map((g) => g.TargetGroupArn) : [a.TargetGroupArn]));
-  return forwards.length === 1 && groups.length === 1 ? groups[0] : undefined;
+export interface WeightedGroup {
+  arn: string;
+  weight: number;
 }
 
 /**
- * What each environment's routes forward to. Rolling: its target group. Blue/green: whichever
- * group of its pair the route forwards to now (CodeDeploy moved it there); a route forwarding
- * elsewhere, or a new one, goes where its sibling route goes (the test listener for the production
- * route and back), else to the first group.
+ * The target groups of a route that is exactly one forward action, with their weights (a
+ * single-target forward weighs 1, as AWS reports it); undefined for anything else.
  */
-export class Routes {
-  /** Where each environment's production route forwards, as found or set by this run. */
-  private readonly live = new Map<string, string>();
-  /** Where each environment's test listener forwarded when this run began. */
-  private readonly testing = new Map<string, string>();
+export function forwardedGroups(actions: readonly Action[] | undefined): WeightedGroup[] | undefined {
+  const [action, ...more] = actions ?? [];
+  if (!action || more.length > 0 || action.Type !== 'forward') return undefined;
+  const tuples = action.ForwardConfig?.TargetGroups;
+  if (tuples?.length) return tuples.map((t) => ({ arn: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }));
+  return action.TargetGroupArn ? [{ arn: action.TargetGroupArn, weight: 1 }] : undefined;
+}
 
-  constructor(
-    private readonly ctx: StepContext,
-    readonly pairs: Map<string, Pair>,
-    existing: readonly Listener[],
-  ) {
-    if (!isBlueGreen(ctx)) return;
-    for (const env of ctx.config.environments) {
-      const listener = findTestListener(ctx, existing, env.name);
-      const target = forwardTarget(listener?.DefaultActions);
-      if (target) this.testing.set(env.name, target);
-    }
-  }
+/** The group a route sends its traffic to: the one with the highest weight; undefined for no forward, or a tie. */
+export function liveGroup(actions: readonly Action[] | undefined): string | undefined {
+  const ranked = [...(forwardedGroups(actions) ?? [])].sort((a, b) => b.weight - a.weight);
+  const [first, second] = ranked;
+  return first && first.weight > 0 && (second === undefined || second.weight < first.weight) ? first.arn : undefined;
+}
 
-  /** The actions of `env`'s production route (default action or rule), given its current ones. */
-  production(env: string, current: readonly Action[] | undefined): Action[] {
-    const target = this.pick(env, forwardTarget(current), this.testing.get(env));
-    if (isKnown(target)) this.live.set(env, target);
-    return isKnown(target) ? forwardTo(target) : [];
-  }
+/** CodeDeploy's route: one forward naming only groups of the pair, with any weights. */
+export function isCodeDeploys(actions: readonly Action[] | undefined, pair: readonly string[]): boolean {
+  const groups = forwardedGroups(actions);
+  return groups !== undefined && groups.length > 0 && groups.every((g) => pair.includes(g.arn));
+}
 
-  /** The actions of `env`'s test listener, given its current ones. */
-  test(env: string, current: readonly Action[] | undefined): Action[] {
-    const target = this.pick(env, forwardTarget(current), this.live.get(env));
-    return isKnown(target) ? forwardTo(target) : [];
-  }
+/** What to do with one route: leave its actions as they are, or forward to one group. */
+export type RouteDecision = { keep: true; live: string | undefined } | { keep: false; target: string };
 
-  private pick(env: string, current: string | undefined, sibling: string | undefined): string {
-    const pair = this.pairs.get(env)!;
-    if (!isBlueGreen(this.ctx)) return pair.blue;
-    const members = [pair.blue, pair.green].filter(isKnown);
-    if (current !== undefined && members.includes(current)) return current;
-    if (sibling !== undefined && members.includes(sibling)) return sibling;
-    return pair.blue;
-  }
+/**
+ * A blue/green route, given its actions now (undefined: a new route). CodeDeploy's is kept; so is
+ * any other while a deployment runs (CodeDeploy is moving traffic; the next provision repairs it).
+ * Otherwise it forwards where its sibling route sends traffic (the test listener for the
+ * production route and back) when that is a group of the pair, else to the first group.
+ */
+export function blueGreenRoute(
+  current: readonly Action[] | undefined,
+  pair: { blue: string; green: string | undefined },
+  sibling: string | undefined,
+  deploying: boolean,
+): RouteDecision {
+  const members = [pair.blue, pair.green].filter(isKnown);
+  if (current !== undefined && (deploying || isCodeDeploys(current, members))) return { keep: true, live: liveGroup(current) };
+  return { keep: false, target: sibling !== undefined && members.includes(sibling) ? sibling : pair.blue };
 }

@@ -16,7 +16,7 @@ import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile'
 import { isKnown, type StepContext } from '../../src/step';
 import { actionsKey, GONE, isGone, notOurs, tagsByArn } from '../lib/elbv2';
 import { KEYS, sameSet } from './names';
-import type { Routes } from './routing';
+import type { Routes } from './routes';
 
 const pathValues = (path: string) => [path, `${path}/*`];
 
@@ -82,6 +82,8 @@ export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>,
     await elb.send(new SetRulePrioritiesCommand({ RulePriorities: moves }));
   };
 
+  for (const route of routed) await routes.prepare(route.env.name, located(route)?.Actions);
+
   for (const route of routed) {
     const name = route.env.name;
     const actions = (current: readonly Action[] | undefined) => routes.production(name, current);
@@ -119,8 +121,15 @@ export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>,
       ],
       update: async (r, changes) => {
         if (changes.includes('priority')) await applyMoves();
+        // Only what drifted: a route's actions may be CodeDeploy's to move, even while its conditions are repaired.
         if (changes.includes('conditions') || changes.includes('actions')) {
-          await elb.send(new ModifyRuleCommand({ RuleArn: r.RuleArn, Conditions: routeConditions(route.env), Actions: actions(r.Actions) }));
+          await elb.send(
+            new ModifyRuleCommand({
+              RuleArn: r.RuleArn,
+              ...(changes.includes('conditions') ? { Conditions: routeConditions(route.env) } : {}),
+              ...(changes.includes('actions') ? { Actions: actions(r.Actions) } : {}),
+            }),
+          );
         }
       },
     });
