@@ -110,7 +110,7 @@ async function removeRecorded(ctx: StepContext): Promise<void> {
 }
 
 const groupEnvironments = (ctx: StepContext) => ctx.state.keys(GROUP_PREFIX).map((key) => key.slice(GROUP_PREFIX.length));
-const place = (ctx: StepContext) => ({ region: ctx.config.region, account: ctx.accountId });
+const place = (ctx: StepContext) => ({ partition: ctx.partition, region: ctx.config.region, account: ctx.accountId });
 const groupArn = (ctx: StepContext, env: string) =>
   arns.codeDeployGroup(place(ctx), applicationName(ctx.tags.stack), deploymentGroupName(ctx.tags.stack, env));
 
@@ -127,7 +127,7 @@ async function ensureServiceRole(ctx: StepContext): Promise<string> {
     part: ROLE_PART,
     description: `shipline ${ctx.tags.stack}: lets CodeDeploy run the blue/green deployments of the stack's ECS services`,
     trust: PRINCIPALS.codedeploy,
-    managedPolicies: [codeDeployForEcsPolicy(ctx.config.region)],
+    managedPolicies: [codeDeployForEcsPolicy(ctx.partition)],
   });
   return role.resource?.role.Arn ?? KNOWN_AFTER_APPLY;
 }

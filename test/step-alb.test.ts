@@ -37,6 +37,7 @@ import {
   SetRulePrioritiesCommand,
   SetSecurityGroupsCommand,
   TargetGroupNotFoundException,
+  type Action,
   type DescribeLoadBalancersCommandInput,
   type DescribeTagsCommandInput,
   type DescribeTargetGroupAttributesCommandInput,
@@ -734,7 +735,7 @@ describe('alb with blue/green', () => {
   });
 
   /** A forward as CodeDeploy leaves it after moving traffic from `from` to `to`. */
-  const weighted = (to: string, from: string) => [
+  const weighted = (to: string, from: string): Action[] => [
     { Type: 'forward', Order: 1, ForwardConfig: { TargetGroups: [{ TargetGroupArn: to, Weight: 100 }, { TargetGroupArn: from, Weight: 0 }], TargetGroupStickinessConfig: { Enabled: false } } },
   ];
 
