@@ -163,7 +163,7 @@ export interface InventoryItem {
   key?: string;
 }
 
-/** The partition AWS puts a region in (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html). */
+/** The partition AWS puts a region in (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). */
 export function partitionOfRegion(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
