@@ -102,6 +102,21 @@ describe('the pipeline deploys through CodeDeploy', () => {
     );
   });
 
+  it('a CODE_DEPLOY service made anew after a deployment starts on the group its production route serves', async () => {
+    h = harness({ config: BLUE_GREEN });
+    await releaseToDev(h);
+    const green = id(h, ALB.greenTargetGroup('dev'));
+    expect(forwardsTo((await rule(h, 'dev')).Actions)).toBe(green);
+    // Someone deletes the dev service; provision makes it again, behind the live group (green).
+    await h.sandbox.dispatch('ecs', 'DeleteService', { cluster: 'demo', service: 'demo-dev', force: true });
+    const before = h.sandbox.mutatingCalls().length;
+    await h.ok('provision');
+    const created = h.sandbox.mutatingCalls().slice(before).find((c) => c.operation === 'CreateService');
+    expect((created?.input as { loadBalancers: Array<{ targetGroupArn: string }> }).loadBalancers[0]?.targetGroupArn).toBe(green);
+    expect(mutations(h, before)).not.toContain('ModifyRule');
+    expect(mutations(h, before)).not.toContain('ModifyListener');
+  });
+
   it('a deployment that fails is rolled back, and status says so', async () => {
     h = harness({ config: BLUE_GREEN });
     await h.ok('provision');
