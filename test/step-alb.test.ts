@@ -739,17 +739,24 @@ describe('alb with blue/green', () => {
     { Type: 'forward', Order: 1, ForwardConfig: { TargetGroups: [{ TargetGroupArn: to, Weight: 100 }, { TargetGroupArn: from, Weight: 0 }], TargetGroupStickinessConfig: { Enabled: false } } },
   ];
 
-  it("leaves the weighted forwards CodeDeploy leaves after a deployment, with no read of CodeDeploy's", async () => {
+  /** The reads after deployments of both environments: prod's default action and dev's test listener as CodeDeploy left them. */
+  const afterDeployments = (prodTestListener: Listener, devRule: Rule) =>
     reads({
       sg: SG_WITH_TEST_PORTS,
       groups: GROUPS,
       listeners: [
         { ...HTTP_LISTENER, DefaultActions: weighted(GREEN.prod, TG_ARN.prod) },
         { ...testListenerOf('dev', GREEN.dev), DefaultActions: weighted(GREEN.dev, TG_ARN.dev) },
-        { ...testListenerOf('prod', TG_ARN.prod), DefaultActions: weighted(GREEN.prod, TG_ARN.prod) },
+        prodTestListener,
       ],
-      rules: [{ ...pathRule(RULE_ARN, '/dev', GREEN.dev, 10), Actions: weighted(GREEN.dev, TG_ARN.dev) }],
+      rules: [devRule],
     });
+
+  it("leaves the weighted forwards CodeDeploy leaves after a deployment, with no read of CodeDeploy's", async () => {
+    afterDeployments(
+      { ...testListenerOf('prod', TG_ARN.prod), DefaultActions: weighted(GREEN.prod, TG_ARN.prod) },
+      { ...pathRule(RULE_ARN, '/dev', GREEN.dev, 10), Actions: weighted(GREEN.dev, TG_ARN.dev) },
+    );
     const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
     await alb.reconcile(ctx);
     expect(mutatingCalls(ec2, elb)).toEqual([]);
@@ -758,17 +765,8 @@ describe('alb with blue/green', () => {
   });
 
   it("repairs a CodeDeploy route's conditions without sending its actions", async () => {
-    reads({
-      sg: SG_WITH_TEST_PORTS,
-      groups: GROUPS,
-      listeners: [
-        { ...HTTP_LISTENER, DefaultActions: weighted(GREEN.prod, TG_ARN.prod) },
-        { ...testListenerOf('dev', GREEN.dev), DefaultActions: weighted(GREEN.dev, TG_ARN.dev) },
-        testListenerOf('prod', GREEN.prod),
-      ],
-      // dev's path was changed by hand; CodeDeploy's weights (blue serving again) stay.
-      rules: [{ ...pathRule(RULE_ARN, '/develop', GREEN.dev, 10), Actions: weighted(TG_ARN.dev, GREEN.dev) }],
-    });
+    // dev's path was changed by hand; CodeDeploy's weights (blue serving again) stay.
+    afterDeployments(testListenerOf('prod', GREEN.prod), { ...pathRule(RULE_ARN, '/develop', GREEN.dev, 10), Actions: weighted(TG_ARN.dev, GREEN.dev) });
     elb.on(ModifyRuleCommand).resolves({});
     const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
     await alb.reconcile(ctx);

@@ -6,14 +6,15 @@
 // With `deploy.strategy: "blue-green"`, each environment also gets a second ("green") target group
 // and a test listener on a port of its own (`testPort`, default 8080 + its position), open to the
 // same sources as the production listener. CodeDeploy moves an environment's production route
-// (and test listener) between the two groups of its pair at each deployment, so for those routes
-// either group of the pair is right: provision never moves traffic back. A route found forwarding
-// elsewhere is pointed at the group its sibling route serves (the test listener serves the live
-// group outside a deployment), else the first group.
+// (and test listener) between the two groups of its pair at each deployment, leaving a weighted
+// forward naming both: a route that forwards only to groups of the pair, with any weights, is
+// CodeDeploy's, and provision never changes its actions. A route found forwarding elsewhere is
+// pointed at the group its sibling route serves (the test listener serves the live group outside
+// a deployment), else the first group; while a deployment of its environment runs, it is left alone.
 //
 // The step is split by lifecycle: names.ts (keys and names), load-balancer.ts (its security group
-// and the load balancer), target-groups.ts, routing.ts (where each route forwards: pure
-// decisions), listeners.ts and rules.ts.
+// and the load balancer), target-groups.ts, routing.ts (where a route forwards: pure decisions),
+// routes.ts (those decisions for this run's routes), listeners.ts and rules.ts.
 import { waitUntilLoadBalancerAvailable } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { untilSdk } from '../../src/aws/wait';
 import { testPort } from '../../src/config';
