@@ -187,6 +187,7 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    checkStackNames(config.stack, issue);
     checkEnvironments(config.stack, config.environments, issue);
     if (config.deploy.strategy === 'blue-green') checkTestPorts(config, issue);
     checkSubnets(config.network, issue);
@@ -196,6 +197,21 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 type Issue = (path: PropertyKey[], message: string) => void;
+
+/**
+ * Prefixes AWS refuses in names shipline derives as `<stack>-<part>`: a load balancer's
+ * (CreateLoadBalancer `Name`) and a security group's (CreateSecurityGroup `GroupName`).
+ */
+function checkStackNames(stack: string, issue: Issue): void {
+  const lb = `${stack}-alb`;
+  if (lb.startsWith('internal-')) {
+    issue(['stack'], `the load balancer name "${lb}" would begin with "internal-", which AWS refuses; choose another stack name`);
+  }
+  // EC2 compares group names without case; the stack is lowercase anyway.
+  if (lb.toLowerCase().startsWith('sg-')) {
+    issue(['stack'], `the security group names ("${lb}" …) would begin with "sg-", which AWS refuses; choose another stack name`);
+  }
+}
 
 /** Environment names that would collide with the names of shipline's other resources. */
 const RESERVED_NAMES = ['build', 'pipeline'];

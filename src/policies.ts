@@ -49,29 +49,29 @@ export const PRINCIPALS = {
   codedeploy: 'codedeploy.amazonaws.com',
 } as const;
 
-/** The AWS managed policy that lets CodeDeploy run ECS blue/green deployments. */
-export const codeDeployForEcsPolicy = (region: string) => `arn:${partitionOf(region)}:iam::aws:policy/AWSCodeDeployRoleForECS`;
+/** The AWS managed policy that lets CodeDeploy run ECS blue/green deployments, in the account's partition. */
+export const codeDeployForEcsPolicy = (partition: string) => `arn:${partition}:iam::aws:policy/AWSCodeDeployRoleForECS`;
+/** The AWS managed policy of ECS task execution roles, in the account's partition. */
+export const ecsTaskExecutionPolicy = (partition: string) => `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`;
 
 // ---- ARNs -------------------------------------------------------------------------------------------
 
-/** Where resources live: every ARN but S3's and IAM's carries both. */
+/**
+ * Where resources live: every ARN but S3's and IAM's carries the region and account; every one
+ * the partition, which comes from the caller identity (never a literal `aws`).
+ */
 export interface Place {
+  partition: string;
   region: string;
   account: string;
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.includes('-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-const regional = (p: Place, service: string, resource: string) => `arn:${partitionOf(p.region)}:${service}:${p.region}:${p.account}:${resource}`;
+const regional = (p: Place, service: string, resource: string) => `arn:${p.partition}:${service}:${p.region}:${p.account}:${resource}`;
 
 /** The ARNs shipline can derive from names alone (the others come from state). */
 export const arns = {
   logGroup: (p: Place, name: string) => regional(p, 'logs', `log-group:${name}`),
-  bucket: (p: Pick<Place, 'region'>, name: string) => `arn:${partitionOf(p.region)}:s3:::${name}`,
+  bucket: (p: Pick<Place, 'partition'>, name: string) => `arn:${p.partition}:s3:::${name}`,
   repository: (p: Place, name: string) => regional(p, 'ecr', `repository/${name}`),
   codeBuildProject: (p: Place, name: string) => regional(p, 'codebuild', `project/${name}`),
   pipeline: (p: Place, name: string) => regional(p, 'codepipeline', name),

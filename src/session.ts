@@ -137,9 +137,16 @@ function sandboxFile(options: GlobalOptions, config: Config): string {
 }
 
 export async function callerAccount(clients: AwsClients): Promise<string> {
-  const { Account } = await clients.sts.send(new GetCallerIdentityCommand({}));
+  return (await callerIdentity(clients)).accountId;
+}
+
+/** The caller's account, and its partition (`aws`, `aws-cn`, `aws-us-gov` …) from the caller's ARN. */
+export async function callerIdentity(clients: AwsClients): Promise<{ accountId: string; partition: string }> {
+  const { Account, Arn } = await clients.sts.send(new GetCallerIdentityCommand({}));
   if (!Account) throw new EngineError('STS GetCallerIdentity returned no account');
-  return Account;
+  const partition = /^arn:([a-z-]+):/.exec(Arn ?? '')?.[1];
+  if (!partition) throw new EngineError(`STS GetCallerIdentity returned no ARN to read the partition from (got ${JSON.stringify(Arn ?? null)})`);
+  return { accountId: Account, partition };
 }
 
 /** The state for a plan: reads go to the file, a write would be a bug. */
@@ -179,6 +186,8 @@ export interface Opened {
   state: StateStore;
   lock: Lock | undefined;
   accountId: string;
+  /** The credentials' partition (`aws`, `aws-cn`, `aws-us-gov`): every ARN shipline builds uses it. */
+  partition: string;
 }
 
 /**
@@ -208,11 +217,11 @@ export async function withSession<T>(
     }
     if (lock) for (const warning of (await backend.warnings?.()) ?? []) ui.log.warn(warning);
     const state = await StateStore.openIn(backend, { stack: config.stack, region: config.region });
-    const accountId = await callerAccount(aws.clients);
+    const { accountId, partition } = await callerIdentity(aws.clients);
     checkIdentity(state, { accountId, region: config.region });
     // Only a run that holds the lock writes the state file; status, approve and release read it.
     if (access.lock && state.accountId === null) await state.setAccount(accountId);
-    return await body({ config, statePath, backend, ui, aws, state, lock, accountId });
+    return await body({ config, statePath, backend, ui, aws, state, lock, accountId, partition });
   } finally {
     ui.stop();
     await lock?.release().catch((error: unknown) => ui.log.warn({ err: error }, `could not remove the lock ${lock?.path ?? ''}`));

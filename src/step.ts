@@ -58,6 +58,8 @@ export interface StepContext {
   /** Destroy leaves the GitHub connection (approving a new one needs a browser again). */
   readonly keepConnection: boolean;
   readonly accountId: string;
+  /** The account's partition (`aws`, `aws-cn`, `aws-us-gov`), from the caller identity: ARNs are built with it. */
+  readonly partition: string;
   /** Reads made once per run for every step that needs them (see src/shared-reads.ts). */
   readonly shared: SharedReads;
   /** What the step is doing now ("creating subnet public-a", "waiting for …"), for live progress. */

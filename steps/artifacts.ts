@@ -30,6 +30,7 @@ import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { retryWhile } from '../src/aws/wait';
 import { AwsCallError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
+import { arns } from '../src/policies';
 import type { Step, StepContext } from '../src/step';
 import { foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
 
@@ -38,10 +39,11 @@ export const KEYS = { bucket: 'artifacts.bucket' };
 /** S3 names are global: the account and region make the stack's name unique and stable. */
 export const artifactBucketName = (stack: string, accountId: string, region: string) => `${stack}-artifacts-${accountId}-${region}`;
 
-export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+/** The bucket's ARN, in the account's partition. */
+export const bucketArn = (partition: string, name: string) => arns.bucket({ partition }, name);
 
 /** Deny every request that does not come over TLS, on the bucket and its objects. */
-export function tlsOnlyPolicy(name: string) {
+export function tlsOnlyPolicy(partition: string, name: string) {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -50,7 +52,7 @@ export function tlsOnlyPolicy(name: string) {
         Effect: 'Deny',
         Principal: '*',
         Action: 's3:*',
-        Resource: [bucketArn(name), `${bucketArn(name)}/*`],
+        Resource: [bucketArn(partition, name), `${bucketArn(partition, name)}/*`],
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
     ],
@@ -226,7 +228,7 @@ async function ensureBucket(ctx: StepContext): Promise<void> {
   const s3 = ctx.aws.s3;
   const name = nameOf(ctx);
   const region = ctx.config.region;
-  const policy = tlsOnlyPolicy(name);
+  const policy = tlsOnlyPolicy(ctx.partition, name);
   const expireDays = ctx.config.artifacts.expireDays;
   const rule = lifecycleRule(expireDays);
   const owner = { Bucket: name, ExpectedBucketOwner: ctx.accountId };
@@ -262,7 +264,7 @@ async function ensureBucket(ctx: StepContext): Promise<void> {
       return { name, tags: [], fresh: true };
     },
     id: (b) => b.name,
-    attributes: (b) => ({ arn: bucketArn(b.name) }),
+    attributes: (b) => ({ arn: bucketArn(ctx.partition, b.name) }),
     drift: (b) => [
       ...(!ctx.tags.owns(b.tags) ? ['tags'] : []),
       ...(b.versioning !== 'Enabled' ? ['versioning'] : []),

@@ -67,7 +67,7 @@ function buildLogGroup(ctx: StepContext): [LogGroupRef, LogGroupReader] {
 
 /** The role's ARN, or KNOWN_AFTER_APPLY in a plan that would create it. */
 async function ensureBuildRole(ctx: StepContext): Promise<string> {
-  const p = { region: ctx.config.region, account: ctx.accountId };
+  const p = { partition: ctx.partition, region: ctx.config.region, account: ctx.accountId };
   const policy = codeBuildPolicy({
     logGroupArn: arns.logGroup(p, buildLogGroupName(ctx.tags.stack)),
     bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),

@@ -3,6 +3,7 @@
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, type Cluster } from '@aws-sdk/client-ecs';
 import { isAwsError } from '../src/aws/errors';
 import { retryWhile } from '../src/aws/wait';
+import { ecsTaskExecutionPolicy } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { claim, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
@@ -17,7 +18,6 @@ export const KEYS = {
 
 const LOG_GROUP_KEYS = 'cluster.logGroup.';
 const EXECUTION_ROLE_PART = 'task-execution';
-export const EXECUTION_ROLE_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
 
 /** The cluster is named after the stack. */
 export const clusterName = (stack: string) => stack;
@@ -105,7 +105,7 @@ async function ensureExecutionRole(ctx: StepContext): Promise<void> {
     part: EXECUTION_ROLE_PART,
     description: `shipline ${ctx.tags.stack}: lets ECS pull the images and write the logs of the stack's tasks`,
     trust: 'ecs-tasks.amazonaws.com',
-    managedPolicies: [EXECUTION_ROLE_POLICY],
+    managedPolicies: [ecsTaskExecutionPolicy(ctx.partition)],
   });
 }
 

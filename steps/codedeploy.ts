@@ -25,14 +25,12 @@ import {
   GetApplicationCommand,
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
-  ListDeploymentsCommand,
   ListTagsForResourceCommand,
   UpdateDeploymentGroupCommand,
   type ApplicationInfo,
   type CreateDeploymentGroupCommandInput,
   type DeploymentGroupInfo,
   type DeploymentInfo,
-  type DeploymentStatus,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createHash } from 'node:crypto';
@@ -45,6 +43,7 @@ import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { greenTargetGroupName, KEYS as ALB, productionListenerKey, targetGroupName } from './alb';
 import { KEYS as CLUSTER } from './cluster';
+import { activeDeployments, applicationName, deploymentGroupName } from './lib/deployments';
 import { claim, tagsNamed } from './lib/owned';
 import { deleteRole, ensureRole } from './lib/role';
 import { CONTAINER_NAME, describeServices, KEYS as SERVICES, serviceName, servicesReadKey, type LiveServices } from './services';
@@ -58,8 +57,6 @@ export const KEYS = {
 const GROUP_PREFIX = 'codedeploy.deploymentGroup.';
 const ROLE_PART = 'codedeploy';
 const ROLE_PROPAGATION_SECONDS = 120;
-/** Deployments CodeDeploy has not finished: a new one is refused while one of these runs. */
-const ACTIVE: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Ready', 'Baking'];
 /** How long a predefined configuration takes to move all traffic, in minutes. */
 const SHIFT_MINUTES: Record<Config['deploy']['deploymentConfig'], number> = {
   'CodeDeployDefault.ECSAllAtOnce': 0,
@@ -69,9 +66,7 @@ const SHIFT_MINUTES: Record<Config['deploy']['deploymentConfig'], number> = {
   'CodeDeployDefault.ECSCanary10Percent15Minutes': 15,
 };
 
-/** The application is named after the stack; each environment's group `<stack>-<env>`. */
-export const applicationName = (stack: string) => stack;
-export const deploymentGroupName = (stack: string, env: string) => `${stack}-${env}`;
+export { applicationName, deploymentGroupName } from './lib/deployments';
 
 export const codedeploy: Step = {
   name: 'codedeploy',
@@ -115,7 +110,7 @@ async function removeRecorded(ctx: StepContext): Promise<void> {
 }
 
 const groupEnvironments = (ctx: StepContext) => ctx.state.keys(GROUP_PREFIX).map((key) => key.slice(GROUP_PREFIX.length));
-const place = (ctx: StepContext) => ({ region: ctx.config.region, account: ctx.accountId });
+const place = (ctx: StepContext) => ({ partition: ctx.partition, region: ctx.config.region, account: ctx.accountId });
 const groupArn = (ctx: StepContext, env: string) =>
   arns.codeDeployGroup(place(ctx), applicationName(ctx.tags.stack), deploymentGroupName(ctx.tags.stack, env));
 
@@ -132,7 +127,7 @@ async function ensureServiceRole(ctx: StepContext): Promise<string> {
     part: ROLE_PART,
     description: `shipline ${ctx.tags.stack}: lets CodeDeploy run the blue/green deployments of the stack's ECS services`,
     trust: PRINCIPALS.codedeploy,
-    managedPolicies: [codeDeployForEcsPolicy(ctx.config.region)],
+    managedPolicies: [codeDeployForEcsPolicy(ctx.partition)],
   });
   return role.resource?.role.Arn ?? KNOWN_AFTER_APPLY;
 }
@@ -420,7 +415,7 @@ async function deployRevision(ctx: StepContext, env: string, running: string | u
   const codedeploy = ctx.aws.codedeploy;
   const app = applicationName(ctx.tags.stack);
   const group = deploymentGroupName(ctx.tags.stack, env);
-  const { deployments = [] } = await codedeploy.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, includeOnlyStatuses: ACTIVE }));
+  const deployments = await activeDeployments(ctx, env);
   for (const id of deployments) await waitForDeployment(ctx, env, id, { rerouted: false });
   if (deployments.length > 0 && (await serviceTaskDefinition(ctx, env)) === revision) return;
 

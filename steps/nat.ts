@@ -204,10 +204,13 @@ async function natImage(ctx: StepContext): Promise<string> {
   return newest.ImageId!;
 }
 
-/** Graviton families carry a `g` after the generation (t4g, c7gn, m8g); everything else is x86. */
+/**
+ * Graviton families carry a `g` after the generation (t4g, c7gn, m8g); Graviton 1 is the `a1`
+ * family, with none. Everything else is x86.
+ */
 export function architectureOf(instanceType: string): 'arm64' | 'x86_64' {
   const family = instanceType.split('.')[0] ?? '';
-  return /^[a-z]+\d+g[a-z]*$/.test(family) ? 'arm64' : 'x86_64';
+  return /^(a1|[a-z]+\d+g[a-z]*)$/.test(family) ? 'arm64' : 'x86_64';
 }
 
 /** `lookUp`: also look for the instance and its security group by their tags when the state has no record of them. */

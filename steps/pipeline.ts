@@ -240,7 +240,7 @@ export function pipelineDrift(actual: PipelineDeclaration, declared: PipelineDec
 
 // ---- role --------------------------------------------------------------------------------------
 
-const place = (ctx: StepContext) => ({ region: ctx.config.region, account: ctx.accountId });
+const place = (ctx: StepContext) => ({ partition: ctx.partition, region: ctx.config.region, account: ctx.accountId });
 
 /** The role's ARN, or KNOWN_AFTER_APPLY in a plan that would create it. */
 async function ensurePipelineRole(ctx: StepContext): Promise<string> {

@@ -50,7 +50,7 @@ import type { Config, EnvironmentConfig } from '../src/config';
 import { ConfigError, WaitTimeoutError } from '../src/errors';
 import { ensure, remove } from '../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type Step, type StepContext } from '../src/step';
-import { KEYS as ALB } from './alb';
+import { KEYS as ALB, liveTargetGroup } from './alb';
 import { KEYS as CLUSTER, clusterName, logGroupName } from './cluster';
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
 import { canonicalJson, claim, fromEcsTags, toEcsTags } from './lib/owned';
@@ -522,6 +522,9 @@ async function ensureService(
         // AWS refuses a new service while the deleted one of that name drains.
         await untilSdk(ctx, `the deleted ECS service ${name} to drain`, INACTIVE_TIMEOUT_SECONDS, waitUntilServicesInactive, ecs, { cluster, services: [name] });
       }
+      // A CODE_DEPLOY service starts on the group of its pair that the production route serves
+      // (after a deployment, maybe the second one); only a deployment moves it later.
+      const startOn = controller === 'CODE_DEPLOY' ? await liveTargetGroup(ctx, env.name) : targetGroupArn;
       const input: CreateServiceCommandInput = {
         cluster,
         serviceName: name,
@@ -529,7 +532,7 @@ async function ensureService(
         desiredCount: env.desiredCount,
         launchType: 'FARGATE',
         networkConfiguration,
-        loadBalancers,
+        loadBalancers: loadBalancers.map((lb) => ({ ...lb, targetGroupArn: startOn })),
         deploymentController: { type: controller },
         deploymentConfiguration: deployment,
         healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,

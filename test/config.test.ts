@@ -37,6 +37,10 @@ describe('config', () => {
   it.each([
     ['a missing stack', { stack: undefined }, 'stack:'],
     ['a stack name AWS would reject', { stack: 'My_Stack' }, 'stack: expected 2-20 lowercase letters'],
+    ['a stack whose load balancer name AWS refuses', { stack: 'internal-api' }, 'stack: the load balancer name "internal-api-alb" would begin with "internal-"'],
+    ['a stack named internal', { stack: 'internal' }, 'stack: the load balancer name "internal-alb" would begin with "internal-"'],
+    ['a stack whose security group names AWS refuses', { stack: 'sg' }, 'stack: the security group names ("sg-alb" …) would begin with "sg-"'],
+    ['a stack starting with sg-', { stack: 'sg-web' }, 'would begin with "sg-"'],
     ['a bad region', { region: 'europe' }, 'region: expected an AWS region like eu-west-3'],
     ['a repository that is not owner/name', { source: { repository: 'demo-app' } }, 'source.repository: expected "owner/name"'],
     ['a malformed CIDR', { network: { cidr: '10.0.0.0/33' } }, 'network.cidr: expected an IPv4 CIDR like 10.0.0.0/16'],
@@ -63,6 +67,10 @@ describe('config', () => {
     const message = errorOf(overrides);
     expect(message).toContain('shipline.json');
     expect(message).toContain(expected);
+  });
+
+  it.each(['internals', 'sgweb', 'my-sg-app', 'internal1'])('accepts the stack %s, whose derived names AWS takes', (stack) => {
+    expect(parse({ stack }).stack).toBe(stack);
   });
 
   it('names the file when it is missing or not JSON', async () => {

@@ -28,8 +28,12 @@ async function running(x: Harness, env: string) {
   return { arn: taskDefinition.taskDefinitionArn, cpu: taskDefinition.cpu, image: taskDefinition.containerDefinitions[0]!.image, controller: services[0]!.deploymentController?.type };
 }
 
-/** Where a list of actions forwards. */
-const forwardsTo = (actions: Action[] | undefined) => actions?.find((a) => a.Type === 'forward')?.TargetGroupArn;
+/** Where a list of actions sends traffic: the forward's group of highest weight. */
+const forwardsTo = (actions: Action[] | undefined) => {
+  const forward = actions?.find((a) => a.Type === 'forward');
+  const groups = forward?.ForwardConfig?.TargetGroups ?? (forward?.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : []);
+  return [...groups].sort((a, b) => (b.Weight ?? 1) - (a.Weight ?? 1))[0]?.TargetGroupArn;
+};
 
 async function listener(x: Harness, key: string): Promise<Listener> {
   const { Listeners } = (await x.sandbox.dispatch('elbv2', 'DescribeListeners', { ListenerArns: [id(x, key)] })) as { Listeners: Listener[] };
@@ -96,6 +100,21 @@ describe('the pipeline deploys through CodeDeploy', () => {
     expect(shape(h.sandbox).filter((row) => !row.startsWith('ecs/task-definition/'))).toEqual(
       expectedInventory(BLUE_GREEN).filter((row) => !row.startsWith('ecs/task-definition/')),
     );
+  });
+
+  it('a CODE_DEPLOY service made anew after a deployment starts on the group its production route serves', async () => {
+    h = harness({ config: BLUE_GREEN });
+    await releaseToDev(h);
+    const green = id(h, ALB.greenTargetGroup('dev'));
+    expect(forwardsTo((await rule(h, 'dev')).Actions)).toBe(green);
+    // Someone deletes the dev service; provision makes it again, behind the live group (green).
+    await h.sandbox.dispatch('ecs', 'DeleteService', { cluster: 'demo', service: 'demo-dev', force: true });
+    const before = h.sandbox.mutatingCalls().length;
+    await h.ok('provision');
+    const created = h.sandbox.mutatingCalls().slice(before).find((c) => c.operation === 'CreateService');
+    expect((created?.input as { loadBalancers: Array<{ targetGroupArn: string }> }).loadBalancers[0]?.targetGroupArn).toBe(green);
+    expect(mutations(h, before)).not.toContain('ModifyRule');
+    expect(mutations(h, before)).not.toContain('ModifyListener');
   });
 
   it('a deployment that fails is rolled back, and status says so', async () => {

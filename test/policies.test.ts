@@ -6,11 +6,11 @@ import {
   codeBuildPolicy,
   codePipelinePolicy,
   connectionArns,
-  partitionOf,
   PRINCIPALS,
   WILDCARD_ALLOWED,
   type CodeBuildPolicyInput,
   codeDeployForEcsPolicy,
+  ecsTaskExecutionPolicy,
   type CodePipelinePolicyInput,
   type PolicyDocument,
   type PolicyStatement,
@@ -19,7 +19,7 @@ import { artifactBucketName, tlsOnlyPolicy } from '../steps/artifacts';
 import { trustPolicy } from '../src/policies';
 
 const ACCOUNT = '123456789012';
-const PLACE = { region: 'eu-west-3', account: ACCOUNT };
+const PLACE = { partition: 'aws', region: 'eu-west-3', account: ACCOUNT };
 const ENVS = ['dev', 'prod'];
 const BUCKET = artifactBucketName('demo', ACCOUNT, 'eu-west-3');
 
@@ -197,8 +197,8 @@ describe('the CodePipeline role policy, blue/green', () => {
   });
 
   it('the CodeDeploy service role gets AWS\'s managed policy for ECS, in the region\'s partition', () => {
-    expect(codeDeployForEcsPolicy('eu-west-3')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS');
-    expect(codeDeployForEcsPolicy('cn-north-1')).toBe('arn:aws-cn:iam::aws:policy/AWSCodeDeployRoleForECS');
+    expect(codeDeployForEcsPolicy('aws')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS');
+    expect(codeDeployForEcsPolicy('aws-cn')).toBe('arn:aws-cn:iam::aws:policy/AWSCodeDeployRoleForECS');
   });
 });
 
@@ -239,12 +239,12 @@ describe('the CodePipeline role policy', () => {
 });
 
 describe('ARNs', () => {
-  it('follow the region\'s partition', () => {
-    expect(partitionOf('eu-west-3')).toBe('aws');
-    expect(partitionOf('cn-north-1')).toBe('aws-cn');
-    expect(partitionOf('us-gov-west-1')).toBe('aws-us-gov');
-    expect(arns.bucket({ region: 'cn-north-1' }, 'b')).toBe('arn:aws-cn:s3:::b');
-    expect(arns.ecsService({ region: 'us-gov-west-1', account: ACCOUNT }, 'demo', 'demo-dev')).toBe(`arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}:service/demo/demo-dev`);
+  it("use the account's partition, as the caller identity gives it", () => {
+    expect(arns.bucket({ partition: 'aws-cn' }, 'b')).toBe('arn:aws-cn:s3:::b');
+    expect(arns.ecsService({ partition: 'aws-us-gov', region: 'us-gov-west-1', account: ACCOUNT }, 'demo', 'demo-dev')).toBe(
+      `arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}:service/demo/demo-dev`,
+    );
+    expect(ecsTaskExecutionPolicy('aws-cn')).toBe('arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy');
   });
 
   it('spell a connection both ways whichever prefix it has', () => {
@@ -254,7 +254,7 @@ describe('ARNs', () => {
 });
 
 describe('the artifact bucket policy', () => {
-  const doc = tlsOnlyPolicy(BUCKET);
+  const doc = tlsOnlyPolicy('aws', BUCKET);
 
   it('only denies: it grants nobody anything', () => {
     expect(doc.Version).toBe('2012-10-17');

@@ -53,6 +53,7 @@ import {
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -234,10 +235,11 @@ async function serviceImage(): Promise<string> {
   return out.taskDefinition?.containerDefinitions?.[0]?.image ?? '';
 }
 
-/** Where each of a listener's rules forwards: `{ default: tg, '10': tg }`. */
+/** Where each of a listener's rules sends traffic (its groups of non-zero weight): `{ default: tg, '10': tg }`. */
 async function forwards(listenerArn: string): Promise<Record<string, string>> {
   const rules = (await elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules ?? [];
-  return Object.fromEntries(rules.map((r) => [r.Priority ?? '', r.Actions?.[0]?.ForwardConfig?.TargetGroups?.map((t) => t.TargetGroupArn).join(',') ?? '']));
+  const live = (r: Rule) => r.Actions?.[0]?.ForwardConfig?.TargetGroups?.filter((t) => t.Weight !== 0).map((t) => t.TargetGroupArn);
+  return Object.fromEntries(rules.map((r) => [r.Priority ?? '', live(r)?.join(',') ?? '']));
 }
 
 async function targetStates(targetGroupArn: string): Promise<string[]> {
@@ -503,8 +505,13 @@ describe('a deployment', () => {
     expect(await forwards(w.testListener)).toEqual({ default: w.green });
     expect(await targetStates(w.green)).toHaveLength(1);
     expect(await targetStates(w.blue)).not.toContain('healthy');
+    // CodeDeploy leaves a weighted forward naming both groups, not a single-target one.
     const listener = (await elbv2.send(new DescribeListenersCommand({ ListenerArns: [w.prodListener] }))).Listeners?.[0];
-    expect(listener?.DefaultActions?.[0]).toMatchObject({ Type: 'forward', TargetGroupArn: w.green });
+    expect(listener?.DefaultActions?.[0]?.TargetGroupArn).toBeUndefined();
+    expect(listener?.DefaultActions?.[0]?.ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: w.green, Weight: 100 },
+      { TargetGroupArn: w.blue, Weight: 0 },
+    ]);
 
     // The next one (JSON AppSpec) goes back to blue.
     const v3 = await registerTaskDefinition('demo:v3');

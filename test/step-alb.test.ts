@@ -37,6 +37,7 @@ import {
   SetRulePrioritiesCommand,
   SetSecurityGroupsCommand,
   TargetGroupNotFoundException,
+  type Action,
   type DescribeLoadBalancersCommandInput,
   type DescribeTagsCommandInput,
   type DescribeTargetGroupAttributesCommandInput,
@@ -47,6 +48,7 @@ import {
   type Tag,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ResourceRecord } from '../state';
 import { isMutating } from '../src/aws/operations';
@@ -58,6 +60,7 @@ import { testContext } from './helpers/context';
 
 const ec2 = mockClient(EC2Client);
 const elb = mockClient(ElasticLoadBalancingV2Client);
+const codedeploy = mockClient(CodeDeployClient);
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012';
 const LB_ARN = `${ARN}:loadbalancer/app/demo-alb/50dc6c495c0c9188`;
@@ -196,8 +199,10 @@ const outcomesOf = (ctx: ReturnType<typeof testContext>) => Object.fromEntries(c
 beforeEach(() => {
   ec2.reset();
   elb.reset();
+  codedeploy.reset();
   ec2.onAnyCommand().rejects(new Error('unexpected call'));
   elb.onAnyCommand().rejects(new Error('unexpected call'));
+  codedeploy.onAnyCommand().rejects(new Error('unexpected call'));
 });
 
 describe('alb reconcile', () => {
@@ -729,7 +734,69 @@ describe('alb with blue/green', () => {
     expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
   });
 
+  /** A forward as CodeDeploy leaves it after moving traffic from `from` to `to`. */
+  const weighted = (to: string, from: string): Action[] => [
+    { Type: 'forward', Order: 1, ForwardConfig: { TargetGroups: [{ TargetGroupArn: to, Weight: 100 }, { TargetGroupArn: from, Weight: 0 }], TargetGroupStickinessConfig: { Enabled: false } } },
+  ];
+
+  /** The reads after deployments of both environments: prod's default action and dev's test listener as CodeDeploy left them. */
+  const afterDeployments = (prodTestListener: Listener, devRule: Rule) =>
+    reads({
+      sg: SG_WITH_TEST_PORTS,
+      groups: GROUPS,
+      listeners: [
+        { ...HTTP_LISTENER, DefaultActions: weighted(GREEN.prod, TG_ARN.prod) },
+        { ...testListenerOf('dev', GREEN.dev), DefaultActions: weighted(GREEN.dev, TG_ARN.dev) },
+        prodTestListener,
+      ],
+      rules: [devRule],
+    });
+
+  it("leaves the weighted forwards CodeDeploy leaves after a deployment, with no read of CodeDeploy's", async () => {
+    afterDeployments(
+      { ...testListenerOf('prod', TG_ARN.prod), DefaultActions: weighted(GREEN.prod, TG_ARN.prod) },
+      { ...pathRule(RULE_ARN, '/dev', GREEN.dev, 10), Actions: weighted(GREEN.dev, TG_ARN.dev) },
+    );
+    const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
+    await alb.reconcile(ctx);
+    expect(mutatingCalls(ec2, elb)).toEqual([]);
+    expect(codedeploy.calls()).toHaveLength(0);
+    expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['unchanged']));
+  });
+
+  it("repairs a CodeDeploy route's conditions without sending its actions", async () => {
+    // dev's path was changed by hand; CodeDeploy's weights (blue serving again) stay.
+    afterDeployments(testListenerOf('prod', GREEN.prod), { ...pathRule(RULE_ARN, '/develop', GREEN.dev, 10), Actions: weighted(TG_ARN.dev, GREEN.dev) });
+    elb.on(ModifyRuleCommand).resolves({});
+    const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
+    await alb.reconcile(ctx);
+    expect(mutatingCalls(ec2, elb)).toEqual(['ModifyRuleCommand']);
+    const input = elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input;
+    expect(input.Actions).toBeUndefined();
+    expect(input.Conditions?.map((c) => c.PathPatternConfig?.Values)).toEqual([['/dev', '/dev/*']]);
+  });
+
+  it('leaves a route forwarding elsewhere alone while a CodeDeploy deployment of its environment runs', async () => {
+    reads({
+      sg: SG_WITH_TEST_PORTS,
+      groups: GROUPS,
+      listeners: [HTTP_LISTENER, testListenerOf('dev', GREEN.dev), testListenerOf('prod', TG_ARN.prod)],
+      rules: [pathRule(RULE_ARN, '/dev', TG_ARN.prod, 10)],
+    });
+    codedeploy.on(ListDeploymentsCommand, { deploymentGroupName: 'demo-dev' }).resolves({ deployments: ['d-RUNNING01'] });
+    const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
+    await alb.reconcile(ctx);
+    expect(mutatingCalls(ec2, elb)).toEqual([]);
+    expect(codedeploy).toHaveReceivedCommandWith(ListDeploymentsCommand, {
+      applicationName: 'demo',
+      deploymentGroupName: 'demo-dev',
+      includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Ready', 'Baking'],
+    });
+    expect(codedeploy.calls()).toHaveLength(1);
+  });
+
   it('points a route found forwarding elsewhere at the group its sibling route serves', async () => {
+    codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
     reads({
       sg: SG_WITH_TEST_PORTS,
       groups: GROUPS,

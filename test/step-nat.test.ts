@@ -615,7 +615,12 @@ describe('architectureOf', () => {
     ['t4g.nano', 'arm64'],
     ['c7gn.large', 'arm64'],
     ['m8g.xlarge', 'arm64'],
+    // Graviton 1: the family is a1, with no `g` after the generation.
+    ['a1.medium', 'arm64'],
+    ['a1.metal', 'arm64'],
+    ['is4gen.large', 'arm64'],
     ['t3.micro', 'x86_64'],
+    ['t3a.nano', 'x86_64'],
     ['c5.large', 'x86_64'],
   ])('%s runs %s', (instanceType, architecture) => {
     expect(architectureOf(instanceType)).toBe(architecture);

@@ -368,7 +368,7 @@ describe('pipelineStructure, blue/green', () => {
     const ctx = testContext('pipeline', { state: DEPENDENCIES, config: { deploy: { strategy: 'blue-green' } } });
     await pipeline.reconcile(ctx);
     const put = JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0]!.args[0].input.PolicyDocument!) as typeof POLICY;
-    const place = { region: 'eu-west-3', account: ACCOUNT };
+    const place = { partition: 'aws', region: 'eu-west-3', account: ACCOUNT };
     expect(put).toEqual(
       codePipelinePolicy({
         bucketArn: `arn:aws:s3:::${BUCKET}`,

@@ -38,6 +38,7 @@ export async function runCommand(
         wait: options.wait,
         keepConnection: options.keepConnection,
         accountId: opened.accountId,
+        partition: opened.partition,
       },
     });
     report(command, { ...opened, json: options.json === true }, summary, io, steps);

@@ -417,7 +417,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
   }
 
   private checkServiceRole(arn: string | undefined): string {
-    const name = arn?.match(/^arn:aws:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/)?.[1];
+    const name = arn?.match(/^arn:aws[\w-]*:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/)?.[1];
     let exists = false;
     if (name) {
       try {

@@ -83,8 +83,8 @@ import {
   type UpdateDeploymentGroupCommandInput,
   type UpdateDeploymentGroupCommandOutput,
 } from '@aws-sdk/client-codedeploy';
-import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createHash } from 'node:crypto';
+import { liveOfPair, shiftedTo } from './codedeploy-routes';
 import { SandboxNotModelled } from './sandbox';
 import { SandboxService, type Out } from './service';
 import { tagsFromList, tagsToList, type InventoryItem, type SandboxWorld, type Tags } from './world';
@@ -772,15 +772,15 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
         };
       }
       const pair = group.targetGroupNames.map((name) => elbv2.describeTargetGroups({ Names: [name] }).TargetGroups?.[0]?.TargetGroupArn ?? '');
-      const forwarded = new Set(group.prodListenerArns.flatMap((arn) => forwardsOf(elbv2.describeRules({ ListenerArn: arn }).Rules ?? [])));
-      const blue = pair.filter((arn) => forwarded.has(arn));
-      const [blueTargetGroupArn] = blue;
+      // The original group is the one production traffic runs on: after a deployment, the forward
+      // names both groups and the live one has the weight.
+      const blueTargetGroupArn = liveOfPair(group.prodListenerArns.flatMap((arn) => elbv2.describeRules({ ListenerArn: arn }).Rules ?? []), pair);
       const greenTargetGroupArn = pair.find((arn) => arn !== blueTargetGroupArn);
-      if (blue.length !== 1 || !blueTargetGroupArn || !greenTargetGroupArn) {
+      if (!blueTargetGroupArn || !greenTargetGroupArn) {
         return {
           failure: {
             code: 'ELASTIC_LOAD_BALANCING_INVALID',
-            message: `The production listener must forward to exactly one target group of the pair (${group.targetGroupNames.join(', ')}).`,
+            message: `The production listener must send traffic to one target group of the pair (${group.targetGroupNames.join(', ')}).`,
           },
         };
       }
@@ -866,13 +866,13 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     return undefined;
   }
 
-  /** Every forward to `from` on these listeners (default action and rules) now goes to `to`. */
+  /** Every forward sending traffic to `from` on these listeners (default action and rules) now sends it to `to`, weighted. */
   private route(listenerArns: string[], from: string, to: string): ErrorInformation | undefined {
     const elbv2 = this.world.peers.elbv2;
     try {
       for (const listenerArn of listenerArns) {
         for (const rule of elbv2.describeRules({ ListenerArn: listenerArn }).Rules ?? []) {
-          const actions = retarget(rule.Actions ?? [], from, to);
+          const actions = shiftedTo(rule.Actions ?? [], from, to);
           if (!actions) continue;
           if (rule.IsDefault) elbv2.modifyListener({ ListenerArn: listenerArn, DefaultActions: actions });
           else elbv2.modifyRule({ RuleArn: rule.RuleArn, Actions: actions });
@@ -1221,36 +1221,6 @@ function loadBalancerInfoOut(traffic: TrafficRecord): NonNullable<DeploymentGrou
       },
     ],
   };
-}
-
-// ---- Listener actions ---------------------------------------------------------------------------
-
-/** The target groups these rules (a listener's, default rule included) forward to. */
-function forwardsOf(rules: ReadonlyArray<{ Actions?: Action[] }>): string[] {
-  return rules.flatMap((rule) =>
-    (rule.Actions ?? []).flatMap((a) => (a.Type === 'forward' ? [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((t) => t.TargetGroupArn)] : [])),
-  ).filter((arn): arn is string => arn !== undefined);
-}
-
-/** The actions with every forward to `from` sent to `to`; undefined when none forwards to `from`. */
-function retarget(actions: readonly Action[], from: string, to: string): Action[] | undefined {
-  let changed = false;
-  const swap = (arn: string | undefined): string | undefined => {
-    if (arn !== from) return arn;
-    changed = true;
-    return to;
-  };
-  const result = actions.map((action): Action => {
-    if (action.Type !== 'forward') return action;
-    return {
-      ...action,
-      ...(action.TargetGroupArn !== undefined ? { TargetGroupArn: swap(action.TargetGroupArn) } : {}),
-      ...(action.ForwardConfig
-        ? { ForwardConfig: { ...action.ForwardConfig, TargetGroups: (action.ForwardConfig.TargetGroups ?? []).map((t) => ({ ...t, TargetGroupArn: swap(t.TargetGroupArn) })) } }
-        : {}),
-    };
-  });
-  return changed ? result : undefined;
 }
 
 // ---- AppSpec ------------------------------------------------------------------------------------

@@ -872,7 +872,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
   }
 
   private checkRole(arn: string | undefined): string {
-    const name = arn?.match(/^arn:aws:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/)?.[1];
+    const name = arn?.match(/^arn:aws[\w-]*:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/)?.[1];
     let exists = false;
     if (name) {
       try {
@@ -901,7 +901,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
 
   private pipelineByArn(arn: string | undefined): PipelineRecord {
     const prefix = this.pipelineArn('');
-    if (arn === undefined || !/^arn:aws:codepipeline:[a-z0-9-]+:\d{12}:[A-Za-z0-9.@\-_]+$/.test(arn)) {
+    if (arn === undefined || !/^arn:aws[\w-]*:codepipeline:[a-z0-9-]+:\d{12}:[A-Za-z0-9.@\-_]+$/.test(arn)) {
       throw new InvalidArnException({ message: `The ARN ${arn ?? ''} is not valid`, $metadata: {} });
     }
     const pipeline = arn.startsWith(prefix) ? this.data.pipelines[arn.slice(prefix.length)] : undefined;

@@ -100,7 +100,7 @@ import {
 import { SandboxService, type Out } from './service';
 import { awsError, tagsFromList, tagsToList, type InventoryItem, type Tags } from './world';
 
-/** The AWS managed policies the sandbox knows, by ARN. Anything else is not attachable. */
+/** The AWS managed policies the sandbox knows, by ARN in the `aws` partition (see `managedPolicy`). Anything else is not attachable. */
 export const AWS_MANAGED_POLICIES: Readonly<Record<string, { name: string; path: string }>> = Object.fromEntries(
   [
     '/service-role/AmazonECSTaskExecutionRolePolicy',
@@ -265,11 +265,17 @@ export class IamSandbox extends SandboxService<IamData> {
 
   // ---- Managed policies ------------------------------------------------------------------------
 
+  /** An AWS managed policy exists in each partition under that partition's ARN only. */
+  private managedPolicy(arn: string): { name: string; path: string } | undefined {
+    const prefix = `arn:${this.world.partition}:iam::aws:policy/`;
+    return arn.startsWith(prefix) ? AWS_MANAGED_POLICIES[`arn:aws:iam::aws:policy/${arn.slice(prefix.length)}`] : undefined;
+  }
+
   attachRolePolicy(input: AttachRolePolicyCommandInput): Out<AttachRolePolicyCommandOutput> {
     const arn = input.PolicyArn ?? '';
     if (!POLICY_ARN.test(arn)) throw new InvalidInputException({ message: `ARN ${arn} is not valid.`, $metadata: {} });
     const role = this.role(input.RoleName);
-    if (!AWS_MANAGED_POLICIES[arn]) {
+    if (!this.managedPolicy(arn)) {
       throw new NoSuchEntityException({ message: `Policy ${arn} does not exist or is not attachable.`, $metadata: {} });
     }
     if (role.attachedPolicyArns.includes(arn)) return {};
@@ -295,7 +301,7 @@ export class IamSandbox extends SandboxService<IamData> {
     const role = this.role(input.RoleName);
     const prefix = input.PathPrefix ?? '/';
     const attached = role.attachedPolicyArns
-      .map((arn) => ({ arn, policy: AWS_MANAGED_POLICIES[arn] }))
+      .map((arn) => ({ arn, policy: this.managedPolicy(arn) }))
       .filter(({ policy }) => policy !== undefined && policy.path.startsWith(prefix))
       .map(({ arn, policy }) => ({ PolicyName: policy?.name, PolicyArn: arn }));
     return { AttachedPolicies: attached, IsTruncated: false };

@@ -359,7 +359,7 @@ export class S3Sandbox extends SandboxService<S3Data> {
   putBucketPolicy(input: PutBucketPolicyCommandInput): Out<PutBucketPolicyCommandOutput> {
     const bucket = this.requireBucket(input.Bucket, input.ExpectedBucketOwner);
     const text = input.Policy ?? '';
-    const verdict = checkBucketPolicy(text, bucket.name);
+    const verdict = checkBucketPolicy(text, bucket.name, this.world.partition);
     if (typeof verdict === 'string') throw awsError('MalformedPolicy', verdict);
     if (verdict.isPublic && bucket.publicAccessBlock?.BlockPublicPolicy) {
       throw new AccessDenied({
@@ -923,7 +923,7 @@ function lifecycleRuleProblem(rule: LifecycleRule): { code: string; message: str
  * A bucket policy's verdict: a MalformedPolicy message, or whether it is public (an Allow to
  * everyone with no Condition, a simplification of S3's rules).
  */
-function checkBucketPolicy(text: string, bucket: string): string | { isPublic: boolean } {
+function checkBucketPolicy(text: string, bucket: string, partition: string): string | { isPublic: boolean } {
   let policy: unknown;
   try {
     policy = JSON.parse(text);
@@ -949,7 +949,7 @@ function checkBucketPolicy(text: string, bucket: string): string | { isPublic: b
     if (asList(actions).some((a) => a !== '*' && !a.toLowerCase().startsWith('s3:'))) return 'Policy has invalid action';
     const resources = statement.Resource ?? statement.NotResource;
     if (resources === undefined) return 'Missing required field Resource';
-    const bucketArn = `arn:aws:s3:::${bucket}`;
+    const bucketArn = `arn:${partition}:s3:::${bucket}`;
     if (asList(resources).some((r) => r !== bucketArn && !r.startsWith(`${bucketArn}/`))) return 'Policy has invalid resource';
     if (statement.Effect === 'Allow' && statement.Condition === undefined && isEveryone(statement.Principal)) isPublic = true;
   }

@@ -15,7 +15,7 @@ export class StsSandbox extends SandboxService<StsData> {
   getCallerIdentity(_input: GetCallerIdentityCommandInput): Out<GetCallerIdentityCommandOutput> {
     return {
       Account: this.world.account,
-      Arn: `arn:aws:iam::${this.world.account}:user/sandbox`,
+      Arn: `arn:${this.world.partition}:iam::${this.world.account}:user/sandbox`,
       UserId: 'AIDASANDBOXUSER',
     };
   }

@@ -33,6 +33,8 @@ export type LatencyModel = Record<LatencyKey, number>;
 export interface SandboxOptions {
   region?: string;
   account?: string;
+  /** The partition every ARN is in; default the region's (`aws-cn` for cn-*, `aws-us-gov` for us-gov-*, else `aws`). */
+  partition?: string;
   /**
    * Real milliseconds per simulated second. 0 (the default) is "instant": slow resources still
    * report their intermediate state once (pending, provisioning …), then are ready at the next read.
@@ -49,6 +51,7 @@ export interface SandboxOptions {
 export class SandboxWorld {
   readonly account: string;
   readonly region: string;
+  readonly partition: string;
   readonly msPerSimSecond: number;
   readonly latencies: LatencyModel;
   private readonly clock: () => number;
@@ -79,6 +82,7 @@ export class SandboxWorld {
   ) {
     this.account = options.account ?? '123456789012';
     this.region = options.region ?? 'eu-west-3';
+    this.partition = options.partition ?? partitionOfRegion(this.region);
     this.msPerSimSecond = options.msPerSimSecond ?? 0;
     this.latencies = { ...REAL_LATENCIES, ...options.latencies };
     this.clock = options.clock ?? Date.now;
@@ -118,7 +122,7 @@ export class SandboxWorld {
   arn(service: string, resource: string, options: { region?: string | ''; account?: string | '' } = {}): string {
     const region = options.region ?? this.region;
     const account = options.account ?? this.account;
-    return `arn:aws:${service}:${region}:${account}:${resource}`;
+    return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
   }
 }
 
@@ -157,4 +161,11 @@ export interface InventoryItem {
   tags: Tags;
   /** Attributes that make the item comparable across runs whose IDs differ (CIDR, name …). */
   key?: string;
+}
+
+/** The partition AWS puts a region in (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
 }

@@ -63,7 +63,7 @@ async function confirmedBySnapshot(ctx: StepContext, name: string): Promise<LogG
   return listed?.retentionInDays === ctx.config.services.logRetentionDays ? listed : undefined;
 }
 
-const arnOf = (ctx: StepContext, name: string) => arns.logGroup({ region: ctx.config.region, account: ctx.accountId }, name);
+const arnOf = (ctx: StepContext, name: string) => arns.logGroup({ partition: ctx.partition, region: ctx.config.region, account: ctx.accountId }, name);
 
 /** The group of that name if it carries the stack's tag; one without it throws, or with `refuseForeign` false reads as absent. */
 async function ownedLogGroup(ctx: StepContext, name: string, read: LogGroupReader, refuseForeign: boolean): Promise<LogGroup | undefined> {

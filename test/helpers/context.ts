@@ -27,7 +27,7 @@ export function memoryState(records = new Map<string, ResourceRecord>()): StateH
 
 export function testContext(
   step: string,
-  options: { config?: Partial<Config> | Record<string, unknown>; state?: Record<string, ResourceRecord>; dryRun?: boolean; signal?: AbortSignal } = {},
+  options: { config?: Partial<Config> | Record<string, unknown>; state?: Record<string, ResourceRecord>; dryRun?: boolean; signal?: AbortSignal; partition?: string } = {},
 ): TestContext {
   const config = parseConfig({ ...BASE_CONFIG, ...options.config }, 'test config');
   const records = new Map(Object.entries(options.state ?? {}));
@@ -46,6 +46,7 @@ export function testContext(
     wait: true,
     keepConnection: false,
     accountId: '123456789012',
+    partition: options.partition ?? 'aws',
     shared: sharedReads(),
     progress: (a) => void activities.push(a),
     outcome: (o) => void outcomes.push({ step, ...o }),

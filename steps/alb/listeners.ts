@@ -1,0 +1,167 @@
+// The HTTP listener (and HTTPS with a certificate: HTTP then redirects), and with blue/green a test
+// listener per environment.
+import {
+  CreateListenerCommand,
+  DeleteListenerCommand,
+  DescribeListenersCommand,
+  ModifyListenerCommand,
+  type Action,
+  type Listener,
+  type LoadBalancer,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { unlessNotFound } from '../../src/aws/errors';
+import { testPort } from '../../src/config';
+import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
+import { isKnown, type StepContext } from '../../src/step';
+import { actionsKey, GONE, isGone, isOurs, notOurs } from '../lib/elbv2';
+import { isBlueGreen, KEYS, type ListenerKind } from './names';
+import type { Routes } from './routes';
+
+export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+const REDIRECT_TO_HTTPS: Action[] = [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }];
+
+interface ListenerSpec {
+  key: string;
+  /** Human name for logs. */
+  kind: string;
+  /** Tag part: `alb-http`, `alb-https`, `<env>-test`. */
+  part: string;
+  https: boolean;
+  port: number;
+  /** Its default actions, given the ones it has now (undefined: a new listener). */
+  actions(current: readonly Action[] | undefined): Action[];
+  /** The IDs it is built from: in a plan, an unknown one means "would create". */
+  needs: Array<string | undefined>;
+}
+
+/** The load balancer's listeners; one just created has none: no need to ask. */
+export async function listenersOf(ctx: StepContext, lb: Ensured<LoadBalancer>): Promise<Listener[]> {
+  if (!isKnown(lb.id) || lb.outcome === 'created') return [];
+  return ((await unlessNotFound(ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.id })), ...GONE.loadBalancer))?.Listeners ?? []);
+}
+
+/**
+ * The HTTP listener, and the HTTPS one when a certificate is set; returns the one that forwards
+ * (and carries the rules).
+ */
+export async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, existing: Listener[], routes: Routes): Promise<Ensured<Listener>> {
+  const defaultEnv = ctx.config.environments.find((e) => e.path === undefined && e.host === undefined)!;
+  const forward = {
+    actions: (current: readonly Action[] | undefined) => routes.production(defaultEnv.name, current),
+    needs: [lb.id, routes.pairs.get(defaultEnv.name)!.blue],
+  };
+  const http = { key: KEYS.listener('http'), kind: 'HTTP listener (port 80)', part: 'alb-http', https: false, port: 80 };
+  const forwarding = ctx.config.alb.certificateArn ? { key: KEYS.listener('https'), port: 443 } : http;
+  await routes.prepare(defaultEnv.name, existingListener(ctx, existing, forwarding)?.DefaultActions);
+  if (!ctx.config.alb.certificateArn) return ensureListener(ctx, lb.id, existing, { ...http, ...forward });
+  // HTTPS first, so that port 80 redirects only once 443 answers.
+  const https = await ensureListener(ctx, lb.id, existing, {
+    key: KEYS.listener('https'),
+    kind: 'HTTPS listener (port 443)',
+    part: 'alb-https',
+    https: true,
+    port: 443,
+    ...forward,
+  });
+  await ensureListener(ctx, lb.id, existing, { ...http, actions: () => REDIRECT_TO_HTTPS, needs: [lb.id] });
+  return https;
+}
+
+/** Blue/green: a test listener per environment, on its own port, forwarding to a group of its pair. */
+export async function ensureTestListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, existing: Listener[], routes: Routes): Promise<void> {
+  if (!isBlueGreen(ctx)) return;
+  for (const env of ctx.config.environments) {
+    const port = testPort(ctx.config, env.name);
+    await routes.prepare(env.name, findTestListener(ctx, existing, env.name)?.DefaultActions);
+    await ensureListener(ctx, lb.id, existing, {
+      key: KEYS.testListener(env.name),
+      kind: `test listener ${env.name} (port ${port})`,
+      part: `${env.name}-test`,
+      https: false,
+      port,
+      actions: (current) => routes.test(env.name, current),
+      needs: [lb.id, routes.pairs.get(env.name)!.blue],
+    });
+  }
+}
+
+/** The listener `ensureListener` will find for this key and port: the recorded one, else the one on the port. */
+function existingListener(ctx: StepContext, existing: readonly Listener[], spec: { key: string; port: number }): Listener | undefined {
+  const arn = ctx.state.get(spec.key)?.id;
+  return existing.find((l) => l.ListenerArn === arn) ?? existing.find((l) => l.Port === spec.port);
+}
+
+export function findTestListener(ctx: StepContext, existing: readonly Listener[], env: string): Listener | undefined {
+  const arn = ctx.state.get(KEYS.testListener(env))?.id;
+  return existing.find((l) => l.ListenerArn === arn) ?? existing.find((l) => l.Port === testPort(ctx.config, env));
+}
+
+async function ensureListener(ctx: StepContext, loadBalancerArn: string, existing: Listener[], spec: ListenerSpec): Promise<Ensured<Listener>> {
+  const elb = ctx.aws.elbv2;
+  const certificateArn = ctx.config.alb.certificateArn;
+  const https = spec.https;
+  const protocol = https ? 'HTTPS' : 'HTTP';
+  const tls = () => (https ? { Certificates: [{ CertificateArn: certificateArn! }], SslPolicy: SSL_POLICY } : {});
+  return ensure<Listener>(ctx, {
+    key: spec.key,
+    kind: spec.kind,
+    needs: spec.needs,
+    find: async (arn) => existing.find((l) => l.ListenerArn === arn),
+    findByTags: async () => {
+      const found = existing.find((l) => l.Port === spec.port);
+      if (found && !(await isOurs(ctx, found.ListenerArn!))) {
+        throw notOurs(ctx, `a listener on port ${spec.port} of load balancer ${ctx.tags.name('alb')}`, 'delete that listener; shipline then creates its own');
+      }
+      return found;
+    },
+    create: async () => {
+      const { Listeners } = await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: loadBalancerArn,
+          Port: spec.port,
+          Protocol: protocol,
+          ...tls(),
+          DefaultActions: spec.actions(undefined),
+          Tags: ctx.tags.list('alb', spec.part),
+        }),
+      );
+      return Listeners![0]!;
+    },
+    id: (l) => l.ListenerArn!,
+    drift: (l) => [
+      ...(l.Port !== spec.port ? ['port'] : []),
+      ...(l.Protocol !== protocol ? ['protocol'] : []),
+      ...(actionsKey(l.DefaultActions) !== actionsKey(spec.actions(l.DefaultActions)) ? ['defaultActions'] : []),
+      ...(https && l.Certificates?.[0]?.CertificateArn !== certificateArn ? ['certificate'] : []),
+      ...(https && l.SslPolicy !== SSL_POLICY ? ['sslPolicy'] : []),
+    ],
+    update: async (l, changes) => {
+      const tlsChanged = changes.some((c) => c === 'protocol' || c === 'certificate' || c === 'sslPolicy');
+      await elb.send(
+        new ModifyListenerCommand({
+          ListenerArn: l.ListenerArn,
+          ...(changes.includes('port') ? { Port: spec.port } : {}),
+          ...(changes.includes('protocol') ? { Protocol: protocol } : {}),
+          ...(tlsChanged ? tls() : {}),
+          ...(changes.includes('defaultActions') ? { DefaultActions: spec.actions(l.DefaultActions) } : {}),
+        }),
+      );
+    },
+  });
+}
+
+export async function deleteListener(ctx: StepContext, kind: ListenerKind): Promise<void> {
+  await remove(ctx, {
+    key: KEYS.listener(kind),
+    kind: `${kind.toUpperCase()} listener`,
+    delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn })), isGone('listener')),
+  });
+}
+
+export async function deleteTestListener(ctx: StepContext, env: string): Promise<void> {
+  await remove(ctx, {
+    key: KEYS.testListener(env),
+    kind: `test listener ${env}`,
+    delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn })), isGone('listener')),
+  });
+}
