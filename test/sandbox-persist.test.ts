@@ -47,7 +47,7 @@ describe('the world file', () => {
 
   it('is not written by calls that change nothing', async () => {
     const writes: string[] = [];
-    const counting: WorldFs = { read: nodeWorldFs.read, write: (p, text) => (writes.push(p), nodeWorldFs.write(p, text)) };
+    const counting: WorldFs = { ...nodeWorldFs, write: (p, text) => (writes.push(p), nodeWorldFs.write(p, text)) };
     const handle = await openSandbox(file, REGION, { fs: counting });
     await createVpc(handle);
     await handle.sandbox.dispatch('ec2', 'DescribeVpcs', {});
@@ -93,7 +93,7 @@ describe('the world file', () => {
   it.each(['ENOSPC', 'EACCES'])('fails the call and every later one when a save fails with %s, naming the file', async (code) => {
     let failing = false;
     const fs: WorldFs = {
-      read: nodeWorldFs.read,
+      ...nodeWorldFs,
       write: (p, text) => {
         if (failing) throw Object.assign(new Error(`${code}: injected`), { code });
         nodeWorldFs.write(p, text);

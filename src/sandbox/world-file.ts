@@ -4,7 +4,7 @@
 // sees the answer. The file is the truth and the in-memory world a copy of it, so two commands on
 // one sandbox never lose each other's resources, and a process killed at any point loses at most
 // the call it was making, which its caller never saw answered.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { messageOf, StateError } from '../errors';
 import { errnoCode } from '../../state/util';
@@ -17,6 +17,8 @@ export interface WorldFs {
   read(path: string): string | undefined;
   /** Replaces the file's content atomically: a temporary file beside it, fsync, rename. */
   write(path: string, text: string): void;
+  /** A token that changes whenever the file is replaced (no read needed); undefined when absent. */
+  stamp(path: string): string | undefined;
 }
 
 export const nodeWorldFs: WorldFs = {
@@ -44,6 +46,11 @@ export const nodeWorldFs: WorldFs = {
       throw error;
     }
   },
+  stamp(path) {
+    // Every save is a rename of a new file: a new inode, and a change time in nanoseconds.
+    const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return stat && `${stat.ino}:${stat.size}:${stat.ctimeNs}:${stat.mtimeNs}`;
+  },
 };
 
 /** Parses a world file's text; throws STATE_CORRUPT naming the file. */
@@ -63,6 +70,8 @@ export function parseWorld(file: string, text: string): SandboxSnapshot {
 export class WorldFile implements WorldStore {
   /** The file's text as this process last read or wrote it: anything else was saved by another. */
   private seenText: string | undefined;
+  /** The file's stamp then: while it is the same, the file need not even be read. */
+  private seenStamp: string | undefined;
   /** The world (resources and ID counter, not the clock) as last saved or loaded. */
   private savedData: string | undefined;
   /** Set once a save failed: the world in memory is no longer the file's, so no call may go on. */
@@ -78,6 +87,7 @@ export class WorldFile implements WorldStore {
   /** The sandbox was just restored from `text` (or made fresh, with `undefined`: no file yet). */
   adopt(text: string | undefined): void {
     this.seenText = text;
+    this.seenStamp = undefined;
     this.savedData = text === undefined ? undefined : this.dataText();
   }
 
@@ -113,16 +123,22 @@ export class WorldFile implements WorldStore {
 
   /** Loads what another process saved since this one last read or wrote the file. */
   private refresh(): void {
-    const text = this.read();
-    if (text === undefined || text === this.seenText) return;
-    this.sandbox.load(parseWorld(this.path, text));
-    this.adopt(text);
+    const stamp = this.io('read', () => this.fs.stamp(this.path));
+    if (stamp !== undefined && stamp === this.seenStamp) return;
+    const text = this.io('read', () => this.fs.read(this.path));
+    if (text !== undefined && text !== this.seenText) {
+      this.sandbox.load(parseWorld(this.path, text));
+      this.adopt(text);
+    }
+    this.seenStamp = stamp;
   }
 
   private saveIfChanged(always: boolean): void {
     const data = this.dataText();
     if (!always && data === this.savedData) return;
-    const text = `${JSON.stringify(this.sandbox.snapshotView())}\n`;
+    // The snapshot's other fields, then the resources already serialized (stringified once).
+    const { idCounter: _idCounter, services: _services, ...header } = this.sandbox.snapshotView();
+    const text = `${JSON.stringify(header).slice(0, -1)},${data.slice(1)}\n`;
     try {
       this.fs.write(this.path, text);
     } catch (error) {
@@ -135,14 +151,15 @@ export class WorldFile implements WorldStore {
       throw this.failure;
     }
     this.seenText = text;
+    this.seenStamp = this.io('read', () => this.fs.stamp(this.path));
     this.savedData = data;
   }
 
-  private read(): string | undefined {
+  private io<T>(action: string, op: () => T): T {
     try {
-      return this.fs.read(this.path);
+      return op();
     } catch (error) {
-      throw new StateError('STATE_IO', `cannot read the sandbox world ${this.path}: ${errnoCode(error) ?? messageOf(error)}`, {
+      throw new StateError('STATE_IO', `cannot ${action} the sandbox world ${this.path}: ${errnoCode(error) ?? messageOf(error)}`, {
         cause: error,
         hint: 'Check that the file is readable by you.',
       });
