@@ -2,7 +2,6 @@
 // world-lock.ts): saved after every call that changes it, under its own lock, reloaded when another
 // process saved it, and a save that fails is an error. Each "process" here is a handle of its own
 // on one file, as two shipline commands are.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { LockError, StateError } from '../src/errors';
 import { openSandbox, type SandboxHandle } from '../src/sandbox/persist';
 import { Sandbox, type SandboxSnapshot } from '../src/sandbox/sandbox';
 import { nodeWorldFs, WorldFile, type WorldFs } from '../src/sandbox/world-file';
+import { deadPid } from './helpers/dead-pid';
 import { TestClock } from './helpers/test-clock';
 
 const REGION = 'eu-west-3';
@@ -25,15 +25,6 @@ const ids = (sandbox: Sandbox, type: string): string[] => sandbox.inventory().fi
 async function createVpc(handle: SandboxHandle, cidr = '10.0.0.0/16'): Promise<string> {
   const out = (await handle.sandbox.dispatch('ec2', 'CreateVpc', { CidrBlock: cidr })) as { Vpc: { VpcId: string } };
   return out.Vpc.VpcId;
-}
-
-/** The pid of a process that has exited, so nothing runs under it (barring pid reuse). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '']);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not spawn node');
-  await new Promise((resolve) => child.once('exit', resolve));
-  return pid;
 }
 
 describe('the world file', () => {

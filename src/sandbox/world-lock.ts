@@ -6,8 +6,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { LockError, messageOf, StateError } from '../errors';
-import { isAlive, isSame, lockHolderSchema, lockPathFor, newHolder, since, type LockHolder } from '../../state/lock';
+import { LockError } from '../errors';
+import { ioError, isAlive, isSame, lockHolderSchema, lockPathFor, newHolder, since, type LockHolder } from '../../state/lock';
 import { errnoCode } from '../../state/util';
 
 export interface WorldLockOptions {
@@ -144,11 +144,4 @@ function io(action: string, path: string, op: () => unknown): void {
   } catch (error) {
     throw ioError(action, path, error);
   }
-}
-
-function ioError(action: string, path: string, error: unknown): StateError {
-  return new StateError('STATE_IO', `cannot ${action} ${path}: ${errnoCode(error) ?? messageOf(error)}`, {
-    cause: error,
-    hint: `Check that ${dirname(path)} is writable and the disk is not full.`,
-  });
 }
