@@ -13,7 +13,7 @@ export const CLI_SANDBOX_SPEED = 10;
 
 /**
  * A test hook: the process kills itself with SIGKILL right after the N-th mutating call was
- * applied and saved, as `kill -9` would at that moment (test/sandbox-kill.test.ts).
+ * applied and saved, as `kill -9` would at that moment (test/sandbox-processes.test.ts).
  */
 export const KILL_AFTER_ENV = 'SHIPLINE_SANDBOX_KILL_AFTER_MUTATION';
 
