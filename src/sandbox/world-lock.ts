@@ -39,6 +39,7 @@ function acquire(file: string, path: string, timeoutMs: number): LockHolder {
   for (let attempt = 0; ; attempt += 1) {
     if (create(path, holder)) return holder;
     const current = inspect(path);
+    if (current.kind === 'absent') continue; // released in between: try again at once
     if (isStale(current)) {
       takeOver(path, current);
       continue;
