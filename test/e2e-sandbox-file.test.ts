@@ -1,13 +1,12 @@
 // `shipline --sandbox` as users run it: the real CLI in this process, its simulated AWS in
-// `.shipline/sandbox/aws.json` (no test sandbox in place of it). Two commands at once on one world
-// keep each other's resources; a world that cannot be saved fails the command.
+// `.shipline/sandbox/aws.json` (no test sandbox in place of it). A world that cannot be saved fails
+// the command. (Two commands at once on one world: test/sandbox-processes.test.ts, with processes.)
 import fs, { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../src/cli';
 import { Sandbox, type SandboxSnapshot } from '../src/sandbox/sandbox';
-import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG } from './helpers/harness';
 
 interface Cli {
@@ -43,29 +42,6 @@ function cli(): Cli {
 }
 
 const inventoryOf = (world: string) => Sandbox.restore(JSON.parse(readFileSync(world, 'utf8')) as SandboxSnapshot).inventory();
-
-it('keeps the resources of two stacks provisioned at once on one sandbox', async () => {
-  const x = cli();
-  const [alpha, beta] = await Promise.all([x.run('alpha', 'provision'), x.run('beta', 'provision')]);
-  expect(alpha).toMatchObject({ code: 0 });
-  expect(beta).toMatchObject({ code: 0 });
-
-  const inventory = inventoryOf(x.world);
-  const shapeOf = (stack: string) =>
-    inventory
-      .filter((i) => i.tags[STACK_TAG] === stack)
-      .map((i) => `${i.service}/${i.type}/${(i.key ?? '').replaceAll(stack, '<stack>')}`)
-      .sort();
-  expect(shapeOf('alpha').length).toBeGreaterThan(20);
-  expect(shapeOf('beta')).toEqual(shapeOf('alpha'));
-  // Each stack's state names only what the shared world still has.
-  const live = new Set(inventory.map((i) => i.id));
-  for (const stack of ['alpha', 'beta']) {
-    const state = JSON.parse(readFileSync(path.join(x.dir, '.shipline', 'sandbox', `${stack}.json`), 'utf8')) as { resources: Record<string, { id: string }> };
-    const vpc = state.resources['network.vpc']?.id;
-    expect(vpc && live.has(vpc)).toBe(true);
-  }
-}, 90_000);
 
 it('fails a command whose sandbox world cannot be saved, naming the file and the OS error', async () => {
   const x = cli();
