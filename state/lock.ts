@@ -236,7 +236,7 @@ async function ioStep(action: string, path: string, op: () => Promise<unknown>):
   }
 }
 
-function ioError(action: string, path: string, error: unknown): StateError {
+export function ioError(action: string, path: string, error: unknown): StateError {
   return new StateError('STATE_IO', `cannot ${action} ${path}: ${errnoCode(error) ?? messageOf(error)}`, {
     cause: error,
     hint: `Check that ${dirname(path)} is writable and the disk is not full.`,

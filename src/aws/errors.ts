@@ -1,7 +1,7 @@
 // Reading AWS errors. The SDK throws ServiceException subclasses whose `name` is AWS's error code
 // (EC2 codes such as InvalidVpcID.NotFound included); shipline's own AwsCallError keeps that code in
 // `awsCode`. Steps ask `isAwsError(e, 'InvalidVpcID.NotFound')` and never compare messages.
-import { AwsCallError } from '../errors';
+import { AwsCallError, ShiplineError } from '../errors';
 
 export interface AwsErrorShape {
   name: string;
@@ -12,6 +12,8 @@ export interface AwsErrorShape {
 
 export function awsErrorCode(error: unknown): string | undefined {
   if (error instanceof AwsCallError) return error.awsCode;
+  // shipline's own errors (the sandbox world that cannot be saved …) are not AWS's, whatever their name.
+  if (error instanceof ShiplineError) return undefined;
   if (error instanceof Error && '$metadata' in error) return error.name;
   if (error instanceof Error && /^[A-Z][A-Za-z]+(\.[A-Za-z]+)*$/.test(error.name) && error.name !== 'Error') return error.name;
   return undefined;

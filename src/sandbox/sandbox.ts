@@ -38,6 +38,16 @@ export interface SandboxSnapshot {
   services: Partial<Record<ServiceName, object>>;
 }
 
+/**
+ * Where the world lives when it is shared beyond this object (`--sandbox`: a file that other
+ * processes read and write, `persist.ts`). `run` applies one call's effect as a transaction: it
+ * brings the world up to date first and saves it after, synchronously, so no other call of this
+ * process can come in between.
+ */
+export interface WorldStore {
+  run<T>(apply: () => T): T;
+}
+
 export class SandboxNotModelled extends Error {
   override readonly name = 'SandboxNotModelled';
 }
@@ -67,6 +77,7 @@ export class Sandbox {
   readonly calls: CallRecord[] = [];
   private readonly services: Services;
   private mutations = 0;
+  private store: WorldStore | undefined;
 
   constructor(
     private readonly options: SandboxOptions = {},
@@ -79,6 +90,31 @@ export class Sandbox {
 
   static restore(snapshot: SandboxSnapshot, overrides: SandboxOptions = {}): Sandbox {
     return new Sandbox({ ...snapshot.options, ...overrides }, snapshot);
+  }
+
+  /** From now on, every call reads and writes the world through `store` (see WorldStore). */
+  keepIn(store: WorldStore): void {
+    this.store = store;
+  }
+
+  /**
+   * Replaces the world with one another process saved (`persist.ts`). This process's clock and ID
+   * counter never go back: time is the later of the two, IDs continue after the higher counter.
+   */
+  load(snapshot: SandboxSnapshot): void {
+    const loaded = buildServices(this.world, snapshot.services);
+    for (const [name, model] of Object.entries(this.services) as Array<[ServiceName, SandboxService<object>]>) {
+      model.data = (loaded as Record<ServiceName, SandboxService<object>>)[name].data;
+    }
+    this.world.idCounter = Math.max(this.world.idCounter, snapshot.idCounter);
+    this.world.catchUp(snapshot.simNow);
+  }
+
+  /** The simulated resources and the ID counter: what a save writes and compares (not copied). */
+  worldData(): Pick<SandboxSnapshot, 'idCounter' | 'services'> {
+    const services: Partial<Record<ServiceName, object>> = {};
+    for (const [name, model] of Object.entries(this.services) as Array<[ServiceName, SandboxService<object>]>) services[name] = model.data;
+    return { idCounter: this.world.idCounter, services };
   }
 
   get ec2(): Ec2Sandbox { return this.services.ec2; }
@@ -110,7 +146,7 @@ export class Sandbox {
       const latency = this.world.realMs('api.call');
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
       await this.faults.before(call);
-      const output = this.invoke(service, operation, structuredClone(input ?? {}));
+      const output = this.transaction(() => this.invoke(service, operation, structuredClone(input ?? {})));
       this.faults.after(call);
       const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service]!;
       const copy = model.finishOutput(operation, this.faults.shape(call, structuredClone(output) as Record<string, unknown>));
@@ -119,6 +155,10 @@ export class Sandbox {
       record.error = error instanceof Error ? error.name : String(error);
       throw error;
     }
+  }
+
+  private transaction<T>(apply: () => T): T {
+    return this.store ? this.store.run(apply) : apply();
   }
 
   private invoke(service: ServiceName, operation: string, input: unknown): object {
@@ -133,12 +173,14 @@ export class Sandbox {
 
   /** Every live resource in the sandbox, sorted for stable comparison. */
   inventory(): InventoryItem[] {
-    // Pipelines advance lazily and may deploy to ECS: let them catch up before anything is listed.
-    this.services.codepipeline.settleAll();
-    this.services.codedeploy.settleAll();
-    return Object.values(this.services)
-      .flatMap((s: SandboxService<object>) => s.inventory())
-      .sort((a, b) => `${a.service}/${a.type}/${a.key ?? ''}/${a.id}`.localeCompare(`${b.service}/${b.type}/${b.key ?? ''}/${b.id}`));
+    return this.transaction(() => {
+      // Pipelines advance lazily and may deploy to ECS: let them catch up before anything is listed.
+      this.services.codepipeline.settleAll();
+      this.services.codedeploy.settleAll();
+      return Object.values(this.services)
+        .flatMap((s: SandboxService<object>) => s.inventory())
+        .sort((a, b) => `${a.service}/${a.type}/${a.key ?? ''}/${a.id}`.localeCompare(`${b.service}/${b.type}/${b.key ?? ''}/${b.id}`));
+    });
   }
 
   mutatingCalls(): CallRecord[] {
@@ -146,12 +188,13 @@ export class Sandbox {
   }
 
   snapshot(): SandboxSnapshot {
-    const services: Partial<Record<ServiceName, object>> = {};
-    for (const [name, model] of Object.entries(this.services) as Array<[ServiceName, SandboxService<object>]>) {
-      services[name] = structuredClone(model.data);
-    }
+    return structuredClone(this.snapshotView());
+  }
+
+  /** The snapshot without the copy: for a save that only serializes it. */
+  snapshotView(): SandboxSnapshot {
     // The clock is this process's, not part of the simulated world.
     const { clock: _clock, ...options } = this.options;
-    return { version: 1, options, simNow: this.world.now(), idCounter: this.world.idCounter, services };
+    return { version: 1, options, simNow: this.world.now(), ...this.worldData() };
   }
 }

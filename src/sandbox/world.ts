@@ -76,7 +76,7 @@ export class SandboxWorld {
   constructor(
     options: SandboxOptions,
     /** Simulated seconds already elapsed (a restored sandbox carries on from its snapshot). */
-    private readonly simStart = 0,
+    private simStart = 0,
     /** Counter behind every generated ID; restored from snapshots so IDs never repeat. */
     public idCounter = 0,
   ) {
@@ -93,6 +93,15 @@ export class SandboxWorld {
   now(): number {
     if (this.msPerSimSecond <= 0) return this.simStart;
     return this.simStart + (this.clock() - this.realStart) / this.msPerSimSecond;
+  }
+
+  /**
+   * Moves this clock forward to `simNow` if it is behind (a world another process saved later in
+   * simulated time): the shared world's time never goes back, whichever process reads it.
+   */
+  catchUp(simNow: number): void {
+    const behind = simNow - this.now();
+    if (behind > 0) this.simStart += behind;
   }
 
   nowDate(): Date {
