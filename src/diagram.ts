@@ -8,7 +8,7 @@ import { subnetPlan, testPort, type Config, type EnvironmentConfig } from './con
 import { isKnown } from './step';
 import { artifactBucketName, KEYS as ARTIFACTS } from '../steps/artifacts';
 import { greenTargetGroupName, KEYS as ALB, targetGroupName } from '../steps/alb';
-import { KEYS as BUILD, projectName } from '../steps/build';
+import { KEYS as BUILD, markProjectName, projectName } from '../steps/build';
 import { clusterName, KEYS as CLUSTER } from '../steps/cluster';
 import { applicationName, deploymentGroupName, KEYS as CODEDEPLOY } from '../steps/codedeploy';
 import { connectionName, KEYS as CONNECTION } from '../steps/connection';
@@ -233,6 +233,7 @@ class Builder {
       bucket,
       connectionArn: connection?.id ?? UNKNOWN,
       projectName: this.rec(BUILD.project)?.id ?? projectName(stack),
+      markProjectName: this.rec(BUILD.markProject)?.id ?? markProjectName(stack),
       clusterName: this.rec(CLUSTER.cluster)?.id ?? clusterName(stack),
     });
 

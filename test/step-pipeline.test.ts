@@ -93,7 +93,7 @@ const OWN_STATE = {
 };
 const FULL_STATE = { ...DEPENDENCIES, ...OWN_STATE };
 
-const IDS: PipelineIds = { roleArn: ROLE_ARN, bucket: BUCKET, connectionArn: CONNECTION_ARN, projectName: 'demo-build', clusterName: 'demo' };
+const IDS: PipelineIds = { roleArn: ROLE_ARN, bucket: BUCKET, connectionArn: CONNECTION_ARN, projectName: 'demo-build', markProjectName: 'demo-mark', clusterName: 'demo' };
 const config = (input: Partial<ConfigInput> = {}) => parseConfig({ ...BASE_CONFIG, ...input }, 'test config');
 
 // The actions as CodePipeline expects them.
