@@ -146,7 +146,7 @@ export function markProjectSettings(ctx: StepContext, roleArn: string): CreatePr
     serviceRole: roleArn,
     timeoutInMinutes: MARK_TIMEOUT_MINUTES,
     logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: buildLogGroupName(ctx.tags.stack) } },
-    tags: toEcsTags(ctx.tags.list(ctx.step, 'markProject')),
+    tags: toEcsTags(ctx.tags.list(ctx.step, 'mark')),
   };
 }
 
