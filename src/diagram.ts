@@ -241,6 +241,7 @@ class Builder {
     this.add('github', 'round', [`GitHub ${config.source.repository}`, `branch ${config.source.branch}`]);
     this.add('artifacts', 'cylinder', [`S3 bucket ${bucket}`, 'pipeline artifacts'], { key: ARTIFACTS.bucket });
 
+    const markProject = this.rec(BUILD.markProject)?.id ?? markProjectName(stack);
     let previous: string | undefined;
     (declared.stages ?? []).forEach((stage, s) => {
       const stageGroup = nodeId('stage', stage.name ?? String(s));
@@ -256,6 +257,11 @@ class Builder {
           const status = connection?.status ? ` (${connection.status})` : '';
           this.link('github', id, `connection ${connectionName(stack)}${status}`, 'solid', { key: CONNECTION.github });
           this.link(id, 'artifacts', 'SourceOutput', 'dotted', { key: pipelineKey });
+        } else if (category === 'Build' && cfg.ProjectName === markProject) {
+          // A mark action: moves a tag the ECR lifecycle policy keeps (steps/lib/live-tags.ts).
+          const tag = action.name?.replace(/^Tag-/, '') ?? '?';
+          this.add(id, 'box', [`tag ${tag}`, `CodeBuild project ${markProject}`], { group: stageGroup, key: pipelineKey });
+          this.link(id, 'repo', `tags ${tag}`, 'dotted', { key: BUILD.markProject });
         } else if (category === 'Build') {
           this.add(id, 'box', [`build ${action.name}`, `CodeBuild project ${cfg.ProjectName ?? projectName(stack)}`], { group: stageGroup, key: pipelineKey });
           this.link(id, 'repo', 'pushes image', 'dotted', { key: BUILD.project });
