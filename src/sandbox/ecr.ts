@@ -37,7 +37,7 @@
 //   image (built for `architecture`, arm64 by default). On an IMMUTABLE repository an existing tag
 //   → ImageTagAlreadyExistsException; on a MUTABLE one the tag moves to the new image and the old
 //   image stays, untagged (as `docker push` does). imageArchitecture(uri) says what an image of
-//   this registry was built for (undefined for another registry's or a missing image).
+//   this registry was built for, or `missing` (undefined for another registry's image).
 // - inventory(): one `repository` per repository, keyed by its name.
 import {
   ImageAlreadyExistsException,
@@ -275,8 +275,12 @@ export class EcrSandbox extends SandboxService<EcrData> {
     return { imageDigest: digest, imageUri: `${this.repositoryUri(repository.name)}:${tag}` };
   }
 
-  /** Not an AWS operation: what the image at `uri` (`<registry>/<name>:<tag>` or `@<digest>`) was built for. */
-  imageArchitecture(uri: string): ImageArchitecture | undefined {
+  /**
+   * Not an AWS operation: what the image at `uri` (`<registry>/<name>:<tag>` or `@<digest>`) was
+   * built for; `missing` when this registry holds no such image (a pull would fail), undefined for
+   * another registry's image.
+   */
+  imageArchitecture(uri: string): ImageArchitecture | 'missing' | undefined {
     const prefix = `${this.repositoryUri('')}`;
     if (!uri.startsWith(prefix)) return undefined;
     const rest = uri.slice(prefix.length);
@@ -284,9 +288,9 @@ export class EcrSandbox extends SandboxService<EcrData> {
     const colon = rest.lastIndexOf(':');
     const [name, id] = at >= 0 ? [rest.slice(0, at), { imageDigest: rest.slice(at + 1) }] : colon >= 0 ? [rest.slice(0, colon), { imageTag: rest.slice(colon + 1) }] : [rest, { imageTag: 'latest' }];
     const repository = this.data.repositories[name];
-    if (!repository) return undefined;
+    if (!repository) return 'missing';
     this.runLifecycle(repository);
-    return this.findImage(repository, id)?.architecture;
+    return this.findImage(repository, id)?.architecture ?? 'missing';
   }
 
   batchGetImage(input: BatchGetImageCommandInput): Out<BatchGetImageCommandOutput> {
