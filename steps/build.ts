@@ -54,8 +54,9 @@ export const build: Step = {
   async reconcile(ctx) {
     await ensureLogGroup(ctx, ...buildLogGroup(ctx));
     const roleArn = await ensureBuildRole(ctx);
-    await ensureProject(ctx, roleArn);
-    await ensureMarkProject(ctx, roleArn);
+    const find = projectFinder(ctx);
+    await ensureProject(ctx, roleArn, find);
+    await ensureMarkProject(ctx, roleArn, find);
   },
 
   async destroy(ctx) {
@@ -180,17 +181,38 @@ async function findProject(ctx: StepContext, name: string): Promise<Project | un
   return projects.find((p) => p.name === name);
 }
 
-async function ensureProject(ctx: StepContext, roleArn: string): Promise<void> {
-  const repositoryUrl = recorded(ctx, REPOSITORY.repository, 'uri');
-  await ensureProjectAs(ctx, KEYS.project, projectSettings(ctx, roleArn, repositoryUrl), [roleArn, repositoryUrl]);
+/**
+ * Finds the build and the mark project with one BatchGetProjects for both (a no-op run reads each
+ * once, in one call); any other name, or a read that failed, is read on its own.
+ */
+function projectFinder(ctx: StepContext): (name: string) => Promise<Project | undefined> {
+  const both = [projectName(ctx.tags.stack), markProjectName(ctx.tags.stack)];
+  let batch: Promise<Project[]> | undefined;
+  return async (name) => {
+    if (!both.includes(name)) return findProject(ctx, name);
+    batch ??= (async () => (await ctx.aws.codebuild.send(new BatchGetProjectsCommand({ names: both }))).projects ?? [])();
+    try {
+      return (await batch).find((p) => p.name === name);
+    } catch (error) {
+      batch = undefined;
+      throw error;
+    }
+  };
 }
 
-async function ensureMarkProject(ctx: StepContext, roleArn: string): Promise<void> {
-  await ensureProjectAs(ctx, KEYS.markProject, markProjectSettings(ctx, roleArn), [roleArn]);
+type ProjectFinder = (name: string) => Promise<Project | undefined>;
+
+async function ensureProject(ctx: StepContext, roleArn: string, find: ProjectFinder): Promise<void> {
+  const repositoryUrl = recorded(ctx, REPOSITORY.repository, 'uri');
+  await ensureProjectAs(ctx, KEYS.project, projectSettings(ctx, roleArn, repositoryUrl), [roleArn, repositoryUrl], find);
+}
+
+async function ensureMarkProject(ctx: StepContext, roleArn: string, find: ProjectFinder): Promise<void> {
+  await ensureProjectAs(ctx, KEYS.markProject, markProjectSettings(ctx, roleArn), [roleArn], find);
 }
 
 /** Create, adopt or update the project `want` describes, recorded under `key`. */
-async function ensureProjectAs(ctx: StepContext, key: string, want: CreateProjectCommandInput, needs: string[]): Promise<void> {
+async function ensureProjectAs(ctx: StepContext, key: string, want: CreateProjectCommandInput, needs: string[], findProjectNamed: ProjectFinder): Promise<void> {
   const codebuild = ctx.aws.codebuild;
   const name = want.name!;
   // A role created seconds ago is refused until IAM has propagated it.
@@ -200,9 +222,9 @@ async function ensureProjectAs(ctx: StepContext, key: string, want: CreateProjec
     key,
     kind: `CodeBuild project ${name}`,
     needs,
-    find: (id) => findProject(ctx, id),
+    find: (id) => findProjectNamed(id),
     findByTags: async () => {
-      const found = await findProject(ctx, name);
+      const found = await findProjectNamed(name);
       return found && claim(ctx, 'CodeBuild project', name, found, fromEcsTags(found.tags));
     },
     create: async () => (await whileRoleIsNew(() => codebuild.send(new CreateProjectCommand(want)))).project!,

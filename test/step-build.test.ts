@@ -230,8 +230,12 @@ function awsHasBuild(drift: Partial<World> = {}): void {
   for (const [PolicyName, doc] of Object.entries(world.inline)) {
     iam.on(GetRolePolicyCommand, { PolicyName }).resolves({ RoleName: ROLE_NAME, PolicyName, PolicyDocument: encodeURIComponent(JSON.stringify(doc)) });
   }
-  codebuild.on(BatchGetProjectsCommand, { names: [PROJECT] }).resolves({ projects: [world.project], projectsNotFound: [] });
-  codebuild.on(BatchGetProjectsCommand, { names: [MARK] }).resolves({ projects: [world.markProject], projectsNotFound: [] });
+  // Both projects are read in one call; destroy reads one by one.
+  const projects: Record<string, Project> = { [PROJECT]: world.project, [MARK]: world.markProject };
+  codebuild.on(BatchGetProjectsCommand).callsFake((input: { names: string[] }) => ({
+    projects: input.names.flatMap((name) => (projects[name] ? [projects[name]] : [])),
+    projectsNotFound: input.names.filter((name) => !projects[name]),
+  }));
 }
 
 // ---- reading what happened -----------------------------------------------------------------------
@@ -354,8 +358,8 @@ describe('build step: re-run', () => {
       'ListRolePoliciesCommand',
       'GetRolePolicyCommand',
       'BatchGetProjectsCommand',
-      'BatchGetProjectsCommand',
     ]);
+    expect(codebuild).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT, MARK] });
     expect(logs).toHaveReceivedCommandWith(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS });
     expect(iam).toHaveReceivedCommandWith(ListRolesCommand, { PathPrefix: '/shipline/', MaxItems: 1000 });
     expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'unchanged', 'build.markProject': 'unchanged' });
@@ -420,7 +424,7 @@ describe('build step: re-run', () => {
 
   it('creates the project again when it was deleted behind its back', async () => {
     awsHasBuild();
-    codebuild.on(BatchGetProjectsCommand, { names: [PROJECT] }).resolves({ projects: [], projectsNotFound: [PROJECT] });
+    codebuild.on(BatchGetProjectsCommand).resolves({ projects: [markProject()], projectsNotFound: [PROJECT] });
     codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: PROJECT_ARN }) }));
     const ctx = testContext('build', { state: FULL_STATE });
     await build.reconcile(ctx);
@@ -479,7 +483,7 @@ describe('build step: adoption', () => {
     const ctx = testContext('build', { state: DEPENDENCIES });
     await build.reconcile(ctx);
     expect(mutatingCommands()).toEqual([]);
-    expect(codebuild).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT] });
+    expect(codebuild).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT, MARK] });
     expect(logs).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: GROUP_ARN });
     expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'adopted', 'build.role': 'adopted', 'build.project': 'adopted', 'build.markProject': 'adopted' });
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
