@@ -8,19 +8,10 @@ import { buildEnvironment, imageArchitecture } from '../src/build-image';
 import { parseConfig } from '../src/config';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 import { stateOf } from './helpers/promises';
+import { runningImage } from './helpers/running';
 
 let h: Harness;
 afterEach(() => h?.restore());
-
-async function runningImage(x: Harness, env: string): Promise<string> {
-  const { services } = (await x.sandbox.dispatch('ecs', 'DescribeServices', { cluster: 'demo', services: [`demo-${env}`] })) as {
-    services: Array<{ taskDefinition: string }>;
-  };
-  const { taskDefinition } = (await x.sandbox.dispatch('ecs', 'DescribeTaskDefinition', { taskDefinition: services[0]!.taskDefinition })) as {
-    taskDefinition: { containerDefinitions: Array<{ image: string }>; runtimePlatform?: { cpuArchitecture?: string } };
-  };
-  return taskDefinition.containerDefinitions[0]!.image;
-}
 
 describe('the build image follows services.architecture', () => {
   it('derives the curated image and environment type from the architecture unless build.image is set', () => {

@@ -8,21 +8,12 @@ import { lifecyclePolicy } from '../steps/repository';
 import { BLUE_GREEN } from './helpers/configs';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 import { stateOf } from './helpers/promises';
+import { runningImage } from './helpers/running';
 
 let h: Harness;
 afterEach(() => h?.restore());
 
 const KEEP = 2;
-
-async function runningImage(x: Harness, env: string): Promise<string> {
-  const { services } = (await x.sandbox.dispatch('ecs', 'DescribeServices', { cluster: 'demo', services: [`demo-${env}`] })) as {
-    services: Array<{ taskDefinition: string }>;
-  };
-  const { taskDefinition } = (await x.sandbox.dispatch('ecs', 'DescribeTaskDefinition', { taskDefinition: services[0]!.taskDefinition })) as {
-    taskDefinition: { containerDefinitions: Array<{ image: string }> };
-  };
-  return taskDefinition.containerDefinitions[0]!.image;
-}
 
 async function images(x: Harness): Promise<ImageDetail[]> {
   const { imageDetails } = (await x.sandbox.dispatch('ecr', 'DescribeImages', { repositoryName: 'demo' })) as { imageDetails: ImageDetail[] };
