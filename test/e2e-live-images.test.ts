@@ -6,9 +6,12 @@
 import type { ImageDetail } from '@aws-sdk/client-ecr';
 import { lifecyclePolicy } from '../steps/repository';
 import { BLUE_GREEN } from './helpers/configs';
+import { Sandbox } from '../src/sandbox/sandbox';
+import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/world';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 import { stateOf } from './helpers/promises';
 import { runningImage } from './helpers/running';
+import { TestClock } from './helpers/test-clock';
 
 let h: Harness;
 afterEach(() => h?.restore());
@@ -96,6 +99,28 @@ describe.each([
     await h.ok('provision');
     const { lifecyclePolicyText } = (await h.sandbox.dispatch('ecr', 'GetLifecyclePolicy', { repositoryName: 'demo' })) as { lifecyclePolicyText: string };
     expect(JSON.parse(lifecyclePolicyText)).toEqual(lifecyclePolicy(KEEP, [{ name: 'dev', approval: false }, { name: 'prod', approval: true }]));
+  });
+});
+
+describe('on a clock, as ECR runs its evaluator (within 24 hours)', () => {
+  it('images past the count stay until the run; after it, past the delay, prod\'s image is still there and the count holds', async () => {
+    // Everything instant but the lifecycle evaluator, which runs 24 simulated hours after the policy.
+    const clock = new TestClock();
+    const latencies = Object.fromEntries(Object.keys(REAL_LATENCIES).map((k) => [k, k === 'ecr.lifecycle' ? REAL_LATENCIES[k] : 0])) as LatencyModel;
+    h = harness({ config: { ...BASE_CONFIG, repository: { keepImages: KEEP } }, sandbox: new Sandbox({ region: 'eu-west-3', msPerSimSecond: 1, latencies, clock: clock.now }) });
+    const prod = await firstRelease(h);
+    for (let i = 1; i <= KEEP + 3; i += 1) await commit(h, `change ${i}`);
+    expect((await images(h)).length).toBe(KEEP + 4);
+    // One simulated second is one clock millisecond: just before the run, nothing has gone yet.
+    clock.advance(REAL_LATENCIES['ecr.lifecycle'] - 1);
+    expect((await images(h)).length).toBe(KEEP + 4);
+
+    clock.advance(2);
+    expect(await runningImage(h, 'prod')).toBe(prod);
+    expect(await tagsOf(h, prod)).toEqual(expect.arrayContaining(['live-prod']));
+    const left = await images(h);
+    expect(left.length).toBeLessThanOrEqual(KEEP + 2);
+    expect(left.some((image) => image.imageTags?.includes('next-prod'))).toBe(true);
   });
 });
 
