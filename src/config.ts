@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { CURATED_BUILD_IMAGES, imageArchitecture } from './build-image';
 import { cidrContains, cidrsOverlap, parseCidr, subnetCidrs } from './net/cidr';
 
 /** AWS's limit on ALB and target group names, the tightest of the names derived from the stack. */
@@ -161,8 +162,8 @@ export const configSchema = z
     artifacts: z.strictObject({ expireDays: z.number().int().min(1).max(3650).default(30) }).prefault({}),
     build: z
       .strictObject({
-        /** CodeBuild's curated images; ARM by default, like the services. */
-        image: z.string().min(1).default('aws/codebuild/amazonlinux-aarch64-standard:3.0'),
+        /** By default CodeBuild's curated image for services.architecture (src/build-image.ts); set only to pin another. */
+        image: z.string().min(1).optional(),
         computeType: z.enum(['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE']).default('BUILD_GENERAL1_SMALL'),
         timeoutMinutes: z.number().int().min(5).max(480).default(30),
       })
@@ -191,6 +192,7 @@ export const configSchema = z
     checkEnvironments(config.stack, config.environments, issue);
     if (config.deploy.strategy === 'blue-green') checkTestPorts(config, issue);
     checkSubnets(config.network, issue);
+    checkBuildImage(config, issue);
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -245,6 +247,15 @@ function checkEnvironments(stack: string, environments: EnvironmentConfig[], iss
       issue(['environments', i, 'name'], `the derived target group name "${longest}" is ${longest.length} characters, over AWS's ${MAX_ELB_NAME}; shorten the stack or environment name`);
     }
   });
+}
+
+/** An image built on one architecture does not run on the other ("exec format error"): refuse a build image for another one. */
+function checkBuildImage(config: Pick<Config, 'build' | 'services'>, issue: Issue): void {
+  const image = config.build.image;
+  const built = image === undefined ? undefined : imageArchitecture(image);
+  const runs = config.services.architecture;
+  if (built === undefined || built === runs) return;
+  issue(['build', 'image'], `"${image}" builds ${built} images, but services.architecture is ${runs}: the tasks could not run them; leave build.image out to build on ${CURATED_BUILD_IMAGES[runs]}, or set services.architecture to ${built}`);
 }
 
 /** Each environment's test listener on a port of its own, apart from the production listeners'. */

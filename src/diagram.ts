@@ -8,7 +8,7 @@ import { subnetPlan, testPort, type Config, type EnvironmentConfig } from './con
 import { isKnown } from './step';
 import { artifactBucketName, KEYS as ARTIFACTS } from '../steps/artifacts';
 import { greenTargetGroupName, KEYS as ALB, targetGroupName } from '../steps/alb';
-import { KEYS as BUILD, projectName } from '../steps/build';
+import { KEYS as BUILD, markProjectName, projectName } from '../steps/build';
 import { clusterName, KEYS as CLUSTER } from '../steps/cluster';
 import { applicationName, deploymentGroupName, KEYS as CODEDEPLOY } from '../steps/codedeploy';
 import { connectionName, KEYS as CONNECTION } from '../steps/connection';
@@ -233,6 +233,7 @@ class Builder {
       bucket,
       connectionArn: connection?.id ?? UNKNOWN,
       projectName: this.rec(BUILD.project)?.id ?? projectName(stack),
+      markProjectName: this.rec(BUILD.markProject)?.id ?? markProjectName(stack),
       clusterName: this.rec(CLUSTER.cluster)?.id ?? clusterName(stack),
     });
 
@@ -240,6 +241,7 @@ class Builder {
     this.add('github', 'round', [`GitHub ${config.source.repository}`, `branch ${config.source.branch}`]);
     this.add('artifacts', 'cylinder', [`S3 bucket ${bucket}`, 'pipeline artifacts'], { key: ARTIFACTS.bucket });
 
+    const markProject = this.rec(BUILD.markProject)?.id ?? markProjectName(stack);
     let previous: string | undefined;
     (declared.stages ?? []).forEach((stage, s) => {
       const stageGroup = nodeId('stage', stage.name ?? String(s));
@@ -255,6 +257,11 @@ class Builder {
           const status = connection?.status ? ` (${connection.status})` : '';
           this.link('github', id, `connection ${connectionName(stack)}${status}`, 'solid', { key: CONNECTION.github });
           this.link(id, 'artifacts', 'SourceOutput', 'dotted', { key: pipelineKey });
+        } else if (category === 'Build' && cfg.ProjectName === markProject) {
+          // A mark action: moves a tag the ECR lifecycle policy keeps (steps/lib/live-tags.ts).
+          const tag = action.name?.replace(/^Tag-/, '') ?? '?';
+          this.add(id, 'box', [`tag ${tag}`, `CodeBuild project ${markProject}`], { group: stageGroup, key: pipelineKey });
+          this.link(id, 'repo', `tags ${tag}`, 'dotted', { key: BUILD.markProject });
         } else if (category === 'Build') {
           this.add(id, 'box', [`build ${action.name}`, `CodeBuild project ${cfg.ProjectName ?? projectName(stack)}`], { group: stageGroup, key: pipelineKey });
           this.link(id, 'repo', 'pushes image', 'dotted', { key: BUILD.project });

@@ -169,6 +169,8 @@ export interface CodePipelinePolicyInput {
   connectionArn: string;
   /** The CodeBuild project the build action runs. */
   projectArn: string;
+  /** The mark project the mark actions run (steps/lib/live-tags.ts). */
+  markProjectArn?: string;
   /** The ECS services the deploy actions update, one per environment (none with blue/green: CodeDeploy updates them). */
   serviceArns: readonly string[];
   /** Their task definition families (`arns.taskDefinitionFamily`), which the deploy actions add revisions to. */
@@ -211,7 +213,7 @@ export function codePipelinePolicy(input: CodePipelinePolicyInput): PolicyDocume
         Sid: 'RunBuild',
         Effect: 'Allow',
         Action: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild'],
-        Resource: [input.projectArn],
+        Resource: [input.projectArn, ...(input.markProjectArn ? [input.markProjectArn] : [])],
       },
       {
         Sid: 'RegisterRevision',

@@ -1,7 +1,10 @@
 // The CodeBuild project that turns a commit into an image: it runs the app repository's own
 // buildspec.yml on the source CodePipeline hands it, in a privileged container (Docker), pushes to
-// the stack's ECR repository and writes imagespec.json for the deploy actions. Its role may write
-// its log group, read and write the pipeline's artifacts and push to that one repository.
+// the stack's ECR repository and writes imagespec.json for the deploy actions. It builds on the
+// services' architecture (src/build-image.ts). A second, small project runs shipline's own mark
+// buildspec for the pipeline's mark actions, which move the `live-<env>` tags the ECR lifecycle
+// policy keeps (steps/lib/live-tags.ts). Their role may write its log group, read and write the
+// pipeline's artifacts and push to (and retag in) that one repository.
 import {
   BatchGetProjectsCommand,
   CreateProjectCommand,
@@ -12,6 +15,7 @@ import {
   type Project,
 } from '@aws-sdk/client-codebuild';
 import { isAwsError } from '../src/aws/errors';
+import { buildEnvironment } from '../src/build-image';
 import { isRoleNotYetAssumable, retryWhile } from '../src/aws/wait';
 import { arns, codeBuildPolicy, PRINCIPALS } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
@@ -19,6 +23,7 @@ import { KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { KEYS as ARTIFACTS } from './artifacts';
 import { KEYS as REPOSITORY, repositoryName } from './repository';
 import { CONTAINER_NAME } from './services';
+import { liveTag, MARK_BUILDSPEC, nextTag } from './lib/live-tags';
 import { claim, fromEcsTags, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupReader, type LogGroupRef } from './lib/log-group';
@@ -28,14 +33,18 @@ export const KEYS = {
   logGroup: 'build.logGroup',
   role: 'build.role',
   project: 'build.project',
+  markProject: 'build.markProject',
 };
 
 const ROLE_PART = 'codebuild';
 const POLICY_NAME = 'build';
 /** How long a new role may take to become assumable by CodeBuild (IAM propagates in seconds, rarely a minute). */
 const ROLE_PROPAGATION_SECONDS = 120;
+/** A retag takes seconds; the smallest timeout CodeBuild accepts. */
+const MARK_TIMEOUT_MINUTES = 5;
 
 export const projectName = (stack: string) => `${stack}-build`;
+export const markProjectName = (stack: string) => `${stack}-mark`;
 export const buildLogGroupName = (stack: string) => `${logGroupPrefix(stack)}build`;
 
 export const build: Step = {
@@ -45,10 +54,13 @@ export const build: Step = {
   async reconcile(ctx) {
     await ensureLogGroup(ctx, ...buildLogGroup(ctx));
     const roleArn = await ensureBuildRole(ctx);
-    await ensureProject(ctx, roleArn);
+    const find = projectFinder(ctx);
+    await ensureProject(ctx, roleArn, find);
+    await ensureMarkProject(ctx, roleArn, find);
   },
 
   async destroy(ctx) {
+    await deleteMarkProject(ctx);
     await deleteProject(ctx);
     await deleteRole(ctx, KEYS.role, ROLE_PART);
     await deleteLogGroup(ctx, ...buildLogGroup(ctx));
@@ -97,8 +109,7 @@ export function projectSettings(ctx: StepContext, roleArn: string, repositoryUrl
     source: { type: 'CODEPIPELINE' },
     artifacts: { type: 'CODEPIPELINE' },
     environment: {
-      type: image.includes('aarch64') ? 'ARM_CONTAINER' : 'LINUX_CONTAINER',
-      image,
+      ...buildEnvironment(ctx.config.services.architecture, image),
       computeType,
       // The buildspec runs Docker.
       privilegedMode: true,
@@ -116,10 +127,34 @@ export function projectSettings(ctx: StepContext, roleArn: string, repositoryUrl
   };
 }
 
+/**
+ * The mark project: the curated image of the services' architecture (it needs the AWS CLI and jq,
+ * not Docker), the smallest compute, a few minutes at most, its buildspec inline. The tag to move
+ * comes from each mark action's MARK_TAG.
+ */
+export function markProjectSettings(ctx: StepContext, roleArn: string): CreateProjectCommandInput {
+  return {
+    name: markProjectName(ctx.tags.stack),
+    description: `shipline ${ctx.tags.stack}: moves the tag a pipeline mark action names (${liveTag('<env>')}, ${nextTag('<env>')}) onto the image that action's input names`,
+    source: { type: 'CODEPIPELINE', buildspec: MARK_BUILDSPEC },
+    artifacts: { type: 'CODEPIPELINE' },
+    environment: {
+      ...buildEnvironment(ctx.config.services.architecture),
+      computeType: 'BUILD_GENERAL1_SMALL',
+      privilegedMode: false,
+      environmentVariables: [],
+    },
+    serviceRole: roleArn,
+    timeoutInMinutes: MARK_TIMEOUT_MINUTES,
+    logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: buildLogGroupName(ctx.tags.stack) } },
+    tags: toEcsTags(ctx.tags.list(ctx.step, 'mark')),
+  };
+}
+
 /** The settings of `want` that `project` does not have, by name. */
 export function projectDrift(project: Project, want: CreateProjectCommandInput): string[] {
   const changes: string[] = [];
-  if (project.source?.type !== want.source?.type || project.source?.buildspec) changes.push('source');
+  if (project.source?.type !== want.source?.type || (project.source?.buildspec || undefined) !== want.source?.buildspec) changes.push('source');
   if (project.artifacts?.type !== want.artifacts?.type) changes.push('artifacts');
   const env = project.environment;
   const wanted = want.environment!;
@@ -146,21 +181,50 @@ async function findProject(ctx: StepContext, name: string): Promise<Project | un
   return projects.find((p) => p.name === name);
 }
 
-async function ensureProject(ctx: StepContext, roleArn: string): Promise<void> {
-  const codebuild = ctx.aws.codebuild;
-  const name = projectName(ctx.tags.stack);
+/**
+ * Finds the build and the mark project with one BatchGetProjects for both (a no-op run reads each
+ * once, in one call); any other name, or a read that failed, is read on its own.
+ */
+function projectFinder(ctx: StepContext): (name: string) => Promise<Project | undefined> {
+  const both = [projectName(ctx.tags.stack), markProjectName(ctx.tags.stack)];
+  let batch: Promise<Project[]> | undefined;
+  return async (name) => {
+    if (!both.includes(name)) return findProject(ctx, name);
+    batch ??= (async () => (await ctx.aws.codebuild.send(new BatchGetProjectsCommand({ names: both }))).projects ?? [])();
+    try {
+      return (await batch).find((p) => p.name === name);
+    } catch (error) {
+      batch = undefined;
+      throw error;
+    }
+  };
+}
+
+type ProjectFinder = (name: string) => Promise<Project | undefined>;
+
+async function ensureProject(ctx: StepContext, roleArn: string, find: ProjectFinder): Promise<void> {
   const repositoryUrl = recorded(ctx, REPOSITORY.repository, 'uri');
-  const want = projectSettings(ctx, roleArn, repositoryUrl);
+  await ensureProjectAs(ctx, KEYS.project, projectSettings(ctx, roleArn, repositoryUrl), [roleArn, repositoryUrl], find);
+}
+
+async function ensureMarkProject(ctx: StepContext, roleArn: string, find: ProjectFinder): Promise<void> {
+  await ensureProjectAs(ctx, KEYS.markProject, markProjectSettings(ctx, roleArn), [roleArn], find);
+}
+
+/** Create, adopt or update the project `want` describes, recorded under `key`. */
+async function ensureProjectAs(ctx: StepContext, key: string, want: CreateProjectCommandInput, needs: string[], findProjectNamed: ProjectFinder): Promise<void> {
+  const codebuild = ctx.aws.codebuild;
+  const name = want.name!;
   // A role created seconds ago is refused until IAM has propagated it.
   const whileRoleIsNew = <T>(call: () => Promise<T>) =>
     retryWhile(ctx, `IAM role ${ctx.tags.name(ROLE_PART)} to be usable by CodeBuild`, ROLE_PROPAGATION_SECONDS, isRoleNotYetAssumable, call);
   await ensure<Project>(ctx, {
-    key: KEYS.project,
+    key,
     kind: `CodeBuild project ${name}`,
-    needs: [roleArn, repositoryUrl],
-    find: (id) => findProject(ctx, id),
+    needs,
+    find: (id) => findProjectNamed(id),
     findByTags: async () => {
-      const found = await findProject(ctx, name);
+      const found = await findProjectNamed(name);
       return found && claim(ctx, 'CodeBuild project', name, found, fromEcsTags(found.tags));
     },
     create: async () => (await whileRoleIsNew(() => codebuild.send(new CreateProjectCommand(want)))).project!,
@@ -177,9 +241,16 @@ async function ensureProject(ctx: StepContext, roleArn: string): Promise<void> {
 }
 
 async function deleteProject(ctx: StepContext): Promise<void> {
-  const name = projectName(ctx.tags.stack);
+  await deleteProjectAs(ctx, KEYS.project, projectName(ctx.tags.stack));
+}
+
+async function deleteMarkProject(ctx: StepContext): Promise<void> {
+  await deleteProjectAs(ctx, KEYS.markProject, markProjectName(ctx.tags.stack));
+}
+
+async function deleteProjectAs(ctx: StepContext, key: string, name: string): Promise<void> {
   await remove(ctx, {
-    key: KEYS.project,
+    key,
     kind: `CodeBuild project ${name}`,
     findByTags: async () => {
       const found = await findProject(ctx, name);
@@ -191,4 +262,3 @@ async function deleteProject(ctx: StepContext): Promise<void> {
       ignoringGone(() => ctx.aws.codebuild.send(new DeleteProjectCommand({ name: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
   });
 }
-

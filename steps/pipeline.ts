@@ -5,6 +5,10 @@
 // appspec.yml and imageDetail.json (which fills in `<IMAGE1_NAME>`). Its role may use the artifact
 // bucket, the connection, the project, the environments' services (rolling) or deployment groups
 // (blue/green) and task definition families, and pass the task execution role to ECS.
+// Each deploy is followed by a mark action (`Tag-live-<env>`, the build step's mark project) that
+// moves `live-<env>` onto the image just deployed, and an approval has a mark action beside it
+// (`Tag-next-<env>`) that tags the image it waits to deploy: the tags the ECR lifecycle policy
+// keeps (steps/lib/live-tags.ts).
 // The declared structure is compared with what GetPipeline reports; any difference is put back
 // with UpdatePipeline.
 import {
@@ -32,6 +36,7 @@ import { KEYS as CLUSTER, clusterName } from './cluster';
 import { applicationName, deploymentGroupName } from './codedeploy';
 import { KEYS as CONNECTION } from './connection';
 import { KEYS as SERVICES, serviceName, taskFamily } from './services';
+import { liveTag, MARK_VARIABLE, nextTag } from './lib/live-tags';
 import { claim, fromEcsTags, sameJson, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
 import { deleteRole, ensureRole } from './lib/role';
@@ -89,6 +94,8 @@ export interface PipelineIds {
   connectionArn: string;
   /** The CodeBuild project's name. */
   projectName: string;
+  /** The mark project's name (steps/lib/live-tags.ts). */
+  markProjectName: string;
   clusterName: string;
 }
 
@@ -108,7 +115,8 @@ const actionType = (category: ActionCategory, provider: string): ActionTypeId =>
 /**
  * The pipeline as CreatePipeline and UpdatePipeline take it: Source → Build → a stage per
  * environment, where an environment with `approval: true` gets a manual approval `Approve-<env>`
- * (runOrder 1) before its ECS deploy `Deploy-<env>` (runOrder 2).
+ * and the mark action `Tag-next-<env>` (runOrder 1) before its deploy `Deploy-<env>` (runOrder 2);
+ * every deploy is followed by the mark action `Tag-live-<env>`.
  */
 export function pipelineStructure(config: Config, ids: PipelineIds): PipelineDeclaration {
   const source: StageDeclaration = {
@@ -154,8 +162,12 @@ export function pipelineStructure(config: Config, ids: PipelineIds): PipelineDec
         inputArtifacts: [],
         outputArtifacts: [],
       });
+      // Beside the approval, not before it: the approval waits no longer, and the deploy waits for both.
+      actions.push({ ...markAction(ids, nextTag(env.name)), runOrder: 1 });
     }
-    actions.push({ ...deployAction(config, ids, env.name), runOrder: actions.length + 1 });
+    const deployOrder = env.approval ? 2 : 1;
+    actions.push({ ...deployAction(config, ids, env.name), runOrder: deployOrder });
+    actions.push({ ...markAction(ids, liveTag(env.name)), runOrder: deployOrder + 1 });
     return { name: stageName(config.environments, i), actions };
   });
   return {
@@ -165,6 +177,20 @@ export function pipelineStructure(config: Config, ids: PipelineIds): PipelineDec
     pipelineType: 'V2',
     executionMode: 'SUPERSEDED',
     stages: [source, build, ...deploys],
+  };
+}
+
+/** A CodeBuild action of the mark project that moves `tag` onto the image of the build output. */
+function markAction(ids: PipelineIds, tag: string): ActionDeclaration {
+  return {
+    name: `Tag-${tag}`,
+    actionTypeId: actionType('Build', 'CodeBuild'),
+    configuration: {
+      ProjectName: ids.markProjectName,
+      EnvironmentVariables: JSON.stringify([{ name: MARK_VARIABLE, value: tag, type: 'PLAINTEXT' }]),
+    },
+    inputArtifacts: [{ name: BUILD_OUTPUT }],
+    outputArtifacts: [],
   };
 }
 
@@ -254,6 +280,7 @@ async function ensurePipelineRole(ctx: StepContext): Promise<string> {
     bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
     connectionArn: recorded(ctx, CONNECTION.github),
     projectArn: recordedOr(ctx, BUILD.project, 'arn', (name) => arns.codeBuildProject(p, name)),
+    markProjectArn: recordedOr(ctx, BUILD.markProject, 'arn', (name) => arns.codeBuildProject(p, name)),
     // A service recorded by the services step is named by its ARN; a planned one by the ARN ECS will give it.
     // Blue/green: CodeDeploy updates the services, the pipeline only starts deployments.
     serviceArns: blueGreen
@@ -311,6 +338,7 @@ async function ensurePipeline(ctx: StepContext, roleArn: string): Promise<void> 
     bucket: recorded(ctx, ARTIFACTS.bucket),
     connectionArn: recorded(ctx, CONNECTION.github),
     projectName: recorded(ctx, BUILD.project),
+    markProjectName: recorded(ctx, BUILD.markProject),
     clusterName: recorded(ctx, CLUSTER.cluster),
   };
   const declared = pipelineStructure(ctx.config, ids);

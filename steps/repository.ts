@@ -1,6 +1,7 @@
 // The ECR repository the pipeline's build pushes the image to: named after the stack, scanned on
-// push, tags mutable (the buildspec pushes `latest` each time), and a lifecycle policy that keeps
-// the last repository.keepImages images. `destroy` deletes it with its images.
+// push, tags mutable (the buildspec pushes `latest` each time, the pipeline moves `live-<env>`), and
+// a lifecycle policy that keeps the last repository.keepImages images and every image an
+// environment runs. `destroy` deletes it with its images.
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
@@ -15,6 +16,7 @@ import {
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
+import { keptTags } from './lib/live-tags';
 import { claim, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { repository: 'repository.repository' };
@@ -22,12 +24,26 @@ export const KEYS = { repository: 'repository.repository' };
 /** The repository is named after the stack. */
 export const repositoryName = (stack: string) => stack;
 
-/** Expire every image beyond the newest `keep`, tagged or not. */
-export function lifecyclePolicy(keep: number) {
+/**
+ * Keep the newest `keep` images, and never expire an image an environment runs or an approval
+ * waits to deploy: one rule per kept tag (steps/lib/live-tags.ts), each of higher priority than
+ * the count, since "an image that matches the tagging requirements of a rule cannot be expired by
+ * a rule with a lower priority" (ECR user guide, lifecycle policy evaluation rules). A tag names
+ * one image at a time, so a "more than 1" count never expires one of them. A pattern without
+ * wildcards matches the tag exactly (a prefix `live-dev` would also match `live-dev2`).
+ */
+export function lifecyclePolicy(keep: number, environments: ReadonlyArray<{ name: string; approval: boolean }>) {
+  const kept = keptTags(environments);
   return {
     rules: [
+      ...kept.map((tag, i) => ({
+        rulePriority: i + 1,
+        description: `keep the image tagged ${tag}`,
+        selection: { tagStatus: 'tagged', tagPatternList: [tag], countType: 'imageCountMoreThan', countNumber: 1 },
+        action: { type: 'expire' },
+      })),
       {
-        rulePriority: 1,
+        rulePriority: kept.length + 1,
         description: `keep the last ${keep} images`,
         selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep },
         action: { type: 'expire' },
@@ -83,7 +99,7 @@ async function tagsOf(ctx: StepContext, repo: Repository) {
 async function ensureRepository(ctx: StepContext): Promise<void> {
   const ecr = ctx.aws.ecr;
   const name = repositoryName(ctx.tags.stack);
-  const policy = lifecyclePolicy(ctx.config.repository.keepImages);
+  const policy = lifecyclePolicy(ctx.config.repository.keepImages, ctx.config.environments);
   await ensure<RepositoryState>(ctx, {
     key: KEYS.repository,
     kind: `ECR repository ${name}`,

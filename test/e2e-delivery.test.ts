@@ -123,7 +123,7 @@ describe('delivery', () => {
     await h.ok('provision');
     expect(refusals).toBe(4);
     const inventory = h.sandbox.inventory();
-    expect(inventory.filter((i) => i.type === 'project')).toHaveLength(1);
+    expect(inventory.filter((i) => i.type === 'project').map((i) => i.id)).toEqual(['demo-build', 'demo-mark']);
     expect(inventory.filter((i) => i.type === 'pipeline')).toHaveLength(1);
   });
 

@@ -37,9 +37,9 @@ describe('three environments', () => {
     expect(pipeline.stages!.map((s) => [s.name, s.actions!.map((a) => `${a.name}@${a.runOrder}`)])).toEqual([
       ['Source', ['Source@1']],
       ['Build', ['Build@1']],
-      ['Deploy-dev', ['Deploy-dev@1']],
-      ['Deploy-staging', ['Approve-staging@1', 'Deploy-staging@2']],
-      ['Deploy-prod', ['Approve-prod@1', 'Deploy-prod@2']],
+      ['Deploy-dev', ['Deploy-dev@1', 'Tag-live-dev@2']],
+      ['Deploy-staging', ['Approve-staging@1', 'Tag-next-staging@1', 'Deploy-staging@2', 'Tag-live-staging@3']],
+      ['Deploy-prod', ['Approve-prod@1', 'Tag-next-prod@1', 'Deploy-prod@2', 'Tag-live-prod@3']],
     ]);
   });
 

@@ -103,6 +103,9 @@ describe('drift in the NAT instance', () => {
   });
 });
 
+/** The loops below run the CLI once or twice per mutating call of a provision. */
+const LOOP_TIMEOUT_MS = 180_000;
+
 describe('a run that fails at each mutating call in turn', () => {
   /** One clean run, to count its mutating calls and know the inventory to converge to. */
   async function reference(): Promise<{ count: number; inventory: string[] }> {
@@ -129,6 +132,8 @@ describe('a run that fails at each mutating call in turn', () => {
         h.restore();
       }
     },
+    // A provision and a re-run per mutating call, 70-odd of them: minutes on a busy machine.
+    LOOP_TIMEOUT_MS,
   );
 });
 
@@ -169,7 +174,7 @@ describe('destroy', () => {
       expect({ n, left: h.sandbox.inventory() }).toEqual({ n, left: [] });
       h.restore();
     }
-  });
+  }, LOOP_TIMEOUT_MS);
 
   it('waits for network interfaces AWS releases late, then succeeds', async () => {
     h = harness();

@@ -23,11 +23,17 @@ async function runningTaskDefinition(x: Harness, env: string) {
 
 const DEPLOYED = '123456789012.dkr.ecr.eu-west-3.amazonaws.com/demo:abc1234';
 
+/** What the pipeline does: the build pushes the image (for the tasks' ARM64), the deploy action rolls it out. */
+function deploy(x: Harness): string {
+  x.sandbox.ecr.pushImage('demo', 'abc1234', 'arm64');
+  return x.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-prod', image: DEPLOYED });
+}
+
 describe('the image the pipeline deployed', () => {
   it('survives a later provision untouched', async () => {
     h = harness();
     await h.ok('provision');
-    const deployedArn = h.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-prod', image: DEPLOYED });
+    const deployedArn = deploy(h);
     const before = h.sandbox.mutatingCalls().length;
     await h.ok('provision');
     expect(mutations(h, before)).toEqual([]);
@@ -40,7 +46,7 @@ describe('the image the pipeline deployed', () => {
   it('is kept in the new revision when a change of CPU needs one', async () => {
     h = harness();
     await h.ok('provision');
-    const deployedArn = h.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-prod', image: DEPLOYED });
+    const deployedArn = deploy(h);
     h.writeConfig({ ...BASE_CONFIG, environments: [{ name: 'dev', path: '/dev' }, { name: 'prod', cpu: 1024, memory: 2048, approval: true }] });
     const before = h.sandbox.mutatingCalls().length;
     await h.ok('provision');

@@ -284,3 +284,32 @@ describe('CodeBuild builds', () => {
     expect(images.imageDetails?.[0]?.imageTags).toEqual(['abcdef0']);
   });
 });
+
+describe('shipline\'s mark buildspec, simulated', () => {
+  const markProject = () =>
+    projectInput({
+      name: 'demo-mark',
+      source: { type: 'CODEPIPELINE', buildspec: 'version: 0.2' },
+      environment: { type: 'ARM_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', computeType: 'BUILD_GENERAL1_SMALL', environmentVariables: [] },
+    });
+  const tagsOf = async () => (await ecr.send(new DescribeImagesCommand({ repositoryName: 'demo' }))).imageDetails?.map((d) => d.imageTags ?? []);
+
+  it('moves the MARK_TAG an action passes onto the image its input names, instead of pushing', async () => {
+    await prerequisites();
+    await codebuild.send(new CreateProjectCommand(markProject()));
+    const first = env.sandbox.ecr.pushImage('demo', 'abc1234').imageUri;
+    const second = env.sandbox.ecr.pushImage('demo', 'def5678').imageUri;
+    const mark = (uri: string) => {
+      const { id } = env.sandbox.codebuild.startPipelineBuild({ projectName: 'demo-mark', startedAt: 0, variables: [{ name: 'MARK_TAG', value: 'live-dev' }], inputImageUri: uri });
+      return env.sandbox.codebuild.pipelineBuildResult(id);
+    };
+    expect(mark(first).status).toBe('SUCCEEDED');
+    expect(await tagsOf()).toEqual([['abc1234', 'live-dev'], ['def5678']]);
+    expect(mark(second).status).toBe('SUCCEEDED');
+    // Run again on the same image (a retried action): the tag is already there, which is success.
+    expect(mark(second).status).toBe('SUCCEEDED');
+    expect(await tagsOf()).toEqual([['abc1234'], ['def5678', 'live-dev']]);
+    const gone = mark(`${REPOSITORY_URL}:nope`);
+    expect(gone).toMatchObject({ status: 'FAILED', message: expect.stringContaining('aws ecr batch-get-image') });
+  });
+});

@@ -152,6 +152,8 @@ async function registerTaskDefinition(image: string): Promise<string> {
       networkMode: 'awsvpc',
       cpu: '256',
       memory: '512',
+      // ARM, as shipline's: the pipeline's build below runs on ARM_CONTAINER (an x86 task could not run its image).
+      runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
       containerDefinitions: [{ name: 'web', image, portMappings: [{ containerPort: 80 }] }],
     }),
   );

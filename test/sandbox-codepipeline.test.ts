@@ -128,6 +128,8 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
         networkMode: 'awsvpc',
         cpu: '256',
         memory: '512',
+        // ARM, as shipline's: the build runs on ARM_CONTAINER (an x86 task could not run its image).
+        runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
         containerDefinitions: [{ name: 'web', image: PLACEHOLDER_IMAGE, portMappings: [{ containerPort: 80 }] }],
       }),
     );

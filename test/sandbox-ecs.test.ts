@@ -406,13 +406,27 @@ describe('ECS services', () => {
     expect(await taskEnis()).toEqual([]);
   });
 
+  it('refuses a pipeline deploy of an image the tasks could not run: gone from ECR, or built for the other architecture', async () => {
+    await runningService();
+    env.sandbox.ecr.createRepository({ repositoryName: 'demo' });
+    const x86 = env.sandbox.ecr.pushImage('demo', 'x86', 'amd64').imageUri;
+    const deploy = (image: string) => () => env.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image });
+    expect(deploy(`${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo:gone`)).toThrow(/CannotPullContainerError: .*demo:gone: not found/);
+    expect(deploy(x86)).toThrow(/exec format error \(image .*demo:x86 is built for amd64, the task runs on ARM64\)/);
+    // Another registry's image is not the sandbox's to judge.
+    expect(deploy('public.ecr.aws/nginx/nginx:stable')).not.toThrow();
+  });
+
   it('rolls a pipeline deploy out as a new PRIMARY deployment that replaces the old tasks when it completes', async () => {
     const { net } = await runningService();
     await waitUntilServicesStable({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     const oldIps = await runningTaskIps();
     const oldEnis = (await taskEnis()).map((e) => e.id);
 
-    const image = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo:abc123`;
+    // The build pushed it, for the tasks' ARM64 (a deploy of a missing or x86 image fails).
+    env.sandbox.ecr.createRepository({ repositoryName: 'demo' });
+    const image = env.sandbox.ecr.pushImage('demo', 'abc123', 'arm64').imageUri;
+    expect(image).toBe(`${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo:abc123`);
     const newArn = env.sandbox.ecs.simulatePipelineDeploy({ cluster: 'demo', service: 'demo-dev', image });
     expect(newArn).toMatch(/task-definition\/demo-dev:2$/);
     const registered = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: newArn }));

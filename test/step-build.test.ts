@@ -41,6 +41,7 @@ import { EngineError, ForeignResourceError } from '../src/errors';
 import { codeBuildPolicy } from '../src/policies';
 import { KNOWN_AFTER_APPLY } from '../src/step';
 import { build } from '../steps/build';
+import { MARK_BUILDSPEC } from '../steps/lib/live-tags';
 import { CONTAINER_NAME } from '../steps/services';
 import { listedRoles } from './helpers/roles';
 import { strictMocks } from './helpers/strict-mocks';
@@ -60,7 +61,10 @@ const GROUP_ARN = `arn:aws:logs:eu-west-3:${ACCOUNT}:log-group:${GROUP}`;
 const ROLE_NAME = 'demo-codebuild';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/shipline/${ROLE_NAME}`;
 const PROJECT = 'demo-build';
-const PROJECT_ARN = `arn:aws:codebuild:eu-west-3:${ACCOUNT}:project/${PROJECT}`;
+const arnOf = (name: string) => `arn:aws:codebuild:eu-west-3:${ACCOUNT}:project/${name}`;
+const PROJECT_ARN = arnOf(PROJECT);
+const MARK = 'demo-mark';
+const MARK_ARN = arnOf(MARK);
 const REPOSITORY_URI = `${ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com/demo`;
 const REPOSITORY_ARN = `arn:aws:ecr:eu-west-3:${ACCOUNT}:repository/demo`;
 const BUCKET = `demo-artifacts-${ACCOUNT}-eu-west-3`;
@@ -88,6 +92,7 @@ const OWN_STATE = {
   'build.logGroup': { id: GROUP, arn: GROUP_ARN },
   'build.role': { id: ROLE_NAME, arn: ROLE_ARN },
   'build.project': { id: PROJECT, arn: PROJECT_ARN },
+  'build.markProject': { id: MARK, arn: MARK_ARN },
 };
 const FULL_STATE = { ...DEPENDENCIES, ...OWN_STATE };
 
@@ -111,6 +116,24 @@ const EXPECTED_PROJECT: CreateProjectCommandInput = {
   timeoutInMinutes: 30,
   logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: GROUP } },
   tags: projectTags(),
+};
+
+/** The mark project: shipline's own buildspec, no Docker, the tag from each action's MARK_TAG. */
+const EXPECTED_MARK_PROJECT: CreateProjectCommandInput = {
+  name: MARK,
+  source: { type: 'CODEPIPELINE', buildspec: MARK_BUILDSPEC },
+  artifacts: { type: 'CODEPIPELINE' },
+  environment: {
+    type: 'ARM_CONTAINER',
+    image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0',
+    computeType: 'BUILD_GENERAL1_SMALL',
+    privilegedMode: false,
+    environmentVariables: [],
+  },
+  serviceRole: ROLE_ARN,
+  timeoutInMinutes: 5,
+  logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: GROUP } },
+  tags: tagList(MARK).map((t) => ({ key: t.Key, value: t.Value })),
 };
 
 const noSuchRole = () => new NoSuchEntityException({ message: `The role with name ${ROLE_NAME} cannot be found.`, $metadata: {} });
@@ -158,6 +181,18 @@ const project = (overrides: Partial<Project> = {}): Project => ({
   ...overrides,
 });
 
+const markProject = (overrides: Partial<Project> = {}): Project => ({
+  ...project(),
+  name: MARK,
+  arn: MARK_ARN,
+  source: { type: 'CODEPIPELINE', buildspec: MARK_BUILDSPEC, insecureSsl: false },
+  artifacts: { type: 'CODEPIPELINE', name: MARK, packaging: 'NONE', encryptionDisabled: false },
+  environment: { ...EXPECTED_MARK_PROJECT.environment!, imagePullCredentialsType: 'CODEBUILD' },
+  timeoutInMinutes: 5,
+  tags: EXPECTED_MARK_PROJECT.tags,
+  ...overrides,
+});
+
 // ---- stubbed AWS worlds ------------------------------------------------------------------------
 
 function awsHasNothing(): void {
@@ -170,8 +205,8 @@ function awsHasNothing(): void {
     Role: role({ AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument!), Tags: input.Tags }),
   }));
   iam.on(PutRolePolicyCommand).resolves({});
-  codebuild.on(BatchGetProjectsCommand).resolves({ projects: [], projectsNotFound: [PROJECT] });
-  codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: PROJECT_ARN }) }));
+  codebuild.on(BatchGetProjectsCommand).callsFake((input: { names: string[] }) => ({ projects: [], projectsNotFound: input.names }));
+  codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: arnOf(input.name!) }) }));
 }
 
 interface World {
@@ -180,10 +215,11 @@ interface World {
   role: Role;
   inline: Record<string, unknown>;
   project: Project;
+  markProject: Project;
 }
 
 function awsHasBuild(drift: Partial<World> = {}): void {
-  const world: World = { group: logGroup(), groupTags: tagRecord(GROUP), role: role(), inline: { build: POLICY }, project: project(), ...drift };
+  const world: World = { group: logGroup(), groupTags: tagRecord(GROUP), role: role(), inline: { build: POLICY }, project: project(), markProject: markProject(), ...drift };
   logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS }).resolves({ logGroups: [logGroup({ logGroupName: '/shipline/demo/dev' }), world.group] });
   logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: GROUP }).resolves({ logGroups: [world.group] });
   logs.on(ListTagsForResourceCommand, { resourceArn: GROUP_ARN }).resolves({ tags: world.groupTags });
@@ -194,7 +230,12 @@ function awsHasBuild(drift: Partial<World> = {}): void {
   for (const [PolicyName, doc] of Object.entries(world.inline)) {
     iam.on(GetRolePolicyCommand, { PolicyName }).resolves({ RoleName: ROLE_NAME, PolicyName, PolicyDocument: encodeURIComponent(JSON.stringify(doc)) });
   }
-  codebuild.on(BatchGetProjectsCommand, { names: [PROJECT] }).resolves({ projects: [world.project], projectsNotFound: [] });
+  // Both projects are read in one call; destroy reads one by one.
+  const projects: Record<string, Project> = { [PROJECT]: world.project, [MARK]: world.markProject };
+  codebuild.on(BatchGetProjectsCommand).callsFake((input: { names: string[] }) => ({
+    projects: input.names.flatMap((name) => (projects[name] ? [projects[name]] : [])),
+    projectsNotFound: input.names.filter((name) => !projects[name]),
+  }));
 }
 
 // ---- reading what happened -----------------------------------------------------------------------
@@ -226,11 +267,14 @@ describe('build step: create from nothing', () => {
     expect(JSON.parse(put.PolicyDocument!)).toEqual(POLICY);
   });
 
-  it('creates the project with exactly the declared settings', () => {
-    expect(codebuild).toHaveReceivedCommandTimes(CreateProjectCommand, 1);
+  it('creates the project and the mark project with exactly the declared settings', () => {
+    expect(codebuild).toHaveReceivedCommandTimes(CreateProjectCommand, 2);
     const { description, ...input } = createdProject();
     expect(input).toEqual(EXPECTED_PROJECT);
     expect(description).toContain('buildspec.yml');
+    const { description: markDescription, ...mark } = codebuild.commandCalls(CreateProjectCommand)[1]!.args[0].input;
+    expect(mark).toEqual(EXPECTED_MARK_PROJECT);
+    expect(markDescription).toContain('live-<env>');
   });
 
   it('names the container the services run in CONTAINER_NAME', () => {
@@ -239,27 +283,37 @@ describe('build step: create from nothing', () => {
   });
 
   it('makes the calls in order: log group, role, project', () => {
-    expect(mutatingCommands()).toEqual(['CreateLogGroupCommand', 'PutRetentionPolicyCommand', 'CreateRoleCommand', 'PutRolePolicyCommand', 'CreateProjectCommand']);
+    expect(mutatingCommands()).toEqual(['CreateLogGroupCommand', 'PutRetentionPolicyCommand', 'CreateRoleCommand', 'PutRolePolicyCommand', 'CreateProjectCommand', 'CreateProjectCommand']);
   });
 
   it('records every resource with its ARN and reports it created', () => {
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
-    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'created', 'build.role': 'created', 'build.project': 'created' });
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'created', 'build.role': 'created', 'build.project': 'created', 'build.markProject': 'created' });
   });
 });
 
 describe('build step: the project environment', () => {
-  it('uses an x86 container for a non-ARM image, and the configured compute type and timeout', async () => {
+  it('uses an x86 container for an x86 image, and the configured compute type and timeout', async () => {
     awsHasNothing();
     const ctx = testContext('build', {
       state: DEPENDENCIES,
-      config: { build: { image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_MEDIUM', timeoutMinutes: 60 } },
+      config: { services: { architecture: 'X86_64' }, build: { image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_MEDIUM', timeoutMinutes: 60 } },
     });
     await build.reconcile(ctx);
     expect(createdProject()).toMatchObject({
       environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_MEDIUM', privilegedMode: true },
       timeoutInMinutes: 60,
     });
+  });
+
+  it('builds on the services\' architecture: X86_64 without build.image gets the curated x86 image on LINUX_CONTAINER, the mark project too', async () => {
+    awsHasNothing();
+    const ctx = testContext('build', { state: DEPENDENCIES, config: { services: { architecture: 'X86_64' } } });
+    await build.reconcile(ctx);
+    const [project, mark] = codebuild.commandCalls(CreateProjectCommand).map((c) => c.args[0].input);
+    const x86 = { type: 'LINUX_CONTAINER', image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' };
+    expect(project!.environment).toMatchObject(x86);
+    expect(mark!.environment).toMatchObject(x86);
   });
 });
 
@@ -270,10 +324,11 @@ describe('build step: IAM propagation', () => {
       .on(CreateProjectCommand)
       .rejectsOnce(notAssumable())
       .rejectsOnce(notAssumable())
-      .callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: PROJECT_ARN }) }));
+      .callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: arnOf(input.name!) }) }));
     const ctx = testContext('build', { state: DEPENDENCIES });
     await build.reconcile(ctx);
-    expect(codebuild).toHaveReceivedCommandTimes(CreateProjectCommand, 3);
+    // Twice refused, then the project, then the mark project at once: the role is usable by then.
+    expect(codebuild).toHaveReceivedCommandTimes(CreateProjectCommand, 4);
     expect(ctx.records.get('build.project')).toEqual({ id: PROJECT, arn: PROJECT_ARN });
     expect(outcomes(ctx)['build.project']).toBe('created');
     expect(ctx.activities.some((a) => a.includes(`IAM role ${ROLE_NAME} to be usable by CodeBuild`))).toBe(true);
@@ -304,9 +359,10 @@ describe('build step: re-run', () => {
       'GetRolePolicyCommand',
       'BatchGetProjectsCommand',
     ]);
+    expect(codebuild).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT, MARK] });
     expect(logs).toHaveReceivedCommandWith(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS });
     expect(iam).toHaveReceivedCommandWith(ListRolesCommand, { PathPrefix: '/shipline/', MaxItems: 1000 });
-    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'unchanged' });
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'unchanged', 'build.markProject': 'unchanged' });
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
   });
 
@@ -368,7 +424,7 @@ describe('build step: re-run', () => {
 
   it('creates the project again when it was deleted behind its back', async () => {
     awsHasBuild();
-    codebuild.on(BatchGetProjectsCommand).resolves({ projects: [], projectsNotFound: [PROJECT] });
+    codebuild.on(BatchGetProjectsCommand).resolves({ projects: [markProject()], projectsNotFound: [PROJECT] });
     codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: PROJECT_ARN }) }));
     const ctx = testContext('build', { state: FULL_STATE });
     await build.reconcile(ctx);
@@ -427,9 +483,9 @@ describe('build step: adoption', () => {
     const ctx = testContext('build', { state: DEPENDENCIES });
     await build.reconcile(ctx);
     expect(mutatingCommands()).toEqual([]);
-    expect(codebuild).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT] });
+    expect(codebuild).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT, MARK] });
     expect(logs).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: GROUP_ARN });
-    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'adopted', 'build.role': 'adopted', 'build.project': 'adopted' });
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'adopted', 'build.role': 'adopted', 'build.project': 'adopted', 'build.markProject': 'adopted' });
     expect(Object.fromEntries(ctx.records)).toEqual(FULL_STATE);
   });
 
@@ -473,6 +529,7 @@ describe('build step: dry run', () => {
       ['build.logGroup', 'created', KNOWN_AFTER_APPLY],
       ['build.role', 'created', KNOWN_AFTER_APPLY],
       ['build.project', 'created', KNOWN_AFTER_APPLY],
+      ['build.markProject', 'created', KNOWN_AFTER_APPLY],
     ]);
     expect(ctx.records.size).toBe(0);
   });
@@ -482,7 +539,7 @@ describe('build step: dry run', () => {
     const ctx = testContext('build', { state: FULL_STATE, dryRun: true });
     await build.reconcile(ctx);
     expect(mutatingCommands()).toEqual([]);
-    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'updated' });
+    expect(outcomes(ctx)).toEqual({ 'build.logGroup': 'unchanged', 'build.role': 'unchanged', 'build.project': 'updated', 'build.markProject': 'unchanged' });
   });
 });
 
@@ -496,11 +553,12 @@ describe('build step: destroy', () => {
     logs.on(DeleteLogGroupCommand).resolves({});
   }
 
-  it('deletes the project, then the role (its policy first), then the log group; forgets each', async () => {
+  it('deletes the mark project and the project, then the role (its policy first), then the log group; forgets each', async () => {
     awsDeletesEverything();
     const ctx = testContext('build', { state: FULL_STATE });
     await build.destroy(ctx);
     expect(calls()).toEqual([
+      'DeleteProjectCommand',
       'DeleteProjectCommand',
       'ListAttachedRolePoliciesCommand',
       'ListRolePoliciesCommand',
@@ -508,11 +566,11 @@ describe('build step: destroy', () => {
       'DeleteRoleCommand',
       'DeleteLogGroupCommand',
     ]);
-    expect(codebuild).toHaveReceivedCommandWith(DeleteProjectCommand, { name: PROJECT });
+    expect(codebuild.commandCalls(DeleteProjectCommand).map((c) => c.args[0].input.name)).toEqual([MARK, PROJECT]);
     expect(iam).toHaveReceivedCommandWith(DeleteRolePolicyCommand, { RoleName: ROLE_NAME, PolicyName: 'build' });
     expect(logs).toHaveReceivedCommandWith(DeleteLogGroupCommand, { logGroupName: GROUP });
     expect(Object.fromEntries(ctx.records)).toEqual(DEPENDENCIES);
-    expect(outcomes(ctx)).toEqual({ 'build.project': 'deleted', 'build.role': 'deleted', 'build.logGroup': 'deleted' });
+    expect(outcomes(ctx)).toEqual({ 'build.markProject': 'deleted', 'build.project': 'deleted', 'build.role': 'deleted', 'build.logGroup': 'deleted' });
   });
 
   it('takes what is already gone as done', async () => {
@@ -526,7 +584,7 @@ describe('build step: destroy', () => {
   });
 
   it('with a lost state deletes only what carries the stack tag', async () => {
-    awsHasBuild({ project: project({ tags: [] }) });
+    awsHasBuild({ project: project({ tags: [] }), markProject: markProject({ tags: [] }) });
     awsDeletesEverything();
     const ctx = testContext('build');
     await build.destroy(ctx);

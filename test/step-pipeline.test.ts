@@ -57,6 +57,7 @@ const BUCKET = `demo-artifacts-${ACCOUNT}-eu-west-3`;
 const CONNECTION_ARN = `arn:aws:codestar-connections:eu-west-3:${ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
 const PROJECT_ARN = `arn:aws:codebuild:eu-west-3:${ACCOUNT}:project/demo-build`;
 const EXECUTION_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/shipline/demo-task-execution`;
+const MARK_PROJECT_ARN = `arn:aws:codebuild:eu-west-3:${ACCOUNT}:project/demo-mark`;
 const serviceArn = (env: string) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:service/demo/demo-${env}`;
 const TRUST = {
   Version: '2012-10-17',
@@ -66,6 +67,7 @@ const POLICY = codePipelinePolicy({
   bucketArn: `arn:aws:s3:::${BUCKET}`,
   connectionArn: CONNECTION_ARN,
   projectArn: PROJECT_ARN,
+  markProjectArn: MARK_PROJECT_ARN,
   serviceArns: [serviceArn('dev'), serviceArn('prod')],
   taskDefinitionArns: ['dev', 'prod'].map((env) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/demo-${env}:*`),
   executionRoleArn: EXECUTION_ROLE_ARN,
@@ -82,6 +84,7 @@ const DEPENDENCIES = {
   'artifacts.bucket': { id: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
   'connection.github': { id: CONNECTION_ARN, status: 'AVAILABLE' },
   'build.project': { id: 'demo-build', arn: PROJECT_ARN },
+  'build.markProject': { id: 'demo-mark', arn: MARK_PROJECT_ARN },
   'cluster.cluster': { id: 'demo', arn: `arn:aws:ecs:eu-west-3:${ACCOUNT}:cluster/demo` },
   'cluster.executionRole': { id: 'demo-task-execution', arn: EXECUTION_ROLE_ARN },
   'services.service.dev': { id: serviceArn('dev'), name: 'demo-dev' },
@@ -93,7 +96,7 @@ const OWN_STATE = {
 };
 const FULL_STATE = { ...DEPENDENCIES, ...OWN_STATE };
 
-const IDS: PipelineIds = { roleArn: ROLE_ARN, bucket: BUCKET, connectionArn: CONNECTION_ARN, projectName: 'demo-build', clusterName: 'demo' };
+const IDS: PipelineIds = { roleArn: ROLE_ARN, bucket: BUCKET, connectionArn: CONNECTION_ARN, projectName: 'demo-build', markProjectName: 'demo-mark', clusterName: 'demo' };
 const config = (input: Partial<ConfigInput> = {}) => parseConfig({ ...BASE_CONFIG, ...input }, 'test config');
 
 // The actions as CodePipeline expects them.
@@ -136,6 +139,16 @@ const approvalAction = (env: string): ActionDeclaration => ({
   outputArtifacts: [],
 });
 
+/** A mark action: the mark project moves `tag` onto the image of the build output (steps/lib/live-tags.ts). */
+const markAction = (tag: string, runOrder: number): ActionDeclaration => ({
+  name: `Tag-${tag}`,
+  actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+  runOrder,
+  configuration: { ProjectName: 'demo-mark', EnvironmentVariables: JSON.stringify([{ name: 'MARK_TAG', value: tag, type: 'PLAINTEXT' }]) },
+  inputArtifacts: [{ name: 'BuildOutput' }],
+  outputArtifacts: [],
+});
+
 /** The reference setup, spelled out. */
 const REFERENCE: PipelineDeclaration = {
   name: NAME,
@@ -146,8 +159,8 @@ const REFERENCE: PipelineDeclaration = {
   stages: [
     { name: 'Source', actions: [SOURCE_ACTION] },
     { name: 'Build', actions: [BUILD_ACTION] },
-    { name: 'Deploy', actions: [deployAction('dev', 1)] },
-    { name: 'Acceptance', actions: [approvalAction('prod'), deployAction('prod', 2)] },
+    { name: 'Deploy', actions: [deployAction('dev', 1), markAction('live-dev', 2)] },
+    { name: 'Acceptance', actions: [approvalAction('prod'), markAction('next-prod', 1), deployAction('prod', 2), markAction('live-prod', 3)] },
   ],
 };
 
@@ -234,8 +247,10 @@ describe('pipelineStructure', () => {
     expect(keys(0)).toEqual(['BranchName', 'ConnectionArn', 'DetectChanges', 'FullRepositoryId', 'OutputArtifactFormat']);
     expect(keys(1)).toEqual(['ProjectName']);
     expect(keys(2)).toEqual(['ClusterName', 'FileName', 'ServiceName']);
+    expect(keys(2, 1)).toEqual(['EnvironmentVariables', 'ProjectName']);
     expect(keys(3, 0)).toEqual(['CustomData']);
-    expect(keys(3, 1)).toEqual(['ClusterName', 'FileName', 'ServiceName']);
+    expect(keys(3, 1)).toEqual(['EnvironmentVariables', 'ProjectName']);
+    expect(keys(3, 2)).toEqual(['ClusterName', 'FileName', 'ServiceName']);
   });
 
   it('follows the source settings, and turns change detection off as the string "false"', () => {
@@ -248,7 +263,7 @@ describe('pipelineStructure', () => {
     expect(stageLayout(d)).toEqual([
       ['Source', ['Source@1']],
       ['Build', ['Build@1']],
-      ['Deploy', ['Deploy-prod@1']],
+      ['Deploy', ['Deploy-prod@1', 'Tag-live-prod@2']],
     ]);
   });
 
@@ -257,9 +272,9 @@ describe('pipelineStructure', () => {
     expect(stageLayout(d)).toEqual([
       ['Source', ['Source@1']],
       ['Build', ['Build@1']],
-      ['Deploy-dev', ['Deploy-dev@1']],
-      ['Deploy-qa', ['Deploy-qa@1']],
-      ['Deploy-prod', ['Deploy-prod@1']],
+      ['Deploy-dev', ['Deploy-dev@1', 'Tag-live-dev@2']],
+      ['Deploy-qa', ['Deploy-qa@1', 'Tag-live-qa@2']],
+      ['Deploy-prod', ['Deploy-prod@1', 'Tag-live-prod@2']],
     ]);
     expect(d.stages![3]!.actions![0]!.configuration).toEqual({ ClusterName: 'demo', ServiceName: 'demo-qa', FileName: 'imagespec.json' });
   });
@@ -272,19 +287,19 @@ describe('pipelineStructure', () => {
     expect(stageLayout(d)).toEqual([
       ['Source', ['Source@1']],
       ['Build', ['Build@1']],
-      ['Deploy-dev', ['Deploy-dev@1']],
-      ['Deploy-qa', ['Approve-qa@1', 'Deploy-qa@2']],
-      ['Deploy-prod', ['Approve-prod@1', 'Deploy-prod@2']],
+      ['Deploy-dev', ['Deploy-dev@1', 'Tag-live-dev@2']],
+      ['Deploy-qa', ['Approve-qa@1', 'Tag-next-qa@1', 'Deploy-qa@2', 'Tag-live-qa@3']],
+      ['Deploy-prod', ['Approve-prod@1', 'Tag-next-prod@1', 'Deploy-prod@2', 'Tag-live-prod@3']],
     ]);
     expect(d.stages![3]!.actions![0]).toEqual(approvalAction('qa'));
-    expect(d.stages![4]!.actions![1]).toEqual(deployAction('prod', 2));
+    expect(d.stages![4]!.actions![2]).toEqual(deployAction('prod', 2));
   });
 
   it('keeps the environments in config order', () => {
     const d = pipelineStructure(config({ environments: [{ name: 'prod' }, { name: 'dev', path: '/dev' }] }), IDS);
     expect(stageLayout(d).slice(2)).toEqual([
-      ['Deploy', ['Deploy-prod@1']],
-      ['Acceptance', ['Deploy-dev@1']],
+      ['Deploy', ['Deploy-prod@1', 'Tag-live-prod@2']],
+      ['Acceptance', ['Deploy-dev@1', 'Tag-live-dev@2']],
     ]);
   });
 });
@@ -357,9 +372,9 @@ describe('pipelineStructure, blue/green', () => {
   it('with three environments: a stage each, in order, an approval before each that asks for one', () => {
     const d = pipelineStructure(blueGreen({ environments: [{ name: 'dev', path: '/dev' }, { name: 'qa', path: '/qa', approval: true }, { name: 'prod', approval: true }] }), IDS);
     expect(stageLayout(d).slice(2)).toEqual([
-      ['Deploy-dev', ['Deploy-dev@1']],
-      ['Deploy-qa', ['Approve-qa@1', 'Deploy-qa@2']],
-      ['Deploy-prod', ['Approve-prod@1', 'Deploy-prod@2']],
+      ['Deploy-dev', ['Deploy-dev@1', 'Tag-live-dev@2']],
+      ['Deploy-qa', ['Approve-qa@1', 'Tag-next-qa@1', 'Deploy-qa@2', 'Tag-live-qa@3']],
+      ['Deploy-prod', ['Approve-prod@1', 'Tag-next-prod@1', 'Deploy-prod@2', 'Tag-live-prod@3']],
     ]);
   });
 
@@ -374,6 +389,7 @@ describe('pipelineStructure, blue/green', () => {
         bucketArn: `arn:aws:s3:::${BUCKET}`,
         connectionArn: CONNECTION_ARN,
         projectArn: PROJECT_ARN,
+        markProjectArn: MARK_PROJECT_ARN,
         serviceArns: [],
         taskDefinitionArns: ['dev', 'prod'].map((env) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/demo-${env}:*`),
         executionRoleArn: EXECUTION_ROLE_ARN,

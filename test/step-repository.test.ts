@@ -32,11 +32,25 @@ const TAGS = [
 ];
 const STATE = { 'repository.repository': { id: 'demo', uri: URI, arn: ARN } };
 
-/** The policy written out by hand: keep the newest N images, tagged or not. */
+/** A rule that keeps the one image carrying `tag`. */
+const keepTag = (priority: number, tag: string) => ({
+  rulePriority: priority,
+  description: `keep the image tagged ${tag}`,
+  selection: { tagStatus: 'tagged', tagPatternList: [tag], countType: 'imageCountMoreThan', countNumber: 1 },
+  action: { type: 'expire' },
+});
+
+/**
+ * The policy written out by hand for the default environments: first what runs (dev, prod) and
+ * what prod's approval waits to deploy, each kept by a rule of its own; last, the newest N images.
+ */
 const policy = (keep: number) => ({
   rules: [
+    keepTag(1, 'live-dev'),
+    keepTag(2, 'live-prod'),
+    keepTag(3, 'next-prod'),
     {
-      rulePriority: 1,
+      rulePriority: 4,
       description: `keep the last ${keep} images`,
       selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keep },
       action: { type: 'expire' },
@@ -68,7 +82,7 @@ function awsHasNothing(): void {
 function awsHasRepository(options: { repository?: Repository; policyText?: string | null; tags?: typeof TAGS } = {}): void {
   ecr.on(DescribeRepositoriesCommand, { repositoryNames: ['demo'] }).resolves({ repositories: [options.repository ?? repo()] });
   const p = policy(10);
-  const reordered = { rules: p.rules.map((r) => ({ action: r.action, selection: { countNumber: 10, countType: 'imageCountMoreThan', tagStatus: 'any' }, description: r.description, rulePriority: 1 })) };
+  const reordered = { rules: p.rules.map((r) => ({ action: r.action, selection: { ...r.selection }, description: r.description, rulePriority: r.rulePriority })) };
   if (options.policyText === null) ecr.on(GetLifecyclePolicyCommand).rejects(noPolicy());
   else ecr.on(GetLifecyclePolicyCommand).resolves({ repositoryName: 'demo', lifecyclePolicyText: options.policyText ?? JSON.stringify(reordered) });
   ecr.on(ListTagsForResourceCommand, { resourceArn: ARN }).resolves({ tags: options.tags ?? TAGS });
@@ -103,7 +117,7 @@ describe('repository step: create from nothing', () => {
     });
   });
 
-  it('puts a lifecycle policy that expires every image beyond the last repository.keepImages', () => {
+  it('puts a lifecycle policy that keeps every environment\'s live image and the image an approval waits for, then the last repository.keepImages', () => {
     expect(ecr).toHaveReceivedCommandTimes(PutLifecyclePolicyCommand, 1);
     const input = ecr.commandCalls(PutLifecyclePolicyCommand)[0]!.args[0].input;
     expect(input.repositoryName).toBe('demo');

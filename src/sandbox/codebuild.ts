@@ -33,8 +33,18 @@
 //   ListBuildsForProject: ids, newest first (sortOrder ASCENDING reverses).
 // - Non-AWS helpers: simulateBuildFailure(projectName) makes the project's next build fail in its
 //   BUILD phase; startPipelineBuild / pipelineBuildResult are how the CodePipeline model runs a
-//   CodeBuild action (a build starting at a given simulated time, and its outcome with the image
-//   it pushed and the CONTAINER_NAME variable of the build's environment).
+//   CodeBuild action (a build starting at a given simulated time, with the action's
+//   EnvironmentVariables laid over the project's and the image its input artifact names, and its
+//   outcome with the image it pushed and the CONTAINER_NAME variable of the build's environment).
+// - A curated image (`aws/codebuild/…`) runs on one architecture: an `aarch64` image needs
+//   ARM_CONTAINER, any other LINUX_CONTAINER; CreateProject/UpdateProject refuse a mismatch with
+//   InvalidInputException "AWS CodeBuild curated image <image> is not supported for projects with
+//   environment type <type> and compute type <computeType>". An image a build pushes is built for
+//   its environment's architecture (ARM_CONTAINER → arm64, LINUX_CONTAINER → amd64).
+// - shipline's mark buildspec is simulated too: a build whose variables hold MARK_TAG moves that
+//   tag onto the image its input artifact names (BatchGetImage, then PutImage of that manifest with
+//   the tag; ImageAlreadyExistsException, the tag already there, is success) instead of pushing; a
+//   missing image or a refused PutImage fails it in BUILD.
 // - inventory(): one `project` per project, keyed by its name.
 // - Not modelled: other source/artifact types (GITHUB, S3 …), secondary sources and artifacts,
 //   VPC config, caches other than NO_CACHE, file systems, batch builds, fleets, webhooks, reports,
@@ -94,6 +104,8 @@ const PHASES: readonly BuildPhaseType[] = [
 /** The simulated buildspec's conventions: where it pushes the image, and the container it names. */
 const REPOSITORY_VARIABLE = 'ECR_REPOSITORY_URL';
 const CONTAINER_VARIABLE = 'CONTAINER_NAME';
+/** shipline's mark buildspec: the tag it moves onto the input artifact's image. */
+const MARK_VARIABLE = 'MARK_TAG';
 const SANDBOX_CALLER = 'sandbox';
 
 // ---- Stored records ---------------------------------------------------------------------------
@@ -163,6 +175,8 @@ interface BuildRecord {
   logs: LogsRecord;
   /** What the simulated buildspec pushed. */
   imageUri?: string;
+  /** The image the input artifact names (imagespec.json / imageDetail.json), for the mark buildspec. */
+  inputImageUri?: string;
 }
 
 export interface CodeBuildData {
@@ -325,8 +339,23 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
    * time `startedAt` (the moment the action started, which a lazily advanced pipeline may reach
    * after the fact). Throws ResourceNotFoundException when the project is gone.
    */
-  startPipelineBuild(input: { projectName: string; sourceVersion?: string; startedAt: number }): { id: string; endsAt: number } {
+  startPipelineBuild(input: {
+    projectName: string;
+    sourceVersion?: string;
+    startedAt: number;
+    /** The action's EnvironmentVariables, which override the project's of the same name. */
+    variables?: ReadonlyArray<{ name: string; value: string; type?: EnvironmentVariableType }>;
+    inputImageUri?: string;
+  }): { id: string; endsAt: number } {
     const build = this.launchBuild(this.getProject(input.projectName), input.sourceVersion, input.startedAt);
+    if (input.variables?.length) {
+      const names = new Set(input.variables.map((v) => v.name));
+      build.environment.variables = [
+        ...build.environment.variables.filter((v) => !names.has(v.name)),
+        ...input.variables.map((v) => ({ name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' })),
+      ];
+    }
+    if (input.inputImageUri) build.inputImageUri = input.inputImageUri;
     return { id: build.id, endsAt: build.endsAt };
   }
 
@@ -394,12 +423,20 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     if (build.failsInBuild) {
       return this.fail(build, 'BUILD', 'Error while executing command: docker build . Reason: exit status 1');
     }
+    const mark = build.environment.variables.find((v) => v.name === MARK_VARIABLE)?.value;
+    if (mark) {
+      const failure = this.markImage(build.inputImageUri, mark);
+      if (failure) return this.fail(build, 'BUILD', failure);
+      build.status = 'SUCCEEDED';
+      return build;
+    }
     const repositoryUrl = build.environment.variables.find((v) => v.name === REPOSITORY_VARIABLE)?.value;
     if (repositoryUrl) {
       const repository = repositoryUrl.slice(repositoryUrl.indexOf('/') + 1);
       const tag = build.sourceVersion ? build.sourceVersion.slice(0, 7) : 'latest';
       try {
-        build.imageUri = this.world.peers.ecr.pushImage(repository, tag).imageUri;
+        const architecture = build.environment.type === 'ARM_CONTAINER' ? 'arm64' : 'amd64';
+        build.imageUri = this.world.peers.ecr.pushImage(repository, tag, architecture).imageUri;
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         return this.fail(build, 'POST_BUILD', `Error while executing command: docker push ${repositoryUrl}:${tag}. Reason: ${reason}`);
@@ -407,6 +444,25 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     }
     build.status = 'SUCCEEDED';
     return build;
+  }
+
+  /** The mark buildspec: move `tag` onto the image at `uri`, as `aws ecr batch-get-image` + `put-image` do. Returns why it failed. */
+  private markImage(uri: string | undefined, tag: string): string | undefined {
+    const match = uri?.match(/^[^/]+\/(.+):([^:/]+)$/);
+    if (!uri || !match) return `Error while executing command: read the image from imagespec.json or imageDetail.json. Reason: no image URI in the input artifact (${uri ?? 'none'})`;
+    const [, repositoryName, imageTag] = match as unknown as [string, string, string];
+    const ecr = this.world.peers.ecr;
+    try {
+      const { images = [] } = ecr.batchGetImage({ repositoryName, imageIds: [{ imageTag }] });
+      const manifest = images[0]?.imageManifest;
+      if (!manifest) return `Error while executing command: aws ecr batch-get-image --repository-name ${repositoryName} --image-ids imageTag=${imageTag}. Reason: ImageNotFound`;
+      ecr.putImage({ repositoryName, imageManifest: manifest, imageTag: tag });
+      return undefined;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ImageAlreadyExistsException') return undefined;
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return `Error while executing command: aws ecr put-image --repository-name ${repositoryName} --image-tag ${tag}. Reason: ${reason}`;
+    }
   }
 
   private fail(build: BuildRecord, phase: BuildPhaseType, message: string): BuildRecord {
@@ -588,6 +644,9 @@ function checkEnvironment(environment: ProjectEnvironment | undefined): Environm
     throw new SandboxNotModelled(`the sandbox models codebuild compute types ${COMPUTE_TYPES.join(', ')}, not ${computeType ?? '(none)'}`);
   }
   if (!image) throw invalidInput('Invalid environment: image must be specified');
+  if (image.startsWith('aws/codebuild/') && (image.includes('aarch64') ? 'ARM_CONTAINER' : 'LINUX_CONTAINER') !== type) {
+    throw invalidInput(`AWS CodeBuild curated image ${image} is not supported for projects with environment type ${type} and compute type ${computeType}`);
+  }
   for (const key of ['computeConfiguration', 'fleet', 'certificate', 'registryCredential', 'dockerServer'] as const) {
     if (environment[key] !== undefined) throw new SandboxNotModelled(`the sandbox does not model codebuild environment ${key}`);
   }

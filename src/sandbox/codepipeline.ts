@@ -756,9 +756,18 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
     switch (action.provider) {
       case 'CodeBuild': {
         const projectName = action.configuration.ProjectName ?? '';
-        const sourceVersion = this.inputOf(execution, action)?.commitId;
+        const input = this.inputOf(execution, action);
+        const sourceVersion = input?.commitId;
+        const variables = actionVariables(action.configuration.EnvironmentVariables);
+        if (typeof variables === 'string') return failAtOnce(variables);
         try {
-          const build = this.world.peers.codebuild.startPipelineBuild({ projectName, startedAt: at, ...(sourceVersion ? { sourceVersion } : {}) });
+          const build = this.world.peers.codebuild.startPipelineBuild({
+            projectName,
+            startedAt: at,
+            ...(sourceVersion ? { sourceVersion } : {}),
+            ...(variables.length > 0 ? { variables } : {}),
+            ...(input?.imageUri ? { inputImageUri: input.imageUri } : {}),
+          });
           const url = `https://console.aws.amazon.com/codesuite/codebuild/${this.world.account}/projects/${projectName}/build/${encodeURIComponent(build.id)}`;
           return { ...run, endsAt: build.endsAt, externalExecutionId: build.id, externalExecutionUrl: url };
         } catch (error) {
@@ -1253,6 +1262,27 @@ function commitUrl(commit: CommitRecord): string {
 
 function revisionSummary(commit: CommitRecord): string {
   return JSON.stringify({ ProviderType: 'GitHub', CommitMessage: commit.message });
+}
+
+/**
+ * A CodeBuild action's EnvironmentVariables: a JSON list of `{ name, value, type? }` laid over the
+ * project's. A malformed one fails the action. Returns the list, or why it is refused.
+ */
+function actionVariables(text: string | undefined): Array<{ name: string; value: string; type?: 'PLAINTEXT' | 'PARAMETER_STORE' | 'SECRETS_MANAGER' }> | string {
+  if (text === undefined || text === '') return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    list = undefined;
+  }
+  const types = ['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER', undefined];
+  const valid = Array.isArray(list) && list.every((v: unknown) => {
+    const item = v as { name?: unknown; value?: unknown; type?: unknown } | null;
+    return typeof item?.name === 'string' && item.name !== '' && typeof item.value === 'string' && types.includes(item.type as string | undefined);
+  });
+  if (!valid) return `Invalid EnvironmentVariables in the action configuration: expected a JSON list of { "name", "value", "type" }`;
+  return list as Array<{ name: string; value: string; type?: 'PLAINTEXT' | 'PARAMETER_STORE' | 'SECRETS_MANAGER' }>;
 }
 
 function errorText(error: unknown): string {

@@ -10,10 +10,22 @@
 // - DescribeRepositories: all, or repositoryNames (any unknown → RepositoryNotFoundException).
 // - DeleteRepository: RepositoryNotEmptyException while it holds images unless `force`.
 // - PutImageScanningConfiguration, PutImageTagMutability: update and echo the setting.
-// - PutLifecyclePolicy (the text must be JSON with a non-empty `rules` array whose rules have a
-//   rulePriority, a selection and an `expire` action → InvalidParameterException otherwise),
-//   GetLifecyclePolicy / DeleteLifecyclePolicy (LifecyclePolicyNotFoundException when none).
-//   The policy is stored, never applied: images do not expire in the sandbox.
+// - PutLifecyclePolicy checks the policy as ECR does (ecr-lifecycle.ts: priorities unique, `any`
+//   last, tagged rules with a prefix or pattern list, counts …) → InvalidParameterException
+//   "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy
+//   validation failure: …'"; GetLifecyclePolicy / DeleteLifecyclePolicy
+//   (LifecyclePolicyNotFoundException when none).
+// - The policy is applied: ECR says affected images expire "within 24 hours", so the evaluator runs
+//   for a repository once every `ecr.lifecycle` simulated seconds (24 h; every call in instant
+//   mode), counted from PutLifecyclePolicy, and deletes at once what the rules select in the
+//   repository as it is then, rule priority included. It knows nothing of what runs (no ECR rule
+//   does: containers-roadmap#1078).
+// - BatchGetImage (by tag or digest; unknown → failures ImageNotFound) returns each image's
+//   manifest; PutImage with a manifest this repository holds adds `imageTag` to that image (the
+//   retag of the ECR user guide): the tag leaves another image on a MUTABLE repository,
+//   ImageTagAlreadyExistsException on an IMMUTABLE one, ImageAlreadyExistsException when the image
+//   already has the tag (or no tag is given), ImageDigestDoesNotMatchException when `imageDigest`
+//   is not the manifest's, LayersNotFoundException for a manifest whose layers were never pushed.
 // - Images: DescribeImages (imageIds, any unknown → ImageNotFoundException; filter.tagStatus),
 //   ListImages (one imageId per tag; untagged images by digest only), BatchDeleteImage (by digest:
 //   the image and all its tags; by tag: the tag, and the image with its last tag; unknown →
@@ -21,13 +33,18 @@
 //   ImageTagDoesNotMatchDigest).
 // - Tags: TagResource / UntagResource / ListTagsForResource by repository ARN (not an ECR
 //   repository ARN → InvalidParameterException; unknown → RepositoryNotFoundException).
-// - Non-AWS helper: pushImage(repositoryName, tag) stands in for a build pushing an image. On an
-//   IMMUTABLE repository an existing tag → ImageTagAlreadyExistsException; on a MUTABLE one the
-//   tag moves to the new image and the old image stays, untagged (as `docker push` does).
+// - Non-AWS helper: pushImage(repositoryName, tag, architecture?) stands in for a build pushing an
+//   image (built for `architecture`, arm64 by default). On an IMMUTABLE repository an existing tag
+//   → ImageTagAlreadyExistsException; on a MUTABLE one the tag moves to the new image and the old
+//   image stays, untagged (as `docker push` does). imageArchitecture(uri) says what an image of
+//   this registry was built for, or `missing` (undefined for another registry's image).
 // - inventory(): one `repository` per repository, keyed by its name.
 import {
+  ImageAlreadyExistsException,
+  ImageDigestDoesNotMatchException,
   ImageNotFoundException,
   ImageTagAlreadyExistsException,
+  LayersNotFoundException,
   InvalidParameterException,
   InvalidTagParameterException,
   LifecyclePolicyNotFoundException,
@@ -37,6 +54,8 @@ import {
   TooManyTagsException,
   type BatchDeleteImageCommandInput,
   type BatchDeleteImageCommandOutput,
+  type BatchGetImageCommandInput,
+  type BatchGetImageCommandOutput,
   type CreateRepositoryCommandInput,
   type CreateRepositoryCommandOutput,
   type DeleteLifecyclePolicyCommandInput,
@@ -51,6 +70,7 @@ import {
   type GetLifecyclePolicyCommandInput,
   type GetLifecyclePolicyCommandOutput,
   type ImageDetail,
+  type Image,
   type ImageFailure,
   type ImageIdentifier,
   type ImageTagMutability,
@@ -58,6 +78,8 @@ import {
   type ListImagesCommandOutput,
   type ListTagsForResourceCommandInput,
   type ListTagsForResourceCommandOutput,
+  type PutImageCommandInput,
+  type PutImageCommandOutput,
   type PutImageScanningConfigurationCommandInput,
   type PutImageScanningConfigurationCommandOutput,
   type PutImageTagMutabilityCommandInput,
@@ -72,6 +94,7 @@ import {
   type UntagResourceCommandOutput,
 } from '@aws-sdk/client-ecr';
 import { createHash } from 'node:crypto';
+import { expiredDigests, parseLifecyclePolicy } from './ecr-lifecycle';
 import { SandboxService, type Out } from './service';
 import { tagsToList, type InventoryItem, type Tags } from './world';
 
@@ -79,9 +102,14 @@ const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a
 const MAX_TAGS = 50;
 const MANIFEST_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
 
+/** What an image was built for, as a manifest's platform names it. */
+export type ImageArchitecture = 'arm64' | 'amd64';
+
 interface ImageRecord {
-  /** `sha256:<64 hex>`. */
+  /** `sha256:<64 hex>` of the manifest. */
   digest: string;
+  manifest: string;
+  architecture: ImageArchitecture;
   tags: string[];
   /** Epoch milliseconds. */
   pushedAt: number;
@@ -97,6 +125,8 @@ interface RepositoryRecord {
   encryptionType: EncryptionType;
   kmsKey?: string;
   lifecyclePolicyText?: string;
+  /** Simulated seconds: when the lifecycle evaluator next runs for this repository. */
+  lifecycleRunAt?: number;
   tags: Tags;
   /** In push order. */
   images: ImageRecord[];
@@ -188,14 +218,15 @@ export class EcrSandbox extends SandboxService<EcrData> {
   putLifecyclePolicy(input: PutLifecyclePolicyCommandInput): Out<PutLifecyclePolicyCommandOutput> {
     const repository = this.getRepository(input.repositoryName);
     const text = input.lifecyclePolicyText ?? '';
-    const problem = lifecyclePolicyProblem(text);
-    if (problem) {
+    const parsed = parseLifecyclePolicy(text);
+    if ('problem' in parsed) {
       throw new InvalidParameterException({
-        message: `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: ${problem}'`,
+        message: `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: ${parsed.problem}'`,
         $metadata: {},
       });
     }
     repository.lifecyclePolicyText = text;
+    repository.lifecycleRunAt = this.world.readyAt('ecr.lifecycle');
     return { registryId: this.world.account, repositoryName: repository.name, lifecyclePolicyText: text };
   }
 
@@ -209,6 +240,7 @@ export class EcrSandbox extends SandboxService<EcrData> {
     const repository = this.getRepository(input.repositoryName);
     const text = this.getPolicyText(repository);
     delete repository.lifecyclePolicyText;
+    delete repository.lifecycleRunAt;
     return { registryId: this.world.account, repositoryName: repository.name, lifecyclePolicyText: text };
   }
 
@@ -218,25 +250,104 @@ export class EcrSandbox extends SandboxService<EcrData> {
    * Not an AWS operation: what a pipeline build does with `docker push`. Returns the new image's
    * digest and the URI to run it by.
    */
-  pushImage(repositoryName: string, tag: string): { imageDigest: string; imageUri: string } {
+  pushImage(repositoryName: string, tag: string, architecture: ImageArchitecture = 'arm64'): { imageDigest: string; imageUri: string } {
     const repository = this.getRepository(repositoryName);
     const holder = repository.images.find((image) => image.tags.includes(tag));
-    if (holder && repository.imageTagMutability === 'IMMUTABLE') {
-      throw new ImageTagAlreadyExistsException({
-        message: `The image tag '${tag}' already exists in the '${repository.name}' repository and cannot be overwritten because the repository is immutable.`,
-        $metadata: {},
-      });
-    }
+    if (holder && repository.imageTagMutability === 'IMMUTABLE') throw this.tagAlreadyExists(repository, tag);
     if (holder) holder.tags = holder.tags.filter((t) => t !== tag);
     this.world.idCounter += 1;
-    const digest = `sha256:${createHash('sha256').update(`${repository.name}:${tag}:${this.world.idCounter}`).digest('hex')}`;
+    const layer = createHash('sha256').update(`${repository.name}:${tag}:${this.world.idCounter}`).digest('hex');
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MANIFEST_MEDIA_TYPE,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1469, digest: `sha256:${layer}` },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 50_000_000, digest: `sha256:${layer}` }],
+    });
+    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
     repository.images.push({
       digest,
+      manifest,
+      architecture,
       tags: [tag],
       pushedAt: this.world.nowDate().getTime(),
       sizeInBytes: 50_000_000 + (this.world.idCounter % 1000) * 1024,
     });
     return { imageDigest: digest, imageUri: `${this.repositoryUri(repository.name)}:${tag}` };
+  }
+
+  /**
+   * Not an AWS operation: what the image at `uri` (`<registry>/<name>:<tag>` or `@<digest>`) was
+   * built for; `missing` when this registry holds no such image (a pull would fail), undefined for
+   * another registry's image.
+   */
+  imageArchitecture(uri: string): ImageArchitecture | 'missing' | undefined {
+    const prefix = `${this.repositoryUri('')}`;
+    if (!uri.startsWith(prefix)) return undefined;
+    const rest = uri.slice(prefix.length);
+    const at = rest.indexOf('@');
+    const colon = rest.lastIndexOf(':');
+    const [name, id] = at >= 0 ? [rest.slice(0, at), { imageDigest: rest.slice(at + 1) }] : colon >= 0 ? [rest.slice(0, colon), { imageTag: rest.slice(colon + 1) }] : [rest, { imageTag: 'latest' }];
+    const repository = this.data.repositories[name];
+    if (!repository) return 'missing';
+    this.runLifecycle(repository);
+    return this.findImage(repository, id)?.architecture ?? 'missing';
+  }
+
+  batchGetImage(input: BatchGetImageCommandInput): Out<BatchGetImageCommandOutput> {
+    const repository = this.getRepository(input.repositoryName);
+    const images: Image[] = [];
+    const failures: ImageFailure[] = [];
+    for (const id of input.imageIds ?? []) {
+      const image = this.findImage(repository, id);
+      if (!image || (id.imageDigest && image.digest !== id.imageDigest)) {
+        failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+        continue;
+      }
+      images.push({
+        registryId: this.world.account,
+        repositoryName: repository.name,
+        imageId: { imageDigest: image.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
+        imageManifest: image.manifest,
+        imageManifestMediaType: MANIFEST_MEDIA_TYPE,
+      });
+    }
+    return { images, failures };
+  }
+
+  putImage(input: PutImageCommandInput): Out<PutImageCommandOutput> {
+    const repository = this.getRepository(input.repositoryName);
+    const manifest = input.imageManifest ?? '';
+    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    if (input.imageDigest !== undefined && input.imageDigest !== digest) {
+      throw new ImageDigestDoesNotMatchException({
+        message: `Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The calculated digest ${digest} does not match the provided digest ${input.imageDigest}'`,
+        $metadata: {},
+      });
+    }
+    const image = repository.images.find((i) => i.digest === digest);
+    if (!image) {
+      throw new LayersNotFoundException({ message: `The specified layers could not be found in the repository with name '${repository.name}'`, $metadata: {} });
+    }
+    const tag = input.imageTag;
+    if (tag === undefined || image.tags.includes(tag)) {
+      throw new ImageAlreadyExistsException({
+        message: `Image with digest '${digest}' and tag '${tag ?? 'null'}' already exists in the repository with name '${repository.name}' in registry with id '${this.world.account}'`,
+        $metadata: {},
+      });
+    }
+    const holder = repository.images.find((i) => i.tags.includes(tag));
+    if (holder && repository.imageTagMutability === 'IMMUTABLE') throw this.tagAlreadyExists(repository, tag);
+    if (holder) holder.tags = holder.tags.filter((t) => t !== tag);
+    image.tags.push(tag);
+    return {
+      image: {
+        registryId: this.world.account,
+        repositoryName: repository.name,
+        imageId: { imageDigest: digest, imageTag: tag },
+        imageManifest: manifest,
+        imageManifestMediaType: MANIFEST_MEDIA_TYPE,
+      },
+    };
   }
 
   describeImages(input: DescribeImagesCommandInput): Out<DescribeImagesCommandOutput> {
@@ -365,7 +476,32 @@ export class EcrSandbox extends SandboxService<EcrData> {
         $metadata: {},
       });
     }
+    this.runLifecycle(repository);
     return repository;
+  }
+
+  /**
+   * The lifecycle evaluator's run, when its time has come: the images the policy selects now go at
+   * once. It runs every `ecr.lifecycle` seconds (every call in instant mode).
+   */
+  private runLifecycle(repository: RepositoryRecord): void {
+    const text = repository.lifecyclePolicyText;
+    const runAt = repository.lifecycleRunAt;
+    if (text === undefined || runAt === undefined || !this.world.isPast(runAt)) return;
+    const period = this.world.readyAt('ecr.lifecycle') - this.world.now();
+    repository.lifecycleRunAt = period > 0 ? runAt + period * (Math.floor((this.world.now() - runAt) / period) + 1) : this.world.now();
+    const parsed = parseLifecyclePolicy(text);
+    if (!('rules' in parsed)) return;
+    const nowMs = this.world.nowDate().getTime();
+    const expired = expiredDigests(parsed.rules, repository.images, nowMs);
+    if (expired.size > 0) repository.images = repository.images.filter((image) => !expired.has(image.digest));
+  }
+
+  private tagAlreadyExists(repository: RepositoryRecord, tag: string): ImageTagAlreadyExistsException {
+    return new ImageTagAlreadyExistsException({
+      message: `The image tag '${tag}' already exists in the '${repository.name}' repository and cannot be overwritten because the repository is immutable.`,
+      $metadata: {},
+    });
   }
 
   private repositoryByArn(arn: string | undefined): RepositoryRecord {
@@ -420,22 +556,4 @@ function matchesTagStatus(image: ImageRecord, status: TagStatus | undefined): bo
   if (status === 'TAGGED') return image.tags.length > 0;
   if (status === 'UNTAGGED') return image.tags.length === 0;
   return true;
-}
-
-/** Why a lifecycle policy text would be refused, or undefined when it is acceptable. */
-function lifecyclePolicyProblem(text: string): string | undefined {
-  let policy: unknown;
-  try {
-    policy = JSON.parse(text);
-  } catch {
-    return 'the policy is not valid JSON';
-  }
-  const rules = (policy as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(rules) || rules.length === 0) return 'the policy must have a non-empty "rules" array';
-  for (const rule of rules as Array<Record<string, unknown> | null>) {
-    if (typeof rule?.rulePriority !== 'number') return 'each rule needs a numeric "rulePriority"';
-    if (typeof rule.selection !== 'object' || rule.selection === null) return 'each rule needs a "selection"';
-    if ((rule.action as { type?: unknown } | undefined)?.type !== 'expire') return 'each rule needs an "action" of type "expire"';
-  }
-  return undefined;
 }

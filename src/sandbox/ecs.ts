@@ -73,7 +73,8 @@
 //   first one — then UpdateService to it, which a CODE_DEPLOY service refuses as UpdateService
 //   does, leaving the new revision registered) and returns the new task definition ARN;
 //   registerImageRevision (the same new revision, without the UpdateService: what a CodeDeployToECS
-//   action registers); applyCodeDeploy({ cluster, service, taskDefinition, targetGroupArn,
+//   action registers); both refuse an image of the sandbox's ECR that the tasks could not run: gone
+//   (CannotPullContainerError) or built for the other architecture (exec format error); applyCodeDeploy({ cluster, service, taskDefinition, targetGroupArn,
 //   containerName, containerPort }) does what a CodeDeploy blue/green swap does to a CODE_DEPLOY
 //   service (a new PRIMARY deployment of that task definition whose tasks register in that target
 //   group; the older tasks stop once it runs; the service's own loadBalancers stay as created);
@@ -149,7 +150,7 @@ import {
   type Volume,
 } from '@aws-sdk/client-ecs';
 import { SandboxService, type Out } from './service';
-import type { InventoryItem, Tags } from './world';
+import { awsError, type InventoryItem, type Tags } from './world';
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 /** Stopped tasks stay describable this long (simulated seconds), as on AWS. */
@@ -713,6 +714,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
     const cluster = this.activeCluster(input.cluster);
     const service = this.existingService(cluster, input.service);
     const current = this.taskDefinitionRecord(service.taskDefinition);
+    this.checkImageRuns(input.image, current.runtimePlatform?.cpuArchitecture ?? 'X86_64');
     const containerName = input.container ?? service.loadBalancers[0]?.containerName ?? current.containerDefinitions[0]?.name;
     if (!current.containerDefinitions.some((c) => c.name === containerName)) {
       throw invalidParameter(`The container ${containerName ?? '(none)'} does not exist in the task definition.`);
@@ -730,6 +732,24 @@ export class EcsSandbox extends SandboxService<EcsData> {
       containerDefinitions: current.containerDefinitions.map((c) => (c.name === containerName ? { ...c, image: input.image } : c)),
     });
     return registered.taskDefinition?.taskDefinitionArn ?? '';
+  }
+
+  /**
+   * A deploy of an image of this sandbox's ECR that tasks could not run fails as its tasks would:
+   * a pull of an image that is gone (CannotPullContainerError), or an image built for the other
+   * architecture ("exec format error" as the container starts). Simplified: the deploy fails at
+   * once and the service keeps its revision, as after a circuit breaker's rollback.
+   */
+  private checkImageRuns(image: string, cpuArchitecture: string): void {
+    const built = this.world.peers.ecr.imageArchitecture(image);
+    if (built === undefined) return;
+    if (built === 'missing') {
+      throw awsError('CannotPullContainerError', `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${image}: not found`);
+    }
+    const runs = cpuArchitecture === 'ARM64' ? 'arm64' : 'amd64';
+    if (built !== runs) {
+      throw awsError('ExecFormatError', `Essential container in task exited: exec /docker-entrypoint.sh: exec format error (image ${image} is built for ${built}, the task runs on ${cpuArchitecture})`);
+    }
   }
 
   /**

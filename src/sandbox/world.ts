@@ -24,6 +24,8 @@ export const REAL_LATENCIES = {
   'codebuild.build': 120,
   'codepipeline.stage': 30,
   'codedeploy.deployment': 180,
+  /** How often ECR's lifecycle evaluator runs for a repository ("expired within 24 hours"). */
+  'ecr.lifecycle': 86_400,
   /** Round trip of one API call. */
   'api.call': 0.1,
 } as const;

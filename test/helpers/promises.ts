@@ -42,6 +42,7 @@ export function expectedInventory(input: ConfigInput): string[] {
     'iam/role//shipline/demo-codebuild',
     'iam/role-policy//shipline/demo-codebuild/build',
     'codebuild/project/demo-build',
+    'codebuild/project/demo-mark',
     'iam/role//shipline/demo-codepipeline',
     'iam/role-policy//shipline/demo-codepipeline/pipeline',
     'codepipeline/pipeline/demo-pipeline',
