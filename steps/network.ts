@@ -31,6 +31,7 @@ import {
   type Subnet,
   type Vpc,
 } from '@aws-sdk/client-ec2';
+import { EC2_NOT_FOUND, retryWhileNotFound } from '../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { retryWhile, until } from '../src/aws/wait';
 import { subnetPlan } from '../src/config';
@@ -145,16 +146,19 @@ async function findVpcByTags(ctx: StepContext): Promise<Vpc | undefined> {
   return (await ctx.aws.ec2.send(new DescribeVpcsCommand({ Filters: ctx.tags.filters('vpc') }))).Vpcs?.[0];
 }
 
+/** A VPC just listed: a NotFound from its attribute reads means it is too new for them, not gone. */
 async function withDns(ctx: StepContext, vpc: Vpc | undefined): Promise<VpcWithDns | undefined> {
   if (!vpc) return undefined;
-  const dns = await readDns(ctx, vpc.VpcId!);
+  const dns = await readDns(ctx, vpc.VpcId!, { listed: true });
   return dns && { ...vpc, ...dns };
 }
 
 /** AWS takes one attribute per call; undefined when the VPC is gone. */
-async function readDns(ctx: StepContext, VpcId: string): Promise<Pick<VpcWithDns, 'dnsSupport' | 'dnsHostnames'> | undefined> {
-  const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') =>
-    unlessNotFound(ctx.aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId, Attribute })), 'InvalidVpcID.NotFound');
+async function readDns(ctx: StepContext, VpcId: string, { listed = false } = {}): Promise<Pick<VpcWithDns, 'dnsSupport' | 'dnsHostnames'> | undefined> {
+  const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') => {
+    const read = () => ctx.aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId, Attribute }));
+    return listed ? retryWhileNotFound(ctx, `DescribeVpcAttribute ${Attribute} of VPC ${VpcId}`, [EC2_NOT_FOUND.vpc], read) : unlessNotFound(read(), 'InvalidVpcID.NotFound');
+  };
   const [support, hostnames] = await Promise.all([attr('enableDnsSupport'), attr('enableDnsHostnames')]);
   if (!support || !hostnames) return undefined;
   return { dnsSupport: support.EnableDnsSupport?.Value, dnsHostnames: hostnames.EnableDnsHostnames?.Value };
@@ -196,7 +200,8 @@ async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome: Outco
     // AWS takes one attribute per call.
     update: async (vpc, changes) => {
       for (const attribute of changes) {
-        await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpc.VpcId, [attribute === 'enableDnsSupport' ? 'EnableDnsSupport' : 'EnableDnsHostnames']: { Value: true } }));
+        const input = { VpcId: vpc.VpcId, [attribute === 'enableDnsSupport' ? 'EnableDnsSupport' : 'EnableDnsHostnames']: { Value: true } };
+        await retryWhileNotFound(ctx, `ModifyVpcAttribute on VPC ${vpc.VpcId}`, [EC2_NOT_FOUND.vpc], () => ec2.send(new ModifyVpcAttributeCommand(input)));
       }
     },
   });
@@ -296,7 +301,9 @@ async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: boolean): P
         return tier === 'public' && s.MapPublicIpOnLaunch !== true ? ['mapPublicIpOnLaunch'] : [];
       },
       update: async (s) => {
-        await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: s.SubnetId, MapPublicIpOnLaunch: { Value: true } }));
+        await retryWhileNotFound(ctx, `ModifySubnetAttribute on subnet ${s.SubnetId}`, [EC2_NOT_FOUND.subnet], () =>
+          ec2.send(new ModifySubnetAttributeCommand({ SubnetId: s.SubnetId, MapPublicIpOnLaunch: { Value: true } })),
+        );
       },
     });
     return id;
@@ -382,7 +389,9 @@ async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<s
     id: (igw) => igw.InternetGatewayId!,
     drift: (igw) => (attached(igw) ? [] : ['attachment']),
     update: async (igw) => {
-      await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId, VpcId: vpcId }));
+      await retryWhileNotFound(ctx, `AttachInternetGateway ${igw.InternetGatewayId} to ${vpcId}`, [EC2_NOT_FOUND.internetGateway, EC2_NOT_FOUND.vpc], () =>
+        ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId, VpcId: vpcId })),
+      );
     },
   });
   return id;
@@ -510,7 +519,12 @@ async function ensureAssociations(
       find: async (id) => ((await lookup())?.RouteTableAssociationId === id ? lookup() : undefined),
       findByTags: lookup,
       create: async () => {
-        const { AssociationId } = await ctx.aws.ec2.send(new AssociateRouteTableCommand({ RouteTableId: tableId, SubnetId: subnetId }));
+        const { AssociationId } = await retryWhileNotFound(
+          ctx,
+          `AssociateRouteTable ${tableId} with ${subnetId}`,
+          [EC2_NOT_FOUND.routeTable, EC2_NOT_FOUND.subnet],
+          () => ctx.aws.ec2.send(new AssociateRouteTableCommand({ RouteTableId: tableId, SubnetId: subnetId })),
+        );
         return { RouteTableAssociationId: AssociationId!, RouteTableId: tableId, SubnetId: subnetId };
       },
       id: (a) => a.RouteTableAssociationId,

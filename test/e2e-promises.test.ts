@@ -5,9 +5,11 @@ import { KEYS as NAT } from '../steps/nat';
 import { KEYS as NETWORK } from '../steps/network';
 import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
-import { expectedInventory } from './helpers/promises';
+import { EC2_HIDDEN_CALLS, expectedInventory } from './helpers/promises';
 
 let h: Harness;
+/** The loops run a provision (and a destroy) per mutating call: give them time on a busy machine. */
+const LOOP_TIMEOUT = 180_000;
 afterEach(() => h?.restore());
 
 const mutations = (x: Harness) => x.sandbox.mutatingCalls().map((c) => c.operation);
@@ -107,6 +109,7 @@ describe('a run that fails at each mutating call in turn', () => {
   /** One clean run, to count its mutating calls and know the inventory to converge to. */
   async function reference(): Promise<{ count: number; inventory: string[] }> {
     const clean = harness();
+    clean.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS);
     await clean.ok('provision');
     const result = { count: clean.sandbox.mutatingCalls().length, inventory: shape(clean.sandbox) };
     clean.restore();
@@ -120,6 +123,8 @@ describe('a run that fails at each mutating call in turn', () => {
       expect(count).toBeGreaterThan(10);
       for (let n = 1; n <= count; n++) {
         h = harness();
+        // EC2's eventual consistency on, as in the reference run.
+        h.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS);
         if (kind === 'crash after the call reached AWS') h.sandbox.faults.crashAfterMutation(n);
         else h.sandbox.faults.failBeforeMutation(n);
         const failed = await h.run('provision');
@@ -129,6 +134,7 @@ describe('a run that fails at each mutating call in turn', () => {
         h.restore();
       }
     },
+    LOOP_TIMEOUT,
   );
 });
 
@@ -169,7 +175,7 @@ describe('destroy', () => {
       expect({ n, left: h.sandbox.inventory() }).toEqual({ n, left: [] });
       h.restore();
     }
-  });
+  }, LOOP_TIMEOUT);
 
   it('waits for network interfaces AWS releases late, then succeeds', async () => {
     h = harness();

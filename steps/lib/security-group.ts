@@ -13,6 +13,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
@@ -134,12 +135,21 @@ async function applyRules(ctx: StepContext, sg: SecurityGroup, ingress: Rule[], 
   });
   const duplicate = (e: unknown) => isAwsError(e, 'InvalidPermission.Duplicate');
   const absent = (e: unknown) => isAwsError(e, 'InvalidPermission.NotFound');
+  // A group just made (and a group its rules name) may not be visible to these calls yet.
+  const visible = <T>(operation: string, call: () => Promise<T>) =>
+    retryWhileNotFound(ctx, `${operation} on security group ${GroupId}`, [EC2_NOT_FOUND.securityGroup], call);
   const inbound = plan(fromPermissions(sg.IpPermissions), ingress);
   const outbound = plan(fromPermissions(sg.IpPermissionsEgress), egress);
-  if (inbound.missing.length) await ignoringGone(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.missing })), duplicate);
+  if (inbound.missing.length) {
+    await ignoringGone(() => visible('AuthorizeSecurityGroupIngress', () => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.missing }))), duplicate);
+  }
   if (inbound.extra.length) await ignoringGone(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.extra })), absent);
-  if (outbound.missing.length) await ignoringGone(() => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.missing })), duplicate);
-  if (outbound.extra.length) await ignoringGone(() => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.extra })), absent);
+  if (outbound.missing.length) {
+    await ignoringGone(() => visible('AuthorizeSecurityGroupEgress', () => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.missing }))), duplicate);
+  }
+  if (outbound.extra.length) {
+    await ignoringGone(() => visible('RevokeSecurityGroupEgress', () => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.extra }))), absent);
+  }
 }
 
 /**
