@@ -104,8 +104,10 @@ export const network: Step = {
   async destroy(ctx) {
     const vpcId = ctx.state.get(KEYS.vpc)?.id ?? (await findVpcByTags(ctx))?.VpcId;
     const subnets = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => ({ tier, i })));
-    // Three chains at once: associations then route tables; the public route then the gateway it
-    // points to; the interfaces other services leave in the subnets. Then the subnets, the VPC.
+    // Two chains at once: associations then route tables; the interfaces other services leave in
+    // the subnets, then the gateway (the public route gone too). A load balancer's interfaces keep
+    // their public addresses for minutes after it is deleted, and AWS refuses to detach the gateway
+    // while any address is mapped: the interface wait's bound covers that. Then the subnets, the VPC.
     const publicRouteGone = deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
     await allSettled([
       (async () => {
@@ -114,10 +116,9 @@ export const network: Step = {
         await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId)));
       })(),
       (async () => {
-        await publicRouteGone;
+        await allSettled([publicRouteGone, waitForNetworkInterfaces(ctx, vpcId)]);
         await deleteInternetGateway(ctx, vpcId);
       })(),
-      waitForNetworkInterfaces(ctx, vpcId),
     ]);
     await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId)));
     await deleteVpc(ctx);

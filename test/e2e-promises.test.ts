@@ -187,6 +187,22 @@ describe('destroy', () => {
     expect(h.sandbox.inventory()).toEqual([]);
   });
 
+  it('detaches the internet gateway only once the interfaces holding public addresses are gone', async () => {
+    h = harness();
+    await h.ok('provision');
+    const subnet = state(h).resources[NETWORK.subnet('public', 0)]!.id!;
+    // A load balancer's node: a public address, released minutes after the load balancer is deleted.
+    h.sandbox.ec2.simulateLingeringEni({ subnetId: subnet, groupIds: [], reads: 5, publicIp: true });
+    const before = h.sandbox.calls.length;
+    await h.ok('destroy', '--yes');
+    const calls = h.sandbox.calls.slice(before);
+    const detaches = calls.filter((c) => c.operation === 'DetachInternetGateway');
+    expect(detaches.map((c) => c.error ?? 'ok')).toEqual(['ok']);
+    const lastInterfaceRead = calls.filter((c) => c.operation === 'DescribeNetworkInterfaces').at(-1)!;
+    expect(detaches[0]!.seq).toBeGreaterThan(lastInterfaceRead.seq);
+    expect(h.sandbox.inventory()).toEqual([]);
+  });
+
   it('past its bound fails with a clear message, and a re-run finishes the job', async () => {
     h = harness();
     await h.ok('provision');

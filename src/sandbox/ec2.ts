@@ -1159,7 +1159,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
    * Not an AWS operation: another sandbox service (a load balancer node, a Fargate task) puts a
    * requester-managed, in-use network interface into a subnet. Returns its ID.
    */
-  attachServiceEni(input: { subnetId: string; groupIds: string[]; description: string; requesterId: string }): string {
+  attachServiceEni(input: { subnetId: string; groupIds: string[]; description: string; requesterId: string; publicIp?: boolean }): string {
     this.settle();
     const subnet = getRecord(this.data.subnets, input.subnetId, 'subnet');
     const eni = this.createNetworkInterface(subnet, {
@@ -1169,21 +1169,26 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
       requesterId: input.requesterId,
       attachment: { instanceOwnerId: input.requesterId, deviceIndex: 1, deleteOnTermination: false },
     });
+    // An internet-facing load balancer's nodes (a task with assignPublicIp) are reached at a public address.
+    if (input.publicIp) eni.publicIp = { ip: this.nextPublicIp() };
     return eni.id;
   }
 
-  /** Not an AWS operation: the owning service let go; the interface disappears after 'ec2.eni.released'. */
-  releaseServiceEni(eniId: string): void {
+  /**
+   * Not an AWS operation: the owning service let go; the interface, with its public address, stays
+   * for `linger` (the load balancer's or the task's release time), then disappears.
+   */
+  releaseServiceEni(eniId: string, linger: 'ec2.eni.elb.released' | 'ec2.eni.task.released'): void {
     this.settle();
     const eni = this.data.networkInterfaces[eniId];
-    if (eni && eni.releaseAt === undefined) eni.releaseAt = this.world.readyAt('ec2.eni.released');
+    if (eni && eni.releaseAt === undefined) eni.releaseAt = this.world.readyAt(linger);
   }
 
   /**
    * For tests: a requester-managed interface left behind by a deleted service, which
    * DescribeNetworkInterfaces keeps showing for `reads` more calls that include it, then is gone.
    */
-  simulateLingeringEni(input: { subnetId: string; groupIds: string[]; reads: number }): string {
+  simulateLingeringEni(input: { subnetId: string; groupIds: string[]; reads: number; publicIp?: boolean }): string {
     this.settle();
     const subnet = getRecord(this.data.subnets, input.subnetId, 'subnet');
     const eni = this.createNetworkInterface(subnet, {
@@ -1194,6 +1199,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
       attachment: { instanceOwnerId: 'amazon-aws', deviceIndex: 1, deleteOnTermination: false },
     });
     eni.lingerReads = input.reads;
+    if (input.publicIp) eni.publicIp = { ip: this.nextPublicIp() };
     return eni.id;
   }
 
