@@ -5,6 +5,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
@@ -14,7 +15,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
-import { retryWhile } from '../../src/aws/wait';
+import { retryWhile, until } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 
@@ -174,12 +175,28 @@ export async function deleteSecurityGroup(
       return (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...inVpc] }))).SecurityGroups?.[0];
     },
     id: (sg) => sg.GroupId!,
-    // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
-    // released minutes after their owner is gone; until then AWS answers DependencyViolation.
-    delete: (id) =>
-      retryWhile(ctx, `security group ${id} to be free of network interfaces`, 900, ['DependencyViolation'], () =>
-        ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound')),
-      ),
+    delete: async (id) => {
+      const attempt = () => ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound'));
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isAwsError(error, 'DependencyViolation')) throw error;
+      }
+      // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
+      // released minutes after their owner is gone, and AWS refuses the delete until then: wait
+      // for them by reading, not with a refused delete every few seconds for minutes.
+      await waitForInterfacesOf(ctx, id);
+      await retryWhile(ctx, `security group ${id} to be free of network interfaces`, 120, ['DependencyViolation'], attempt);
+    },
+  });
+}
+
+async function waitForInterfacesOf(ctx: StepContext, groupId: string): Promise<void> {
+  await until(ctx, `network interfaces using security group ${groupId} to be released`, 900, async () => {
+    const { NetworkInterfaces = [] } = await ctx.aws.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }));
+    if (NetworkInterfaces.length === 0) return { done: true, value: undefined };
+    const names = NetworkInterfaces.map((n) => `${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'}, ${n.Status})`);
+    return { done: false, status: `${NetworkInterfaces.length} left: ${names.slice(0, 5).join(', ')}` };
   });
 }
 
