@@ -3,6 +3,7 @@
 // system, and you will get an error responding that the resource does not exist" (EC2 developer
 // guide, "Eventual consistency in the Amazon EC2 API"). What counts as such a call, which IDs a
 // create makes, and which NotFound code a call answers, are decided here; faults.ts keeps the counts.
+import { NOT_FOUND, TAGGABLE_PREFIXES } from './ec2-ids';
 
 /** The IDs a create call made, from its output (the NAT instance's interface with the instance). */
 export function createdEc2Ids(operation: string, output: Record<string, unknown>): string[] {
@@ -38,20 +39,10 @@ export function namesExisting(operation: string): boolean {
 /** AWS's refusal when `id`, named as `param`, does not exist (yet): its code and message. */
 export function notFoundError(param: string, id: string): { code: string; message: string } | undefined {
   // CreateRoute/ReplaceRoute take an internet gateway as GatewayId and answer InvalidGatewayID.NotFound.
-  const known = param === 'GatewayId' ? { code: 'InvalidGatewayID.NotFound', what: 'gateway ID' } : PREFIXES[id.slice(0, id.indexOf('-'))];
-  return known && { code: known.code, message: `The ${known.what} '${id}' does not exist` };
+  if (param === 'GatewayId') return { code: 'InvalidGatewayID.NotFound', message: `The gateway ID '${id}' does not exist` };
+  const kind = TAGGABLE_PREFIXES[id.slice(0, id.indexOf('-'))]?.kind;
+  return kind && { code: NOT_FOUND[kind].code, message: `The ${NOT_FOUND[kind].what} '${id}' does not exist` };
 }
-
-/** As the EC2 model words them (src/sandbox/ec2.ts NOT_FOUND). */
-const PREFIXES: Record<string, { code: string; what: string }> = {
-  vpc: { code: 'InvalidVpcID.NotFound', what: 'vpc ID' },
-  subnet: { code: 'InvalidSubnetID.NotFound', what: 'subnet ID' },
-  igw: { code: 'InvalidInternetGatewayID.NotFound', what: 'internetGateway ID' },
-  rtb: { code: 'InvalidRouteTableID.NotFound', what: 'routeTable ID' },
-  sg: { code: 'InvalidGroup.NotFound', what: 'security group' },
-  i: { code: 'InvalidInstanceID.NotFound', what: 'instance ID' },
-  eni: { code: 'InvalidNetworkInterfaceID.NotFound', what: 'networkInterface ID' },
-};
 
 /** Every (parameter, ID) pair the input names, `Filters` left out: the IDs the call acts on. */
 export function namedIds(input: unknown, param = ''): Array<{ param: string; id: string }> {

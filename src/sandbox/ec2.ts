@@ -25,6 +25,7 @@ import {
   type SubnetRecord,
   type VpcRecord,
 } from './ec2-records';
+import { NOT_FOUND, TAGGABLE_PREFIXES, type Kind } from './ec2-ids';
 import { describeRule, expandPermissions, ruleKey, toIpPermissions, toSecurityGroupRule } from './ec2-rules';
 // A cycle (sandbox.ts builds this service), harmless: the class is only used when a call runs.
 import { SandboxNotModelled } from './sandbox';
@@ -34,21 +35,7 @@ import { awsError, tagsFromList, tagsToList, type InventoryItem, type SandboxWor
 export type { Ec2Data } from './ec2-records';
 
 // ---------------------------------------------------------------------------------------------
-// Shared helpers: lookups with AWS's NotFound codes, tags, idempotency tokens.
-
-const NOT_FOUND = {
-  vpc: { code: 'InvalidVpcID.NotFound', what: 'vpc ID', param: 'vpcId' },
-  subnet: { code: 'InvalidSubnetID.NotFound', what: 'subnet ID', param: 'subnetId' },
-  internetGateway: { code: 'InvalidInternetGatewayID.NotFound', what: 'internetGateway ID', param: 'internetGatewayId' },
-  routeTable: { code: 'InvalidRouteTableID.NotFound', what: 'routeTable ID', param: 'routeTableId' },
-  securityGroup: { code: 'InvalidGroup.NotFound', what: 'security group', param: 'groupId' },
-  image: { code: 'InvalidAMIID.NotFound', what: 'image id', param: 'imageId' },
-  instance: { code: 'InvalidInstanceID.NotFound', what: 'instance ID', param: 'instanceId' },
-  networkInterface: { code: 'InvalidNetworkInterfaceID.NotFound', what: 'networkInterface ID', param: 'networkInterfaceId' },
-  address: { code: 'InvalidAllocationID.NotFound', what: 'allocation ID', param: 'allocationId' },
-  natGateway: { code: 'NatGatewayNotFound', what: 'NAT gateway', param: 'natGatewayId' },
-} as const;
-type Kind = keyof typeof NOT_FOUND;
+// Shared helpers: lookups with AWS's NotFound codes (ec2-ids.ts), tags, idempotency tokens.
 
 function notFound(kind: Kind, ids: readonly string[]): Error {
   const { code, what } = NOT_FOUND[kind];
@@ -139,18 +126,6 @@ function regionCode(region: string): string {
 const INSTANCE_STATE_CODES: Record<InstanceState, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 const ZONE_LETTERS = ['a', 'b', 'c'];
 const PUBLIC_IP_BASE = ipToInt('15.236.0.0') ?? 0;
-const TAGGABLE_PREFIXES: Record<string, { kind: Kind; type: string }> = {
-  vpc: { kind: 'vpc', type: 'vpc' },
-  subnet: { kind: 'subnet', type: 'subnet' },
-  igw: { kind: 'internetGateway', type: 'internet-gateway' },
-  rtb: { kind: 'routeTable', type: 'route-table' },
-  sg: { kind: 'securityGroup', type: 'security-group' },
-  ami: { kind: 'image', type: 'image' },
-  i: { kind: 'instance', type: 'instance' },
-  eni: { kind: 'networkInterface', type: 'network-interface' },
-  eipalloc: { kind: 'address', type: 'elastic-ip' },
-  nat: { kind: 'natGateway', type: 'natgateway' },
-};
 
 function noFreeAddress(subnetId: string): Error {
   return awsError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnetId}' to satisfy the requested number of instances.`);
