@@ -220,7 +220,7 @@ describe('EC2: the calls made right after a create wait out the new resource\'s 
     const failed = await h.run('provision');
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('gave up waiting for ModifyVpcAttribute on VPC');
-    expect(failed.stderr).toContain('does not exist');
+    expect(failed.stderr).toContain("InvalidVpcID.NotFound: The vpc ID 'vpc-0' does not exist");
     expect(failed.stderr).not.toMatch(/\n\s+at /);
   });
 

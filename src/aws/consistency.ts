@@ -3,8 +3,9 @@
 // might not have propagated throughout the system"). AWS's advice is to retry with exponential
 // backoff, from a couple of seconds up to a few minutes. The calls shipline makes right after a
 // create go through `retryWhileNotFound`, which retries only the codes of the resources just made.
+import { messageOf } from '../errors';
 import { awsErrorCode, isAwsError } from './errors';
-import { retryWhile } from './wait';
+import { until } from './wait';
 import type { StepContext } from '../step';
 
 /**
@@ -42,11 +43,15 @@ export async function retryWhileNotFound<T>(
   boundSeconds: number = EC2_PROPAGATION_SECONDS,
 ): Promise<T> {
   let refusals = 0;
-  const notVisibleYet = (error: unknown): boolean => {
-    if (!isAwsError(error, ...codes)) return false;
-    refusals += 1;
-    ctx.log.debug({ what, code: awsErrorCode(error), refusals }, 'not visible to this call yet (EC2 eventual consistency): retrying');
-    return true;
-  };
-  return retryWhile(ctx, `${what} (a new resource AWS does not show everywhere yet)`, boundSeconds, notVisibleYet, call);
+  // As retryWhile, with AWS's code in the status a timeout reports.
+  return until(ctx, `${what} (a new resource AWS does not show everywhere yet)`, boundSeconds, async () => {
+    try {
+      return { done: true, value: await call() };
+    } catch (error) {
+      if (!isAwsError(error, ...codes)) throw error;
+      refusals += 1;
+      ctx.log.debug({ what, code: awsErrorCode(error), refusals }, 'not visible to this call yet (EC2 eventual consistency): retrying');
+      return { done: false, status: `${awsErrorCode(error)}: ${messageOf(error)}` };
+    }
+  });
 }
