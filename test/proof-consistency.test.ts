@@ -193,6 +193,18 @@ describe('EC2: the calls made right after a create wait out the new resource\'s 
     expect(madeBy(h)).toEqual(made);
   });
 
+  it('a NAT instance made again: ReplaceRoute waits out its new interface\'s NotFound', async () => {
+    h = harness();
+    await h.ok('provision');
+    const old = h.sandbox.inventory().find((i) => i.type === 'instance')!.id;
+    await h.sandbox.dispatch('ec2', 'TerminateInstances', { InstanceIds: [old] });
+    await h.sandbox.dispatch('ec2', 'DescribeInstances', { InstanceIds: [old] });
+    h.sandbox.faults.hideNewEc2(3);
+    await h.ok('provision');
+    const replaces = h.sandbox.calls.filter((c) => c.operation === 'ReplaceRoute');
+    expect(replaces.map((c) => c.error ?? 'ok')).toEqual(['InvalidNetworkInterfaceID.NotFound', 'InvalidNetworkInterfaceID.NotFound', 'InvalidNetworkInterfaceID.NotFound', 'ok']);
+  });
+
   it('a crash right after CreateVpc, then a re-run while the VPC is still hidden: adopted, not made twice', async () => {
     const clean = harness();
     clean.sandbox.faults.hideNewEc2(3);

@@ -57,7 +57,7 @@ export async function routeTableSnapshot(ctx: StepContext, routeTableId: string 
   return (await ctx.shared.peek<RouteTables>(ROUTE_TABLES))?.get(routeTableId);
 }
 
-/** What CreateRoute answers while the table or the target it names is not visible yet. */
+/** What CreateRoute and ReplaceRoute answer while the table or the target they name is not visible yet. */
 const ROUTE_NOT_FOUND = [EC2_NOT_FOUND.routeTable, EC2_NOT_FOUND.routeGateway, EC2_NOT_FOUND.networkInterface];
 
 const routeId = (routeTableId: string, destination: string) => `${routeTableId}:${destination}`;
@@ -101,8 +101,11 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
       const current = route.NatGatewayId ?? route.NetworkInterfaceId ?? route.GatewayId;
       return route.State === 'blackhole' || current !== targetId ? ['target'] : [];
     },
+    // A new target (a NAT instance made again) may not be visible to ReplaceRoute yet either.
     update: async () => {
-      await ec2.send(new ReplaceRouteCommand(params()));
+      await retryWhileNotFound(ctx, `ReplaceRoute ${spec.destination} in route table ${spec.routeTableId}`, ROUTE_NOT_FOUND, () =>
+        ec2.send(new ReplaceRouteCommand(params())),
+      );
     },
   });
 }
