@@ -1,7 +1,7 @@
 // Guarantee 4: eventual consistency. AWS answers for a while as if a new role did not exist yet,
 // or as if a resource it just created were not there; provision still succeeds, and never creates
 // anything twice. Refusals are injected with fault hooks; reads that miss a new resource with the
-// sandbox's `hideNewFor`.
+// sandbox's `hideNewFor`; EC2 calls that name a new resource by its ID with `hideNewEc2`.
 import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
 
 let h: Harness | undefined;
