@@ -37,12 +37,13 @@ export function waitModel(mode: Mode | 'noop', config: Pick<Config, 'nat'>): Wai
     };
   }
   return {
-    // Scaled to 0, the tasks stop and their interfaces are released; DeleteService → INACTIVE.
+    // Scaled to 0, the tasks stop and their interfaces linger, then go; DeleteService → INACTIVE.
     // Both start together; the security groups go once both are done.
-    services: [['ecs.service.inactive', 'ec2.eni.released']],
-    // DeleteLoadBalancer starts both: the load balancer gone, its interfaces released (the
-    // security group waits for the latter).
-    alb: [['elbv2.loadBalancer.deleted', 'ec2.eni.released']],
+    services: [['ecs.service.inactive', 'ec2.eni.task.released']],
+    // DeleteLoadBalancer starts both: the load balancer gone, its interfaces released after their
+    // linger time (the security group waits for the latter). The network step's interface wait,
+    // and the gateway detach after it, then find them gone.
+    alb: [['elbv2.loadBalancer.deleted', 'ec2.eni.elb.released']],
     // TerminateInstances → terminated (its interface goes with it), or the NAT gateway deleted.
     nat: [[gateway ? 'ec2.natGateway.deleted' : 'ec2.instance.terminated']],
   };

@@ -25,6 +25,7 @@ import {
   type Instance,
   type NatGateway,
 } from '@aws-sdk/client-ec2';
+import { EC2_NOT_FOUND, retryWhileNotFound } from '../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { retryWhile, untilSdk } from '../src/aws/wait';
 import { ConfigError } from '../src/errors';
@@ -164,7 +165,9 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
       }
       // A NAT forwards packets that are neither from nor to itself.
       if (changes.includes('sourceDestCheck')) {
-        await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: i.InstanceId, SourceDestCheck: { Value: false } }));
+        await retryWhileNotFound(ctx, `ModifyInstanceAttribute on NAT instance ${i.InstanceId}`, [EC2_NOT_FOUND.instance], () =>
+          ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: i.InstanceId, SourceDestCheck: { Value: false } })),
+        );
       }
       if (changes.includes('imdsv2')) {
         await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: i.InstanceId, HttpTokens: 'required', HttpEndpoint: 'enabled' }));

@@ -5,7 +5,7 @@ import { KEYS as NAT } from '../steps/nat';
 import { KEYS as NETWORK } from '../steps/network';
 import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
-import { expectedInventory } from './helpers/promises';
+import { EC2_HIDDEN_CALLS, expectedInventory } from './helpers/promises';
 
 let h: Harness;
 afterEach(() => h?.restore());
@@ -110,6 +110,7 @@ describe('a run that fails at each mutating call in turn', () => {
   /** One clean run, to count its mutating calls and know the inventory to converge to. */
   async function reference(): Promise<{ count: number; inventory: string[] }> {
     const clean = harness();
+    clean.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS);
     await clean.ok('provision');
     const result = { count: clean.sandbox.mutatingCalls().length, inventory: shape(clean.sandbox) };
     clean.restore();
@@ -123,6 +124,8 @@ describe('a run that fails at each mutating call in turn', () => {
       expect(count).toBeGreaterThan(10);
       for (let n = 1; n <= count; n++) {
         h = harness();
+        // EC2's eventual consistency on, as in the reference run.
+        h.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS);
         if (kind === 'crash after the call reached AWS') h.sandbox.faults.crashAfterMutation(n);
         else h.sandbox.faults.failBeforeMutation(n);
         const failed = await h.run('provision');
@@ -183,6 +186,22 @@ describe('destroy', () => {
     h.sandbox.ec2.simulateLingeringEni({ subnetId: subnet, groupIds: [], reads: 5 });
     const run = await h.ok('destroy', '--yes');
     expect(run.logs.some((l) => typeof l.msg === 'string' && l.msg.includes('network interfaces in VPC'))).toBe(true);
+    expect(h.sandbox.inventory()).toEqual([]);
+  });
+
+  it('detaches the internet gateway only once the interfaces holding public addresses are gone', async () => {
+    h = harness();
+    await h.ok('provision');
+    const subnet = state(h).resources[NETWORK.subnet('public', 0)]!.id!;
+    // A load balancer's node: a public address, released minutes after the load balancer is deleted.
+    h.sandbox.ec2.simulateLingeringEni({ subnetId: subnet, groupIds: [], reads: 5, publicIp: true });
+    const before = h.sandbox.calls.length;
+    await h.ok('destroy', '--yes');
+    const calls = h.sandbox.calls.slice(before);
+    const detaches = calls.filter((c) => c.operation === 'DetachInternetGateway');
+    expect(detaches.map((c) => c.error ?? 'ok')).toEqual(['ok']);
+    const lastInterfaceRead = calls.filter((c) => c.operation === 'DescribeNetworkInterfaces').at(-1)!;
+    expect(detaches[0]!.seq).toBeGreaterThan(lastInterfaceRead.seq);
     expect(h.sandbox.inventory()).toEqual([]);
   });
 

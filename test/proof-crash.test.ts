@@ -26,6 +26,9 @@ function writeState(x: Harness, text: string): void {
   writeFileSync(x.statePath, text);
 }
 
+/** EC2's eventual consistency is on: a new EC2 resource is hidden from this many calls naming it. */
+const EC2_HIDDEN_CALLS = 2;
+
 /** One crash point in four; the e2e loops cover every one. */
 const STRIDE = 4;
 
@@ -39,6 +42,8 @@ describe.each(STRATEGIES)('deploy.strategy %s', (strategy, config) => {
   // sandbox works on the snapshot's data itself.
   async function reference(): Promise<{ count: number; inventory: string[]; records: string[]; snapshot: ReturnType<Sandbox['snapshot']>; stateText: string }> {
     const clean = harness({ config });
+    // With the same refusals, so that the crash points span the whole run.
+    clean.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS);
     await clean.ok('provision');
     const result = {
       count: clean.sandbox.mutatingCalls().length,
@@ -56,7 +61,7 @@ describe.each(STRATEGIES)('deploy.strategy %s', (strategy, config) => {
     expect(ref.count).toBeGreaterThan(10);
     for (let n = strategy === 'rolling' ? 1 : 3; n <= ref.count; n += STRIDE) {
       h = harness({ config });
-      h.sandbox.faults.crashAfterMutation(n);
+      h.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS).crashAfterMutation(n);
       const crashed = await h.run('provision');
       expect({ n, code: crashed.code }).toEqual({ n, code: 1 });
       await h.ok('provision');
@@ -77,7 +82,7 @@ describe.each(STRATEGIES)('deploy.strategy %s', (strategy, config) => {
     for (let n = strategy === 'rolling' ? 2 : 4; n <= count; n += STRIDE) {
       h = harness({ config, sandbox: Sandbox.restore(structuredClone(ref.snapshot)) });
       writeState(h, ref.stateText);
-      h.sandbox.faults.crashAfterMutation(n);
+      h.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS).crashAfterMutation(n);
       expect({ n, code: (await h.run('destroy', '--yes')).code }).toEqual({ n, code: 1 });
       await h.ok('destroy', '--yes');
       expect({ n, left: h.sandbox.inventory(), records: records(h) }).toEqual({ n, left: [], records: [] });

@@ -60,6 +60,7 @@ import { AwsClients } from '../src/aws/clients';
 import { isAwsError } from '../src/aws/errors';
 import { sandboxClientOptions } from '../src/sandbox/client-plugin';
 import { Sandbox, SandboxNotModelled, type SandboxSnapshot } from '../src/sandbox/sandbox';
+import { REAL_LATENCIES } from '../src/sandbox/world';
 import { REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 
@@ -289,7 +290,7 @@ describe('subnets', () => {
     const eniId = env.sandbox.ec2.attachServiceEni({ subnetId: privateSubnetId, groupIds: [groupId], description: 'ELB app/demo/123', requesterId: 'amazon-elb' });
     await expect(ec2.send(new DeleteSubnetCommand({ SubnetId: privateSubnetId }))).rejects.toMatchObject({ name: 'DependencyViolation' });
     await expect(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId }))).rejects.toMatchObject({ name: 'InvalidNetworkInterface.InUse' });
-    env.sandbox.ec2.releaseServiceEni(eniId);
+    env.sandbox.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
     await ec2.send(new DeleteSubnetCommand({ SubnetId: privateSubnetId }));
   });
 
@@ -645,20 +646,50 @@ describe('network interfaces of other services', () => {
     await ec2.send(new DeleteSubnetCommand({ SubnetId: privateSubnetId }));
   });
 
-  it('a released service interface goes after ec2.eni.released', async () => {
+  it('a released service interface goes after its linger time', async () => {
     const clock = new TestClock();
-    env.restart({ msPerSimSecond: 1, latencies: { 'ec2.eni.released': 200 }, clock: clock.now });
+    env.restart({ msPerSimSecond: 1, latencies: { 'ec2.eni.elb.released': 200 }, clock: clock.now });
     const { vpcId, privateSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-alb');
     const eniId = env.sandbox.ec2.attachServiceEni({ subnetId: privateSubnetId, groupIds: [groupId], description: 'ELB app/demo-alb/0123', requesterId: 'amazon-elb' });
     const eni = must((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))).NetworkInterfaces?.[0]);
     expect(eni).toMatchObject({ RequesterManaged: true, RequesterId: 'amazon-elb', Status: 'in-use', Description: 'ELB app/demo-alb/0123', Groups: [{ GroupId: groupId }] });
-    env.sandbox.ec2.releaseServiceEni(eniId);
+    env.sandbox.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
     expect(await enisIn(privateSubnetId)).toEqual([eniId]);
     clock.advance(199);
     expect(await enisIn(privateSubnetId)).toEqual([eniId]);
     clock.advance(1);
     expect(await enisIn(privateSubnetId)).toEqual([]);
+  });
+
+  it('AWS-like linger times: a load balancer\'s and a Fargate task\'s interfaces stay for minutes', () => {
+    expect(REAL_LATENCIES['ec2.eni.elb.released']).toBeGreaterThanOrEqual(180);
+    expect(REAL_LATENCIES['ec2.eni.task.released']).toBeGreaterThanOrEqual(180);
+  });
+
+  it('a lingering interface with a public address keeps the internet gateway attached (DependencyViolation) until it goes', async () => {
+    const clock = new TestClock();
+    env.restart({ msPerSimSecond: 1, clock: clock.now });
+    const { vpcId, publicSubnetId, igwId } = await network();
+    const groupId = await createGroup(vpcId, 'demo-alb');
+    const eniId = env.sandbox.ec2.attachServiceEni({
+      subnetId: publicSubnetId,
+      groupIds: [groupId],
+      description: 'ELB app/demo-alb/0123',
+      requesterId: 'amazon-elb',
+      publicIp: true,
+    });
+    const eni = must((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))).NetworkInterfaces?.[0]);
+    expect(eni.Association?.PublicIp).toBeDefined();
+    env.sandbox.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
+    clock.advance(REAL_LATENCIES['ec2.eni.elb.released'] - 1); // 1 ms per simulated second
+    await expect(ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: igwId, VpcId: vpcId }))).rejects.toMatchObject({
+      name: 'DependencyViolation',
+      message: `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+    });
+    clock.advance(1);
+    await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: igwId, VpcId: vpcId }));
+    expect(await enisIn(publicSubnetId)).toEqual([]);
   });
 });
 

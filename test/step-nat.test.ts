@@ -10,6 +10,7 @@ import {
   CreateSecurityGroupCommand,
   DeleteRouteCommand,
   DeleteSecurityGroupCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -582,11 +583,18 @@ describe('nat step: destroy', () => {
     expect(names.lastIndexOf('DescribeInstancesCommand')).toBeLessThan(names.indexOf('DeleteSecurityGroupCommand'));
   });
 
-  it('retries the security group delete while AWS answers DependencyViolation', async () => {
+  it('on DependencyViolation, waits for the interfaces using the group by reading, then deletes it', async () => {
     awsDeletesTheNatInstance();
     ec2.on(DeleteSecurityGroupCommand).rejectsOnce(awsError('DependencyViolation')).resolves({});
+    const lingering = { NetworkInterfaces: [{ NetworkInterfaceId: 'eni-nat', Status: 'in-use' as const }] };
+    ec2
+      .on(DescribeNetworkInterfacesCommand, { Filters: [{ Name: 'group-id', Values: ['sg-nat'] }] })
+      .resolvesOnce(lingering)
+      .resolvesOnce(lingering)
+      .resolves({ NetworkInterfaces: [] });
     const ctx = testContext('nat', { state: INSTANCE_STATE });
     await nat.destroy(ctx);
+    expect(ec2).toHaveReceivedCommandTimes(DescribeNetworkInterfacesCommand, 3);
     expect(ec2).toHaveReceivedCommandTimes(DeleteSecurityGroupCommand, 2);
     expect(ctx.records.has('nat.securityGroup')).toBe(false);
   });

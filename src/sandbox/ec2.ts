@@ -25,6 +25,7 @@ import {
   type SubnetRecord,
   type VpcRecord,
 } from './ec2-records';
+import { NOT_FOUND, TAGGABLE_PREFIXES, type Kind } from './ec2-ids';
 import { describeRule, expandPermissions, ruleKey, toIpPermissions, toSecurityGroupRule } from './ec2-rules';
 // A cycle (sandbox.ts builds this service), harmless: the class is only used when a call runs.
 import { SandboxNotModelled } from './sandbox';
@@ -34,21 +35,7 @@ import { awsError, tagsFromList, tagsToList, type InventoryItem, type SandboxWor
 export type { Ec2Data } from './ec2-records';
 
 // ---------------------------------------------------------------------------------------------
-// Shared helpers: lookups with AWS's NotFound codes, tags, idempotency tokens.
-
-const NOT_FOUND = {
-  vpc: { code: 'InvalidVpcID.NotFound', what: 'vpc ID', param: 'vpcId' },
-  subnet: { code: 'InvalidSubnetID.NotFound', what: 'subnet ID', param: 'subnetId' },
-  internetGateway: { code: 'InvalidInternetGatewayID.NotFound', what: 'internetGateway ID', param: 'internetGatewayId' },
-  routeTable: { code: 'InvalidRouteTableID.NotFound', what: 'routeTable ID', param: 'routeTableId' },
-  securityGroup: { code: 'InvalidGroup.NotFound', what: 'security group', param: 'groupId' },
-  image: { code: 'InvalidAMIID.NotFound', what: 'image id', param: 'imageId' },
-  instance: { code: 'InvalidInstanceID.NotFound', what: 'instance ID', param: 'instanceId' },
-  networkInterface: { code: 'InvalidNetworkInterfaceID.NotFound', what: 'networkInterface ID', param: 'networkInterfaceId' },
-  address: { code: 'InvalidAllocationID.NotFound', what: 'allocation ID', param: 'allocationId' },
-  natGateway: { code: 'NatGatewayNotFound', what: 'NAT gateway', param: 'natGatewayId' },
-} as const;
-type Kind = keyof typeof NOT_FOUND;
+// Shared helpers: lookups with AWS's NotFound codes (ec2-ids.ts), tags, idempotency tokens.
 
 function notFound(kind: Kind, ids: readonly string[]): Error {
   const { code, what } = NOT_FOUND[kind];
@@ -139,18 +126,6 @@ function regionCode(region: string): string {
 const INSTANCE_STATE_CODES: Record<InstanceState, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 const ZONE_LETTERS = ['a', 'b', 'c'];
 const PUBLIC_IP_BASE = ipToInt('15.236.0.0') ?? 0;
-const TAGGABLE_PREFIXES: Record<string, { kind: Kind; type: string }> = {
-  vpc: { kind: 'vpc', type: 'vpc' },
-  subnet: { kind: 'subnet', type: 'subnet' },
-  igw: { kind: 'internetGateway', type: 'internet-gateway' },
-  rtb: { kind: 'routeTable', type: 'route-table' },
-  sg: { kind: 'securityGroup', type: 'security-group' },
-  ami: { kind: 'image', type: 'image' },
-  i: { kind: 'instance', type: 'instance' },
-  eni: { kind: 'networkInterface', type: 'network-interface' },
-  eipalloc: { kind: 'address', type: 'elastic-ip' },
-  nat: { kind: 'natGateway', type: 'natgateway' },
-};
 
 function noFreeAddress(subnetId: string): Error {
   return awsError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnetId}' to satisfy the requested number of instances.`);
@@ -1162,7 +1137,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
    * Not an AWS operation: another sandbox service (a load balancer node, a Fargate task) puts a
    * requester-managed, in-use network interface into a subnet. Returns its ID.
    */
-  attachServiceEni(input: { subnetId: string; groupIds: string[]; description: string; requesterId: string }): string {
+  attachServiceEni(input: { subnetId: string; groupIds: string[]; description: string; requesterId: string; publicIp?: boolean }): string {
     this.settle();
     const subnet = getRecord(this.data.subnets, input.subnetId, 'subnet');
     const eni = this.createNetworkInterface(subnet, {
@@ -1172,21 +1147,26 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
       requesterId: input.requesterId,
       attachment: { instanceOwnerId: input.requesterId, deviceIndex: 1, deleteOnTermination: false },
     });
+    // An internet-facing load balancer's nodes (a task with assignPublicIp) are reached at a public address.
+    if (input.publicIp) eni.publicIp = { ip: this.nextPublicIp() };
     return eni.id;
   }
 
-  /** Not an AWS operation: the owning service let go; the interface disappears after 'ec2.eni.released'. */
-  releaseServiceEni(eniId: string): void {
+  /**
+   * Not an AWS operation: the owning service let go; the interface, with its public address, stays
+   * for `linger` (the load balancer's or the task's release time), then disappears.
+   */
+  releaseServiceEni(eniId: string, linger: 'ec2.eni.elb.released' | 'ec2.eni.task.released'): void {
     this.settle();
     const eni = this.data.networkInterfaces[eniId];
-    if (eni && eni.releaseAt === undefined) eni.releaseAt = this.world.readyAt('ec2.eni.released');
+    if (eni && eni.releaseAt === undefined) eni.releaseAt = this.world.readyAt(linger);
   }
 
   /**
    * For tests: a requester-managed interface left behind by a deleted service, which
    * DescribeNetworkInterfaces keeps showing for `reads` more calls that include it, then is gone.
    */
-  simulateLingeringEni(input: { subnetId: string; groupIds: string[]; reads: number }): string {
+  simulateLingeringEni(input: { subnetId: string; groupIds: string[]; reads: number; publicIp?: boolean }): string {
     this.settle();
     const subnet = getRecord(this.data.subnets, input.subnetId, 'subnet');
     const eni = this.createNetworkInterface(subnet, {
@@ -1197,6 +1177,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
       attachment: { instanceOwnerId: 'amazon-aws', deviceIndex: 1, deleteOnTermination: false },
     });
     eni.lingerReads = input.reads;
+    if (input.publicIp) eni.publicIp = { ip: this.nextPublicIp() };
     return eni.id;
   }
 

@@ -898,6 +898,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
         groupIds: [...(awsvpc?.securityGroups ?? [])],
         description: this.world.arn('ecs', `attachment/${attachmentId}`),
         requesterId: 'ecs',
+        publicIp: awsvpc?.assignPublicIp === 'ENABLED',
       });
       eni = this.world.peers.ec2.describeNetworkInterfaces({ NetworkInterfaceIds: [eniId] }).NetworkInterfaces?.[0];
     } catch (error) {
@@ -970,7 +971,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
   private taskStopped(task: TaskRecord): void {
     task.lastStatus = 'STOPPED';
     try {
-      this.world.peers.ec2.releaseServiceEni(task.eniId);
+      this.world.peers.ec2.releaseServiceEni(task.eniId, 'ec2.eni.task.released');
     } catch (error) {
       if (!isAwsError(error)) throw error;
     }

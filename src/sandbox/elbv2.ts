@@ -462,7 +462,7 @@ export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
       throw elbError(OperationNotPermittedException, `Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
     }
     for (const listener of this.listenersOf(arn)) this.removeListener(listener);
-    for (const eniId of lb.eniIds) this.world.peers.ec2.releaseServiceEni(eniId);
+    for (const eniId of lb.eniIds) this.world.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
     lb.eniIds = [];
     lb.deletedAt = this.world.readyAt('elbv2.loadBalancer.deleted');
     return {};
@@ -1077,12 +1077,13 @@ export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
         groupIds: [...lb.securityGroups],
         description: `ELB app/${lb.name}/${id}`,
         requesterId: ELB_REQUESTER_ID,
+        publicIp: lb.scheme === 'internet-facing',
       }),
     );
   }
 
   private replaceEnis(lb: LoadBalancerRecord): void {
-    for (const eniId of lb.eniIds) this.world.peers.ec2.releaseServiceEni(eniId);
+    for (const eniId of lb.eniIds) this.world.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
     lb.eniIds = this.attachEnis(lb);
   }
 

@@ -1,5 +1,6 @@
 // Fault injection: what real AWS does to a run now and then, on demand. A "crash" is a failure
 // injected right after the sandbox applied a mutating call, before the caller could record it.
+import { createdEc2Ids, namedIds, namesExisting, notFoundError } from './ec2-consistency';
 import { awsError } from './world';
 
 export interface CallInfo {
@@ -46,13 +47,17 @@ export class Faults {
   private readonly hooks: CallHook[] = [];
   private readonly outputHooks: OutputHook[] = [];
 
-  /** The N-th mutating call is applied, then the caller sees a failure (a process dying mid-run). */
+  /**
+   * The N-th mutating call is applied, then the caller sees a failure (a process dying mid-run).
+   * When that call is refused before it changes anything (a fault hook, throttling), the crash
+   * comes after the next mutating call that is applied.
+   */
   crashAfterMutation(n: number): this {
     this.crashAfter = n;
     return this;
   }
 
-  /** The N-th mutating call fails before it changes anything. */
+  /** The N-th mutating call fails before it changes anything (or the next one a fault hook let through). */
   failBeforeMutation(n: number): this {
     this.failBefore = n;
     return this;
@@ -114,6 +119,29 @@ export class Faults {
     return this;
   }
 
+  /**
+   * EC2's eventual consistency: each resource an EC2 create makes (VPC, subnet, internet gateway,
+   * route table, security group, instance and its network interface) is hidden from the next
+   * `calls` calls that modify or describe it by its ID (see ec2-consistency.ts): each is refused
+   * with the resource's NotFound code and changes nothing. Listings by filter still show it.
+   */
+  hideNewEc2(calls: number): this {
+    const hidden = new Map<string, number>();
+    this.on(undefined, (call) => {
+      if (call.service !== 'ec2' || !namesExisting(call.operation)) return;
+      const named = namedIds(call.input).filter(({ id }) => (hidden.get(id) ?? 0) > 0);
+      if (named.length === 0) return;
+      for (const id of new Set(named.map((n) => n.id))) hidden.set(id, hidden.get(id)! - 1);
+      const refusal = notFoundError(named[0]!.param, named[0]!.id)!;
+      throw awsError(refusal.code, refusal.message);
+    });
+    this.onOutput(undefined, (call, output) => {
+      if (call.service === 'ec2') for (const id of createdEc2Ids(call.operation, output)) hidden.set(id, calls);
+      return output;
+    });
+    return this;
+  }
+
   clear(): this {
     this.crashAfter = undefined;
     this.failBefore = undefined;
@@ -127,7 +155,7 @@ export class Faults {
   /** Before the call is applied. */
   async before(call: CallInfo): Promise<void> {
     for (const hook of this.hooks) await hook(call);
-    if (call.mutating && call.mutationIndex === this.failBefore) {
+    if (call.mutating && this.failBefore !== undefined && call.mutationIndex >= this.failBefore) {
       this.failBefore = undefined;
       throw new InjectedCrash(`injected failure before ${call.service}:${call.operation} (mutating call #${call.mutationIndex})`);
     }
@@ -145,7 +173,7 @@ export class Faults {
 
   /** After the call was applied. */
   after(call: CallInfo): void {
-    if (call.mutating && call.mutationIndex === this.crashAfter) {
+    if (call.mutating && this.crashAfter !== undefined && call.mutationIndex >= this.crashAfter) {
       this.crashAfter = undefined;
       throw new InjectedCrash(`injected crash after ${call.service}:${call.operation} (mutating call #${call.mutationIndex})`);
     }

@@ -147,9 +147,12 @@ export class Sandbox {
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
       await this.faults.before(call);
       const output = this.transaction(() => this.invoke(service, operation, structuredClone(input ?? {})));
+      // Output hooks see every applied call, one the caller then loses to a crash included (a
+      // resource made just before a crash is as new to AWS as any).
+      const shaped = this.faults.shape(call, structuredClone(output) as Record<string, unknown>);
       this.faults.after(call);
       const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service]!;
-      const copy = model.finishOutput(operation, this.faults.shape(call, structuredClone(output) as Record<string, unknown>));
+      const copy = model.finishOutput(operation, shaped);
       return { ...copy, $metadata: { httpStatusCode: 200, requestId: `sandbox-${record.seq}` } };
     } catch (error) {
       record.error = error instanceof Error ? error.name : String(error);

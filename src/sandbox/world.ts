@@ -16,7 +16,13 @@ export const REAL_LATENCIES = {
   'ec2.instance.terminated': 45,
   'ec2.natGateway.available': 90,
   'ec2.natGateway.deleted': 60,
-  'ec2.eni.released': 20,
+  /**
+   * A load balancer's network interfaces stay, public addresses and all, this long after
+   * DeleteLoadBalancer ("some minutes": hashicorp/terraform#3758; src/sandbox/README.md).
+   */
+  'ec2.eni.elb.released': 300,
+  /** A stopped Fargate task's interface stays this long (5 to 20 minutes seen: alchemy-run/alchemy#1125). */
+  'ec2.eni.task.released': 300,
   'elbv2.loadBalancer.active': 150,
   'elbv2.loadBalancer.deleted': 10,
   'ecs.service.stable': 60,

@@ -9,6 +9,7 @@ import {
   type Route,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
+import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
@@ -56,6 +57,9 @@ export async function routeTableSnapshot(ctx: StepContext, routeTableId: string 
   return (await ctx.shared.peek<RouteTables>(ROUTE_TABLES))?.get(routeTableId);
 }
 
+/** What CreateRoute and ReplaceRoute answer while the table or the target they name is not visible yet. */
+const ROUTE_NOT_FOUND = [EC2_NOT_FOUND.routeTable, EC2_NOT_FOUND.routeGateway, EC2_NOT_FOUND.networkInterface];
+
 const routeId = (routeTableId: string, destination: string) => `${routeTableId}:${destination}`;
 
 async function readTable(ctx: StepContext, routeTableId: string): Promise<RouteTable | undefined> {
@@ -86,7 +90,10 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
     find: (id) => (id === routeId(spec.routeTableId!, spec.destination) ? findRoute() : Promise.resolve(undefined)),
     findByTags: findRoute,
     create: async () => {
-      await ec2.send(new CreateRouteCommand(params()));
+      // The table, the gateway and the NAT instance's interface may all be minutes old at most.
+      await retryWhileNotFound(ctx, `CreateRoute ${spec.destination} in route table ${spec.routeTableId}`, ROUTE_NOT_FOUND, () =>
+        ec2.send(new CreateRouteCommand(params())),
+      );
       return { DestinationCidrBlock: spec.destination, ...target, State: 'active' };
     },
     id: () => routeId(spec.routeTableId!, spec.destination),
@@ -94,8 +101,11 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
       const current = route.NatGatewayId ?? route.NetworkInterfaceId ?? route.GatewayId;
       return route.State === 'blackhole' || current !== targetId ? ['target'] : [];
     },
+    // A new target (a NAT instance made again) may not be visible to ReplaceRoute yet either.
     update: async () => {
-      await ec2.send(new ReplaceRouteCommand(params()));
+      await retryWhileNotFound(ctx, `ReplaceRoute ${spec.destination} in route table ${spec.routeTableId}`, ROUTE_NOT_FOUND, () =>
+        ec2.send(new ReplaceRouteCommand(params())),
+      );
     },
   });
 }

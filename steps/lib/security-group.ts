@@ -5,6 +5,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
@@ -13,7 +14,8 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
-import { retryWhile } from '../../src/aws/wait';
+import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
+import { retryWhile, until } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 
@@ -134,12 +136,21 @@ async function applyRules(ctx: StepContext, sg: SecurityGroup, ingress: Rule[], 
   });
   const duplicate = (e: unknown) => isAwsError(e, 'InvalidPermission.Duplicate');
   const absent = (e: unknown) => isAwsError(e, 'InvalidPermission.NotFound');
+  // A group just made (and a group its rules name) may not be visible to these calls yet.
+  const visible = <T>(operation: string, call: () => Promise<T>) =>
+    retryWhileNotFound(ctx, `${operation} on security group ${GroupId}`, [EC2_NOT_FOUND.securityGroup], call);
   const inbound = plan(fromPermissions(sg.IpPermissions), ingress);
   const outbound = plan(fromPermissions(sg.IpPermissionsEgress), egress);
-  if (inbound.missing.length) await ignoringGone(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.missing })), duplicate);
+  if (inbound.missing.length) {
+    await ignoringGone(() => visible('AuthorizeSecurityGroupIngress', () => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.missing }))), duplicate);
+  }
   if (inbound.extra.length) await ignoringGone(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, IpPermissions: inbound.extra })), absent);
-  if (outbound.missing.length) await ignoringGone(() => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.missing })), duplicate);
-  if (outbound.extra.length) await ignoringGone(() => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.extra })), absent);
+  if (outbound.missing.length) {
+    await ignoringGone(() => visible('AuthorizeSecurityGroupEgress', () => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.missing }))), duplicate);
+  }
+  if (outbound.extra.length) {
+    await ignoringGone(() => visible('RevokeSecurityGroupEgress', () => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: outbound.extra }))), absent);
+  }
 }
 
 /**
@@ -164,12 +175,28 @@ export async function deleteSecurityGroup(
       return (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...inVpc] }))).SecurityGroups?.[0];
     },
     id: (sg) => sg.GroupId!,
-    // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
-    // released minutes after their owner is gone; until then AWS answers DependencyViolation.
-    delete: (id) =>
-      retryWhile(ctx, `security group ${id} to be free of network interfaces`, 900, ['DependencyViolation'], () =>
-        ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound')),
-      ),
+    delete: async (id) => {
+      const attempt = () => ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound'));
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isAwsError(error, 'DependencyViolation')) throw error;
+      }
+      // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
+      // released minutes after their owner is gone, and AWS refuses the delete until then: wait
+      // for them by reading, not with a refused delete every few seconds for minutes.
+      await waitForInterfacesOf(ctx, id);
+      await retryWhile(ctx, `security group ${id} to be free of network interfaces`, 120, ['DependencyViolation'], attempt);
+    },
+  });
+}
+
+async function waitForInterfacesOf(ctx: StepContext, groupId: string): Promise<void> {
+  await until(ctx, `network interfaces using security group ${groupId} to be released`, 900, async () => {
+    const { NetworkInterfaces = [] } = await ctx.aws.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }));
+    if (NetworkInterfaces.length === 0) return { done: true, value: undefined };
+    const names = NetworkInterfaces.map((n) => `${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'}, ${n.Status})`);
+    return { done: false, status: `${NetworkInterfaces.length} left: ${names.slice(0, 5).join(', ')}` };
   });
 }
 

@@ -75,15 +75,23 @@ export function expectedInventory(input: ConfigInput): string[] {
 /** The loops run a provision (and a destroy) per mutating call: give them time on a busy machine. */
 const LOOP_TIMEOUT = 180_000;
 
+/** EC2's eventual consistency is on in every run: a new EC2 resource is hidden from this many calls naming it. */
+export const EC2_HIDDEN_CALLS = 2;
+
 /** The promises, for one config. */
 export function describePromises(config: ConfigInput): void {
   let h: Harness | undefined;
+  const stack = (): Harness => {
+    const x = harness({ config });
+    x.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS);
+    return x;
+  };
   afterEach(() => h?.restore());
   const inventory = expectedInventory(config);
 
   describe('provision', () => {
     it('creates exactly the expected inventory, every resource tagged with the stack', async () => {
-      h = harness({ config });
+      h = stack();
       await h.ok('provision');
       expect(shape(h.sandbox)).toEqual(inventory);
       const untaggable = ['route', 'role-policy-attachment', 'role-policy'];
@@ -93,7 +101,7 @@ export function describePromises(config: ConfigInput): void {
     });
 
     it('makes zero mutating calls the second time, and reports everything unchanged', async () => {
-      h = harness({ config });
+      h = stack();
       await h.ok('provision');
       const before = h.sandbox.calls.length;
       const second = await h.ok('provision');
@@ -102,7 +110,7 @@ export function describePromises(config: ConfigInput): void {
     });
 
     it('adopts everything by its tags when the state file is lost, creating nothing', async () => {
-      h = harness({ config });
+      h = stack();
       await h.ok('provision');
       const recorded = Object.keys(stateOf(h).resources).sort();
       rmSync(h.statePath);
@@ -119,13 +127,13 @@ export function describePromises(config: ConfigInput): void {
     it.each(['crash after the call reached AWS', 'failure before the call changed anything'] as const)(
       '%s, then a re-run, converges to the same inventory with no duplicate',
       async (kind) => {
-        const clean = harness({ config });
+        const clean = stack();
         await clean.ok('provision');
         const count = clean.sandbox.mutatingCalls().length;
         clean.restore();
         expect(count).toBeGreaterThan(10);
         for (let n = 1; n <= count; n++) {
-          h = harness({ config });
+          h = stack();
           if (kind === 'crash after the call reached AWS') h.sandbox.faults.crashAfterMutation(n);
           else h.sandbox.faults.failBeforeMutation(n);
           const failed = await h.run('provision');
@@ -142,7 +150,7 @@ export function describePromises(config: ConfigInput): void {
 
   describe('destroy', () => {
     it('leaves no resource of the stack, and a second destroy has nothing to do', async () => {
-      h = harness({ config });
+      h = stack();
       await h.ok('provision');
       await h.ok('destroy', '--yes');
       expect(h.sandbox.inventory()).toEqual([]);
@@ -153,7 +161,7 @@ export function describePromises(config: ConfigInput): void {
     });
 
     it('finds what to delete by tags when the state file is lost', async () => {
-      h = harness({ config });
+      h = stack();
       await h.ok('provision');
       rmSync(h.statePath);
       await h.ok('destroy', '--yes');
@@ -161,7 +169,7 @@ export function describePromises(config: ConfigInput): void {
     });
 
     it('converges after failing at each of its mutating calls', async () => {
-      const clean = harness({ config });
+      const clean = stack();
       await clean.ok('provision');
       const before = clean.sandbox.mutatingCalls().length;
       await clean.ok('destroy', '--yes');
@@ -169,7 +177,7 @@ export function describePromises(config: ConfigInput): void {
       clean.restore();
       expect(count).toBeGreaterThan(10); // a loop that ran zero times would prove nothing
       for (let n = 1; n <= count; n++) {
-        h = harness({ config });
+        h = stack();
         await h.ok('provision');
         h.sandbox.faults.crashAfterMutation(h.sandbox.mutatingCalls().length + n);
         expect({ n, code: (await h.run('destroy', '--yes')).code }).toEqual({ n, code: 1 });

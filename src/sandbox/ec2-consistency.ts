@@ -1,0 +1,59 @@
+// EC2's eventual consistency, as a fault mode (Faults.hideNewEc2): "if you run a command to modify
+// or describe the resource that you just created, its ID might not have propagated throughout the
+// system, and you will get an error responding that the resource does not exist" (EC2 developer
+// guide, "Eventual consistency in the Amazon EC2 API"). What counts as such a call, which IDs a
+// create makes, and which NotFound code a call answers, are decided here; faults.ts keeps the counts.
+import { NOT_FOUND, TAGGABLE_PREFIXES } from './ec2-ids';
+
+/** The IDs a create call made, from its output (the NAT instance's interface with the instance). */
+export function createdEc2Ids(operation: string, output: Record<string, unknown>): string[] {
+  switch (operation) {
+    case 'CreateVpc':
+      return ids((output.Vpc as { VpcId?: string } | undefined)?.VpcId);
+    case 'CreateSubnet':
+      return ids((output.Subnet as { SubnetId?: string } | undefined)?.SubnetId);
+    case 'CreateInternetGateway':
+      return ids((output.InternetGateway as { InternetGatewayId?: string } | undefined)?.InternetGatewayId);
+    case 'CreateRouteTable':
+      return ids((output.RouteTable as { RouteTableId?: string } | undefined)?.RouteTableId);
+    case 'CreateSecurityGroup':
+      return ids(output.GroupId as string | undefined);
+    case 'RunInstances': {
+      const instances = (output.Instances as Array<{ InstanceId?: string; NetworkInterfaces?: Array<{ NetworkInterfaceId?: string }> }> | undefined) ?? [];
+      return instances.flatMap((i) => ids(i.InstanceId, ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * The calls that "modify or describe" a resource by its ID. A create that only names a parent
+ * (CreateSubnet's VpcId, RunInstances' SubnetId) is not one; neither is a delete (a delete answered
+ * NotFound would pass for "already gone"), nor a listing by `Filters`.
+ */
+export function namesExisting(operation: string): boolean {
+  return /^(Describe|Modify|Attach|Associate|Authorize|Revoke|Replace)/.test(operation) || ['CreateRoute', 'CreateTags', 'DeleteTags'].includes(operation);
+}
+
+/** AWS's refusal when `id`, named as `param`, does not exist (yet): its code and message. */
+export function notFoundError(param: string, id: string): { code: string; message: string } | undefined {
+  // CreateRoute/ReplaceRoute take an internet gateway as GatewayId and answer InvalidGatewayID.NotFound.
+  if (param === 'GatewayId') return { code: 'InvalidGatewayID.NotFound', message: `The gateway ID '${id}' does not exist` };
+  const kind = TAGGABLE_PREFIXES[id.slice(0, id.indexOf('-'))]?.kind;
+  return kind && { code: NOT_FOUND[kind].code, message: `The ${NOT_FOUND[kind].what} '${id}' does not exist` };
+}
+
+/** Every (parameter, ID) pair the input names, `Filters` left out: the IDs the call acts on. */
+export function namedIds(input: unknown, param = ''): Array<{ param: string; id: string }> {
+  if (typeof input === 'string') return [{ param, id: input }];
+  if (Array.isArray(input)) return input.flatMap((v) => namedIds(v, param));
+  if (input !== null && typeof input === 'object') {
+    return Object.entries(input).flatMap(([key, value]) => (key === 'Filters' || key === 'Filter' ? [] : namedIds(value, key)));
+  }
+  return [];
+}
+
+function ids(...values: Array<string | undefined>): string[] {
+  return values.filter((v): v is string => typeof v === 'string' && v.length > 0);
+}

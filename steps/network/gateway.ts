@@ -1,0 +1,68 @@
+// The internet gateway, attached to the VPC; detached and deleted on destroy.
+import {
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  DeleteInternetGatewayCommand,
+  DescribeInternetGatewaysCommand,
+  DetachInternetGatewayCommand,
+  type DescribeInternetGatewaysCommandInput,
+  type InternetGateway,
+} from '@aws-sdk/client-ec2';
+import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
+import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { retryWhile } from '../../src/aws/wait';
+import { ensure, ignoringGone, remove } from '../../src/reconcile';
+import { type StepContext } from '../../src/step';
+import { KEYS } from './keys';
+
+async function findGateway(ctx: StepContext, filters: DescribeInternetGatewaysCommandInput): Promise<InternetGateway | undefined> {
+  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeInternetGatewaysCommand(filters)), 'InvalidInternetGatewayID.NotFound'))?.InternetGateways?.[0];
+}
+
+export async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<string> {
+  const ec2 = ctx.aws.ec2;
+  const attached = (igw: InternetGateway) => igw.Attachments?.some((a) => a.VpcId === vpcId && a.State !== 'detaching' && a.State !== 'detached');
+  const { id } = await ensure<InternetGateway>(ctx, {
+    key: KEYS.internetGateway,
+    kind: 'internet gateway',
+    needs: [vpcId],
+    find: (id) => findGateway(ctx, { InternetGatewayIds: [id] }),
+    findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
+    create: async () => {
+      const { InternetGateway } = await ec2.send(
+        new CreateInternetGatewayCommand({ TagSpecifications: [{ ResourceType: 'internet-gateway', Tags: ctx.tags.list('network', 'igw') }] }),
+      );
+      return InternetGateway!;
+    },
+    id: (igw) => igw.InternetGatewayId!,
+    drift: (igw) => (attached(igw) ? [] : ['attachment']),
+    update: async (igw) => {
+      await retryWhileNotFound(ctx, `AttachInternetGateway ${igw.InternetGatewayId} to ${vpcId}`, [EC2_NOT_FOUND.internetGateway, EC2_NOT_FOUND.vpc], () =>
+        ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId, VpcId: vpcId })),
+      );
+    },
+  });
+  return id;
+}
+
+export async function deleteInternetGateway(ctx: StepContext, vpcId: string | undefined): Promise<void> {
+  const ec2 = ctx.aws.ec2;
+  await remove(ctx, {
+    key: KEYS.internetGateway,
+    kind: 'internet gateway',
+    findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
+    id: (igw) => igw.InternetGatewayId!,
+    delete: async (id) => {
+      const igw = await findGateway(ctx, { InternetGatewayIds: [id] });
+      for (const a of igw?.Attachments ?? []) {
+        // The NAT's public IP keeps the gateway attached until the NAT is gone; AWS says DependencyViolation.
+        await retryWhile(ctx, `internet gateway ${id} to detach from ${a.VpcId}`, 300, ['DependencyViolation'], () =>
+          ignoringGone(() => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: a.VpcId ?? vpcId })), (e) =>
+            isAwsError(e, 'Gateway.NotAttached', 'InvalidInternetGatewayID.NotFound'),
+          ),
+        );
+      }
+      await ignoringGone(() => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })), (e) => isAwsError(e, 'InvalidInternetGatewayID.NotFound'));
+    },
+  });
+}

@@ -1,0 +1,79 @@
+// The network: a VPC with DNS, public and private subnets across AZs, an internet gateway, a
+// public route table (0.0.0.0/0 → internet gateway) and a private one (its default route is the
+// NAT step's, since its target depends on the NAT mode).
+import { isKnown, type Step } from '../../src/step';
+import { deleteRoute, ensureRoute } from '../lib/route';
+import { allSettled } from '../lib/all-settled';
+import { deleteInternetGateway, ensureInternetGateway } from './gateway';
+import { waitForNetworkInterfaces } from './interfaces';
+import { KEYS, TIERS, type Tier } from './keys';
+import { deleteAssociation, deleteRouteTable, ensureAssociations, ensureRouteTable, routeTableReader } from './route-tables';
+import { deleteSubnet, ensureSubnets } from './subnets';
+import { deleteVpc, ensureVpc, findVpcByTags } from './vpc';
+
+export { KEYS, subnetIds, subnetPart } from './keys';
+
+export const network: Step = {
+  name: 'network',
+  after: [],
+
+  async reconcile(ctx) {
+    const vpc = await ensureVpc(ctx);
+    // What lives in the VPC can't exist yet in one just made: no lookups for it.
+    const fresh = vpc.outcome === 'created';
+    const tables = routeTableReader(ctx);
+    // Independent of each other once the VPC exists: made at once.
+    const [subnets, igw, publicTable, privateTable] = await allSettled([
+      ensureSubnets(ctx, vpc.id, fresh),
+      ensureInternetGateway(ctx, vpc.id),
+      ensureRouteTable(ctx, vpc.id, 'public', tables, fresh),
+      ensureRouteTable(ctx, vpc.id, 'private', tables, fresh),
+    ] as const);
+    await allSettled([
+      ensureRoute(ctx, {
+        key: KEYS.publicRoute,
+        kind: 'route 0.0.0.0/0 → internet gateway (public)',
+        routeTableId: publicTable,
+        destination: '0.0.0.0/0',
+        target: isKnown(igw) ? { GatewayId: igw } : undefined,
+        table: () => tables.read(publicTable),
+      }),
+      ensureAssociations(ctx, { public: publicTable, private: privateTable }, subnets, tables),
+    ] as const);
+  },
+
+  outputs(state, config) {
+    const ids = (tier: Tier) => Array.from({ length: config.network.azs }, (_, i) => state.get(KEYS.subnet(tier, i))?.id).filter(isKnown);
+    const vpc = state.get(KEYS.vpc)?.id;
+    return vpc
+      ? [
+          { key: 'vpcId', label: 'VPC', value: `${vpc} (${config.network.cidr})` },
+          { key: 'publicSubnets', label: 'public subnets', value: ids('public').join(', ') },
+          { key: 'privateSubnets', label: 'private subnets', value: ids('private').join(', ') },
+        ]
+      : [];
+  },
+
+  async destroy(ctx) {
+    const vpcId = ctx.state.get(KEYS.vpc)?.id ?? (await findVpcByTags(ctx))?.VpcId;
+    const subnets = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => ({ tier, i })));
+    // Two chains at once: associations then route tables; the interfaces other services leave in
+    // the subnets, then the gateway (the public route gone too). A load balancer's interfaces keep
+    // their public addresses for minutes after it is deleted, and AWS refuses to detach the gateway
+    // while any address is mapped: the interface wait's bound covers that. Then the subnets, the VPC.
+    const publicRouteGone = deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
+    await allSettled([
+      (async () => {
+        await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i)));
+        await publicRouteGone;
+        await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId)));
+      })(),
+      (async () => {
+        await allSettled([publicRouteGone, waitForNetworkInterfaces(ctx, vpcId)]);
+        await deleteInternetGateway(ctx, vpcId);
+      })(),
+    ]);
+    await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId)));
+    await deleteVpc(ctx);
+  },
+};

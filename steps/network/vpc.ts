@@ -1,0 +1,140 @@
+// The VPC: made with DNS support and hostnames, its CIDR fixed once made; deleted last, naming
+// whatever else is still in it.
+import {
+  CreateVpcCommand,
+  DeleteVpcCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
+  ModifyVpcAttributeCommand,
+  type Vpc,
+} from '@aws-sdk/client-ec2';
+import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
+import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { retryWhile } from '../../src/aws/wait';
+import { ConfigError, ForeignResourceError } from '../../src/errors';
+import { ensure, ignoringGone, remove } from '../../src/reconcile';
+import { type Outcome, type StepContext } from '../../src/step';
+import { KEYS } from './keys';
+
+interface VpcWithDns extends Vpc {
+  dnsSupport?: boolean;
+  dnsHostnames?: boolean;
+}
+
+export async function findVpcByTags(ctx: StepContext): Promise<Vpc | undefined> {
+  return (await ctx.aws.ec2.send(new DescribeVpcsCommand({ Filters: ctx.tags.filters('vpc') }))).Vpcs?.[0];
+}
+
+/** A VPC just listed: a NotFound from its attribute reads means it is too new for them, not gone. */
+async function withDns(ctx: StepContext, vpc: Vpc | undefined): Promise<VpcWithDns | undefined> {
+  if (!vpc) return undefined;
+  const dns = await readDns(ctx, vpc.VpcId!, { listed: true });
+  return dns && { ...vpc, ...dns };
+}
+
+/** AWS takes one attribute per call; undefined when the VPC is gone. */
+async function readDns(ctx: StepContext, VpcId: string, { listed = false } = {}): Promise<Pick<VpcWithDns, 'dnsSupport' | 'dnsHostnames'> | undefined> {
+  const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') => {
+    const read = () => ctx.aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId, Attribute }));
+    return listed ? retryWhileNotFound(ctx, `DescribeVpcAttribute ${Attribute} of VPC ${VpcId}`, [EC2_NOT_FOUND.vpc], read) : unlessNotFound(read(), 'InvalidVpcID.NotFound');
+  };
+  const [support, hostnames] = await Promise.all([attr('enableDnsSupport'), attr('enableDnsHostnames')]);
+  if (!support || !hostnames) return undefined;
+  return { dnsSupport: support.EnableDnsSupport?.Value, dnsHostnames: hostnames.EnableDnsHostnames?.Value };
+}
+
+export async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome: Outcome }> {
+  const ec2 = ctx.aws.ec2;
+  const cidr = ctx.config.network.cidr;
+  const { id, outcome } = await ensure<VpcWithDns>(ctx, {
+    key: KEYS.vpc,
+    kind: 'VPC',
+    // A VPC's CIDR can't change: the one recorded when it was made or adopted stands, and its
+    // attributes are all there is to read (they also say whether it still exists).
+    find: async (id) => {
+      const recorded = ctx.state.get(KEYS.vpc)?.cidr;
+      if (recorded === undefined) {
+        return withDns(ctx, (await unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'))?.Vpcs?.[0]);
+      }
+      const dns = await readDns(ctx, id);
+      return dns && { VpcId: id, CidrBlock: recorded, ...dns };
+    },
+    findByTags: async () => withDns(ctx, await findVpcByTags(ctx)),
+    create: async () => {
+      const { Vpc } = await ec2.send(
+        new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: [{ ResourceType: 'vpc', Tags: ctx.tags.list('network', 'vpc') }] }),
+      );
+      return { ...Vpc, dnsSupport: true, dnsHostnames: false }; // AWS's defaults for a new VPC
+    },
+    id: (vpc) => vpc.VpcId!,
+    attributes: (vpc) => ({ cidr: vpc.CidrBlock }),
+    drift: (vpc) => {
+      if (vpc.CidrBlock !== cidr) {
+        throw new ConfigError(`network.cidr is ${cidr}, but the stack's VPC ${vpc.VpcId} has ${vpc.CidrBlock}; a VPC's CIDR cannot change`, {
+          hint: `set network.cidr back to ${vpc.CidrBlock}, or destroy the stack and provision it again`,
+        });
+      }
+      return [...(vpc.dnsSupport === false ? ['enableDnsSupport'] : []), ...(vpc.dnsHostnames !== true ? ['enableDnsHostnames'] : [])];
+    },
+    // AWS takes one attribute per call.
+    update: async (vpc, changes) => {
+      for (const attribute of changes) {
+        const input = { VpcId: vpc.VpcId, [attribute === 'enableDnsSupport' ? 'EnableDnsSupport' : 'EnableDnsHostnames']: { Value: true } };
+        await retryWhileNotFound(ctx, `ModifyVpcAttribute on VPC ${vpc.VpcId}`, [EC2_NOT_FOUND.vpc], () => ec2.send(new ModifyVpcAttributeCommand(input)));
+      }
+    },
+  });
+  return { id, outcome };
+}
+
+export async function deleteVpc(ctx: StepContext): Promise<void> {
+  await remove(ctx, {
+    key: KEYS.vpc,
+    kind: 'VPC',
+    findByTags: () => findVpcByTags(ctx),
+    id: (vpc) => vpc.VpcId!,
+    delete: (id) =>
+      retryWhile(ctx, `VPC ${id} to be empty`, 600, ['DependencyViolation'], async () => {
+        try {
+          await ignoringGone(() => ctx.aws.ec2.send(new DeleteVpcCommand({ VpcId: id })), (e) => isAwsError(e, 'InvalidVpcID.NotFound'));
+        } catch (error) {
+          // AWS's "has dependencies" names nothing. What is still in the VPC at this point is not
+          // shipline's (its own pieces are gone): name it and stop rather than wait for it.
+          if (isAwsError(error, 'DependencyViolation')) {
+            const left = await vpcLeftovers(ctx, id);
+            if (left.length > 0) {
+              throw new ForeignResourceError(`VPC ${id} cannot be deleted: it still holds what shipline did not create: ${left.join(', ')}`, {
+                hint: 'shipline leaves these alone; delete or move them yourself, then run destroy again',
+              });
+            }
+          }
+          throw error;
+        }
+      }),
+  });
+}
+
+/** Everything left in a VPC that keeps it from being deleted (its default group and main table aside). */
+async function vpcLeftovers(ctx: StepContext, vpcId: string): Promise<string[]> {
+  const ec2 = ctx.aws.ec2;
+  const inVpc = [{ Name: 'vpc-id', Values: [vpcId] }];
+  const [groups, subnets, tables, gateways, interfaces] = await Promise.all([
+    ec2.send(new DescribeSecurityGroupsCommand({ Filters: inVpc })),
+    ec2.send(new DescribeSubnetsCommand({ Filters: inVpc })),
+    ec2.send(new DescribeRouteTablesCommand({ Filters: inVpc })),
+    ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] })),
+    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: inVpc })),
+  ]);
+  return [
+    ...(groups.SecurityGroups ?? []).filter((g) => g.GroupName !== 'default').map((g) => `security group ${g.GroupId} (${g.GroupName})`),
+    ...(subnets.Subnets ?? []).map((n) => `subnet ${n.SubnetId} (${n.CidrBlock})`),
+    ...(tables.RouteTables ?? []).filter((t) => !t.Associations?.some((a) => a.Main)).map((t) => `route table ${t.RouteTableId}`),
+    ...(gateways.InternetGateways ?? []).map((g) => `internet gateway ${g.InternetGatewayId}`),
+    ...(interfaces.NetworkInterfaces ?? []).map((n) => `network interface ${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'})`),
+  ];
+}
