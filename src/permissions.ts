@@ -48,9 +48,15 @@ const ROLES: Scope = { sid: 'ShiplineRoles', resource: ROLE_ARN };
 /** The AWS managed policies shipline attaches to its roles, and no other. */
 export const MANAGED_POLICIES = [
   'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
-  'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS',
+  'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited',
 ] as const;
 const ROLE_POLICIES: Scope = { sid: 'ShiplineRolesManagedPolicies', resource: ROLE_ARN, condition: { ArnEquals: { 'iam:PolicyARN': [...MANAGED_POLICIES] } } };
+/** The broad policy shipline attached to the CodeDeploy role before it used the Limited one: a provision detaches it. */
+const RETIRED_POLICIES: Scope = {
+  sid: 'ShiplineRolesRetiredPolicies',
+  resource: ROLE_ARN,
+  condition: { ArnEquals: { 'iam:PolicyARN': ['arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS'] } },
+};
 /** Its roles, handed only to the services they are for. */
 const PASS_ROLE: Scope = {
   sid: 'PassShiplineRoles',
@@ -123,7 +129,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     CreateRole: [['iam:CreateRole', ROLES], ['iam:TagRole', ROLES]],
     ListRoles: [['iam:ListRoles', ROLE_LISTING]],
     AttachRolePolicy: [['iam:AttachRolePolicy', ROLE_POLICIES]],
-    DetachRolePolicy: [['iam:DetachRolePolicy', ROLE_POLICIES]],
+    DetachRolePolicy: [['iam:DetachRolePolicy', ROLE_POLICIES], ['iam:DetachRolePolicy', RETIRED_POLICIES]],
   },
   logs: {
     ...same('logs', LOG_GROUPS, ['DeleteLogGroup', 'ListTagsForResource', 'PutRetentionPolicy']),

@@ -197,8 +197,8 @@ describe('the CodePipeline role policy, blue/green', () => {
   });
 
   it('the CodeDeploy service role gets AWS\'s managed policy for ECS, in the region\'s partition', () => {
-    expect(codeDeployForEcsPolicy('eu-west-3')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS');
-    expect(codeDeployForEcsPolicy('cn-north-1')).toBe('arn:aws-cn:iam::aws:policy/AWSCodeDeployRoleForECS');
+    expect(codeDeployForEcsPolicy('eu-west-3')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited');
+    expect(codeDeployForEcsPolicy('cn-north-1')).toBe('arn:aws-cn:iam::aws:policy/AWSCodeDeployRoleForECSLimited');
   });
 });
 

@@ -76,6 +76,7 @@ import {
   type UpdateProjectCommandOutput,
 } from '@aws-sdk/client-codebuild';
 import { SandboxNotModelled } from './sandbox';
+import { checkServiceWork } from './service-work';
 import { SandboxService, type Out } from './service';
 import type { InventoryItem, Tags } from './world';
 
@@ -141,6 +142,8 @@ interface ProjectRecord {
 
 interface BuildRecord {
   id: string;
+  /** The pipeline's artifact bucket the build reads its source from and writes its output to. */
+  artifactBucket?: string;
   arn: string;
   projectName: string;
   buildNumber: number;
@@ -325,8 +328,9 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
    * time `startedAt` (the moment the action started, which a lazily advanced pipeline may reach
    * after the fact). Throws ResourceNotFoundException when the project is gone.
    */
-  startPipelineBuild(input: { projectName: string; sourceVersion?: string; startedAt: number }): { id: string; endsAt: number } {
+  startPipelineBuild(input: { projectName: string; sourceVersion?: string; startedAt: number; artifactBucket?: string }): { id: string; endsAt: number } {
     const build = this.launchBuild(this.getProject(input.projectName), input.sourceVersion, input.startedAt);
+    if (input.artifactBucket !== undefined) build.artifactBucket = input.artifactBucket;
     return { id: build.id, endsAt: build.endsAt };
   }
 
@@ -391,10 +395,12 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
   /** Finish a build whose time has come: the simulated buildspec runs, and may push an image. */
   private settle(build: BuildRecord): BuildRecord {
     if (build.status !== 'IN_PROGRESS' || !this.world.isPast(build.endsAt)) return build;
+    const repositoryUrl = build.environment.variables.find((v) => v.name === REPOSITORY_VARIABLE)?.value;
+    const denial = this.deniedToRole(build, repositoryUrl);
+    if (denial) return this.fail(build, denial.action.startsWith('ecr:') ? 'POST_BUILD' : 'DOWNLOAD_SOURCE', `AccessDenied: ${denial.message}`);
     if (build.failsInBuild) {
       return this.fail(build, 'BUILD', 'Error while executing command: docker build . Reason: exit status 1');
     }
-    const repositoryUrl = build.environment.variables.find((v) => v.name === REPOSITORY_VARIABLE)?.value;
     if (repositoryUrl) {
       const repository = repositoryUrl.slice(repositoryUrl.indexOf('/') + 1);
       const tag = build.sourceVersion ? build.sourceVersion.slice(0, 7) : 'latest';
@@ -407,6 +413,23 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     }
     build.status = 'SUCCEEDED';
     return build;
+  }
+
+  /**
+   * What the build's service role may not do (service-work.ts, codeBuildBuild): write its logs,
+   * read and write the pipeline's artifacts, push to the repository of ECR_REPOSITORY_URL when
+   * that URL is this account's registry.
+   */
+  private deniedToRole(build: BuildRecord, repositoryUrl: string | undefined) {
+    const registry = `${this.world.account}.dkr.ecr.${this.world.region}.amazonaws.com/`;
+    const repository = repositoryUrl?.startsWith(registry) ? repositoryUrl.slice(registry.length) : undefined;
+    const logGroup = build.logs.status === 'DISABLED' ? undefined : (build.logs.groupName ?? `/aws/codebuild/${build.projectName}`);
+    return checkServiceWork(this.world.peers.iam, { account: this.world.account, region: this.world.region }, build.serviceRole, 'codeBuildBuild', {
+      buildId: build.id,
+      ...(logGroup ? { logGroup } : {}),
+      ...(build.artifactBucket ? { bucket: build.artifactBucket } : {}),
+      ...(repository ? { repository } : {}),
+    });
   }
 
   private fail(build: BuildRecord, phase: BuildPhaseType, message: string): BuildRecord {
