@@ -58,6 +58,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
+import { allowServiceWork, executionRole } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
@@ -97,6 +98,7 @@ interface World {
 async function world(): Promise<World> {
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
   await new IAMClient({ region: REGION }).send(new CreateRoleCommand({ RoleName: 'demo-codedeploy', AssumeRolePolicyDocument: trust }));
+  allowServiceWork(env.sandbox, 'demo-codedeploy', 'codedeploy', ['codeDeployEcsBlueGreen']);
 
   const ec2 = new EC2Client({ region: REGION });
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId;
@@ -151,6 +153,8 @@ async function registerTaskDefinition(image: string): Promise<string> {
       networkMode: 'awsvpc',
       cpu: '256',
       memory: '512',
+      // Pulling the built image from ECR takes the execution role.
+      executionRoleArn: executionRole(env.sandbox),
       containerDefinitions: [{ name: 'web', image, portMappings: [{ containerPort: 80 }] }],
     }),
   );
@@ -766,6 +770,8 @@ describe('a CodeDeployToECS pipeline action', () => {
       JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
     await iam.send(new CreateRoleCommand({ RoleName: 'demo-pipeline', AssumeRolePolicyDocument: trust('codepipeline.amazonaws.com') }));
     await iam.send(new CreateRoleCommand({ RoleName: 'demo-build', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }));
+    allowServiceWork(env.sandbox, 'demo-pipeline', 'pipeline', ['pipelineSource', 'pipelineBuild', 'pipelineCodeDeployToEcs']);
+    allowServiceWork(env.sandbox, 'demo-build', 'build', ['codeBuildBuild']);
     await new S3Client({ region: REGION }).send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
     const connectionArn = (await new CodeStarConnectionsClient({ region: REGION }).send(new CreateConnectionCommand({ ProviderType: 'GitHub', ConnectionName: 'demo-github' })))
       .ConnectionArn ?? '';

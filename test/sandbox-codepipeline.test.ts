@@ -53,6 +53,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
+import { allowServiceWork, executionRole } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
@@ -88,6 +89,8 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
     JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
   await iam.send(new CreateRoleCommand({ RoleName: 'demo-pipeline', AssumeRolePolicyDocument: trust('codepipeline.amazonaws.com') }));
   await iam.send(new CreateRoleCommand({ RoleName: 'demo-build', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }));
+  allowServiceWork(env.sandbox, 'demo-pipeline', 'pipeline', ['pipelineSource', 'pipelineBuild', 'pipelineEcsDeploy']);
+  allowServiceWork(env.sandbox, 'demo-build', 'build', ['codeBuildBuild']);
 
   await new S3Client({ region: REGION }).send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
   const connection = await new CodeStarConnectionsClient({ region: REGION }).send(
@@ -120,6 +123,7 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
   const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${REGION}a` }))).Subnet?.SubnetId ?? '';
   const group = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'svc', Description: 'service' }))).GroupId ?? '';
   await ecs.send(new CreateClusterCommand({ clusterName: 'demo' }));
+  const executionRoleArn = executionRole(env.sandbox);
   for (const env of ['dev', 'prod']) {
     const taskDefinition = await ecs.send(
       new RegisterTaskDefinitionCommand({
@@ -128,6 +132,8 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
         networkMode: 'awsvpc',
         cpu: '256',
         memory: '512',
+        // Pulling the built image from ECR takes the execution role.
+        executionRoleArn,
         containerDefinitions: [{ name: 'web', image: PLACEHOLDER_IMAGE, portMappings: [{ containerPort: 80 }] }],
       }),
     );
