@@ -58,7 +58,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
-import { allowServiceWork, executionRole } from './helpers/service-roles';
+import { actionsOfWork, allowServiceWork, executionRole } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
@@ -528,6 +528,32 @@ describe('a deployment', () => {
     const listed = await codedeploy.send(new ListDeploymentsCommand({ applicationName: 'demo', deploymentGroupName: 'demo-prod' }));
     expect(listed.deployments?.sort()).toEqual([id, second].sort());
     expect((await codedeploy.send(new ListDeploymentsCommand({ includeOnlyStatuses: ['Failed'] }))).deployments).toEqual([]);
+  });
+
+  it("fails a deployment its service role's policies do not allow, naming the action (IAM_ROLE_PERMISSIONS)", async () => {
+    const w = await deploymentGroup();
+    const v2 = await registerTaskDefinition('demo:v2');
+    const actions = actionsOfWork(['codeDeployEcsBlueGreen']).filter((a) => a !== 'elasticloadbalancing:ModifyListener');
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-codedeploy',
+      PolicyName: 'test-codeDeployEcsBlueGreen',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }),
+    });
+    const id = await deploy(appSpecYaml(v2));
+    await expect(waitUntilDeploymentSuccessful({ client: codedeploy, ...WAIT }, { deploymentId: id })).rejects.toThrow();
+    const failed = await deployment(id);
+    expect(failed.status).toBe('Failed');
+    expect(failed.errorInformation?.code).toBe('IAM_ROLE_PERMISSIONS');
+    expect(failed.errorInformation?.message).toMatch(/not authorized to perform: elasticloadbalancing:ModifyListener on resource: arn:aws:elasticloadbalancing:/);
+    expect(await serviceTaskDefinition()).toBe(w.taskDefinition);
+    expect(await forwards(w.prodListener)).toEqual({ 10: w.dev, default: w.blue });
+
+    // With AWSCodeDeployRoleForECSLimited attached, as shipline does, the same deployment goes through.
+    env.sandbox.iam.deleteRolePolicy({ RoleName: 'demo-codedeploy', PolicyName: 'test-codeDeployEcsBlueGreen' });
+    env.sandbox.iam.attachRolePolicy({ RoleName: 'demo-codedeploy', PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited' });
+    const second = await deploy(appSpecYaml(v2));
+    await waitUntilDeploymentSuccessful({ client: codedeploy, ...WAIT }, { deploymentId: second });
+    expect(await serviceTaskDefinition()).toBe(v2);
   });
 
   it('fails with a rolled-back deployment when told to, leaving the service and listeners as they were', async () => {

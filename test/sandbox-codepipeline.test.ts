@@ -53,7 +53,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
-import { allowServiceWork, executionRole } from './helpers/service-roles';
+import { actionsOfWork, allowServiceWork, executionRole } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
@@ -403,6 +403,57 @@ describe('a pipeline execution', () => {
     const deploy = actionState((await state())['Deploy-dev'], 'Deploy')?.latestExecution;
     expect(deploy?.status).toBe('Failed');
     expect(deploy?.summary).toMatch(/image definitions file imagespec\.json/);
+  });
+
+  it("fails an action with the action its role's policies do not allow, as AWS words it (service-work.ts)", async () => {
+    const s = await setup();
+    // The pipeline role lacks ecs:DescribeTasks, which the ECS deploy action needs to follow its tasks.
+    const actions = actionsOfWork(['pipelineSource', 'pipelineBuild', 'pipelineEcsDeploy']).filter((a) => a !== 'ecs:DescribeTasks');
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-pipeline',
+      PolicyName: 'test-pipelineSource-pipelineBuild-pipelineEcsDeploy',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }),
+    });
+    await createPipeline(s);
+    const deploy = actionState((await state())['Deploy-dev'], 'Deploy')?.latestExecution;
+    expect(deploy?.status).toBe('Failed');
+    expect(deploy?.summary).toMatch(/^User: arn:aws:sts::123456789012:assumed-role\/demo-pipeline\/CodePipeline is not authorized to perform: ecs:DescribeTasks on resource: arn:aws:ecs:eu-west-3:123456789012:task\/demo\/\S+ because no identity-based policy allows the ecs:DescribeTasks action$/);
+    expect(await serviceImage('demo-dev')).toBe(PLACEHOLDER_IMAGE);
+
+    // The build role may not push: the build fails in POST_BUILD, naming ecr:PutImage.
+    env.restart();
+    const t = await setup();
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-build',
+      PolicyName: 'test-codeBuildBuild',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actionsOfWork(['codeBuildBuild']).filter((a) => a !== 'ecr:PutImage'), Resource: '*' }] }),
+    });
+    await createPipeline(t);
+    const build = actionState((await state()).Build, 'Build')?.latestExecution;
+    expect(build?.status).toBe('Failed');
+    expect(build?.summary).toMatch(/Phase: POST_BUILD, AccessDenied: .* is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:eu-west-3:123456789012:repository\/demo /);
+
+    // The source action pulls through the connection only with UseConnection.
+    env.restart();
+    const u = await setup();
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-pipeline',
+      PolicyName: 'test-pipelineSource-pipelineBuild-pipelineEcsDeploy',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions.filter((a) => !a.endsWith(':UseConnection')), Resource: '*' }] }),
+    });
+    await createPipeline(u);
+    expect(actionState((await state()).Source, 'Source')?.latestExecution?.summary).toMatch(/not authorized to perform: codestar-connections:UseConnection/);
+  });
+
+  it('does not start a task whose execution role may not pull the image from ECR', async () => {
+    const s = await setup();
+    env.sandbox.iam.detachRolePolicy({ RoleName: 'demo-exec', PolicyArn: 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' });
+    await createPipeline(s);
+    expect(actionState((await state())['Deploy-dev'], 'Deploy')?.latestExecution?.status).toBe('Succeeded');
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['demo-dev'] }))).services?.[0];
+    expect(service?.events?.map((e) => e.message).join('\n')).toMatch(
+      /failed to launch a task with \(error ResourceInitializationError: unable to pull secrets or registry auth: .*not authorized to perform: ecr:GetAuthorizationToken on resource: \*/,
+    );
   });
 
   it('supersedes an execution waiting to enter a stage another one holds (SUPERSEDED)', async () => {
