@@ -7,7 +7,9 @@ import { Ec2Sandbox } from './ec2';
 import { EcrSandbox } from './ecr';
 import { EcsSandbox } from './ecs';
 import { Elbv2Sandbox } from './elbv2';
+import { deniedErrorShape, requestsFor } from './caller-authorization';
 import { Faults, type CallInfo } from './faults';
+import { deniedMessage, firstDenied } from './iam-policy';
 import { IamSandbox } from './iam';
 import { LogsSandbox } from './logs';
 import type { SandboxService } from './service';
@@ -17,7 +19,7 @@ import { ConnectionsSandbox } from './connections';
 import { CodeBuildSandbox } from './codebuild';
 import { CodePipelineSandbox } from './codepipeline';
 import { CodeDeploySandbox } from './codedeploy';
-import { SandboxWorld, type InventoryItem, type SandboxOptions } from './world';
+import { awsError, SandboxWorld, type InventoryItem, type SandboxOptions } from './world';
 
 export interface CallRecord {
   seq: number;
@@ -67,6 +69,8 @@ export class Sandbox {
   readonly calls: CallRecord[] = [];
   private readonly services: Services;
   private mutations = 0;
+  /** Service-linked roles AWS created on a first use in this sandbox (ecs.amazonaws.com …). */
+  private readonly linkedRoles = new Set<string>();
 
   constructor(
     private readonly options: SandboxOptions = {},
@@ -109,8 +113,10 @@ export class Sandbox {
     try {
       const latency = this.world.realMs('api.call');
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      this.authorizeCaller(service, operation, record.input);
       await this.faults.before(call);
       const output = this.invoke(service, operation, structuredClone(input ?? {}));
+      this.noteServiceLinkedRole(service, operation);
       this.faults.after(call);
       const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service]!;
       const copy = model.finishOutput(operation, this.faults.shape(call, structuredClone(output) as Record<string, unknown>));
@@ -119,6 +125,28 @@ export class Sandbox {
       record.error = error instanceof Error ? error.name : String(error);
       throw error;
     }
+  }
+
+  /** With a caller policy: refuse the call, in the service's own error shape, unless the policy allows every request IAM makes of it. */
+  private authorizeCaller(service: ServiceName, operation: string, input: unknown): void {
+    const policy = this.options.callerPolicy;
+    if (!policy) return;
+    const world = {
+      account: this.world.account,
+      region: this.world.region,
+      roleArn: (name: string) => this.services.iam.data.roles[name.toLowerCase()]?.arn,
+      needsServiceLinkedRole: (linked: string) => !this.linkedRoles.has(linked),
+    };
+    const denied = firstDenied([policy], requestsFor(service, operation, (input ?? {}) as Record<string, unknown>, world));
+    if (!denied) return;
+    const { code, status } = deniedErrorShape(service);
+    const message = deniedMessage(`arn:aws:iam::${this.world.account}:user/sandbox`, denied.request, denied.decision);
+    throw awsError(code, code === 'UnauthorizedOperation' ? `You are not authorized to perform this operation. ${message}` : message, { status });
+  }
+
+  private noteServiceLinkedRole(service: ServiceName, operation: string): void {
+    if (service === 'elbv2' && operation === 'CreateLoadBalancer') this.linkedRoles.add('elasticloadbalancing.amazonaws.com');
+    if (service === 'ecs' && operation === 'CreateService') this.linkedRoles.add('ecs.amazonaws.com');
   }
 
   private invoke(service: ServiceName, operation: string, input: unknown): object {

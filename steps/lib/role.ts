@@ -76,10 +76,16 @@ function listedRoles(ctx: StepContext): Promise<ReadonlyMap<string, Role>> {
   });
 }
 
-/** The recorded role: the run's listing confirms it when its trust policy is `trust`; otherwise GetRole. */
+/**
+ * The recorded role: the run's listing confirms it when its trust policy is `trust`; otherwise
+ * GetRole. Only a role the listing (under ROLE_PATH) shows is read by name: GetRole on a name
+ * IAM does not know is authorized on `role/<name>`, outside the `role/shipline/*` the generated
+ * policy allows, and would be refused rather than answered NoSuchEntity.
+ */
 async function recordedRole(ctx: StepContext, name: string, trust: PolicyDocument): Promise<Role | undefined> {
   const listed = (await listedRoles(ctx)).get(name);
-  return listed && hasTrust(listed, trust) ? listed : findRole(ctx, name);
+  if (!listed) return undefined;
+  return hasTrust(listed, trust) ? listed : findRole(ctx, name);
 }
 
 const hasTrust = (role: Role, trust: PolicyDocument) => sameJson(parseJson(role.AssumeRolePolicyDocument, true), trust);
@@ -115,7 +121,8 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
     kind,
     find: async (id) => withPolicies(ctx, await recordedRole(ctx, id, trust), inlineNames),
     findByTags: async () => {
-      const role = await findRole(ctx, name);
+      // Listed first, for the reason recordedRole says; GetRole then brings its tags.
+      const role = (await listedRoles(ctx)).has(name) ? await findRole(ctx, name) : undefined;
       return withPolicies(ctx, role && claim(ctx, kind, name, role, role.Tags), inlineNames);
     },
     create: async () => {
@@ -173,7 +180,8 @@ export async function deleteRole(ctx: StepContext, key: string, part: string): P
     kind: `IAM role ${name}`,
     // With a lost state, only a role that carries the stack's tag.
     findByTags: async () => {
-      const role = await findRole(ctx, name);
+      // Listed first, for the reason recordedRole says; GetRole then brings its tags.
+      const role = (await listedRoles(ctx)).has(name) ? await findRole(ctx, name) : undefined;
       return role && ctx.tags.owns(role.Tags) ? role : undefined;
     },
     id: (role) => role.RoleName!,
