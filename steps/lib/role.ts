@@ -58,8 +58,14 @@ export interface RoleState {
 
 const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEntity');
 
+/**
+ * The role of that name, or undefined. IAM authorizes GetRole on the role's ARN with its path; for
+ * a name it does not know that is `role/<name>`, outside the `role/shipline/*` of shipline's
+ * policy, so the answer is AccessDenied rather than NoSuchEntity: either way no role of ours.
+ */
 async function findRole(ctx: StepContext, name: string): Promise<Role | undefined> {
-  return (await unlessNotFound(ctx.aws.iam.send(new GetRoleCommand({ RoleName: name })), 'NoSuchEntityException', 'NoSuchEntity'))?.Role;
+  const call = ctx.aws.iam.send(new GetRoleCommand({ RoleName: name }));
+  return (await unlessNotFound(call, 'NoSuchEntityException', 'NoSuchEntity', 'AccessDenied', 'AccessDeniedException'))?.Role;
 }
 
 /** Every role under ROLE_PATH by name, listed once per run: names, ARNs and trust policies, no tags. */
@@ -76,16 +82,10 @@ function listedRoles(ctx: StepContext): Promise<ReadonlyMap<string, Role>> {
   });
 }
 
-/**
- * The recorded role: the run's listing confirms it when its trust policy is `trust`; otherwise
- * GetRole. Only a role the listing (under ROLE_PATH) shows is read by name: GetRole on a name
- * IAM does not know is authorized on `role/<name>`, outside the `role/shipline/*` the generated
- * policy allows, and would be refused rather than answered NoSuchEntity.
- */
+/** The recorded role: the run's listing confirms it when its trust policy is `trust`; otherwise GetRole. */
 async function recordedRole(ctx: StepContext, name: string, trust: PolicyDocument): Promise<Role | undefined> {
   const listed = (await listedRoles(ctx)).get(name);
-  if (!listed) return undefined;
-  return hasTrust(listed, trust) ? listed : findRole(ctx, name);
+  return listed && hasTrust(listed, trust) ? listed : findRole(ctx, name);
 }
 
 const hasTrust = (role: Role, trust: PolicyDocument) => sameJson(parseJson(role.AssumeRolePolicyDocument, true), trust);
@@ -121,8 +121,7 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
     kind,
     find: async (id) => withPolicies(ctx, await recordedRole(ctx, id, trust), inlineNames),
     findByTags: async () => {
-      // Listed first, for the reason recordedRole says; GetRole then brings its tags.
-      const role = (await listedRoles(ctx)).has(name) ? await findRole(ctx, name) : undefined;
+      const role = await findRole(ctx, name);
       return withPolicies(ctx, role && claim(ctx, kind, name, role, role.Tags), inlineNames);
     },
     create: async () => {
@@ -180,8 +179,7 @@ export async function deleteRole(ctx: StepContext, key: string, part: string): P
     kind: `IAM role ${name}`,
     // With a lost state, only a role that carries the stack's tag.
     findByTags: async () => {
-      // Listed first, for the reason recordedRole says; GetRole then brings its tags.
-      const role = (await listedRoles(ctx)).has(name) ? await findRole(ctx, name) : undefined;
+      const role = await findRole(ctx, name);
       return role && ctx.tags.owns(role.Tags) ? role : undefined;
     },
     id: (role) => role.RoleName!,
