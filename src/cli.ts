@@ -124,6 +124,15 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
+  // The global options are accepted (scripts pass them to every command); only --config is read.
+  withGlobalOptions(program.command('permissions').description('print, as JSON, the IAM policy the config needs (its strategy, NAT mode and state backend); --all: for every choice'))
+    .option('--all', 'the policy for every deploy strategy, NAT mode and state backend (reads no config)', false)
+    .action(async (raw: Record<string, unknown>) => {
+      const { printPermissions } = require('./commands/permissions') as typeof import('./commands/permissions');
+      await printPermissions({ config: String(raw.config), all: raw.all === true }, io);
+      setExit(EXIT.ok);
+    });
+
   program
     .command('init-app')
     .description('write into an application repository what the pipeline expects: buildspec.yml, and a Dockerfile and nginx.conf where missing')

@@ -48,9 +48,15 @@ const ROLES: Scope = { sid: 'ShiplineRoles', resource: ROLE_ARN };
 /** The AWS managed policies shipline attaches to its roles, and no other. */
 export const MANAGED_POLICIES = [
   'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
-  'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS',
+  'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited',
 ] as const;
 const ROLE_POLICIES: Scope = { sid: 'ShiplineRolesManagedPolicies', resource: ROLE_ARN, condition: { ArnEquals: { 'iam:PolicyARN': [...MANAGED_POLICIES] } } };
+/** The broad policy shipline attached to the CodeDeploy role before it used the Limited one: a provision detaches it. */
+const RETIRED_POLICIES: Scope = {
+  sid: 'ShiplineRolesRetiredPolicies',
+  resource: ROLE_ARN,
+  condition: { ArnEquals: { 'iam:PolicyARN': ['arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS'] } },
+};
 /** Its roles, handed only to the services they are for. */
 const PASS_ROLE: Scope = {
   sid: 'PassShiplineRoles',
@@ -67,6 +73,21 @@ const SERVICE_LINKED_ROLES: Scope = {
   resource: 'arn:aws:iam::*:role/aws-service-role/*',
   condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
 };
+/**
+ * CreatePipeline and UpdatePipeline naming a connection are also authorized as the permission-only
+ * PassConnection, on the connection, under the prefix of its ARN (codestar-connections: or
+ * codeconnections:), for CodePipeline only.
+ */
+const PASS_CONNECTION: Scope = {
+  sid: 'PassConnectionToPipeline',
+  resource: ['arn:aws:codestar-connections:*:*:connection/*', 'arn:aws:codeconnections:*:*:connection/*'],
+  condition: {
+    StringEqualsIfExists: {
+      'codestar-connections:PassedToService': ['codepipeline.amazonaws.com'],
+      'codeconnections:PassedToService': ['codepipeline.amazonaws.com'],
+    },
+  },
+};
 /** Log groups live under /shipline/<stack>/. */
 const LOG_GROUPS: Scope = { sid: 'ShiplineLogGroups', resource: 'arn:aws:logs:*:*:log-group:/shipline/*' };
 /** The artifact bucket is `<stack>-artifacts-<account>-<region>`. */
@@ -78,6 +99,8 @@ const ARTIFACT_BUCKET: Scope = { sid: 'ArtifactBucket', resource: ['arn:aws:s3::
 const STATE_BUCKET: Scope = { sid: 'StateInS3Optional', resource: ['arn:aws:s3:::*', 'arn:aws:s3:::*/shipline/*'] };
 
 type Grant = readonly [action: string, scope: Scope];
+
+const PASS_CONNECTIONS: readonly Grant[] = [['codestar-connections:PassConnection', PASS_CONNECTION], ['codeconnections:PassConnection', PASS_CONNECTION]];
 
 /** Each operation shipline calls → the IAM actions it needs, and where. */
 const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> } = {
@@ -123,7 +146,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     CreateRole: [['iam:CreateRole', ROLES], ['iam:TagRole', ROLES]],
     ListRoles: [['iam:ListRoles', ROLE_LISTING]],
     AttachRolePolicy: [['iam:AttachRolePolicy', ROLE_POLICIES]],
-    DetachRolePolicy: [['iam:DetachRolePolicy', ROLE_POLICIES]],
+    DetachRolePolicy: [['iam:DetachRolePolicy', ROLE_POLICIES], ['iam:DetachRolePolicy', RETIRED_POLICIES]],
   },
   logs: {
     ...same('logs', LOG_GROUPS, ['DeleteLogGroup', 'ListTagsForResource', 'PutRetentionPolicy']),
@@ -161,8 +184,8 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   },
   codepipeline: {
     ...same('codepipeline', CODEPIPELINE, ['DeletePipeline', 'GetPipeline', 'GetPipelineState', 'ListPipelineExecutions', 'ListTagsForResource', 'PutApprovalResult', 'StartPipelineExecution']),
-    CreatePipeline: [['codepipeline:CreatePipeline', CODEPIPELINE], ['codepipeline:TagResource', CODEPIPELINE], ['iam:PassRole', PASS_ROLE]],
-    UpdatePipeline: [['codepipeline:UpdatePipeline', CODEPIPELINE], ['iam:PassRole', PASS_ROLE]],
+    CreatePipeline: [['codepipeline:CreatePipeline', CODEPIPELINE], ['codepipeline:TagResource', CODEPIPELINE], ['iam:PassRole', PASS_ROLE], ...PASS_CONNECTIONS],
+    UpdatePipeline: [['codepipeline:UpdatePipeline', CODEPIPELINE], ['iam:PassRole', PASS_ROLE], ...PASS_CONNECTIONS],
   },
   connections: {
     ...same('codestar-connections', CONNECTIONS, ['DeleteConnection', 'GetConnection', 'ListConnections', 'ListTagsForResource']),
@@ -196,12 +219,58 @@ export function actionsFor(service: ServiceName, operation: string): string[] | 
   return OPERATION_GRANTS[service][operation]?.map(([action]) => action);
 }
 
-/** The policy: one statement per scope, in a stable order, actions sorted. */
-export function requiredPolicy(): PolicyDocument {
+/** What a config chooses that changes the calls shipline makes. */
+export interface PolicyVariant {
+  strategy: 'rolling' | 'blue-green';
+  natMode: 'instance' | 'nat-gateway';
+  stateBackend: 'local' | 's3';
+}
+
+/**
+ * The calls only one choice makes: what creates the other choice's resources. Reads and deletes
+ * of the other choice stay in every policy (a provision after a switch cleans them up).
+ */
+const ONLY_WHEN: Record<string, (v: PolicyVariant) => boolean> = {
+  'ec2:AllocateAddress': (v) => v.natMode === 'nat-gateway',
+  'ec2:CreateNatGateway': (v) => v.natMode === 'nat-gateway',
+  'ec2:RunInstances': (v) => v.natMode === 'instance',
+  'ec2:StartInstances': (v) => v.natMode === 'instance',
+  'ec2:DescribeImages': (v) => v.natMode === 'instance',
+  'ec2:ModifyInstanceAttribute': (v) => v.natMode === 'instance',
+  'ec2:ModifyInstanceMetadataOptions': (v) => v.natMode === 'instance',
+  'codedeploy:CreateApplication': (v) => v.strategy === 'blue-green',
+  'codedeploy:CreateDeploymentGroup': (v) => v.strategy === 'blue-green',
+  'codedeploy:UpdateDeploymentGroup': (v) => v.strategy === 'blue-green',
+  'codedeploy:CreateDeployment': (v) => v.strategy === 'blue-green',
+};
+const SCOPE_ONLY_WHEN = new Map<Scope, (v: PolicyVariant) => boolean>([[STATE_BUCKET, (v) => v.stateBackend === 's3']]);
+
+/** Every choice: the union over them is the policy that runs any config. */
+export const ALL_VARIANTS: readonly PolicyVariant[] = (['rolling', 'blue-green'] as const).flatMap((strategy) =>
+  (['instance', 'nat-gateway'] as const).flatMap((natMode) => (['local', 's3'] as const).map((stateBackend) => ({ strategy, natMode, stateBackend }))),
+);
+
+/** The config's choices, as the policy sees them. */
+export function variantOf(config: { deploy: { strategy: string }; nat: { mode: string }; state: { backend: { type: string } } }): PolicyVariant {
+  return {
+    strategy: config.deploy.strategy === 'blue-green' ? 'blue-green' : 'rolling',
+    natMode: config.nat.mode === 'nat-gateway' ? 'nat-gateway' : 'instance',
+    stateBackend: config.state.backend.type === 's3' ? 's3' : 'local',
+  };
+}
+
+/**
+ * The policy: one statement per scope, in a stable order, actions sorted. For the given choices
+ * (a config's: `variantOf`), or for every choice when none are given.
+ */
+export function requiredPolicy(variants: readonly PolicyVariant[] = ALL_VARIANTS): PolicyDocument {
+  const needed = (action: string, scope: Scope) =>
+    variants.some((v) => (ONLY_WHEN[action]?.(v) ?? true) && (SCOPE_ONLY_WHEN.get(scope)?.(v) ?? true));
   const byScope = new Map<Scope, Set<string>>();
   for (const ops of Object.values(OPERATION_GRANTS)) {
     for (const grants of Object.values(ops)) {
       for (const [action, scope] of grants) {
+        if (!needed(action, scope)) continue;
         const actions = byScope.get(scope) ?? new Set<string>();
         actions.add(action);
         byScope.set(scope, actions);
@@ -222,7 +291,7 @@ export function requiredPolicy(): PolicyDocument {
   };
 }
 
-/** The policy as the README shows it. */
-export function renderPolicy(): string {
-  return JSON.stringify(requiredPolicy(), null, 2);
+/** The policy as `shipline permissions` prints it (the README shows it for every choice). */
+export function renderPolicy(variants: readonly PolicyVariant[] = ALL_VARIANTS): string {
+  return JSON.stringify(requiredPolicy(variants), null, 2);
 }

@@ -39,6 +39,9 @@ export const WILDCARD_ALLOWED: readonly string[] = [
   'ecs:DescribeTaskDefinition',
   // Creates a revision whose ARN does not exist yet; authorized on no resource type.
   'ecs:RegisterTaskDefinition',
+  // The ECS deploy action lists the deployment's tasks; IAM authorizes ListTasks on container
+  // instances only, which Fargate services have none of.
+  'ecs:ListTasks',
 ];
 
 /** Service principals of the roles shipline creates. */
@@ -49,8 +52,13 @@ export const PRINCIPALS = {
   codedeploy: 'codedeploy.amazonaws.com',
 } as const;
 
-/** The AWS managed policy that lets CodeDeploy run ECS blue/green deployments, in the account's partition. */
-export const codeDeployForEcsPolicy = (partition: string) => `arn:${partition}:iam::aws:policy/AWSCodeDeployRoleForECS`;
+/**
+ * The AWS managed policy that lets CodeDeploy run ECS blue/green deployments: the Limited one
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForECSLimited.html).
+ * AWSCodeDeployRoleForECS would also grant S3 read on every object, Lambda invoke and SNS publish
+ * on `*`, none of which shipline's deployments (no hooks, no triggers, the AppSpec inline) use.
+ */
+export const codeDeployForEcsPolicy = (partition: string) => `arn:${partition}:iam::aws:policy/AWSCodeDeployRoleForECSLimited`;
 /** The AWS managed policy of ECS task execution roles, in the account's partition. */
 export const ecsTaskExecutionPolicy = (partition: string) => `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`;
 
@@ -229,9 +237,7 @@ export function codePipelinePolicy(input: CodePipelinePolicyInput): PolicyDocume
         Resource: [...input.taskDefinitionArns],
         Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       },
-      ...(input.serviceArns.length > 0
-        ? [{ Sid: 'DeployServices', Effect: 'Allow' as const, Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Resource: [...input.serviceArns] }]
-        : []),
+      ...(input.serviceArns.length > 0 ? ecsDeployStatements(input.serviceArns) : []),
       ...(input.codeDeploy ? codeDeployStatements(input.codeDeploy) : []),
       {
         Sid: 'PassExecutionRole',
@@ -242,6 +248,21 @@ export function codePipelinePolicy(input: CodePipelinePolicyInput): PolicyDocume
       },
     ],
   };
+}
+
+/**
+ * What CodePipeline's ECS deploy action calls beyond the revision: the services it updates, and
+ * the tasks it follows until the deployment is done (ListTasks, DescribeTasks), as the action's
+ * service role permissions list them (https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECS.html).
+ */
+function ecsDeployStatements(serviceArns: readonly string[]): PolicyStatement[] {
+  // Tasks live under their cluster: arn:…:ecs:<region>:<account>:task/<cluster>/<id>.
+  const taskArns = [...new Set(serviceArns.map((arn) => arn.replace(/:service\/([^/]+)\/[^/]+$/, ':task/$1/*')))];
+  return [
+    { Sid: 'DeployServices', Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Resource: [...serviceArns] },
+    { Sid: 'FollowDeploymentTasks', Effect: 'Allow', Action: ['ecs:DescribeTasks'], Resource: taskArns },
+    { Sid: 'ListDeploymentTasks', Effect: 'Allow', Action: ['ecs:ListTasks'], Resource: '*' },
+  ];
 }
 
 /** What CodePipeline's CodeDeployToECS action calls: the application, its groups, their configuration. */

@@ -1,5 +1,5 @@
 // Blue/green deployments through CodeDeploy (`deploy.strategy: "blue-green"`): the service role
-// CodeDeploy assumes (AWSCodeDeployRoleForECS), one application (compute platform ECS) named after
+// CodeDeploy assumes (AWSCodeDeployRoleForECSLimited), one application (compute platform ECS) named after
 // the stack, and per environment a deployment group `<stack>-<env>`: blue/green with traffic
 // control, production traffic rerouted as soon as the replacement task set is ready, the original
 // task set terminated `deploy.terminationWaitMinutes` later, automatic rollback when a deployment

@@ -19,7 +19,7 @@ describe('blue/green, two environments', () => {
         'elbv2/target-group/demo-dev-tg-g',
         'elbv2/target-group/demo-prod-tg-g',
         'iam/role//shipline/demo-codedeploy',
-        'iam/role-policy-attachment//shipline/demo-codedeploy/arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS',
+        'iam/role-policy-attachment//shipline/demo-codedeploy/arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited',
       ].sort(),
     );
   });

@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceName } from '../src/aws/clients';
-import { actionsFor, OPERATIONS, renderPolicy, requiredPolicy } from '../src/permissions';
+import { actionsFor, ALL_VARIANTS, OPERATIONS, renderPolicy, requiredPolicy } from '../src/permissions';
+import type { PolicyDocument } from '../src/policies';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 
 const ROOT = path.join(__dirname, '..');
@@ -77,6 +78,16 @@ function operationsInCode(): { found: Set<string>; unknown: string[] } {
     }
   }
   return { found, unknown };
+}
+
+/** What the CLI prints on stdout for `args` (a command that needs neither AWS nor a config). */
+async function cliStdout(...args: string[]): Promise<string> {
+  const x = harness({ config: BASE_CONFIG });
+  try {
+    return (await x.ok(...args)).stdout;
+  } finally {
+    x.restore();
+  }
 }
 
 const declared = () => new Set(Object.entries(OPERATIONS).flatMap(([service, ops]) => ops.map((op) => `${service}:${op}`)));
@@ -153,7 +164,7 @@ describe('the operations src/permissions.ts lists', () => {
         const own = actions.filter((a) => a.startsWith(`${prefixes[service]}:`));
         const other = actions.filter((a) => !a.startsWith(`${prefixes[service]}:`));
         if (!(service === 'sts' && op === 'GetCallerIdentity')) expect({ op: `${service}:${op}`, own: own.length > 0 }).toEqual({ op: `${service}:${op}`, own: true });
-        for (const a of other) expect(['iam:PassRole', 'iam:CreateServiceLinkedRole']).toContain(a);
+        for (const a of other) expect(['iam:PassRole', 'iam:CreateServiceLinkedRole', 'codestar-connections:PassConnection', 'codeconnections:PassConnection']).toContain(a);
       }
     }
     expect(actionsFor('elbv2', 'DescribeLoadBalancers')).toEqual(['elasticloadbalancing:DescribeLoadBalancers']);
@@ -196,11 +207,63 @@ describe('the policy', () => {
     expect(Object.keys(slr.Condition?.StringEquals ?? {})).toEqual(['iam:AWSServiceName']);
   });
 
-  it('is what the README\'s "Permissions" section shows', () => {
+  it('is what the README\'s "Permissions" section shows: the output of `shipline permissions --all`', async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('\n## Permissions'));
     expect(section.length).toBeLessThan(readme.length);
     const block = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
-    expect(block).toBe(renderPolicy());
+    const printed = await cliStdout('permissions', '--all');
+    expect(`${block ?? ''}\n`).toBe(printed);
+    expect(printed).toBe(`${renderPolicy()}\n`);
+  });
+
+  it('asks CreatePipeline and UpdatePipeline for PassConnection on the connection, for CodePipeline only', () => {
+    expect(actionsFor('codepipeline', 'CreatePipeline')).toEqual(expect.arrayContaining(['codestar-connections:PassConnection', 'codeconnections:PassConnection']));
+    expect(actionsFor('codepipeline', 'UpdatePipeline')).toEqual(expect.arrayContaining(['codestar-connections:PassConnection', 'codeconnections:PassConnection']));
+    const pass = policy.Statement.find((s) => s.Sid === 'PassConnectionToPipeline')!;
+    expect(list(pass.Action)).toEqual(['codeconnections:PassConnection', 'codestar-connections:PassConnection']);
+    expect(list(pass.Resource).every((r) => /^arn:aws:(codestar-connections|codeconnections):\*:\*:connection\/\*$/.test(r))).toBe(true);
+  });
+});
+
+describe('shipline permissions', () => {
+  const actionsOf = (doc: PolicyDocument) => new Set(doc.Statement.flatMap((s) => list(s.Action).map((a) => `${s.Sid ?? ''} ${a}`)));
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+  it("prints the config's policy: no CodeDeploy creates for rolling, no NAT gateway for instance mode, no state bucket for local state", async () => {
+    const x = harness({ config: BASE_CONFIG });
+    try {
+      const printed = JSON.parse((await x.ok('permissions', '--config', x.configPath)).stdout) as PolicyDocument;
+      const actions = [...actionsOf(printed)].map((a) => a.split(' ')[1]);
+      expect(actions).toContain('codestar-connections:PassConnection');
+      expect(actions).toContain('ec2:RunInstances');
+      expect(actions).not.toContain('codedeploy:CreateDeploymentGroup');
+      expect(actions).not.toContain('ec2:CreateNatGateway');
+      expect(printed.Statement.map((s) => s.Sid)).not.toContain('StateInS3Optional');
+      // Cleanup of the other choices stays possible.
+      expect(actions).toContain('codedeploy:DeleteApplication');
+      expect(actions).toContain('ec2:DeleteNatGateway');
+    } finally {
+      x.restore();
+    }
+  });
+
+  it('with --all, is the union of every choice, and each config policy is part of it', () => {
+    const all = actionsOf(requiredPolicy());
+    for (const variant of ALL_VARIANTS) for (const a of actionsOf(requiredPolicy([variant]))) expect(all).toContain(a);
+    const union = new Set(ALL_VARIANTS.flatMap((v) => [...actionsOf(requiredPolicy([v]))]));
+    expect(union).toEqual(all);
+  });
+
+  it('names the config file when it cannot read it', async () => {
+    const x = harness({ config: BASE_CONFIG });
+    try {
+      const result = await x.run('permissions', '--config', path.join(x.dir, 'missing.json'));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/missing\.json/);
+      expect(result.stdout).toBe('');
+    } finally {
+      x.restore();
+    }
   });
 });

@@ -64,6 +64,8 @@ const OWN_ARNS = [
   ...Object.values(PIPELINE_INPUT).flat(),
   ...connectionArns(PIPELINE_INPUT.connectionArn),
   ...Object.values(CODEDEPLOY).flat(),
+  // The cluster's tasks, which the ECS deploy action follows.
+  `arn:aws:ecs:eu-west-3:${ACCOUNT}:task/demo`,
 ] as string[];
 const isOwn = (resource: string) =>
   OWN_ARNS.some((arn) => resource === arn || resource === `${arn}/*` || resource === `${arn}:*`);
@@ -108,7 +110,7 @@ describe('every policy document shipline writes', () => {
   it('passes roles only by name, and only to ECS tasks', () => {
     const passRole = permissions.filter(([, s]) => list(s.Action).includes('iam:PassRole'));
     expect(passRole.map(([name]) => name)).toEqual([
-      'codepipeline role policy #7 PassExecutionRole',
+      'codepipeline role policy #9 PassExecutionRole',
       'codepipeline role policy (blue/green) #9 PassExecutionRole',
     ]);
     for (const [, s] of passRole) {
@@ -197,8 +199,8 @@ describe('the CodePipeline role policy, blue/green', () => {
   });
 
   it('the CodeDeploy service role gets AWS\'s managed policy for ECS, in the region\'s partition', () => {
-    expect(codeDeployForEcsPolicy('aws')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS');
-    expect(codeDeployForEcsPolicy('aws-cn')).toBe('arn:aws-cn:iam::aws:policy/AWSCodeDeployRoleForECS');
+    expect(codeDeployForEcsPolicy('aws')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited');
+    expect(codeDeployForEcsPolicy('aws-cn')).toBe('arn:aws-cn:iam::aws:policy/AWSCodeDeployRoleForECSLimited');
   });
 });
 

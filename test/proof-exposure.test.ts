@@ -27,7 +27,7 @@ const list = (value: string | string[] | undefined): string[] => (value === unde
 /** The AWS managed policies shipline may attach, each for the role AWS made it for. */
 const MANAGED_ALLOWED = [
   'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
-  'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS',
+  'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited',
 ];
 
 /** Resources AWS itself provides that a policy may name: CodeDeploy's predefined deployment configurations. */

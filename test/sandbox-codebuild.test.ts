@@ -20,6 +20,7 @@ import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from '@aws-
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
+import { allowServiceWork } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/demo-build`;
@@ -47,6 +48,7 @@ async function prerequisites(): Promise<void> {
       }),
     }),
   );
+  allowServiceWork(env.sandbox, 'demo-build', 'build', ['codeBuildBuild']);
   await ecr.send(new CreateRepositoryCommand({ repositoryName: 'demo' }));
 }
 

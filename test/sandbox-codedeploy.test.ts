@@ -59,6 +59,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
+import { actionsOfWork, allowServiceWork, executionRole } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
@@ -98,6 +99,7 @@ interface World {
 async function world(): Promise<World> {
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
   await new IAMClient({ region: REGION }).send(new CreateRoleCommand({ RoleName: 'demo-codedeploy', AssumeRolePolicyDocument: trust }));
+  allowServiceWork(env.sandbox, 'demo-codedeploy', 'codedeploy', ['codeDeployEcsBlueGreen']);
 
   const ec2 = new EC2Client({ region: REGION });
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId;
@@ -154,6 +156,8 @@ async function registerTaskDefinition(image: string): Promise<string> {
       memory: '512',
       // ARM, as shipline's: the pipeline's build below runs on ARM_CONTAINER (an x86 task could not run its image).
       runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      // Pulling the built image from ECR takes the execution role.
+      executionRoleArn: executionRole(env.sandbox),
       containerDefinitions: [{ name: 'web', image, portMappings: [{ containerPort: 80 }] }],
     }),
   );
@@ -535,6 +539,32 @@ describe('a deployment', () => {
     expect((await codedeploy.send(new ListDeploymentsCommand({ includeOnlyStatuses: ['Failed'] }))).deployments).toEqual([]);
   });
 
+  it("fails a deployment its service role's policies do not allow, naming the action (IAM_ROLE_PERMISSIONS)", async () => {
+    const w = await deploymentGroup();
+    const v2 = await registerTaskDefinition('demo:v2');
+    const actions = actionsOfWork(['codeDeployEcsBlueGreen']).filter((a) => a !== 'elasticloadbalancing:ModifyListener');
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-codedeploy',
+      PolicyName: 'test-codeDeployEcsBlueGreen',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }),
+    });
+    const id = await deploy(appSpecYaml(v2));
+    await expect(waitUntilDeploymentSuccessful({ client: codedeploy, ...WAIT }, { deploymentId: id })).rejects.toThrow();
+    const failed = await deployment(id);
+    expect(failed.status).toBe('Failed');
+    expect(failed.errorInformation?.code).toBe('IAM_ROLE_PERMISSIONS');
+    expect(failed.errorInformation?.message).toMatch(/not authorized to perform: elasticloadbalancing:ModifyListener on resource: arn:aws:elasticloadbalancing:/);
+    expect(await serviceTaskDefinition()).toBe(w.taskDefinition);
+    expect(await forwards(w.prodListener)).toEqual({ 10: w.dev, default: w.blue });
+
+    // With AWSCodeDeployRoleForECSLimited attached, as shipline does, the same deployment goes through.
+    env.sandbox.iam.deleteRolePolicy({ RoleName: 'demo-codedeploy', PolicyName: 'test-codeDeployEcsBlueGreen' });
+    env.sandbox.iam.attachRolePolicy({ RoleName: 'demo-codedeploy', PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited' });
+    const second = await deploy(appSpecYaml(v2));
+    await waitUntilDeploymentSuccessful({ client: codedeploy, ...WAIT }, { deploymentId: second });
+    expect(await serviceTaskDefinition()).toBe(v2);
+  });
+
   it('fails with a rolled-back deployment when told to, leaving the service and listeners as they were', async () => {
     const w = await deploymentGroup();
     const v2 = await registerTaskDefinition('demo:v2');
@@ -775,6 +805,8 @@ describe('a CodeDeployToECS pipeline action', () => {
       JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
     await iam.send(new CreateRoleCommand({ RoleName: 'demo-pipeline', AssumeRolePolicyDocument: trust('codepipeline.amazonaws.com') }));
     await iam.send(new CreateRoleCommand({ RoleName: 'demo-build', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }));
+    allowServiceWork(env.sandbox, 'demo-pipeline', 'pipeline', ['pipelineSource', 'pipelineBuild', 'pipelineCodeDeployToEcs']);
+    allowServiceWork(env.sandbox, 'demo-build', 'build', ['codeBuildBuild']);
     await new S3Client({ region: REGION }).send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
     const connectionArn = (await new CodeStarConnectionsClient({ region: REGION }).send(new CreateConnectionCommand({ ProviderType: 'GitHub', ConnectionName: 'demo-github' })))
       .ConnectionArn ?? '';

@@ -53,6 +53,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
+import { actionsOfWork, allowServiceWork, executionRole } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
@@ -88,6 +89,8 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
     JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
   await iam.send(new CreateRoleCommand({ RoleName: 'demo-pipeline', AssumeRolePolicyDocument: trust('codepipeline.amazonaws.com') }));
   await iam.send(new CreateRoleCommand({ RoleName: 'demo-build', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }));
+  allowServiceWork(env.sandbox, 'demo-pipeline', 'pipeline', ['pipelineSource', 'pipelineBuild', 'pipelineEcsDeploy']);
+  allowServiceWork(env.sandbox, 'demo-build', 'build', ['codeBuildBuild']);
 
   await new S3Client({ region: REGION }).send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
   const connection = await new CodeStarConnectionsClient({ region: REGION }).send(
@@ -120,6 +123,7 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
   const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${REGION}a` }))).Subnet?.SubnetId ?? '';
   const group = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'svc', Description: 'service' }))).GroupId ?? '';
   await ecs.send(new CreateClusterCommand({ clusterName: 'demo' }));
+  const executionRoleArn = executionRole(env.sandbox);
   for (const env of ['dev', 'prod']) {
     const taskDefinition = await ecs.send(
       new RegisterTaskDefinitionCommand({
@@ -130,6 +134,8 @@ async function setup(options: { approveConnection?: boolean; buildVariables?: Ar
         memory: '512',
         // ARM, as shipline's: the build runs on ARM_CONTAINER (an x86 task could not run its image).
         runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+        // Pulling the built image from ECR takes the execution role.
+        executionRoleArn,
         containerDefinitions: [{ name: 'web', image: PLACEHOLDER_IMAGE, portMappings: [{ containerPort: 80 }] }],
       }),
     );
@@ -399,6 +405,57 @@ describe('a pipeline execution', () => {
     const deploy = actionState((await state())['Deploy-dev'], 'Deploy')?.latestExecution;
     expect(deploy?.status).toBe('Failed');
     expect(deploy?.summary).toMatch(/image definitions file imagespec\.json/);
+  });
+
+  it("fails an action with the action its role's policies do not allow, as AWS words it (service-work.ts)", async () => {
+    const s = await setup();
+    // The pipeline role lacks ecs:DescribeTasks, which the ECS deploy action needs to follow its tasks.
+    const actions = actionsOfWork(['pipelineSource', 'pipelineBuild', 'pipelineEcsDeploy']).filter((a) => a !== 'ecs:DescribeTasks');
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-pipeline',
+      PolicyName: 'test-pipelineSource-pipelineBuild-pipelineEcsDeploy',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }),
+    });
+    await createPipeline(s);
+    const deploy = actionState((await state())['Deploy-dev'], 'Deploy')?.latestExecution;
+    expect(deploy?.status).toBe('Failed');
+    expect(deploy?.summary).toMatch(/^User: arn:aws:sts::123456789012:assumed-role\/demo-pipeline\/CodePipeline is not authorized to perform: ecs:DescribeTasks on resource: arn:aws:ecs:eu-west-3:123456789012:task\/demo\/\S+ because no identity-based policy allows the ecs:DescribeTasks action$/);
+    expect(await serviceImage('demo-dev')).toBe(PLACEHOLDER_IMAGE);
+
+    // The build role may not push: the build fails in POST_BUILD, naming ecr:PutImage.
+    env.restart();
+    const t = await setup();
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-build',
+      PolicyName: 'test-codeBuildBuild',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actionsOfWork(['codeBuildBuild']).filter((a) => a !== 'ecr:PutImage'), Resource: '*' }] }),
+    });
+    await createPipeline(t);
+    const build = actionState((await state()).Build, 'Build')?.latestExecution;
+    expect(build?.status).toBe('Failed');
+    expect(build?.summary).toMatch(/Phase: POST_BUILD, AccessDenied: .* is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:eu-west-3:123456789012:repository\/demo /);
+
+    // The source action pulls through the connection only with UseConnection.
+    env.restart();
+    const u = await setup();
+    env.sandbox.iam.putRolePolicy({
+      RoleName: 'demo-pipeline',
+      PolicyName: 'test-pipelineSource-pipelineBuild-pipelineEcsDeploy',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions.filter((a) => !a.endsWith(':UseConnection')), Resource: '*' }] }),
+    });
+    await createPipeline(u);
+    expect(actionState((await state()).Source, 'Source')?.latestExecution?.summary).toMatch(/not authorized to perform: codestar-connections:UseConnection/);
+  });
+
+  it('does not start a task whose execution role may not pull the image from ECR', async () => {
+    const s = await setup();
+    env.sandbox.iam.detachRolePolicy({ RoleName: 'demo-exec', PolicyArn: 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' });
+    await createPipeline(s);
+    expect(actionState((await state())['Deploy-dev'], 'Deploy')?.latestExecution?.status).toBe('Succeeded');
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['demo-dev'] }))).services?.[0];
+    expect(service?.events?.map((e) => e.message).join('\n')).toMatch(
+      /failed to launch a task with \(error ResourceInitializationError: unable to pull secrets or registry auth: .*not authorized to perform: ecr:GetAuthorizationToken on resource: \*/,
+    );
   });
 
   it('supersedes an execution waiting to enter a stage another one holds (SUPERSEDED)', async () => {

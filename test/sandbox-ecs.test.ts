@@ -43,6 +43,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { ACCOUNT, REGION, useSandbox } from './helpers/sandbox-fixture';
+import { executionRole } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 const WAIT = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 10 };
@@ -53,6 +54,7 @@ let ec2: EC2Client;
 let elbv2: ElasticLoadBalancingV2Client;
 
 beforeEach(() => {
+  executionRole(env.sandbox);
   ecs = new ECSClient({ region: REGION });
   ec2 = new EC2Client({ region: REGION });
   elbv2 = new ElasticLoadBalancingV2Client({ region: REGION });
@@ -544,6 +546,7 @@ describe('ECS services', () => {
     // Held while the test looks at a state in passing, running while an SDK waiter waits.
     const clock = new TestClock();
     env.restart({ msPerSimSecond: 1, latencies: { 'ecs.service.stable': 40, 'ecs.service.inactive': 200 }, clock: clock.now });
+    executionRole(env.sandbox);
     const { taskDefinition } = await runningService();
     expect(await describeService()).toMatchObject({ runningCount: 0, pendingCount: 2 });
     clock.run();

@@ -59,7 +59,7 @@ const ACCOUNT = '123456789012';
 const ENVS = ['dev', 'prod'];
 const ROLE_NAME = 'demo-codedeploy';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/shipline/${ROLE_NAME}`;
-const MANAGED = 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS';
+const MANAGED = 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited';
 const APP_ARN = `arn:aws:codedeploy:eu-west-3:${ACCOUNT}:application:demo`;
 const groupArn = (env: string) => `arn:aws:codedeploy:eu-west-3:${ACCOUNT}:deploymentgroup:demo/demo-${env}`;
 const ELB = `arn:aws:elasticloadbalancing:eu-west-3:${ACCOUNT}`;
@@ -183,7 +183,7 @@ interface World {
 function awsHasEverything(world: World = {}): void {
   iam.on(ListRolesCommand).resolves(listedRoles(role()));
   iam.on(GetRoleCommand).resolves({ Role: role() });
-  iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED, PolicyName: 'AWSCodeDeployRoleForECS' }] });
+  iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED, PolicyName: 'AWSCodeDeployRoleForECSLimited' }] });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   cd.on(GetApplicationCommand).resolves({ application: { applicationName: 'demo', applicationId: 'app-1', computePlatform: 'ECS' } });
   const groupOf = (name: string) => {

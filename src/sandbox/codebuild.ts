@@ -86,6 +86,7 @@ import {
   type UpdateProjectCommandOutput,
 } from '@aws-sdk/client-codebuild';
 import { SandboxNotModelled } from './sandbox';
+import { checkServiceWork } from './service-work';
 import { SandboxService, type Out } from './service';
 import type { InventoryItem, Tags } from './world';
 
@@ -153,6 +154,8 @@ interface ProjectRecord {
 
 interface BuildRecord {
   id: string;
+  /** The pipeline's artifact bucket the build reads its source from and writes its output to. */
+  artifactBucket?: string;
   arn: string;
   projectName: string;
   buildNumber: number;
@@ -346,6 +349,8 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     /** The action's EnvironmentVariables, which override the project's of the same name. */
     variables?: ReadonlyArray<{ name: string; value: string; type?: EnvironmentVariableType }>;
     inputImageUri?: string;
+    /** The pipeline's artifact bucket, which the build's role must be able to read and write. */
+    artifactBucket?: string;
   }): { id: string; endsAt: number } {
     const build = this.launchBuild(this.getProject(input.projectName), input.sourceVersion, input.startedAt);
     if (input.variables?.length) {
@@ -356,6 +361,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
       ];
     }
     if (input.inputImageUri) build.inputImageUri = input.inputImageUri;
+    if (input.artifactBucket !== undefined) build.artifactBucket = input.artifactBucket;
     return { id: build.id, endsAt: build.endsAt };
   }
 
@@ -420,6 +426,9 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
   /** Finish a build whose time has come: the simulated buildspec runs, and may push an image. */
   private settle(build: BuildRecord): BuildRecord {
     if (build.status !== 'IN_PROGRESS' || !this.world.isPast(build.endsAt)) return build;
+    const repositoryUrl = build.environment.variables.find((v) => v.name === REPOSITORY_VARIABLE)?.value;
+    const denial = this.deniedToRole(build, repositoryUrl);
+    if (denial) return this.fail(build, denial.action.startsWith('ecr:') ? 'POST_BUILD' : 'DOWNLOAD_SOURCE', `AccessDenied: ${denial.message}`);
     if (build.failsInBuild) {
       return this.fail(build, 'BUILD', 'Error while executing command: docker build . Reason: exit status 1');
     }
@@ -430,7 +439,6 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
       build.status = 'SUCCEEDED';
       return build;
     }
-    const repositoryUrl = build.environment.variables.find((v) => v.name === REPOSITORY_VARIABLE)?.value;
     if (repositoryUrl) {
       const repository = repositoryUrl.slice(repositoryUrl.indexOf('/') + 1);
       const tag = build.sourceVersion ? build.sourceVersion.slice(0, 7) : 'latest';
@@ -463,6 +471,23 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return `Error while executing command: aws ecr put-image --repository-name ${repositoryName} --image-tag ${tag}. Reason: ${reason}`;
     }
+  }
+
+  /**
+   * What the build's service role may not do (service-work.ts, codeBuildBuild): write its logs,
+   * read and write the pipeline's artifacts, push to the repository of ECR_REPOSITORY_URL when
+   * that URL is this account's registry.
+   */
+  private deniedToRole(build: BuildRecord, repositoryUrl: string | undefined) {
+    const registry = `${this.world.account}.dkr.ecr.${this.world.region}.amazonaws.com/`;
+    const repository = repositoryUrl?.startsWith(registry) ? repositoryUrl.slice(registry.length) : undefined;
+    const logGroup = build.logs.status === 'DISABLED' ? undefined : (build.logs.groupName ?? `/aws/codebuild/${build.projectName}`);
+    return checkServiceWork(this.world.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, build.serviceRole, 'codeBuildBuild', {
+      buildId: build.id,
+      ...(logGroup ? { logGroup } : {}),
+      ...(build.artifactBucket ? { bucket: build.artifactBucket } : {}),
+      ...(repository ? { repository } : {}),
+    });
   }
 
   private fail(build: BuildRecord, phase: BuildPhaseType, message: string): BuildRecord {

@@ -86,6 +86,7 @@ import {
 import { createHash } from 'node:crypto';
 import { liveOfPair, shiftedTo } from './codedeploy-routes';
 import { SandboxNotModelled } from './sandbox';
+import { checkServiceWork } from './service-work';
 import { SandboxService, type Out } from './service';
 import { tagsFromList, tagsToList, type InventoryItem, type SandboxWorld, type Tags } from './world';
 
@@ -508,6 +509,12 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     return { id: deployment.id, ...(endsAt !== undefined ? { endsAt } : {}) };
   }
 
+  /** The ECS service a group deploys and its configuration (non-AWS helper); undefined when no such group. */
+  deploymentTargetOf(applicationName: string, groupName: string): { cluster: string; service: string; deploymentConfigName: string } | undefined {
+    const group = this.data.deploymentGroups[groupKey(applicationName, groupName)];
+    return group ? { cluster: group.clusterName, service: group.serviceName, deploymentConfigName: group.deploymentConfigName } : undefined;
+  }
+
   pipelineDeploymentResult(id: string): PipelineDeploymentResult {
     const deployment = this.data.deployments[id];
     if (!deployment) return { status: 'Failed', message: `Deployment ${id} could not be found` };
@@ -688,7 +695,9 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     checkDeploymentConfig(deploymentConfigName);
     this.checkNoActiveDeployment(group);
 
-    const { plan, failure } = this.planDeployment(group, revision);
+    const planned = this.planDeployment(group, revision);
+    const { plan } = planned;
+    const failure = planned.failure ?? this.deniedToRole(group);
     const injected = group.failNextDeployments > 0;
     if (injected) group.failNextDeployments -= 1;
     const running = this.world.msPerSimSecond > 0;
@@ -737,6 +746,25 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     group.lastAttemptedDeploymentId = deployment.id;
     this.settle(deployment);
     return deployment;
+  }
+
+  /**
+   * What the group's service role may not do of a blue/green deployment (service-work.ts): the
+   * deployment fails with IAM_ROLE_PERMISSIONS naming the action, as CodeDeploy reports it.
+   */
+  private deniedToRole(group: DeploymentGroupRecord): ErrorInformation | undefined {
+    const executionRoleArn = this.world.peers.ecs.executionRoleOf(group.clusterName, group.serviceName);
+    const denial = checkServiceWork(this.world.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, group.serviceRoleArn, 'codeDeployEcsBlueGreen', {
+      cluster: group.clusterName,
+      service: group.serviceName,
+      listenerArns: [...group.prodListenerArns, ...group.testListenerArns],
+      ...(executionRoleArn ? { executionRoleArn } : {}),
+    });
+    if (!denial) return undefined;
+    return {
+      code: 'IAM_ROLE_PERMISSIONS',
+      message: `The IAM role ${group.serviceRoleArn} does not give you permission to perform operations in the following AWS service: ${denial.action.split(':')[0] ?? ''}. ${denial.message}`,
+    };
   }
 
   /**

@@ -145,6 +145,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { createHash } from 'node:crypto';
 import { SandboxNotModelled } from './sandbox';
+import { checkServiceWork, type WorkDenial } from './service-work';
 import { SandboxService, type Out } from './service';
 import type { InventoryItem, LatencyKey, Tags } from './world';
 
@@ -594,14 +595,14 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
         }
       }
       if (!due) return;
-      this.completeAction(pipeline, due.execution, due.run, this.outcomeOf(due.execution, due.action, due.run), due.endsAt);
+      this.completeAction(pipeline, due.execution, due.run, this.outcomeOf(pipeline, due.execution, due.action, due.run), due.endsAt);
     }
   }
 
   /** How an action that ran its time ended. */
-  private outcomeOf(execution: ExecutionRecord, action: ActionRecord, run: ActionRunRecord): Outcome {
+  private outcomeOf(pipeline: PipelineRecord, execution: ExecutionRecord, action: ActionRecord, run: ActionRunRecord): Outcome {
     if (run.failure !== undefined) return { status: 'Failed', summary: run.failure };
-    if (action.provider === 'CodeStarSourceConnection') return this.fetchSource(execution, action, run);
+    if (action.provider === 'CodeStarSourceConnection') return this.fetchSource(pipeline, execution, action, run);
     if (action.provider === 'CodeBuild') {
       const result = this.world.peers.codebuild.pipelineBuildResult(run.externalExecutionId ?? '');
       if (result.status !== 'SUCCEEDED') return { status: 'Failed', summary: result.message ?? `Build terminated with state: ${result.status}` };
@@ -632,7 +633,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
   }
 
   /** The source action fetches the commit the execution started with, through the connection. */
-  private fetchSource(execution: ExecutionRecord, action: ActionRecord, run: ActionRunRecord): Outcome {
+  private fetchSource(pipeline: PipelineRecord, execution: ExecutionRecord, action: ActionRecord, run: ActionRunRecord): Outcome {
     const arn = action.configuration.ConnectionArn ?? '';
     let status: string | undefined;
     try {
@@ -646,6 +647,13 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
         summary: `Connection ${arn} is not available: its status is ${status ?? 'unknown'}. Complete the connection in the console, then retry.`,
       };
     }
+    const declaration = this.declarationOf(pipeline, execution);
+    const denial = checkServiceWork(this.world.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, action.roleArn ?? declaration.roleArn, 'pipelineSource', {
+      connectionArn: arn,
+      bucket: declaration.artifactStore.location,
+      pipeline: pipeline.name,
+    });
+    if (denial) return { status: 'Failed', summary: denial.message };
     const commit = execution.commits[action.name];
     if (!commit) return { status: 'Failed', summary: `No commit found for branch ${action.configuration.BranchName ?? ''}` };
     run.revision = commit;
@@ -745,14 +753,18 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
     const stageRun = execution.stageRuns[stage.name];
     if (!stageRun) return;
     for (const action of stage.actions.filter((a) => a.runOrder === stageRun.runOrder)) {
-      stageRun.actions[action.name] = this.startAction(execution, action, at);
+      stageRun.actions[action.name] = this.startAction(this.declarationOf(pipeline, execution), execution, action, at);
     }
   }
 
   /** Start one action at simulated time `at`: its side effects happen now, its end is scheduled. */
-  private startAction(execution: ExecutionRecord, action: ActionRecord, at: number): ActionRunRecord {
+  private startAction(declaration: DeclarationRecord, execution: ExecutionRecord, action: ActionRecord, at: number): ActionRunRecord {
     const run: ActionRunRecord = { id: this.newUuid(), status: 'InProgress', startedAt: at, changedAt: at };
     const failAtOnce = (message: string): ActionRunRecord => ({ ...run, endsAt: at, failure: message });
+    // The action runs as the pipeline's role (or its own): what the role may not do fails it at once.
+    const roleArn = action.roleArn ?? declaration.roleArn;
+    const denied = this.deniedWork(roleArn, action);
+    if (denied) return failAtOnce(denied);
     switch (action.provider) {
       case 'CodeBuild': {
         const projectName = action.configuration.ProjectName ?? '';
@@ -764,6 +776,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
           const build = this.world.peers.codebuild.startPipelineBuild({
             projectName,
             startedAt: at,
+            artifactBucket: declaration.artifactStore.location,
             ...(sourceVersion ? { sourceVersion } : {}),
             ...(variables.length > 0 ? { variables } : {}),
             ...(input?.imageUri ? { inputImageUri: input.imageUri } : {}),
@@ -820,6 +833,42 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
         // Source (checked when it ends).
         return { ...run, endsAt: this.after('codepipeline.stage', at) };
     }
+  }
+
+  /** What the role's policies deny of the action's work (service-work.ts), as the summary the action fails with. */
+  private deniedWork(roleArn: string, action: ActionRecord): string | undefined {
+    const iam = this.world.peers.iam;
+    const place = { account: this.world.account, region: this.world.region, partition: this.world.partition };
+    const config = action.configuration;
+    let denial: WorkDenial | undefined;
+    switch (action.provider) {
+      case 'CodeBuild':
+        denial = checkServiceWork(iam, place, roleArn, 'pipelineBuild', { projectName: config.ProjectName ?? '' });
+        break;
+      case 'ECS': {
+        const executionRoleArn = this.world.peers.ecs.executionRoleOf(config.ClusterName ?? '', config.ServiceName ?? '');
+        denial = checkServiceWork(iam, place, roleArn, 'pipelineEcsDeploy', {
+          cluster: config.ClusterName ?? '',
+          service: config.ServiceName ?? '',
+          ...(executionRoleArn ? { executionRoleArn } : {}),
+        });
+        break;
+      }
+      case 'CodeDeployToECS': {
+        const target = this.world.peers.codedeploy.deploymentTargetOf(config.ApplicationName ?? '', config.DeploymentGroupName ?? '');
+        const executionRoleArn = target ? this.world.peers.ecs.executionRoleOf(target.cluster, target.service) : undefined;
+        denial = checkServiceWork(iam, place, roleArn, 'pipelineCodeDeployToEcs', {
+          application: config.ApplicationName ?? '',
+          group: config.DeploymentGroupName ?? '',
+          config: target?.deploymentConfigName ?? 'CodeDeployDefault.ECSAllAtOnce',
+          ...(executionRoleArn ? { executionRoleArn } : {}),
+        });
+        break;
+      }
+      default:
+        return undefined;
+    }
+    return denial?.message;
   }
 
   private endExecution(execution: ExecutionRecord, status: PipelineExecutionStatus, at: number, summary?: string): void {

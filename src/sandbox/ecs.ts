@@ -149,6 +149,7 @@ import {
   type UpdateServiceCommandOutput,
   type Volume,
 } from '@aws-sdk/client-ecs';
+import { checkServiceWork } from './service-work';
 import { SandboxService, type Out } from './service';
 import { awsError, type InventoryItem, type Tags } from './world';
 
@@ -709,6 +710,17 @@ export class EcsSandbox extends SandboxService<EcsData> {
     return arn;
   }
 
+  /** The execution role of the task definition a service runs (non-AWS helper: what a deploy passes on); undefined when none or no such service. */
+  executionRoleOf(cluster: string, service: string): string | undefined {
+    try {
+      const record = this.existingService(this.activeCluster(cluster), service);
+      return this.data.taskDefinitions[record.taskDefinition]?.executionRoleArn;
+    } catch (error) {
+      if (isAwsError(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** A new revision of the service's task definition with one container's image replaced; the service is left alone. */
   registerImageRevision(input: { cluster: string; service: string; image: string; container?: string }): string {
     const cluster = this.activeCluster(input.cluster);
@@ -908,6 +920,12 @@ export class EcsSandbox extends SandboxService<EcsData> {
     }
     if (!eni?.PrivateIpAddress) throw new Error(`sandbox: ENI ${eniId} has no private IP address`);
     const id = this.hexId(32);
+    const denied = this.deniedTaskStart(deployment.taskDefinition, id);
+    if (denied) {
+      this.world.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.task.released');
+      this.event(service, `(service ${service.name}) failed to launch a task with (error ResourceInitializationError: unable to pull secrets or registry auth: ${denied}).`);
+      return undefined;
+    }
     const clusterName = this.data.clusters[service.clusterArn]?.name ?? 'default';
     const now = this.world.now();
     const task: TaskRecord = {
@@ -930,6 +948,26 @@ export class EcsSandbox extends SandboxService<EcsData> {
     };
     this.data.tasks[task.arn] = task;
     return task;
+  }
+
+  /**
+   * What the task execution role must allow before the agent can start a task: pulling an image
+   * from this account's ECR, creating the awslogs streams (service-work.ts, ecsTaskStart). Images
+   * from elsewhere (Docker Hub, ECR Public) need no permission.
+   */
+  private deniedTaskStart(taskDefinitionArn: string, taskId: string): string | undefined {
+    const td = this.data.taskDefinitions[taskDefinitionArn];
+    if (!td) return undefined;
+    const registry = `${this.world.account}.dkr.ecr.${this.world.region}.amazonaws.com/`;
+    const repositories = td.containerDefinitions.flatMap((c) => (c.image?.startsWith(registry) ? [c.image.slice(registry.length).split(/[:@]/)[0] ?? ''] : []));
+    const logGroups = td.containerDefinitions.flatMap((c) => {
+      const group = c.logConfiguration?.logDriver === 'awslogs' ? c.logConfiguration.options?.['awslogs-group'] : undefined;
+      return group ? [group] : [];
+    });
+    if (repositories.length === 0 && logGroups.length === 0) return undefined;
+    if (!td.executionRoleArn) return 'the task definition has no execution role';
+    const place = { account: this.world.account, region: this.world.region, partition: this.world.partition };
+    return checkServiceWork(this.world.peers.iam, place, td.executionRoleArn, 'ecsTaskStart', { repositories, logGroups, taskId })?.message;
   }
 
   /** The task runs: it is registered in its deployment's target groups. */

@@ -97,25 +97,12 @@ import {
   type UpdateRoleCommandInput,
   type UpdateRoleCommandOutput,
 } from '@aws-sdk/client-iam';
+import type { PolicyDocument } from '../policies';
+import { AWS_MANAGED_POLICIES, type ManagedPolicy } from './iam-managed-policies';
 import { SandboxService, type Out } from './service';
 import { awsError, tagsFromList, tagsToList, type InventoryItem, type Tags } from './world';
 
-/** The AWS managed policies the sandbox knows, by ARN in the `aws` partition (see `managedPolicy`). Anything else is not attachable. */
-export const AWS_MANAGED_POLICIES: Readonly<Record<string, { name: string; path: string }>> = Object.fromEntries(
-  [
-    '/service-role/AmazonECSTaskExecutionRolePolicy',
-    '/AWSCodeDeployRoleForECS',
-    '/AmazonEC2ContainerRegistryReadOnly',
-    '/AmazonEC2ContainerRegistryPowerUser',
-    '/AmazonSSMManagedInstanceCore',
-    '/CloudWatchLogsFullAccess',
-    '/AdministratorAccess',
-    '/ReadOnlyAccess',
-  ].map((pathAndName) => {
-    const cut = pathAndName.lastIndexOf('/') + 1;
-    return [`arn:aws:iam::aws:policy${pathAndName}`, { name: pathAndName.slice(cut), path: pathAndName.slice(0, cut) }];
-  }),
-);
+export { AWS_MANAGED_POLICIES } from './iam-managed-policies';
 
 const NAME = /^[\w+=,.@-]+$/;
 const PATH = /^\/(?:[\u0021-\u007E]+\/)?$/;
@@ -266,7 +253,7 @@ export class IamSandbox extends SandboxService<IamData> {
   // ---- Managed policies ------------------------------------------------------------------------
 
   /** An AWS managed policy exists in each partition under that partition's ARN only. */
-  private managedPolicy(arn: string): { name: string; path: string } | undefined {
+  private managedPolicy(arn: string): ManagedPolicy | undefined {
     const prefix = `arn:${this.world.partition}:iam::aws:policy/`;
     return arn.startsWith(prefix) ? AWS_MANAGED_POLICIES[`arn:aws:iam::aws:policy/${arn.slice(prefix.length)}`] : undefined;
   }
@@ -422,6 +409,21 @@ export class IamSandbox extends SandboxService<IamData> {
   }
 
   // ---- Lookups and output shapes ---------------------------------------------------------------
+
+  /**
+   * What IAM evaluates for a role (non-AWS helper): its inline policies and the documents of its
+   * attached managed policies, or undefined when no role has that ARN.
+   */
+  policyDocumentsOf(roleArn: string): PolicyDocument[] | undefined {
+    const role = Object.values(this.data.roles).find((r) => r.arn === roleArn);
+    if (!role) return undefined;
+    const inline = Object.values(role.inlinePolicies).map((text) => JSON.parse(text) as PolicyDocument);
+    const managed = role.attachedPolicyArns.flatMap((arn) => {
+      const document = this.managedPolicy(arn)?.document;
+      return document ? [document] : [];
+    });
+    return [...inline, ...managed];
+  }
 
   private role(name: string | undefined): RoleRecord {
     const role = this.data.roles[(name ?? '').toLowerCase()];

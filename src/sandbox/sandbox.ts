@@ -7,7 +7,9 @@ import { Ec2Sandbox } from './ec2';
 import { EcrSandbox } from './ecr';
 import { EcsSandbox } from './ecs';
 import { Elbv2Sandbox } from './elbv2';
+import { deniedErrorShape, requestsFor } from './caller-authorization';
 import { Faults, type CallInfo } from './faults';
+import { deniedMessage, firstDenied } from './iam-policy';
 import { IamSandbox } from './iam';
 import { LogsSandbox } from './logs';
 import type { SandboxService } from './service';
@@ -17,7 +19,7 @@ import { ConnectionsSandbox } from './connections';
 import { CodeBuildSandbox } from './codebuild';
 import { CodePipelineSandbox } from './codepipeline';
 import { CodeDeploySandbox } from './codedeploy';
-import { SandboxWorld, type InventoryItem, type SandboxOptions } from './world';
+import { awsError, SandboxWorld, type InventoryItem, type SandboxOptions } from './world';
 
 export interface CallRecord {
   seq: number;
@@ -78,6 +80,8 @@ export class Sandbox {
   private readonly services: Services;
   private mutations = 0;
   private store: WorldStore | undefined;
+  /** Service-linked roles AWS created on a first use in this sandbox (ecs.amazonaws.com …). */
+  private readonly linkedRoles = new Set<string>();
 
   constructor(
     private readonly options: SandboxOptions = {},
@@ -145,11 +149,13 @@ export class Sandbox {
     try {
       const latency = this.world.realMs('api.call');
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      this.authorizeCaller(service, operation, record.input);
       await this.faults.before(call);
       const output = this.transaction(() => this.invoke(service, operation, structuredClone(input ?? {})));
       // Output hooks see every applied call, one the caller then loses to a crash included (a
       // resource made just before a crash is as new to AWS as any).
       const shaped = this.faults.shape(call, structuredClone(output) as Record<string, unknown>);
+      this.noteServiceLinkedRole(service, operation);
       this.faults.after(call);
       const model = (this.services as Partial<Record<ServiceName, SandboxService<object>>>)[service]!;
       const copy = model.finishOutput(operation, shaped);
@@ -162,6 +168,29 @@ export class Sandbox {
 
   private transaction<T>(apply: () => T): T {
     return this.store ? this.store.run(apply) : apply();
+  }
+
+  /** With a caller policy: refuse the call, in the service's own error shape, unless the policy allows every request IAM makes of it. */
+  private authorizeCaller(service: ServiceName, operation: string, input: unknown): void {
+    const policy = this.options.callerPolicy;
+    if (!policy) return;
+    const world = {
+      account: this.world.account,
+      region: this.world.region,
+      partition: this.world.partition,
+      roleArn: (name: string) => this.services.iam.data.roles[name.toLowerCase()]?.arn,
+      needsServiceLinkedRole: (linked: string) => !this.linkedRoles.has(linked),
+    };
+    const denied = firstDenied([policy], requestsFor(service, operation, (input ?? {}) as Record<string, unknown>, world));
+    if (!denied) return;
+    const { code, status } = deniedErrorShape(service);
+    const message = deniedMessage(`arn:${this.world.partition}:iam::${this.world.account}:user/sandbox`, denied.request, denied.decision);
+    throw awsError(code, code === 'UnauthorizedOperation' ? `You are not authorized to perform this operation. ${message}` : message, { status });
+  }
+
+  private noteServiceLinkedRole(service: ServiceName, operation: string): void {
+    if (service === 'elbv2' && operation === 'CreateLoadBalancer') this.linkedRoles.add('elasticloadbalancing.amazonaws.com');
+    if (service === 'ecs' && operation === 'CreateService') this.linkedRoles.add('ecs.amazonaws.com');
   }
 
   private invoke(service: ServiceName, operation: string, input: unknown): object {

@@ -1,5 +1,6 @@
 // What every simulated service shares: the account and region, a simulated clock with latencies
 // modelled on real AWS durations, deterministic IDs, ARNs and AWS-shaped errors.
+import type { PolicyDocument } from '../policies';
 import type { Ec2Sandbox } from './ec2';
 import type { Elbv2Sandbox } from './elbv2';
 import type { EcsSandbox } from './ecs';
@@ -54,6 +55,12 @@ export interface SandboxOptions {
    * a state they expect to see in passing does not depend on how busy the machine is.
    */
   clock?: () => number;
+  /**
+   * The caller's identity-based policy: when set, every call is first evaluated against it as IAM
+   * would (caller-authorization.ts, iam-policy.ts) and refused with the service's access-denied
+   * error when the policy does not allow it. Unset: the caller may do anything.
+   */
+  callerPolicy?: PolicyDocument;
 }
 
 export class SandboxWorld {

@@ -58,8 +58,14 @@ export interface RoleState {
 
 const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEntity');
 
+/**
+ * The role of that name, or undefined. IAM authorizes GetRole on the role's ARN with its path; for
+ * a name it does not know that is `role/<name>`, outside the `role/shipline/*` of shipline's
+ * policy, so the answer is AccessDenied rather than NoSuchEntity: either way no role of ours.
+ */
 async function findRole(ctx: StepContext, name: string): Promise<Role | undefined> {
-  return (await unlessNotFound(ctx.aws.iam.send(new GetRoleCommand({ RoleName: name })), 'NoSuchEntityException', 'NoSuchEntity'))?.Role;
+  const call = ctx.aws.iam.send(new GetRoleCommand({ RoleName: name }));
+  return (await unlessNotFound(call, 'NoSuchEntityException', 'NoSuchEntity', 'AccessDenied', 'AccessDeniedException'))?.Role;
 }
 
 /** Every role under ROLE_PATH by name, listed once per run: names, ARNs and trust policies, no tags. */

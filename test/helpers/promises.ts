@@ -50,7 +50,7 @@ export function expectedInventory(input: ConfigInput): string[] {
       ? [
           'codedeploy/application/demo',
           'iam/role//shipline/demo-codedeploy',
-          'iam/role-policy-attachment//shipline/demo-codedeploy/arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS',
+          'iam/role-policy-attachment//shipline/demo-codedeploy/arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited',
         ]
       : []),
   ];

@@ -1,0 +1,18 @@
+// `shipline permissions`: the IAM policy the caller needs, as JSON on stdout. For the config's
+// deploy strategy, NAT mode and state backend; with --all, the union over every choice (the
+// README's "Permissions" block is that output). No AWS call.
+import { loadConfig } from '../config';
+import { ALL_VARIANTS, renderPolicy, variantOf } from '../permissions';
+import type { Io } from '../session';
+
+export interface PermissionsOptions {
+  config: string;
+  all: boolean;
+}
+
+export async function printPermissions(options: PermissionsOptions, io: Io): Promise<string> {
+  const variants = options.all ? ALL_VARIANTS : [variantOf(await loadConfig(options.config))];
+  const text = `${renderPolicy(variants)}\n`;
+  io.stdout.write(text);
+  return text;
+}
