@@ -58,7 +58,7 @@ const AUDIT: Array<[role: string, documents: PolicyDocument[], requests: ReturnT
   ['task execution', [managed(EXECUTION_ROLE_POLICY)], SERVICE_WORK.ecsTaskStart.needs({ repositories: ['demo'], logGroups: ['/shipline/demo/dev'], taskId: '0a1b' }, PLACE)],
   [
     'codedeploy',
-    [managed(codeDeployForEcsPolicy('eu-west-3'))],
+    [managed(codeDeployForEcsPolicy('aws'))],
     SERVICE_WORK.codeDeployEcsBlueGreen.needs(
       { cluster: 'demo', service: 'demo-prod', listenerArns: [`arn:aws:elasticloadbalancing:eu-west-3:${PLACE.account}:listener/app/demo/0a/1b`], executionRoleArn: EXECUTION_ROLE },
       PLACE,
@@ -81,8 +81,8 @@ describe('each service role shipline makes', () => {
   });
 
   it('the CodeDeploy role is AWSCodeDeployRoleForECSLimited: no S3 read on every bucket, no Lambda or SNS on *', () => {
-    expect(codeDeployForEcsPolicy('eu-west-3')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited');
-    const limited = [managed(codeDeployForEcsPolicy('eu-west-3'))];
+    expect(codeDeployForEcsPolicy('aws')).toBe('arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited');
+    const limited = [managed(codeDeployForEcsPolicy('aws'))];
     expect(evaluate(limited, { action: 's3:GetObject', resource: `arn:aws:s3:::${BUCKET}/anything` })).toBe('ImplicitDeny');
     expect(evaluate(limited, { action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:eu-west-3:${PLACE.account}:function:anything` })).toBe('ImplicitDeny');
     expect(evaluate(limited, { action: 'sns:Publish', resource: `arn:aws:sns:eu-west-3:${PLACE.account}:anything` })).toBe('ImplicitDeny');
