@@ -16,6 +16,7 @@ import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
+import { firstForeign, foreignByParent, foreignByTags } from './owned';
 
 /** One rule, in the shape shipline writes: a protocol, a port range, one source or destination. */
 export interface Rule {
@@ -101,6 +102,7 @@ export async function ensureSecurityGroup(ctx: StepContext, spec: SecurityGroupS
     kind: `security group ${ctx.tags.name(spec.part)}`,
     needs: [spec.vpcId],
     find: (id) => findSecurityGroup(ctx, id),
+    foreign: (sg) => foreignGroup(ctx, sg, spec.vpcId),
     findByTags: () => describe({ Filters: [...ctx.tags.filters(spec.part), { Name: 'vpc-id', Values: [spec.vpcId!] }] }),
     create: async () => {
       const { GroupId } = await ec2.send(
@@ -164,6 +166,7 @@ export async function deleteSecurityGroup(
       return (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...inVpc] }))).SecurityGroups?.[0];
     },
     id: (sg) => sg.GroupId!,
+    confirm: { find: (id) => findSecurityGroup(ctx, id), foreign: (sg) => foreignGroup(ctx, sg, vpcId) },
     // Network interfaces of what used the group (an instance, tasks, load balancer nodes) are
     // released minutes after their owner is gone; until then AWS answers DependencyViolation.
     delete: (id) =>
@@ -171,6 +174,11 @@ export async function deleteSecurityGroup(
         ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound')),
       ),
   });
+}
+
+/** The stack's tag, and (when the stack's VPC is known) in that VPC. */
+function foreignGroup(ctx: StepContext, sg: SecurityGroup, vpcId: string | undefined): string | undefined {
+  return firstForeign(foreignByTags(ctx, sg.Tags), isKnown(vpcId) ? foreignByParent('VPC', sg.VpcId, vpcId) : undefined);
 }
 
 function ruleKey(r: Rule): string {
