@@ -37,6 +37,7 @@ import { subnetPlan } from '../src/config';
 import { ConfigError, ForeignResourceError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, type Outcome, type Step, type StepContext } from '../src/step';
+import { firstForeign, foreignByParent, foreignByTags } from './lib/owned';
 import { deleteRoute, ensureRoute, readRouteTablesOnce } from './lib/route';
 
 type Tier = 'public' | 'private';
@@ -101,16 +102,19 @@ export const network: Step = {
   },
 
   async destroy(ctx) {
-    const vpcId = ctx.state.get(KEYS.vpc)?.id ?? (await findVpcByTags(ctx))?.VpcId;
+    const owned = ownedReads(ctx);
+    const recordedVpc = ctx.state.get(KEYS.vpc)?.id;
+    // A recorded VPC that is not the stack's is neither waited on nor used to find anything.
+    const vpcId = isKnown(recordedVpc) ? (await owned.vpcIsOurs()) ? recordedVpc : undefined : (await findVpcByTags(ctx))?.VpcId;
     const subnets = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => ({ tier, i })));
     // Three chains at once: associations then route tables; the public route then the gateway it
     // points to; the interfaces other services leave in the subnets. Then the subnets, the VPC.
-    const publicRouteGone = deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
+    const publicRouteGone = deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)', ctx.state.get(KEYS.routeTable('public'))?.id, '0.0.0.0/0');
     await allSettled([
       (async () => {
-        await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i)));
+        await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i, owned)));
         await publicRouteGone;
-        await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId)));
+        await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId, owned)));
       })(),
       (async () => {
         await publicRouteGone;
@@ -118,10 +122,63 @@ export const network: Step = {
       })(),
       waitForNetworkInterfaces(ctx, vpcId),
     ]);
-    await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId)));
-    await deleteVpc(ctx);
+    await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId, owned)));
+    await deleteVpc(ctx, owned);
   },
 };
+
+/**
+ * Destroy's ownership reads: the recorded VPC, subnets and route tables (with their associations),
+ * each kind in one call. They filter by ID rather than name IDs, so a missing one is simply absent
+ * instead of failing the call; tags and parents come with them.
+ */
+interface OwnedReads {
+  vpc(): Promise<Vpc | undefined>;
+  vpcIsOurs(): Promise<boolean>;
+  subnet(id: string): Promise<Subnet | undefined>;
+  routeTable(id: string): Promise<RouteTable | undefined>;
+  /** The table holding this association (the stack's or not). */
+  tableOfAssociation(id: string): Promise<RouteTable | undefined>;
+}
+
+function ownedReads(ctx: StepContext): OwnedReads {
+  const ec2 = ctx.aws.ec2;
+  const recorded = (keys: string[]) => keys.map((k) => ctx.state.get(k)?.id).filter(isKnown);
+  const subnetKeys = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => KEYS.subnet(tier, i)));
+  const associationKeys = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => KEYS.association(tier, i)));
+  const once = <T>(read: () => Promise<T>) => {
+    let result: Promise<T> | undefined;
+    return () => (result ??= read());
+  };
+  const vpcs = once(async () => (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: recorded([KEYS.vpc]) }] }))).Vpcs ?? []);
+  const subnets = once(async () => (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: recorded(subnetKeys) }] }))).Subnets ?? []);
+  const tables = once(async () => {
+    const ids = recorded(TIERS.map(KEYS.routeTable));
+    const associations = recorded(associationKeys);
+    const byId = (Filters: Array<{ Name: string; Values: string[] }>) => ec2.send(new DescribeRouteTablesCommand({ Filters })).then((o) => o.RouteTables ?? []);
+    const [own, holding] = await Promise.all([
+      ids.length ? byId([{ Name: 'route-table-id', Values: ids }]) : [],
+      associations.length ? byId([{ Name: 'association.route-table-association-id', Values: associations }]) : [],
+    ]);
+    return [...own, ...holding.filter((t) => !own.some((o) => o.RouteTableId === t.RouteTableId))];
+  });
+  const vpc = async () => (await vpcs())[0];
+  return {
+    vpc,
+    vpcIsOurs: async () => {
+      const found = await vpc();
+      return found !== undefined && ctx.tags.owns(found.Tags);
+    },
+    subnet: async (id) => (await subnets()).find((n) => n.SubnetId === id),
+    routeTable: async (id) => (await tables()).find((t) => t.RouteTableId === id),
+    tableOfAssociation: async (id) => (await tables()).find((t) => t.Associations?.some((a) => a.RouteTableAssociationId === id)),
+  };
+}
+
+/** The stack's tag, and in the stack's VPC (when it is known and the stack's). */
+function foreignInVpc(ctx: StepContext, tags: Vpc['Tags'], actualVpc: string | undefined, vpcId: string | undefined): string | undefined {
+  return firstForeign(foreignByTags(ctx, tags), isKnown(vpcId) ? foreignByParent('VPC', actualVpc, vpcId) : undefined);
+}
 
 /**
  * Run independent pieces at once, and wait for every one of them before going on: a failure
@@ -168,14 +225,16 @@ async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome: Outco
     kind: 'VPC',
     // A VPC's CIDR can't change: the one recorded when it was made or adopted stands, and its
     // attributes are all there is to read (they also say whether it still exists).
+    // The VPC (its tags say whose it is) and its DNS attributes, read together.
     find: async (id) => {
-      const recorded = ctx.state.get(KEYS.vpc)?.cidr;
-      if (recorded === undefined) {
-        return withDns(ctx, (await unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'))?.Vpcs?.[0]);
-      }
-      const dns = await readDns(ctx, id);
-      return dns && { VpcId: id, CidrBlock: recorded, ...dns };
+      const [described, dns] = await Promise.all([
+        unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'),
+        readDns(ctx, id),
+      ]);
+      const vpc = described?.Vpcs?.[0];
+      return vpc && dns && { ...vpc, CidrBlock: ctx.state.get(KEYS.vpc)?.cidr ?? vpc.CidrBlock, ...dns };
     },
+    foreign: (vpc) => foreignByTags(ctx, vpc.Tags),
     findByTags: async () => withDns(ctx, await findVpcByTags(ctx)),
     create: async () => {
       const { Vpc } = await ec2.send(
@@ -203,12 +262,13 @@ async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome: Outco
   return { id, outcome };
 }
 
-async function deleteVpc(ctx: StepContext): Promise<void> {
+async function deleteVpc(ctx: StepContext, owned: OwnedReads): Promise<void> {
   await remove(ctx, {
     key: KEYS.vpc,
     kind: 'VPC',
     findByTags: () => findVpcByTags(ctx),
     id: (vpc) => vpc.VpcId!,
+    confirm: { find: () => owned.vpc(), foreign: (vpc) => foreignByTags(ctx, vpc.Tags) },
     delete: (id) =>
       retryWhile(ctx, `VPC ${id} to be empty`, 600, ['DependencyViolation'], async () => {
         try {
@@ -272,7 +332,11 @@ async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: boolean): P
       key: KEYS.subnet(tier, i),
       kind: `subnet ${part}`,
       needs: [vpcId],
-      find: async (id) => inVpc.find((s) => s.SubnetId === id),
+      // Not in the VPC: gone, or elsewhere (someone else's: refused), which only a read by ID tells.
+      find: async (id) =>
+        inVpc.find((s) => s.SubnetId === id) ??
+        (await unlessNotFound(ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] })), 'InvalidSubnetID.NotFound'))?.Subnets?.[0],
+      foreign: (s) => foreignInVpc(ctx, s.Tags, s.VpcId, vpcId),
       findByTags: async () => inVpc.find((s) => ctx.tags.owns(s.Tags) && s.Tags?.some((t) => t.Key === 'Name' && t.Value === ctx.tags.name(part))),
       create: async () => {
         const { Subnet } = await ec2.send(
@@ -314,11 +378,12 @@ async function availabilityZones(ctx: StepContext): Promise<string[]> {
   return (AvailabilityZones ?? []).map((z) => z.ZoneName!).sort();
 }
 
-async function deleteSubnet(ctx: StepContext, tier: Tier, i: number, vpcId: string | undefined): Promise<void> {
+async function deleteSubnet(ctx: StepContext, tier: Tier, i: number, vpcId: string | undefined, owned: OwnedReads): Promise<void> {
   const part = subnetPart(tier, i);
   await remove(ctx, {
     key: KEYS.subnet(tier, i),
     kind: `subnet ${part}`,
+    confirm: { find: (id) => owned.subnet(id), foreign: (s) => foreignInVpc(ctx, s.Tags, s.VpcId, vpcId) },
     findByTags: async () =>
       vpcId === undefined
         ? undefined
@@ -372,6 +437,7 @@ async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<s
     kind: 'internet gateway',
     needs: [vpcId],
     find: (id) => findGateway(ctx, { InternetGatewayIds: [id] }),
+    foreign: (igw) => foreignByTags(ctx, igw.Tags),
     findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
     create: async () => {
       const { InternetGateway } = await ec2.send(
@@ -390,13 +456,16 @@ async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<s
 
 async function deleteInternetGateway(ctx: StepContext, vpcId: string | undefined): Promise<void> {
   const ec2 = ctx.aws.ec2;
+  let gateway: Promise<InternetGateway | undefined> | undefined;
   await remove(ctx, {
     key: KEYS.internetGateway,
     kind: 'internet gateway',
     findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
     id: (igw) => igw.InternetGatewayId!,
+    // The gateway as this read finds it is also what the delete detaches.
+    confirm: { find: (id) => (gateway ??= findGateway(ctx, { Filters: [{ Name: 'internet-gateway-id', Values: [id] }] })), foreign: (igw) => foreignByTags(ctx, igw.Tags) },
     delete: async (id) => {
-      const igw = await findGateway(ctx, { InternetGatewayIds: [id] });
+      const igw = await (gateway ??= findGateway(ctx, { InternetGatewayIds: [id] }));
       for (const a of igw?.Attachments ?? []) {
         // The NAT's public IP keeps the gateway attached until the NAT is gone; AWS says DependencyViolation.
         await retryWhile(ctx, `internet gateway ${id} to detach from ${a.VpcId}`, 300, ['DependencyViolation'], () =>
@@ -453,6 +522,7 @@ async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Tier, tab
     kind: `route table ${tier}`,
     needs: [vpcId],
     find: (id) => tables.read(id),
+    foreign: (rt) => foreignInVpc(ctx, rt.Tags, rt.VpcId, vpcId),
     findByTags: async () => (fresh ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
     create: async () => {
       const { RouteTable } = await ctx.aws.ec2.send(
@@ -467,12 +537,13 @@ async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Tier, tab
   return id;
 }
 
-async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: string | undefined): Promise<void> {
+async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: string | undefined, owned: OwnedReads): Promise<void> {
   const part = `${tier}-rt`;
   const ec2 = ctx.aws.ec2;
   await remove(ctx, {
     key: KEYS.routeTable(tier),
     kind: `route table ${tier}`,
+    confirm: { find: (id) => owned.routeTable(id), foreign: (rt) => foreignInVpc(ctx, rt.Tags, rt.VpcId, vpcId) },
     findByTags: async () => (vpcId === undefined ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
     id: (rt) => rt.RouteTableId!,
     delete: async (id) => {
@@ -507,6 +578,8 @@ async function ensureAssociations(
       key: KEYS.association(tier, i),
       kind: `route table association ${subnetPart(tier, i)} → ${tier}`,
       needs: [tableId, subnetId],
+      // Found only in the stack's table (confirmed above) for the stack's subnet: another ID reads as gone.
+      foreign: () => undefined,
       find: async (id) => ((await lookup())?.RouteTableAssociationId === id ? lookup() : undefined),
       findByTags: lookup,
       create: async () => {
@@ -519,10 +592,16 @@ async function ensureAssociations(
   await allSettled(TIERS.flatMap((tier) => subnets[tier].map((subnetId, i) => ensureAssociation(tier, i, subnetId))));
 }
 
-async function deleteAssociation(ctx: StepContext, tier: Tier, i: number): Promise<void> {
+async function deleteAssociation(ctx: StepContext, tier: Tier, i: number, owned: OwnedReads): Promise<void> {
+  const table = ctx.state.get(KEYS.routeTable(tier))?.id;
   await remove(ctx, {
     key: KEYS.association(tier, i),
     kind: `route table association ${subnetPart(tier, i)}`,
+    // Takes no tags: the stack's when it is in the stack's table for its tier, which carries the stack's tag.
+    confirm: {
+      find: (id) => owned.tableOfAssociation(id),
+      foreign: (rt) => firstForeign(foreignByParent('route table', rt.RouteTableId, table), foreignByTags(ctx, rt.Tags)),
+    },
     delete: (id) =>
       ignoringGone(() => ctx.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: id })), (e) =>
         isAwsError(e, 'InvalidAssociationID.NotFound'),
