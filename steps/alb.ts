@@ -57,7 +57,11 @@ import {
   notOurs,
   RESOURCE_IN_USE,
   tagsByArn,
+  foreignLoadBalancerArn,
+  foreignOnLoadBalancer,
+  foreignTargetGroupArn,
 } from './lib/elbv2';
+import { foreignByParent } from './lib/owned';
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
 import { KEYS as NETWORK, subnetIds } from './network';
 
@@ -190,6 +194,8 @@ async function ensureLoadBalancer(ctx: StepContext, securityGroupId: string): Pr
     key: KEYS.loadBalancer,
     kind: `load balancer ${name}`,
     needs: [...subnets, securityGroupId],
+    foreignId: (arn) => foreignLoadBalancerArn(arn, name),
+    foreign: () => undefined,
     find: (arn) => describeLoadBalancer(ctx, arn),
     findByTags: async () => {
       const found = await findLoadBalancerByName(ctx, name);
@@ -266,6 +272,7 @@ async function deleteLoadBalancer(ctx: StepContext): Promise<void> {
     kind: `load balancer ${name}`,
     findByTags: async () => ours(ctx, await findLoadBalancerByName(ctx, name), `load balancer ${name}`),
     id: (lb) => lb.LoadBalancerArn!,
+    confirm: { foreignId: (arn) => foreignLoadBalancerArn(arn, name) },
     delete: async (arn) => {
       // AWS answers success for a load balancer already gone; the waiter's NotFound is the goal.
       await ignoringGone(() => elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })), isGone('loadBalancer'));
@@ -351,6 +358,8 @@ async function ensureTargetGroup(
     key: spec.key,
     kind: `target group ${name}`,
     needs: [vpc],
+    foreignId: (arn) => foreignTargetGroupArn(arn, name),
+    foreign: (tg) => (isKnown(vpc) ? foreignByParent('VPC', tg.VpcId, vpc) : undefined),
     find: (arn) => withAttributes(ctx, byArn.get(arn)),
     findByTags: async () => {
       const found = (await unrecorded()).get(name);
@@ -420,6 +429,7 @@ async function deleteTargetGroup(ctx: StepContext, spec: GroupSpec, lookup?: () 
     kind: `target group ${name}`,
     ...(lookup ? { findByTags: lookup } : {}),
     id: (tg) => tg.TargetGroupArn!,
+    confirm: { foreignId: (arn) => foreignTargetGroupArn(arn, name) },
     // A target group is released a moment after the listener or rule forwarding to it is deleted.
     delete: (arn) =>
       retryWhile(ctx, `target group ${name} to be released by its listener`, 120, RESOURCE_IN_USE, () =>
@@ -583,6 +593,8 @@ async function ensureListener(ctx: StepContext, loadBalancerArn: string, existin
     key: spec.key,
     kind: spec.kind,
     needs: spec.needs,
+    foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener', ctx.tags.name('alb'), loadBalancerArn),
+    foreign: () => undefined,
     find: async (arn) => existing.find((l) => l.ListenerArn === arn),
     findByTags: async () => {
       const found = existing.find((l) => l.Port === spec.port);
@@ -631,6 +643,7 @@ async function deleteListener(ctx: StepContext, kind: ListenerKind): Promise<voi
   await remove(ctx, {
     key: KEYS.listener(kind),
     kind: `${kind.toUpperCase()} listener`,
+    confirm: onStackLoadBalancer(ctx, 'listener'),
     delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn })), isGone('listener')),
   });
 }
@@ -639,6 +652,7 @@ async function deleteTestListener(ctx: StepContext, env: string): Promise<void> 
   await remove(ctx, {
     key: KEYS.testListener(env),
     kind: `test listener ${env}`,
+    confirm: onStackLoadBalancer(ctx, 'listener'),
     delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn })), isGone('listener')),
   });
 }
@@ -716,6 +730,8 @@ async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, routes
       key: KEYS.rule(name),
       kind: `rule ${route.label} → ${name}`,
       needs: [listenerArn, routes.pairs.get(name)!.blue],
+      foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener-rule', ctx.tags.name('alb'), ctx.state.get(KEYS.loadBalancer)?.id),
+      foreign: () => undefined,
       find: async () => recordedRule(name),
       // Rules have no name: found by what they route, and adopted only when tagged as ours.
       findByTags: async () => {
@@ -758,11 +774,17 @@ async function deleteRule(ctx: StepContext, env: string): Promise<void> {
   await remove(ctx, {
     key: KEYS.rule(env),
     kind: `rule → ${env}`,
+    confirm: onStackLoadBalancer(ctx, 'listener-rule'),
     delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: arn })), isGone('rule')),
   });
 }
 
 // ---- helpers -------------------------------------------------------------------------------------
+
+/** A listener or rule is the stack's when its ARN puts it on the stack's load balancer (no read). */
+function onStackLoadBalancer(ctx: StepContext, type: 'listener' | 'listener-rule'): { foreignId(arn: string): string | undefined } {
+  return { foreignId: (arn) => foreignOnLoadBalancer(arn, type, ctx.tags.name('alb'), ctx.state.get(KEYS.loadBalancer)?.id) };
+}
 
 function sameSet(have: ReadonlyArray<string | undefined> | undefined, want: ReadonlyArray<string | undefined>): boolean {
   const a = new Set(have ?? []);

@@ -19,7 +19,7 @@ import { KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { KEYS as ARTIFACTS } from './artifacts';
 import { KEYS as REPOSITORY, repositoryName } from './repository';
 import { CONTAINER_NAME } from './services';
-import { claim, fromEcsTags, toEcsTags } from './lib/owned';
+import { claim, foreignByName, foreignByTags, fromEcsTags, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupReader, type LogGroupRef } from './lib/log-group';
 import { deleteRole, ensureRole } from './lib/role';
@@ -158,6 +158,8 @@ async function ensureProject(ctx: StepContext, roleArn: string): Promise<void> {
     key: KEYS.project,
     kind: `CodeBuild project ${name}`,
     needs: [roleArn, repositoryUrl],
+    foreignId: (id) => foreignByName(id, name),
+    foreign: (p) => foreignByTags(ctx, fromEcsTags(p.tags)),
     find: (id) => findProject(ctx, id),
     findByTags: async () => {
       const found = await findProject(ctx, name);
@@ -186,6 +188,10 @@ async function deleteProject(ctx: StepContext): Promise<void> {
       return found && ctx.tags.owns(fromEcsTags(found.tags)) ? found : undefined;
     },
     id: (p) => p.name!,
+    confirm: {
+      find: async (id) => (foreignByName(id, name) !== undefined ? ({ name: id } as Project) : findProject(ctx, id)),
+      foreign: (p) => foreignByName(p.name!, name) ?? foreignByTags(ctx, fromEcsTags(p.tags)),
+    },
     // DeleteProject succeeds on a project already gone.
     delete: (id) =>
       ignoringGone(() => ctx.aws.codebuild.send(new DeleteProjectCommand({ name: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
