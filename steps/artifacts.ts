@@ -31,7 +31,8 @@ import { retryWhile } from '../src/aws/wait';
 import { AwsCallError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
-import { foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
+import { foreignByName, foreignByTags, foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
+import { STACK_TAG } from '../src/tags';
 
 export const KEYS = { bucket: 'artifacts.bucket' };
 
@@ -234,6 +235,10 @@ async function ensureBucket(ctx: StepContext): Promise<void> {
   await ensure<BucketState>(ctx, {
     key: KEYS.bucket,
     kind: `S3 bucket ${name}`,
+    // Named for the stack, account and region; untagged it may be (a create cut short: the tag comes
+    // as drift), but one tagged for another stack is not the stack's.
+    foreignId: (id) => foreignByName(id, name),
+    foreign: (b) => (stackOf(b.tags) === undefined ? undefined : foreignByTags(ctx, b.tags)),
     find: (id) => readBucket(ctx, id),
     findByTags: async () => {
       const found = await headBucket(ctx, name);
@@ -305,6 +310,19 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
       return undefined;
     },
     id: (found) => found,
+    // Its name and its tag (GetBucketTagging: NoSuchBucket when gone) before a single object goes.
+    confirm: {
+      find: async (id) => {
+        if (foreignByName(id, name) !== undefined) return { id, tags: [] };
+        try {
+          return { id, tags: await tagsOf(ctx, id) };
+        } catch (error) {
+          if (isAwsError(error, 'NoSuchBucket')) return undefined;
+          throw error;
+        }
+      },
+      foreign: (b: { id: string; tags: S3Tag[] }) => foreignByName(b.id, name) ?? foreignByTags(ctx, b.tags),
+    },
     delete: (id) =>
       ignoringGone(
         // A writer still at work (a pipeline run) refills it: empty again until S3 lets it go.
@@ -317,6 +335,8 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
       ),
   });
 }
+
+const stackOf = (tags: readonly S3Tag[]) => tags.find((t) => t.Key === STACK_TAG)?.Value;
 
 /** Delete every object version and delete marker, a listing page at a time. */
 async function emptyBucket(ctx: StepContext, name: string): Promise<void> {
