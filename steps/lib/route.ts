@@ -84,8 +84,8 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
     key: spec.key,
     kind: spec.kind,
     needs: [spec.routeTableId, targetId],
-    // The table itself was confirmed the stack's by the step that owns it, earlier in the run.
-    foreignId: (id) => foreignRouteId(id, spec.routeTableId, spec.destination),
+    // Found only in the stack's table (confirmed by the step that owns it, earlier in the run); a
+    // record naming another table reads as gone: nothing is done there, and the route is made here.
     foreign: () => undefined,
     find: (id) => (id === routeId(spec.routeTableId!, spec.destination) ? findRoute() : Promise.resolve(undefined)),
     findByTags: findRoute,
