@@ -173,7 +173,7 @@ export async function remove<R, C = R>(ctx: StepContext, spec: RemovalSpec<R, C>
     if (found !== undefined && spec.id) id = spec.id(found);
   } else if (isKnown(id)) {
     const confirmed = await confirmOwned(ctx, spec, id);
-    if (confirmed === 'refused') return false;
+    if (confirmed === 'refused') return removeOwnInstead(ctx, spec, id);
     if (confirmed === 'gone') {
       ctx.log.debug({ resource: spec.key, id }, `${spec.kind} in state is already gone from AWS`);
       if (!ctx.dryRun) await ctx.state.forget(spec.key);
@@ -189,6 +189,23 @@ export async function remove<R, C = R>(ctx: StepContext, spec: RemovalSpec<R, C>
     ctx.progress(`deleting ${spec.kind} ${id}`);
     await spec.delete(id);
     await ctx.state.forget(spec.key);
+  }
+  ctx.outcome({ resource: spec.key, kind: spec.kind, id, outcome: 'deleted' });
+  return true;
+}
+
+/**
+ * The record names what is not the stack's: that stays, and so does the record (the user drops it
+ * with `state forget`). The stack's own resource, found by its tags, is still deleted, so that what
+ * depends on it (a subnet, the VPC) can go too.
+ */
+async function removeOwnInstead<R, C>(ctx: StepContext, spec: RemovalSpec<R, C>, refusedId: string): Promise<boolean> {
+  const found = spec.findByTags && spec.id ? await spec.findByTags() : undefined;
+  const id = found === undefined ? undefined : spec.id!(found);
+  if (!isKnown(id) || id === refusedId) return false;
+  if (!ctx.dryRun) {
+    ctx.progress(`deleting ${spec.kind} ${id} (found by the stack's tags)`);
+    await spec.delete(id);
   }
   ctx.outcome({ resource: spec.key, kind: spec.kind, id, outcome: 'deleted' });
   return true;
