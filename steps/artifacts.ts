@@ -31,8 +31,7 @@ import { retryWhile } from '../src/aws/wait';
 import { AwsCallError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
-import { foreignByName, foreignByTags, foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
-import { STACK_TAG } from '../src/tags';
+import { foreignByName, foreignByOtherStack, foreignByTags, foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { bucket: 'artifacts.bucket' };
 
@@ -238,7 +237,7 @@ async function ensureBucket(ctx: StepContext): Promise<void> {
     // Named for the stack, account and region; untagged it may be (a create cut short: the tag comes
     // as drift), but one tagged for another stack is not the stack's.
     foreignId: (id) => foreignByName(id, name),
-    foreign: (b) => (stackOf(b.tags) === undefined ? undefined : foreignByTags(ctx, b.tags)),
+    foreign: (b) => foreignByOtherStack(ctx, b.tags),
     find: (id) => readBucket(ctx, id),
     findByTags: async () => {
       const found = await headBucket(ctx, name);
@@ -335,8 +334,6 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
       ),
   });
 }
-
-const stackOf = (tags: readonly S3Tag[]) => tags.find((t) => t.Key === STACK_TAG)?.Value;
 
 /** Delete every object version and delete marker, a listing page at a time. */
 async function emptyBucket(ctx: StepContext, name: string): Promise<void> {

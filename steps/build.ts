@@ -19,7 +19,7 @@ import { KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { KEYS as ARTIFACTS } from './artifacts';
 import { KEYS as REPOSITORY, repositoryName } from './repository';
 import { CONTAINER_NAME } from './services';
-import { claim, foreignByName, foreignByTags, fromEcsTags, toEcsTags } from './lib/owned';
+import { claim, foreignByName, foreignByOtherStack, foreignByTags, fromEcsTags, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupReader, type LogGroupRef } from './lib/log-group';
 import { deleteRole, ensureRole } from './lib/role';
@@ -159,7 +159,7 @@ async function ensureProject(ctx: StepContext, roleArn: string): Promise<void> {
     kind: `CodeBuild project ${name}`,
     needs: [roleArn, repositoryUrl],
     foreignId: (id) => foreignByName(id, name),
-    foreign: (p) => foreignByTags(ctx, fromEcsTags(p.tags)),
+    foreign: (p) => foreignByOtherStack(ctx, fromEcsTags(p.tags)),
     find: (id) => findProject(ctx, id),
     findByTags: async () => {
       const found = await findProject(ctx, name);

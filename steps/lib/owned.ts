@@ -32,6 +32,15 @@ export function foreignByTags(ctx: Pick<StepContext, 'tags'>, tags: AnyTags): st
   return stack === undefined ? `does not carry ${STACK_TAG}=${ctx.tags.stack}` : `carries ${STACK_TAG}=${stack}`;
 }
 
+/**
+ * For what is known by the name shipline derives (a bucket, a project): a lost tag is drift that
+ * the update puts back; only another stack's tag says it is not the stack's.
+ */
+export function foreignByOtherStack(ctx: Pick<StepContext, 'tags'>, tags: AnyTags): string | undefined {
+  const stack = Array.isArray(tags) ? tags.find((t) => t.Key === STACK_TAG)?.Value : (tags as Record<string, string> | undefined)?.[STACK_TAG];
+  return stack === undefined ? undefined : foreignByTags(ctx, tags);
+}
+
 /** Why a resource known by its name is not the stack's: its name is not the one shipline derives. */
 export function foreignByName(id: string, name: string): string | undefined {
   return id === name ? undefined : `is not ${name}, the name shipline gives it`;
