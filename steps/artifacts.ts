@@ -320,7 +320,8 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
           throw error;
         }
       },
-      foreign: (b: { id: string; tags: S3Tag[] }) => foreignByName(b.id, name) ?? foreignByTags(ctx, b.tags),
+      // Untagged, it is the stack's all the same (a create cut short before its tag): only another stack's tag refuses it.
+      foreign: (b: { id: string; tags: S3Tag[] }) => foreignByName(b.id, name) ?? foreignByOtherStack(ctx, b.tags),
     },
     delete: (id) =>
       ignoringGone(
