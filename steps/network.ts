@@ -155,7 +155,7 @@ function ownedReads(ctx: StepContext): OwnedReads {
   const tables = once(async () => {
     const ids = recorded(TIERS.map(KEYS.routeTable));
     const associations = recorded(associationKeys);
-    const byId = (Filters: Array<{ Name: string; Values: string[] }>) => ec2.send(new DescribeRouteTablesCommand({ Filters })).then((o) => o.RouteTables ?? []);
+    const byId = async (Filters: Array<{ Name: string; Values: string[] }>) => (await ec2.send(new DescribeRouteTablesCommand({ Filters }))).RouteTables ?? [];
     const [own, holding] = await Promise.all([
       ids.length ? byId([{ Name: 'route-table-id', Values: ids }]) : [],
       associations.length ? byId([{ Name: 'association.route-table-association-id', Values: associations }]) : [],
