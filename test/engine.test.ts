@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { countOutcomes, dependents, runSteps, topologicalOrder, type ProgressSink } from '../src/engine';
-import { EngineError, InterruptedError, StepsFailedError } from '../src/errors';
+import { EngineError, InterruptedError, RefusedError, StepsFailedError } from '../src/errors';
 import type { Step, StepContext } from '../src/step';
 
 const silent = pino({ level: 'silent' });
@@ -95,6 +95,30 @@ describe('engine', () => {
     expect((error as StepsFailedError).message).toContain('a broke');
     expect(r.events).toContain('up-done:b');
     expect(r.events).not.toContain('up:c');
+  });
+
+  it('a refusal stops only its step and what needs it: independent steps still run, the others are named as not run', async () => {
+    const r = recorder(graph);
+    const nat = r.steps.find((s) => s.name === 'nat')!;
+    nat.reconcile = async () => {
+      throw new RefusedError('state says nat.instance is i-0b, but i-0b carries shipline:stack=bravo; left alone');
+    };
+    // alb starts only after nat has failed: a refusal does not stop the scheduling of what does not need it.
+    const alb = r.steps.find((s) => s.name === 'alb')!;
+    const albBody = alb.reconcile.bind(alb);
+    alb.after = ['network', 'repository'];
+    alb.reconcile = async (ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await albBody(ctx);
+    };
+    const error = (await run(r.steps, 'provision', 1).catch((e: unknown) => e)) as StepsFailedError;
+    expect(error).toBeInstanceOf(StepsFailedError);
+    expect(error.exitCode).toBe(1);
+    expect(r.events).toEqual(expect.arrayContaining(['up-done:network', 'up-done:repository', 'up-done:alb']));
+    expect(r.events).not.toContain('up:services');
+    expect(error.failures.map((f) => f.step)).toEqual(['nat', 'services']);
+    expect(error.message).toContain('state says nat.instance is i-0b');
+    expect(error.message).toContain('services: not run: it needs nat, which did not finish');
   });
 
   it('stops scheduling when interrupted and says the run can carry on', async () => {
