@@ -593,7 +593,7 @@ async function ensureListener(ctx: StepContext, loadBalancerArn: string, existin
     key: spec.key,
     kind: spec.kind,
     needs: spec.needs,
-    foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener', ctx.tags.name('alb'), loadBalancerArn),
+    foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener', ctx.tags.name('alb')),
     foreign: () => undefined,
     find: async (arn) => existing.find((l) => l.ListenerArn === arn),
     findByTags: async () => {
@@ -730,7 +730,7 @@ async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, routes
       key: KEYS.rule(name),
       kind: `rule ${route.label} → ${name}`,
       needs: [listenerArn, routes.pairs.get(name)!.blue],
-      foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener-rule', ctx.tags.name('alb'), ctx.state.get(KEYS.loadBalancer)?.id),
+      foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener-rule', ctx.tags.name('alb')),
       foreign: () => undefined,
       find: async () => recordedRule(name),
       // Rules have no name: found by what they route, and adopted only when tagged as ours.
@@ -783,7 +783,7 @@ async function deleteRule(ctx: StepContext, env: string): Promise<void> {
 
 /** A listener or rule is the stack's when its ARN puts it on the stack's load balancer (no read). */
 function onStackLoadBalancer(ctx: StepContext, type: 'listener' | 'listener-rule'): { foreignId(arn: string): string | undefined } {
-  return { foreignId: (arn) => foreignOnLoadBalancer(arn, type, ctx.tags.name('alb'), ctx.state.get(KEYS.loadBalancer)?.id) };
+  return { foreignId: (arn) => foreignOnLoadBalancer(arn, type, ctx.tags.name('alb')) };
 }
 
 function sameSet(have: ReadonlyArray<string | undefined> | undefined, want: ReadonlyArray<string | undefined>): boolean {

@@ -118,12 +118,14 @@ export function foreignTargetGroupArn(arn: string, name: string): string | undef
   return arnPath(arn, 'targetgroup')?.[0] === name ? undefined : `is not target group ${name}, the name shipline gives it`;
 }
 
-/** Why a listener or rule ARN from state is not on the stack's load balancer (`name`, and the recorded `loadBalancerArn`). */
-export function foreignOnLoadBalancer(arn: string, type: 'listener' | 'listener-rule', name: string, loadBalancerArn: string | undefined): string | undefined {
-  const lb = arnPath(arn, type)?.slice(0, 3);
-  const recorded = arnPath(loadBalancerArn, 'loadbalancer');
-  const owned = lb?.[1] === name && (recorded === undefined || lb.join('/') === recorded.join('/'));
-  return owned ? undefined : `is on load balancer ${lb?.[1] ?? '(not an ELB listener or rule)'}, not the stack's ${name}`;
+/**
+ * Why a listener or rule ARN from state is not on the stack's load balancer `name`. Only the name
+ * counts: one of that name with another ID is an earlier load balancer of the stack, gone (names
+ * are unique), so what was on it is gone too.
+ */
+export function foreignOnLoadBalancer(arn: string, type: 'listener' | 'listener-rule', name: string): string | undefined {
+  const lb = arnPath(arn, type)?.[1];
+  return lb === name ? undefined : `is on load balancer ${lb ?? '(not an ELB listener or rule)'}, not the stack's ${name}`;
 }
 
 export function forwardTo(targetGroupArn: string): Action[] {
