@@ -31,7 +31,7 @@ import { retryWhile } from '../src/aws/wait';
 import { AwsCallError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
-import { foreignByName, foreignByOtherStack, foreignByTags, foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
+import { foreignByName, foreignByOtherStack, foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { bucket: 'artifacts.bucket' };
 

@@ -63,22 +63,27 @@ const inventoryOf = (sandbox: Sandbox, name: string) =>
     .filter((i) => i.tags[STACK_TAG] === name || (i.key ?? '').startsWith(`${name}-`) || (i.key ?? '').includes(`/${name}-`))
     .map((i) => ({ id: i.id, type: i.type, key: i.key, tags: i.tags }));
 
+/** alpha and bravo, provisioned side by side in one sandbox; alpha's state then names bravo's records under `keys`. */
+async function twoStacks(x: Harness, keys: readonly string[]): Promise<{ alpha: Stack; bravo: Stack; bravoState: State }> {
+  const alpha = stack(x, 'alpha');
+  const bravo = stack(x, 'bravo');
+  expect((await alpha.run('provision')).code).toBe(0);
+  expect((await bravo.run('provision')).code).toBe(0);
+  const bravoState = bravo.read();
+  const alphaState = alpha.read();
+  for (const key of keys) {
+    expect(bravoState.resources[key]?.id).toBeDefined();
+    alphaState.resources[key] = { id: bravoState.resources[key]!.id! };
+  }
+  writeFileSync(alpha.state, JSON.stringify(alphaState, null, 2));
+  return { alpha, bravo, bravoState };
+}
+
 describe('two stacks in one account, one state pointed at the other stack\'s resources', () => {
   it('destroy refuses every such record, touches nothing of the other stack, exits 1; state forget then lets it finish', async () => {
     h = harness();
-    const alpha = stack(h, 'alpha');
-    const bravo = stack(h, 'bravo');
-    expect((await alpha.run('provision')).code).toBe(0);
-    expect((await bravo.run('provision')).code).toBe(0);
-
-    // alpha's state now names nine of bravo's resources.
-    const bravoState = bravo.read();
-    const alphaState = alpha.read();
-    for (const key of POINTED) {
-      expect(bravoState.resources[key]?.id).toBeDefined();
-      alphaState.resources[key] = bravoState.resources[key]!;
-    }
-    writeFileSync(alpha.state, JSON.stringify(alphaState, null, 2));
+    // alpha's state names nine of bravo's resources.
+    const { alpha, bravo, bravoState } = await twoStacks(h, POINTED);
     const bravoIds = Object.values(bravoState.resources).flatMap((r) => (r.id ? [r.id] : []));
     const before = inventoryOf(h.sandbox, 'bravo');
     expect(before.length).toBeGreaterThan(30);
@@ -121,16 +126,9 @@ describe('two stacks in one account, one state pointed at the other stack\'s res
 
   it('provision refuses a record naming the other stack\'s resource: never updates it, never replaces it under that key, exits 1', async () => {
     h = harness();
-    const alpha = stack(h, 'alpha');
-    const bravo = stack(h, 'bravo');
-    expect((await alpha.run('provision')).code).toBe(0);
-    expect((await bravo.run('provision')).code).toBe(0);
-    const bravoState = bravo.read();
-    const alphaState = alpha.read();
     const key = 'services.securityGroup.dev';
+    const { alpha, bravoState } = await twoStacks(h, [key]);
     const id = bravoState.resources[key]!.id!;
-    alphaState.resources[key] = { id };
-    writeFileSync(alpha.state, JSON.stringify(alphaState, null, 2));
     // bravo's group drifted: alpha's provision would put its own rules on it, were it not refused.
     await h.sandbox.dispatch('ec2', 'RevokeSecurityGroupIngress', { GroupId: id, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, UserIdGroupPairs: [{ GroupId: bravoState.resources['alb.securityGroup']!.id! }] }] });
     const before = inventoryOf(h.sandbox, 'bravo');

@@ -8,7 +8,6 @@ import {
   DescribeLogGroupsCommand,
   ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
-  ResourceNotFoundException,
   type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {

@@ -8,12 +8,10 @@ import {
   DescribeLogGroupsCommand,
   ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
-  ResourceNotFoundException,
   type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   ClusterContainsServicesException,
-  ClusterNotFoundException,
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClustersCommand,
