@@ -113,6 +113,14 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
+  withGlobalOptions(state.command('forget').description('drop one record from the state (a record that names what is not the stack\'s); AWS is not touched'))
+    .argument('<key>', 'the record\'s key, e.g. network.subnet.private-a (state show lists them)')
+    .action(async (key: string, raw: Record<string, unknown>) => {
+      const { forgetRecord } = require('./commands/state') as typeof import('./commands/state');
+      await forgetRecord(key, globalOptions(raw), io, overrides);
+      setExit(EXIT.ok);
+    });
+
   withGlobalOptions(program.command('diagram').description('draw the stack (VPC, subnets, NAT, ALB routes, services, repository, pipeline) as Mermaid or Graphviz dot'))
     .addOption(new Option('--format <format>', 'diagram language').choices(['mermaid', 'dot']).default('mermaid'))
     .option('--planned', 'draw what the config describes (IDs where the state knows them), not what the state holds', false)

@@ -3,7 +3,7 @@
 // cleanly: after a failure or Ctrl-C it starts nothing new and lets running steps finish or
 // notice the abort signal, so every record they made is saved.
 import type { Logger } from 'pino';
-import { EngineError, InterruptedError, StepsFailedError } from './errors';
+import { EngineError, InterruptedError, RefusedError, StepsFailedError } from './errors';
 import type { Outcome, ResourceOutcome, Step, StepContext } from './step';
 import { sharedReads } from './shared-reads';
 
@@ -91,7 +91,8 @@ export async function runSteps(options: EngineOptions): Promise<RunSummary> {
   };
 
   while (pending.length > 0 || running.size > 0) {
-    const stopping = failures.length > 0 || signal.aborted;
+    // A refusal stops only its own step (and what waits for it): the rest of the run goes on.
+    const stopping = failures.some((f) => !(f.error instanceof RefusedError)) || signal.aborted;
     if (!stopping) {
       for (const name of [...pending]) {
         if (running.size >= options.concurrency) break;
@@ -104,6 +105,17 @@ export async function runSteps(options: EngineOptions): Promise<RunSummary> {
     await Promise.race(running.values());
   }
 
+  if (failures.length > 0 && failures.every((f) => f.error instanceof RefusedError) && !signal.aborted) {
+    // Steps left waiting for a refused one: say why they did not run.
+    const failed = new Set(failures.map((f) => f.step));
+    for (const name of pending) {
+      const blockedBy = [...waitsFor.get(name)!].filter((dep) => !done.has(dep));
+      const cause = blockedBy.filter((dep) => failed.has(dep));
+      failures.push({ step: name, error: new RefusedError(`not run: it needs ${(cause.length ? cause : blockedBy).join(', ')}, which did not finish`) });
+      failed.add(name);
+    }
+    pending.length = 0;
+  }
   if (failures.length > 0) throw new StepsFailedError(failures);
   if (pending.length > 0) {
     throw new InterruptedError(`interrupted before ${pending.join(', ')}; state is saved, run the command again to carry on`);
@@ -121,6 +133,10 @@ async function preflight(steps: readonly Step[], contextOf: (step: Step) => Step
 }
 
 function logOutcome(log: Logger, o: ResourceOutcome, dryRun: boolean): void {
+  if (o.outcome === 'refused') {
+    log.warn({ resource: o.resource, id: o.id, outcome: o.outcome }, o.detail ?? `${o.kind} ${o.id} refused`);
+    return;
+  }
   const verb = dryRun && o.outcome !== 'unchanged' ? `would be ${o.outcome}` : o.outcome;
   const changes = o.changes?.length ? ` (${o.changes.join(', ')})` : '';
   // Resources whose ID is their name ("ECS cluster demo") need not say it twice.
@@ -129,7 +145,7 @@ function logOutcome(log: Logger, o: ResourceOutcome, dryRun: boolean): void {
 }
 
 export function countOutcomes(outcomes: readonly ResourceOutcome[]): Record<Outcome, number> {
-  const counts: Record<Outcome, number> = { created: 0, updated: 0, adopted: 0, unchanged: 0, deleted: 0 };
+  const counts: Record<Outcome, number> = { created: 0, updated: 0, adopted: 0, unchanged: 0, deleted: 0, refused: 0 };
   for (const o of outcomes) counts[o.outcome] += 1;
   return counts;
 }

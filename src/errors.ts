@@ -92,6 +92,14 @@ export class ForeignResourceError extends ShiplineError {
   readonly code = 'FOREIGN_RESOURCE';
 }
 
+/**
+ * The state names a resource that is not the stack's (another stack's tag, another parent, another
+ * name): it was left alone. The rest of the run went on; the command exits 1.
+ */
+export class RefusedError extends ShiplineError {
+  readonly code = 'REFUSED';
+}
+
 /** A bounded wait ran out. A re-run carries on from where this one stopped. */
 export class WaitTimeoutError extends ShiplineError {
   readonly code = 'WAIT_TIMEOUT';

@@ -55,6 +55,8 @@ const ACTION_OF: Record<Outcome, PlanAction> = {
   deleted: 'delete',
   adopted: 'adopt',
   unchanged: 'no-op',
+  // Never in a finished plan: a refusal fails the plan (the state names what is not the stack's).
+  refused: 'no-op',
 };
 
 /**

@@ -8,17 +8,32 @@
 //      same token and gets the same resource back; a resource gone for good gets a fresh token.
 //      Settings the create call can't take (DNS hostnames, rules …) are then applied by the same
 //      drift → update path that repairs them later, so a crash in between is just drift.
+//
+// Ownership: an ID from state is acted on only once the resource it names is confirmed to be the
+// stack's (it carries shipline:stack=<stack>, or, where it takes no tags, its derived name and
+// parent match). A record naming anything else is refused: nothing is done to that resource, the
+// record stays (`shipline state forget KEY` drops it on purpose), and the run exits 1 at the end.
 import { randomUUID } from 'node:crypto';
-import { InterruptedError } from './errors';
+import { InterruptedError, RefusedError } from './errors';
 import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type StepContext } from './step';
+
+/**
+ * Why a resource read by its state ID is not the stack's, completing "<id> …" ("carries
+ * shipline:stack=bravo", "is in VPC vpc-0b, not the stack's vpc-0a"); undefined when it is the stack's.
+ */
+export type Foreign<R> = (resource: R) => string | undefined;
 
 export interface ResourceSpec<R> {
   /** State key, `<step>.<resource>`. */
   key: string;
   /** Human name for logs and errors: "VPC", "subnet private-a". */
   kind: string;
-  /** Describe by ID; undefined when AWS no longer has it (deleted, terminated). */
+  /** Describe by ID, with what says whose it is (its tags, or its name and parent); undefined when AWS no longer has it. */
   find(id: string): Promise<R | undefined>;
+  /** Checked on what `find` returns, before anything is updated or recorded. */
+  foreign: Foreign<R>;
+  /** For what is known by its derived name and parent (a route is `<table>:<destination>`): checked on the ID, before `find`. */
+  foreignId?(id: string): string | undefined;
   /** Look it up by the stack's tags, or by its derived name where it takes no tags. */
   findByTags?(): Promise<R | undefined>;
   /**
@@ -54,7 +69,11 @@ export async function ensure<R>(ctx: StepContext, spec: ResourceSpec<R>): Promis
   if (ctx.dryRun && spec.needs?.some((id) => !isKnown(id))) return planCreate(ctx, spec);
 
   const rec = ctx.state.get(spec.key);
+  const namedElsewhere = isKnown(rec?.id) ? spec.foreignId?.(rec.id) : undefined;
+  if (namedElsewhere !== undefined) refuseIfForeign(ctx, { ...spec, foreign: () => namedElsewhere }, rec!.id!, undefined, true);
   let current = isKnown(rec?.id) ? await spec.find(rec.id) : undefined;
+  // Neither updated nor replaced: a duplicate under the key, or a rewritten record, would hide it.
+  if (current !== undefined && isKnown(rec?.id)) refuseIfForeign(ctx, spec, rec.id, current, true);
   let outcome: Outcome = 'unchanged';
   if (current === undefined && spec.findByTags) {
     current = await spec.findByTags();
@@ -125,24 +144,42 @@ function planCreate<R>(ctx: StepContext, spec: ResourceSpec<R>): Ensured<R> {
   return { id: KNOWN_AFTER_APPLY, resource: undefined, outcome: 'created' };
 }
 
-export interface RemovalSpec<R> {
+/**
+ * How an ID from state is confirmed to be the stack's before it is deleted: read it (tags come with
+ * most describes) and check it, or, for what is known by its derived name and parent alone (a
+ * route is `<table>:<destination>`), check the ID itself.
+ */
+export type Confirm<R> = { find(id: string): Promise<R | undefined>; foreign: Foreign<R> } | { foreignId(id: string): string | undefined };
+
+export interface RemovalSpec<R, C = R> {
   key: string;
   kind: string;
   /** Used when the state has no ID (a lost state file): only what carries the stack's tags. */
   findByTags?(): Promise<R | undefined>;
   id?(resource: R): string;
+  /** Checked before the delete of an ID from state. A resource `find` no longer sees is forgotten, not deleted. */
+  confirm: Confirm<C>;
   /** Delete it and wait until AWS confirms; "already gone" is success. */
   delete(id: string): Promise<void>;
 }
 
 /** Make a resource gone: delete it, then forget it — the record goes last so a re-run can finish. */
-export async function remove<R>(ctx: StepContext, spec: RemovalSpec<R>): Promise<boolean> {
+export async function remove<R, C = R>(ctx: StepContext, spec: RemovalSpec<R, C>): Promise<boolean> {
   checkNotAborted(ctx);
   const rec = ctx.state.get(spec.key);
   let id = rec?.id;
   if (!isKnown(id) && spec.findByTags) {
     const found = await spec.findByTags();
     if (found !== undefined && spec.id) id = spec.id(found);
+  } else if (isKnown(id)) {
+    const confirmed = await confirmOwned(ctx, spec, id);
+    if (confirmed === 'refused') return removeOwnInstead(ctx, spec, id);
+    if (confirmed === 'gone') {
+      ctx.log.debug({ resource: spec.key, id }, `${spec.kind} in state is already gone from AWS`);
+      if (!ctx.dryRun) await ctx.state.forget(spec.key);
+      ctx.outcome({ resource: spec.key, kind: spec.kind, id, outcome: 'deleted' });
+      return true;
+    }
   }
   if (!isKnown(id)) {
     if (rec && !ctx.dryRun) await ctx.state.forget(spec.key); // a token of a create that never happened
@@ -155,6 +192,54 @@ export async function remove<R>(ctx: StepContext, spec: RemovalSpec<R>): Promise
   }
   ctx.outcome({ resource: spec.key, kind: spec.kind, id, outcome: 'deleted' });
   return true;
+}
+
+/**
+ * The record names what is not the stack's: that stays, and so does the record (the user drops it
+ * with `state forget`). The stack's own resource, found by its tags, is still deleted, so that what
+ * depends on it (a subnet, the VPC) can go too.
+ */
+async function removeOwnInstead<R, C>(ctx: StepContext, spec: RemovalSpec<R, C>, refusedId: string): Promise<boolean> {
+  const found = spec.findByTags && spec.id ? await spec.findByTags() : undefined;
+  const id = found === undefined ? undefined : spec.id!(found);
+  if (!isKnown(id) || id === refusedId) return false;
+  if (!ctx.dryRun) {
+    ctx.progress(`deleting ${spec.kind} ${id} (found by the stack's tags)`);
+    await spec.delete(id);
+  }
+  ctx.outcome({ resource: spec.key, kind: spec.kind, id, outcome: 'deleted' });
+  return true;
+}
+
+/** Is the resource the state names under `spec.key` the stack's? A refusal is reported, not thrown. */
+async function confirmOwned<R, C>(ctx: StepContext, spec: RemovalSpec<R, C>, id: string): Promise<'owned' | 'gone' | 'refused'> {
+  if ('foreignId' in spec.confirm) {
+    const reason = spec.confirm.foreignId(id);
+    if (reason !== undefined) refuse(ctx, spec, id, reason);
+    return reason === undefined ? 'owned' : 'refused';
+  }
+  const found = await spec.confirm.find(id);
+  if (found === undefined) return 'gone';
+  return refuseIfForeign(ctx, { ...spec, foreign: spec.confirm.foreign }, id, found, false) ? 'refused' : 'owned';
+}
+
+/** Report (and, `fatal`, throw) a refusal when `resource`, named by the state under `spec.key`, is not the stack's. */
+function refuseIfForeign<R>(ctx: StepContext, spec: { key: string; kind: string; foreign: Foreign<R> }, id: string, resource: R, fatal: boolean): boolean {
+  const reason = spec.foreign(resource);
+  if (reason === undefined) return false;
+  const message = refuse(ctx, spec, id, reason);
+  if (fatal) {
+    throw new RefusedError(message, {
+      hint: `what needs ${spec.kind} cannot be made until the record is right: \`shipline state forget ${spec.key}\` drops it, and the next provision finds or creates the stack's own`,
+    });
+  }
+  return true;
+}
+
+function refuse(ctx: StepContext, spec: { key: string; kind: string }, id: string, reason: string): string {
+  const detail = `state says ${spec.key} is ${id}, but ${id} ${reason}; left alone`;
+  ctx.outcome({ resource: spec.key, kind: spec.kind, id, outcome: 'refused', detail });
+  return detail;
 }
 
 export function checkNotAborted(ctx: Pick<StepContext, 'signal' | 'step'>): void {

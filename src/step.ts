@@ -9,7 +9,7 @@ import type { SharedReads } from './shared-reads';
 import type { StackTags } from './tags';
 
 /** Completes the sentence "<resource> has been …" (or, in a plan, "would be …"). */
-export type Outcome = 'unchanged' | 'created' | 'updated' | 'adopted' | 'deleted';
+export type Outcome = 'unchanged' | 'created' | 'updated' | 'adopted' | 'deleted' | 'refused';
 
 /** One resource's outcome, as logged and summed at the end of a run. */
 export interface ResourceOutcome {
@@ -22,6 +22,8 @@ export interface ResourceOutcome {
   outcome: Outcome;
   /** The attributes that changed (updated) or would change. */
   changes?: string[];
+  /** Why it was refused: the state names a resource that is not the stack's. */
+  detail?: string;
 }
 
 /** The state as a step sees it: every write is persisted before it resolves. */

@@ -32,7 +32,7 @@ import { AwsCallError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { arns } from '../src/policies';
 import type { Step, StepContext } from '../src/step';
-import { foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
+import { foreignByName, foreignByOtherStack, foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { bucket: 'artifacts.bucket' };
 
@@ -236,6 +236,10 @@ async function ensureBucket(ctx: StepContext): Promise<void> {
   await ensure<BucketState>(ctx, {
     key: KEYS.bucket,
     kind: `S3 bucket ${name}`,
+    // Named for the stack, account and region; untagged it may be (a create cut short: the tag comes
+    // as drift), but one tagged for another stack is not the stack's.
+    foreignId: (id) => foreignByName(id, name),
+    foreign: (b) => foreignByOtherStack(ctx, b.tags),
     find: (id) => readBucket(ctx, id),
     findByTags: async () => {
       const found = await headBucket(ctx, name);
@@ -307,6 +311,20 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
       return undefined;
     },
     id: (found) => found,
+    // Its name and its tag (GetBucketTagging: NoSuchBucket when gone) before a single object goes.
+    confirm: {
+      find: async (id) => {
+        if (foreignByName(id, name) !== undefined) return { id, tags: [] };
+        try {
+          return { id, tags: await tagsOf(ctx, id) };
+        } catch (error) {
+          if (isAwsError(error, 'NoSuchBucket')) return undefined;
+          throw error;
+        }
+      },
+      // Untagged, it is the stack's all the same (a create cut short before its tag): only another stack's tag refuses it.
+      foreign: (b: { id: string; tags: S3Tag[] }) => foreignByName(b.id, name) ?? foreignByOtherStack(ctx, b.tags),
+    },
     delete: (id) =>
       ignoringGone(
         // A writer still at work (a pipeline run) refills it: empty again until S3 lets it go.

@@ -24,7 +24,7 @@ import { KEYS as ARTIFACTS } from './artifacts';
 import { KEYS as REPOSITORY, repositoryName } from './repository';
 import { CONTAINER_NAME } from './services';
 import { liveTag, MARK_BUILDSPEC, nextTag } from './lib/live-tags';
-import { claim, fromEcsTags, toEcsTags } from './lib/owned';
+import { claim, foreignByName, foreignByOtherStack, foreignByTags, fromEcsTags, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupReader, type LogGroupRef } from './lib/log-group';
 import { deleteRole, ensureRole } from './lib/role';
@@ -222,6 +222,8 @@ async function ensureProjectAs(ctx: StepContext, key: string, want: CreateProjec
     key,
     kind: `CodeBuild project ${name}`,
     needs,
+    foreignId: (id) => foreignByName(id, name),
+    foreign: (p) => foreignByOtherStack(ctx, fromEcsTags(p.tags)),
     find: (id) => findProjectNamed(id),
     findByTags: async () => {
       const found = await findProjectNamed(name);
@@ -257,6 +259,10 @@ async function deleteProjectAs(ctx: StepContext, key: string, name: string): Pro
       return found && ctx.tags.owns(fromEcsTags(found.tags)) ? found : undefined;
     },
     id: (p) => p.name!,
+    confirm: {
+      find: async (id) => (foreignByName(id, name) !== undefined ? ({ name: id } as Project) : findProject(ctx, id)),
+      foreign: (p) => foreignByName(p.name!, name) ?? foreignByTags(ctx, fromEcsTags(p.tags)),
+    },
     // DeleteProject succeeds on a project already gone.
     delete: (id) =>
       ignoringGone(() => ctx.aws.codebuild.send(new DeleteProjectCommand({ name: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),

@@ -6,7 +6,7 @@ import { retryWhile } from '../src/aws/wait';
 import { ecsTaskExecutionPolicy } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
-import { claim, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
+import { claim, foreignByName, foreignByTags, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupRef } from './lib/log-group';
 import { deleteRole, ensureRole } from './lib/role';
 
@@ -65,6 +65,8 @@ async function ensureCluster(ctx: StepContext): Promise<void> {
   await ensure<Cluster>(ctx, {
     key: KEYS.cluster,
     kind: `ECS cluster ${name}`,
+    foreignId: (id) => foreignByName(id, name),
+    foreign: (c) => foreignByTags(ctx, fromEcsTags(c.tags)),
     find: (id) => describeCluster(ctx, id),
     findByTags: async () => {
       const found = await describeCluster(ctx, name);
@@ -89,6 +91,10 @@ async function deleteCluster(ctx: StepContext): Promise<void> {
       return found && ctx.tags.owns(fromEcsTags(found.tags)) ? found : undefined;
     },
     id: (c) => c.clusterName!,
+    confirm: {
+      find: async (id) => (foreignByName(id, name) !== undefined ? ({ clusterName: id } as Cluster) : describeCluster(ctx, id)),
+      foreign: (c) => foreignByName(c.clusterName!, name) ?? foreignByTags(ctx, fromEcsTags(c.tags)),
+    },
     // The services step deletes the services first, but a draining one lingers for a moment.
     delete: (id) =>
       retryWhile(ctx, `the services of ECS cluster ${id} to drain`, 600, ['ClusterContainsServicesException', 'ClusterContainsTasksException'], () =>

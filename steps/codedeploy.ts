@@ -44,7 +44,7 @@ import { isKnown, KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/
 import { greenTargetGroupName, KEYS as ALB, productionListenerKey, targetGroupName } from './alb';
 import { KEYS as CLUSTER } from './cluster';
 import { activeDeployments, applicationName, deploymentGroupName } from './lib/deployments';
-import { claim, tagsNamed } from './lib/owned';
+import { claim, foreignByName, foreignByTags, tagsNamed } from './lib/owned';
 import { deleteRole, ensureRole } from './lib/role';
 import { CONTAINER_NAME, describeServices, KEYS as SERVICES, serviceName, servicesReadKey, type LiveServices } from './services';
 
@@ -146,6 +146,8 @@ async function ensureApplication(ctx: StepContext): Promise<{ id: string; create
   const { id, outcome } = await ensure<ApplicationInfo>(ctx, {
     key: KEYS.application,
     kind: `CodeDeploy application ${name}`,
+    foreignId: (id) => foreignByName(id, name),
+    foreign: () => undefined,
     find: (id) => findApplication(ctx, id),
     findByTags: async () => {
       const found = await findApplication(ctx, name);
@@ -180,6 +182,15 @@ async function deleteApplication(ctx: StepContext): Promise<void> {
       return found && ctx.tags.owns(await tagsOf(ctx, arns.codeDeployApplication(place(ctx), name))) ? found : undefined;
     },
     id: (a) => a.applicationName!,
+    // Its name, then its tags: deleting it deletes every deployment group in it.
+    confirm: {
+      find: async (id) => {
+        if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
+        const found = await findApplication(ctx, id);
+        return found && { name: id, tags: await tagsOf(ctx, arns.codeDeployApplication(place(ctx), id)) };
+      },
+      foreign: (a: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(a.name, name) ?? foreignByTags(ctx, a.tags),
+    },
     // DeleteApplication of an application already gone succeeds.
     delete: (id) => ignoringGone(() => ctx.aws.codedeploy.send(new DeleteApplicationCommand({ applicationName: id })), isGroupGone),
   });
@@ -342,6 +353,8 @@ async function ensureDeploymentGroup(
     key: KEYS.deploymentGroup(env),
     kind: `CodeDeploy deployment group ${name}`,
     needs: [deps.application.id, ...Object.values(ids), ctx.state.get(SERVICES.service(env))?.id],
+    foreignId: (id) => foreignByName(id, name),
+    foreign: () => undefined,
     find: async (id) => {
       const info = deps.groups.has(id) ? deps.groups.get(id) : await findGroup(ctx, id);
       return info && live(info);
@@ -475,6 +488,14 @@ async function deleteDeploymentGroup(ctx: StepContext, env: string): Promise<voi
       return found && ctx.tags.owns(await tagsOf(ctx, groupArn(ctx, env))) ? found : undefined;
     },
     id: (g) => g.deploymentGroupName!,
+    confirm: {
+      find: async (id) => {
+        if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
+        const found = await findGroup(ctx, id);
+        return found && { name: id, tags: await tagsOf(ctx, groupArn(ctx, env)) };
+      },
+      foreign: (g: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(g.name, name) ?? foreignByTags(ctx, g.tags),
+    },
     delete: (id) =>
       ignoringGone(
         () => ctx.aws.codedeploy.send(new DeleteDeploymentGroupCommand({ applicationName: applicationName(ctx.tags.stack), deploymentGroupName: id })),

@@ -13,7 +13,7 @@ import {
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
-import { foreignResource } from './lib/owned';
+import { foreignByTags, foreignResource } from './lib/owned';
 
 export const KEYS = { github: 'connection.github' };
 
@@ -89,6 +89,8 @@ async function ensureConnection(ctx: StepContext): Promise<{ arn: string; status
     key: KEYS.github,
     kind: `GitHub connection ${name}`,
     find: (arn) => getConnection(ctx, arn),
+    // Nothing is ever changed on it; its name (in GetConnection's answer) is enough to refuse another's.
+    foreign: (c) => (c.ConnectionName === name ? undefined : `is connection ${c.ConnectionName ?? '(unnamed)'}, not ${name}`),
     findByTags: async () => {
       const found = await findNamed(ctx, name);
       const ours = pick(found);
@@ -159,6 +161,14 @@ async function deleteConnection(ctx: StepContext): Promise<void> {
     // A lost state: only a connection that carries the stack's tag.
     findByTags: async () => pick(await findNamed(ctx, name)),
     id: (c) => c.ConnectionArn!,
+    // Its tags say whose it is (names need not be unique); a connection gone answers ResourceNotFoundException.
+    confirm: {
+      find: async (arn) => {
+        const out = await unlessNotFound(ctx.aws.connections.send(new ListTagsForResourceCommand({ ResourceArn: arn })), 'ResourceNotFoundException');
+        return out && (out.Tags ?? []);
+      },
+      foreign: (tags) => foreignByTags(ctx, tags),
+    },
     delete: (arn) =>
       ignoringGone(
         () => ctx.aws.connections.send(new DeleteConnectionCommand({ ConnectionArn: arn })),

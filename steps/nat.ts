@@ -33,6 +33,7 @@ import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, type Outcome, type Step, type StepContext } from '../src/step';
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
 import { deleteRoute, ensureRoute, routeTableSnapshot, type RouteTarget } from './lib/route';
+import { foreignByTags } from './lib/owned';
 import { KEYS as NETWORK, subnetIds } from './network';
 
 /** fck-nat's publisher; its AMIs are looked up, never pinned (old public AMIs get deprecated). */
@@ -86,7 +87,7 @@ export const nat: Step = {
     // The route, the instance and the gateway at once (the route is sent first): the lookups for
     // the mode not in use, and the route's delete, overlap the NAT's own wait.
     const results = await Promise.allSettled([
-      deleteRoute(ctx, KEYS.route, 'route 0.0.0.0/0 (private)'),
+      deleteRoute(ctx, KEYS.route, 'route 0.0.0.0/0 (private)', ctx.state.get(NETWORK.routeTable('private'))?.id, '0.0.0.0/0'),
       deleteNatInstance(ctx, true),
       deleteNatGateway(ctx, true),
     ]);
@@ -122,6 +123,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
     needs: [subnetId, sg.id],
     clientToken: true,
     find: async (id) => (await describe({ InstanceIds: [id] })).find((i) => LIVE_STATES.includes(i.State?.Name ?? '')),
+    foreign: (i) => foreignByTags(ctx, i.Tags),
     findByTags: async () =>
       (await describe({ Filters: [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }] }))[0],
     create: async (ClientToken) => {
@@ -228,6 +230,12 @@ async function deleteNatInstance(ctx: StepContext, lookUp: boolean): Promise<voi
       return (await ec2.send(new DescribeInstancesCommand({ Filters: filters }))).Reservations?.[0]?.Instances?.[0];
     },
     id: (i) => i.InstanceId!,
+    // Filtered by ID, a gone instance is an empty answer rather than an error; its tags come with it.
+    confirm: {
+      find: async (id) =>
+        (await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [id] }] }))).Reservations?.flatMap((r) => r.Instances ?? [])[0],
+      foreign: (i) => foreignByTags(ctx, i.Tags),
+    },
     delete: async (id) => {
       // Gone long enough for AWS to forget it: nothing to wait for (the SDK's waiter would retry NotFound).
       const terminating = await unlessNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), 'InvalidInstanceID.NotFound');
@@ -248,6 +256,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
     key: KEYS.address,
     kind: 'Elastic IP for the NAT gateway',
     find: (id) => findAddress({ AllocationIds: [id] }),
+    foreign: (a) => foreignByTags(ctx, a.Tags),
     findByTags: () => findAddress({ Filters: ctx.tags.filters('nat-eip') }),
     create: async () => {
       const out = await ec2.send(
@@ -268,6 +277,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
     needs: [subnetId, address.id],
     clientToken: true,
     find: (id) => findGateway({ NatGatewayIds: [id] }),
+    foreign: (g) => foreignByTags(ctx, g.Tags),
     findByTags: () => findGateway({ Filter: ctx.tags.filters('nat-gateway') }),
     create: async (ClientToken) => {
       const { NatGateway } = await ec2.send(
@@ -302,6 +312,10 @@ async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void
         ? undefined
         : (await ec2.send(new DescribeNatGatewaysCommand({ Filter: ctx.tags.filters('nat-gateway') }))).NatGateways?.find((g) => g.State !== 'deleted'),
     id: (g) => g.NatGatewayId!,
+    confirm: {
+      find: async (id) => (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'nat-gateway-id', Values: [id] }] }))).NatGateways?.[0],
+      foreign: (g) => foreignByTags(ctx, g.Tags),
+    },
     delete: async (id) => {
       const deleting = await unlessNotFound(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), 'NatGatewayNotFound');
       if (deleting) await untilSdk(ctx, `NAT gateway ${id} to be deleted`, 600, waitUntilNatGatewayDeleted, ec2, { NatGatewayIds: [id] });
@@ -313,6 +327,10 @@ async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void
     findByTags: async () =>
       unrecorded(KEYS.address) ? undefined : (await ec2.send(new DescribeAddressesCommand({ Filters: ctx.tags.filters('nat-eip') }))).Addresses?.[0],
     id: (a) => a.AllocationId!,
+    confirm: {
+      find: async (id) => (await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'allocation-id', Values: [id] }] }))).Addresses?.[0],
+      foreign: (a) => foreignByTags(ctx, a.Tags),
+    },
     // The address stays associated for a moment after the gateway is deleted.
     delete: (id) =>
       retryWhile(ctx, `Elastic IP ${id} to be released by the NAT gateway`, 120, ['InvalidIPAddress.InUse', 'AuthFailure'], () =>

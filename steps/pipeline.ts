@@ -37,7 +37,7 @@ import { applicationName, deploymentGroupName } from './codedeploy';
 import { KEYS as CONNECTION } from './connection';
 import { KEYS as SERVICES, serviceName, taskFamily } from './services';
 import { liveTag, MARK_VARIABLE, nextTag } from './lib/live-tags';
-import { claim, fromEcsTags, sameJson, toEcsTags } from './lib/owned';
+import { claim, foreignByName, foreignByTags, fromEcsTags, sameJson, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
 import { deleteRole, ensureRole } from './lib/role';
 
@@ -349,6 +349,8 @@ async function ensurePipeline(ctx: StepContext, roleArn: string): Promise<void> 
     key: KEYS.pipeline,
     kind: `pipeline ${name}`,
     needs: Object.values(ids),
+    foreignId: (id) => foreignByName(id, name),
+    foreign: () => undefined,
     find: (id) => findPipeline(ctx, id),
     findByTags: async () => {
       const found = await findPipeline(ctx, name);
@@ -378,6 +380,19 @@ async function deletePipeline(ctx: StepContext): Promise<void> {
       return found && ctx.tags.owns(await pipelineTags(ctx, found)) ? found : undefined;
     },
     id: (p) => p.declaration.name!,
+    // Its name, then its tags (ListTagsForResource on the ARN derived from the name).
+    confirm: {
+      find: async (id) => {
+        if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
+        const out = await unlessNotFound(
+          ctx.aws.codepipeline.send(new ListTagsForResourceCommand({ resourceArn: arns.pipeline(place(ctx), id) })),
+          'PipelineNotFoundException',
+          'ResourceNotFoundException',
+        );
+        return out && { name: id, tags: fromEcsTags(out.tags) };
+      },
+      foreign: (p: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(p.name, name) ?? foreignByTags(ctx, p.tags),
+    },
     delete: (id) =>
       ignoringGone(() => ctx.aws.codepipeline.send(new DeletePipelineCommand({ name: id })), (e) => isAwsError(e, 'PipelineNotFoundException')),
   });

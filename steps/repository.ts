@@ -17,7 +17,7 @@ import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { keptTags } from './lib/live-tags';
-import { claim, parseJson, sameJson, tagsNamed } from './lib/owned';
+import { claim, foreignByName, foreignByTags, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { repository: 'repository.repository' };
 
@@ -103,6 +103,8 @@ async function ensureRepository(ctx: StepContext): Promise<void> {
   await ensure<RepositoryState>(ctx, {
     key: KEYS.repository,
     kind: `ECR repository ${name}`,
+    foreignId: (id) => foreignByName(id, name),
+    foreign: () => undefined,
     find: async (id) => withLifecycle(ctx, await findRepository(ctx, id)),
     findByTags: async () => {
       const found = await findRepository(ctx, name);
@@ -153,6 +155,15 @@ async function deleteRepository(ctx: StepContext): Promise<void> {
       return found && ctx.tags.owns(await tagsOf(ctx, found)) ? found : undefined;
     },
     id: (r) => r.repositoryName!,
+    // Its name, and its tags (ListTagsForResource: DescribeRepositories has none) before its images go.
+    confirm: {
+      find: async (id) => {
+        if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
+        const found = await findRepository(ctx, id);
+        return found && { name: id, tags: (await tagsOf(ctx, found)) ?? [] };
+      },
+      foreign: (r: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(r.name, name) ?? foreignByTags(ctx, r.tags),
+    },
     // force: the images go with it.
     delete: (id) =>
       ignoringGone(

@@ -53,7 +53,7 @@ import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type Step, type StepContext }
 import { KEYS as ALB, liveTargetGroup } from './alb';
 import { KEYS as CLUSTER, clusterName, logGroupName } from './cluster';
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
-import { canonicalJson, claim, fromEcsTags, toEcsTags } from './lib/owned';
+import { canonicalJson, claim, foreignByTags, fromEcsTags, toEcsTags } from './lib/owned';
 import { KEYS as NETWORK, subnetIds } from './network';
 
 export const CONTAINER_NAME = 'web';
@@ -422,6 +422,8 @@ async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentConfig, li
     key,
     kind: `task definition ${family}`,
     needs: [owned.executionRoleArn],
+    foreignId: (arn) => foreignTaskDefinitionArn(arn, family),
+    foreign: () => undefined,
     // What the service runs is the truth, whatever revision the state remembers (blue/green: but
     // for the revision registered for CodeDeploy to deploy, see the header).
     find: async (id) => {
@@ -512,6 +514,8 @@ async function ensureService(
     kind: `ECS service ${name}`,
     needs: [cluster, deps.securityGroup, targetGroupArn, ...subnets, ...(deps.taskDefinition.outcome === 'created' ? [taskDefinition] : [])],
     clientToken: true,
+    foreignId: (arn) => foreignServiceArn(ctx, arn, env.name),
+    foreign: () => undefined,
     find: async (id) => {
       const found = ourService(ctx, env.name, deps.live);
       return checkController(found?.serviceArn === id ? found : undefined);
@@ -718,6 +722,11 @@ async function deleteService(ctx: StepContext, env: string, live: () => Promise<
       return found && found.status !== 'INACTIVE' && ctx.tags.owns(fromEcsTags(found.tags)) ? found : undefined;
     },
     id: (s) => s.serviceArn!,
+    // Its ARN names the stack's cluster and service; the one read of the stack's services brings its tags.
+    confirm: {
+      find: async (arn) => (foreignServiceArn(ctx, arn, env) !== undefined ? { serviceArn: arn } : [...(await live()).values()].find((s) => s.serviceArn === arn)),
+      foreign: (s) => foreignServiceArn(ctx, s.serviceArn!, env) ?? foreignByTags(ctx, fromEcsTags(s.tags)),
+    },
     delete: async (arn) => {
       // Gone for good: nothing to wait for. Not active (draining): delete and wait all the same.
       const missing = (e: unknown) => isAwsError(e, 'ServiceNotFoundException', 'ClusterNotFoundException');
@@ -746,12 +755,29 @@ async function deleteTaskDefinitions(ctx: StepContext, env: string): Promise<voi
     kind: `task definitions ${family}`,
     findByTags: () => latestOwnedRevision(ctx, family),
     id: (td) => td.taskDefinitionArn!,
+    // What goes is the family shipline names for the stack; a record naming another family is refused.
+    confirm: { foreignId: (arn) => foreignTaskDefinitionArn(arn, family) },
     delete: async () => {
       for (const arn of await activeRevisions(ctx, family)) {
         await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
       }
     },
   });
+}
+
+/** `…:service/<cluster>/<name>` (or the older `…:service/<name>`): the stack's cluster and the environment's service name. */
+function foreignServiceArn(ctx: StepContext, arn: string, env: string): string | undefined {
+  const path = arn.slice(arn.indexOf(':service/') + ':service/'.length).split('/');
+  const [cluster, name] = path.length === 2 ? path : [undefined, path[0]];
+  const want = serviceName(ctx.tags.stack, env);
+  if (!arn.includes(':service/') || name !== want) return `is not ECS service ${want}, the name shipline gives it`;
+  return cluster === undefined || cluster === clusterName(ctx.tags.stack) ? undefined : `is in ECS cluster ${cluster}, not the stack's ${clusterName(ctx.tags.stack)}`;
+}
+
+/** `…:task-definition/<family>:<revision>`: the family shipline names for the environment. */
+function foreignTaskDefinitionArn(arn: string, family: string): string | undefined {
+  const named = arn.slice(arn.indexOf(':task-definition/') + ':task-definition/'.length).replace(/:\d+$/, '');
+  return arn.includes(':task-definition/') && named === family ? undefined : `is not of task definition family ${family}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { countOutcomes, dependents, runSteps, topologicalOrder, type ProgressSink } from '../src/engine';
-import { EngineError, InterruptedError, StepsFailedError } from '../src/errors';
+import { EngineError, InterruptedError, RefusedError, StepsFailedError } from '../src/errors';
 import type { Step, StepContext } from '../src/step';
 
 const silent = pino({ level: 'silent' });
@@ -95,6 +95,23 @@ describe('engine', () => {
     expect((error as StepsFailedError).message).toContain('a broke');
     expect(r.events).toContain('up-done:b');
     expect(r.events).not.toContain('up:c');
+  });
+
+  it('a refusal stops only its step and what needs it: independent steps still run, the others are named as not run', async () => {
+    // One step at a time: alb starts only after nat was refused, so the refusal did not stop the scheduling.
+    const r = recorder({ ...graph, alb: ['network', 'repository'] });
+    const nat = r.steps.find((s) => s.name === 'nat')!;
+    nat.reconcile = async () => {
+      throw new RefusedError('state says nat.instance is i-0b, but i-0b carries shipline:stack=bravo; left alone');
+    };
+    const error = (await run(r.steps, 'provision', 1).catch((e: unknown) => e)) as StepsFailedError;
+    expect(error).toBeInstanceOf(StepsFailedError);
+    expect(error.exitCode).toBe(1);
+    expect(r.events).toEqual(expect.arrayContaining(['up-done:network', 'up-done:repository', 'up-done:alb']));
+    expect(r.events).not.toContain('up:services');
+    expect(error.failures.map((f) => f.step)).toEqual(['nat', 'services']);
+    expect(error.message).toContain('state says nat.instance is i-0b');
+    expect(error.message).toContain('services: not run: it needs nat, which did not finish');
   });
 
   it('stops scheduling when interrupted and says the run can carry on', async () => {

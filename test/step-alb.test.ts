@@ -99,6 +99,7 @@ const FULL_STATE: Record<string, ResourceRecord> = {
 const SG: SecurityGroup = {
   GroupId: 'sg-alb',
   VpcId: 'vpc-1',
+  Tags: [{ Key: 'shipline:stack', Value: 'demo' }],
   IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
   IpPermissionsEgress: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }],
 };
@@ -568,6 +569,8 @@ describe('alb destroy', () => {
     elb.on(DeleteLoadBalancerCommand).resolves({});
     elb.on(DeleteTargetGroupCommand).resolves({});
     ec2.on(DeleteSecurityGroupCommand).resolves({});
+    // Read before its delete: does it carry the stack's tag?
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [SG] });
   }
 
   it('deletes rules, listeners, the load balancer (and waits), target groups, then the security group', async () => {
@@ -606,6 +609,7 @@ describe('alb destroy', () => {
     elb.on(DescribeLoadBalancersCommand).rejects(new LoadBalancerNotFoundException({ message: 'gone', $metadata: {} }));
     elb.on(DeleteTargetGroupCommand).rejects(new TargetGroupNotFoundException({ message: 'gone', $metadata: {} }));
     ec2.on(DeleteSecurityGroupCommand).rejects(Object.assign(new Error('gone'), { name: 'InvalidGroup.NotFound', $metadata: {} }));
+    ec2.on(DescribeSecurityGroupsCommand).rejects(Object.assign(new Error('gone'), { name: 'InvalidGroup.NotFound', $metadata: {} }));
     const ctx = testContext('alb', { state: FULL_STATE });
     await alb.destroy(ctx);
 
@@ -832,6 +836,7 @@ describe('alb with blue/green', () => {
     elb.on(DescribeLoadBalancersCommand).rejects(new LoadBalancerNotFoundException({ message: 'gone', $metadata: {} }));
     elb.on(DeleteTargetGroupCommand).resolves({});
     ec2.on(DeleteSecurityGroupCommand).resolves({});
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [SG] });
     const ctx = testContext('alb', { state: STATE, config: BLUE_GREEN });
     await alb.destroy(ctx);
     expect(ctx.outcomes.map((o) => o.resource)).toEqual([

@@ -381,6 +381,7 @@ describe('artifacts step: dry run', () => {
   });
 
   it('destroy makes no call that changes anything', async () => {
+    s3.on(GetBucketTaggingCommand, OWNER).resolves({ TagSet: TAGS });
     const ctx = testContext('artifacts', { state: STATE, dryRun: true });
     await artifacts.destroy(ctx);
     expect(mutatingCommands()).toEqual([]);
@@ -390,6 +391,11 @@ describe('artifacts step: dry run', () => {
 });
 
 describe('artifacts step: destroy', () => {
+  // The recorded bucket's tags are read before anything in it goes.
+  beforeEach(() => {
+    s3.on(GetBucketTaggingCommand, OWNER).resolves({ TagSet: TAGS });
+  });
+
   /** Two listing pages: 700 versions and 500 delete markers, then 5 more versions. */
   function bucketWithVersions(): void {
     const versions = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${from + i}`, VersionId: `v${from + i}` }));
@@ -450,10 +456,22 @@ describe('artifacts step: destroy', () => {
   });
 
   it('takes a bucket already gone as done', async () => {
-    s3.on(ListObjectVersionsCommand).rejects(noSuchBucket());
+    s3.on(GetBucketTaggingCommand).rejects(noSuchBucket());
     const ctx = testContext('artifacts', { state: STATE });
     await artifacts.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
     expect(ctx.records.size).toBe(0);
+  });
+
+  it('refuses a recorded bucket tagged for another stack: not one object goes, the record stays', async () => {
+    s3.on(GetBucketTaggingCommand, OWNER).resolves({ TagSet: [{ Key: 'shipline:stack', Value: 'bravo' }] });
+    s3.on(HeadBucketCommand).resolves({});
+    const ctx = testContext('artifacts', { state: STATE });
+    await artifacts.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(s3).not.toHaveReceivedCommand(ListObjectVersionsCommand);
+    expect(Object.fromEntries(ctx.records)).toEqual(STATE);
+    expect(outcomeOf(ctx)).toMatchObject({ outcome: 'refused' });
   });
 
   it('with a lost state deletes the same-named bucket only if it carries the stack tag', async () => {

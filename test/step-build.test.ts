@@ -8,7 +8,6 @@ import {
   DescribeLogGroupsCommand,
   ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
-  ResourceNotFoundException,
   type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -554,16 +553,22 @@ describe('build step: destroy', () => {
   }
 
   it('deletes the mark project and the project, then the role (its policy first), then the log group; forgets each', async () => {
+    awsHasBuild();
     awsDeletesEverything();
     const ctx = testContext('build', { state: FULL_STATE });
     await build.destroy(ctx);
+    // Each delete comes after one read that says the resource is the stack's (its tags).
     expect(calls()).toEqual([
+      'BatchGetProjectsCommand',
       'DeleteProjectCommand',
       'DeleteProjectCommand',
+      'GetRoleCommand',
       'ListAttachedRolePoliciesCommand',
       'ListRolePoliciesCommand',
       'DeleteRolePolicyCommand',
       'DeleteRoleCommand',
+      'DescribeLogGroupsCommand',
+      'ListTagsForResourceCommand',
       'DeleteLogGroupCommand',
     ]);
     expect(codebuild.commandCalls(DeleteProjectCommand).map((c) => c.args[0].input.name)).toEqual([MARK, PROJECT]);
@@ -574,12 +579,12 @@ describe('build step: destroy', () => {
   });
 
   it('takes what is already gone as done', async () => {
-    codebuild.on(DeleteProjectCommand).resolves({});
-    iam.on(ListAttachedRolePoliciesCommand).rejects(noSuchRole());
-    logs.on(DeleteLogGroupCommand).rejects(new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: {} }));
+    codebuild.on(BatchGetProjectsCommand).resolves({ projects: [], projectsNotFound: [PROJECT] });
+    iam.on(GetRoleCommand).rejects(noSuchRole());
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
     const ctx = testContext('build', { state: FULL_STATE });
     await build.destroy(ctx);
-    expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
+    expect(mutatingCommands()).toEqual([]);
     expect(Object.fromEntries(ctx.records)).toEqual(DEPENDENCIES);
   });
 

@@ -8,12 +8,10 @@ import {
   DescribeLogGroupsCommand,
   ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
-  ResourceNotFoundException,
   type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   ClusterContainsServicesException,
-  ClusterNotFoundException,
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClustersCommand,
@@ -442,7 +440,8 @@ describe('cluster step: reads shared by the run', () => {
 
 describe('cluster step: environments', () => {
   it('deletes the log group of an environment gone from the config, and nothing else', async () => {
-    awsHasCluster();
+    awsHasCluster({ groups: [...ENVS.map((e) => logGroup(e)), logGroup('staging')] });
+    logs.on(ListTagsForResourceCommand, { resourceArn: groupArn('staging') }).resolves({ tags: tagRecord(groupName('staging')) });
     logs.on(DeleteLogGroupCommand).resolves({});
     const state = { ...FULL_STATE, 'cluster.logGroup.staging': { id: groupName('staging'), arn: groupArn('staging') } };
     const ctx = testContext('cluster', { state });
@@ -490,16 +489,23 @@ describe('cluster step: dry run', () => {
 
 describe('cluster step: destroy', () => {
   it('deletes the log groups, then the role (policies first), then the cluster; forgets each', async () => {
+    awsHasCluster();
     awsDeletesEverything();
     const ctx = testContext('cluster', { state: FULL_STATE });
     await cluster.destroy(ctx);
+    // Each delete comes after a read of its tags (the groups: one listing, then each one's tags).
     expect(calls()).toEqual([
+      'DescribeLogGroupsCommand',
+      'ListTagsForResourceCommand',
       'DeleteLogGroupCommand',
+      'ListTagsForResourceCommand',
       'DeleteLogGroupCommand',
+      'GetRoleCommand',
       'ListAttachedRolePoliciesCommand',
       'DetachRolePolicyCommand',
       'ListRolePoliciesCommand',
       'DeleteRoleCommand',
+      'DescribeClustersCommand',
       'DeleteClusterCommand',
     ]);
     for (const env of ENVS) expect(logs).toHaveReceivedCommandWith(DeleteLogGroupCommand, { logGroupName: groupName(env) });
@@ -511,6 +517,7 @@ describe('cluster step: destroy', () => {
   });
 
   it('retries the cluster delete while a deleted service still drains', async () => {
+    awsHasCluster();
     awsDeletesEverything();
     ecs
       .on(DeleteClusterCommand)
@@ -523,12 +530,12 @@ describe('cluster step: destroy', () => {
   });
 
   it('takes what is already gone as done', async () => {
-    logs.on(DeleteLogGroupCommand).rejects(new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: {} }));
-    iam.on(ListAttachedRolePoliciesCommand).rejects(noSuchRole());
-    ecs.on(DeleteClusterCommand).rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    iam.on(GetRoleCommand).rejects(noSuchRole());
+    ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ arn: CLUSTER_ARN, reason: 'MISSING' }] });
     const ctx = testContext('cluster', { state: FULL_STATE });
     await cluster.destroy(ctx);
-    expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
+    expect(mutatingCommands()).toEqual([]);
     expect(ctx.records.size).toBe(0);
   });
 

@@ -472,6 +472,7 @@ describe('codedeploy step: rolling', () => {
   });
 
   it('removes what it recorded: the groups, the application, the role', async () => {
+    awsHasEverything(); // each is read (name, tags) before its delete
     cd.on(DeleteDeploymentGroupCommand).resolves({ hooksNotCleanedUp: [] });
     cd.on(DeleteApplicationCommand).resolves({});
     iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED }] });
@@ -518,6 +519,7 @@ describe('codedeploy step: destroy', () => {
   }
 
   it('deletes the groups, then the application, then the role; forgets each', async () => {
+    awsHasEverything(); // each is read (name, tags) before its delete
     awsDeletes();
     const ctx = testContext('codedeploy', { state: FULL_STATE, config: BLUE_GREEN });
     await codedeploy.destroy(ctx);
@@ -533,11 +535,13 @@ describe('codedeploy step: destroy', () => {
   });
 
   it('takes what is already gone as done', async () => {
+    awsHasEverything({ gone: ENVS });
     awsDeletes();
-    cd.on(DeleteDeploymentGroupCommand).rejects(new DeploymentGroupDoesNotExistException({ message: 'No Deployment Group found for name: demo-dev', $metadata: {} }));
-    cd.on(DeleteApplicationCommand).rejects(new ApplicationDoesNotExistException({ message: 'No application found for name: demo', $metadata: {} }));
+    cd.on(GetApplicationCommand).rejects(new ApplicationDoesNotExistException({ message: 'No application found for name: demo', $metadata: {} }));
+    iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'no such role', $metadata: {} }));
     const ctx = testContext('codedeploy', { state: FULL_STATE, config: BLUE_GREEN });
     await codedeploy.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
     expect(Object.fromEntries(ctx.records)).toEqual(DEPENDENCIES);
   });
 

@@ -230,6 +230,7 @@ describe('connection step: dry run', () => {
   });
 
   it('destroy makes no call that changes anything', async () => {
+    awsHasConnection('AVAILABLE');
     const ctx = testContext('connection', { state: state('AVAILABLE'), dryRun: true });
     await connection.destroy(ctx);
     expect(mutatingCommands()).toEqual([]);
@@ -240,6 +241,7 @@ describe('connection step: dry run', () => {
 
 describe('connection step: destroy', () => {
   it('deletes the connection and forgets it', async () => {
+    awsHasConnection('AVAILABLE');
     connections.on(DeleteConnectionCommand).resolves({});
     const ctx = testContext('connection', { state: state('AVAILABLE') });
     await connection.destroy(ctx);
@@ -250,10 +252,20 @@ describe('connection step: destroy', () => {
   });
 
   it('takes a connection already gone as done', async () => {
-    connections.on(DeleteConnectionCommand).rejects(notFound());
+    connections.on(ListTagsForResourceCommand).rejects(notFound());
     const ctx = testContext('connection', { state: state('AVAILABLE') });
     await connection.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
     expect(ctx.records.size).toBe(0);
+  });
+
+  it('refuses a recorded connection that carries another stack\'s tag: no delete, the record stays', async () => {
+    awsHasConnection('AVAILABLE', [{ Key: 'shipline:stack', Value: 'bravo' }]);
+    const ctx = testContext('connection', { state: state('AVAILABLE') });
+    await connection.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ctx.records.get('connection.github')?.id).toBe(ARN);
+    expect(outcomeOf(ctx)).toMatchObject({ outcome: 'refused', detail: `state says connection.github is ${ARN}, but ${ARN} carries shipline:stack=bravo; left alone` });
   });
 
   it('with a lost state deletes the same-named connection only if it carries the stack tag', async () => {

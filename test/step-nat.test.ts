@@ -114,7 +114,7 @@ const natSecurityGroup = (): SecurityGroup => ({
 const LOCAL_ROUTE: Route = { DestinationCidrBlock: VPC_CIDR, GatewayId: 'local', State: 'active' };
 const defaultRoute = (target: Partial<Route>, State: Route['State'] = 'active'): Route => ({ DestinationCidrBlock: '0.0.0.0/0', State, ...target });
 const privateTable = (...routes: Route[]): { RouteTables: RouteTable[] } => ({
-  RouteTables: [{ RouteTableId: 'rtb-private', VpcId: 'vpc-0a1', Routes: [LOCAL_ROUTE, ...routes] }],
+  RouteTables: [{ RouteTableId: 'rtb-private', VpcId: 'vpc-0a1', Routes: [LOCAL_ROUTE, ...routes], Tags: [{ Key: 'shipline:stack', Value: 'demo' }] }],
 });
 
 const natGateway = (State: NatGateway['State']): NatGateway => ({ NatGatewayId: 'nat-0a1', State, SubnetId: 'subnet-public-a', Tags: natTags('nat-gateway') });
@@ -339,7 +339,9 @@ describe("nat step: the private default route, confirmed from the network step's
   });
 
   it('makes no route read in nat-gateway mode when the snapshot shows the route to the gateway, active', async () => {
-    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-nat'] }).resolves({ Addresses: [{ AllocationId: 'eipalloc-nat', PublicIp: '203.0.113.7' }] });
+    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-nat'] }).resolves({
+      Addresses: [{ AllocationId: 'eipalloc-nat', PublicIp: '203.0.113.7', Tags: natTags('nat-eip') }],
+    });
     ec2.on(DescribeNatGatewaysCommand, { NatGatewayIds: ['nat-0a1'] }).resolves({ NatGateways: [natGateway('available')] });
     const ctx = testContext('nat', { config: { nat: { mode: 'nat-gateway' } }, state: GATEWAY_STATE });
     await networkReadTables(ctx, defaultRoute({ NatGatewayId: 'nat-0a1' }));
@@ -538,6 +540,9 @@ describe('nat step, nat-gateway mode', () => {
       ec2.on(ReplaceRouteCommand).resolves({});
       ec2.on(TerminateInstancesCommand).resolves({ TerminatingInstances: [{ InstanceId: 'i-nat1' }] });
       ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-nat1'] }).resolves(reservations(instance({ State: { Name: 'terminated' } })));
+      // Read before they go: the instance and its group carry the stack's tag.
+      ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'instance-id', Values: ['i-nat1'] }] }).resolves(reservations(instance()));
+      ec2.on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-nat'] }).resolves({ SecurityGroups: [natSecurityGroup()] });
       ec2.on(DeleteSecurityGroupCommand).resolves({});
       ctx = testContext('nat', { config, state: INSTANCE_STATE });
       await nat.reconcile(ctx);
@@ -570,6 +575,10 @@ describe('nat step: destroy', () => {
       .resolves(reservations(instance({ State: { Name: 'terminated' } })));
     ec2.on(DeleteSecurityGroupCommand).resolves({});
     awsHasNoNatGateway();
+    // Read before they go: the route's table, the instance and the group carry the stack's tag.
+    ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-private'] }).resolves(privateTable(defaultRoute({ NetworkInterfaceId: 'eni-nat1' })));
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'instance-id', Values: ['i-nat1'] }] }).resolves(reservations(instance()));
+    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-nat'] }).resolves({ SecurityGroups: [natSecurityGroup()] });
   }
 
   it('deletes the private default route, terminates the instance and waits for it, then deletes the security group', async () => {
@@ -578,7 +587,9 @@ describe('nat step: destroy', () => {
     expect(ec2).toHaveReceivedCommandWith(DeleteRouteCommand, { RouteTableId: 'rtb-private', DestinationCidrBlock: '0.0.0.0/0' });
     expect(ec2).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: ['i-nat1'] });
     expect(ec2).toHaveReceivedCommandWith(DeleteSecurityGroupCommand, { GroupId: 'sg-nat' });
-    expect(mutatingCommands()).toEqual(['DeleteRouteCommand', 'TerminateInstancesCommand', 'DeleteSecurityGroupCommand']);
+    // The route and the instance go at once, each after its own ownership read; the group last.
+    expect([...mutatingCommands()].sort()).toEqual(['DeleteRouteCommand', 'DeleteSecurityGroupCommand', 'TerminateInstancesCommand']);
+    expect(mutatingCommands().at(-1)).toBe('DeleteSecurityGroupCommand');
     const names = commandNames();
     expect(names.lastIndexOf('DescribeInstancesCommand')).toBeLessThan(names.indexOf('DeleteSecurityGroupCommand'));
   });
@@ -610,10 +621,14 @@ describe('nat step: destroy', () => {
     ec2.on(DeleteRouteCommand).rejects(awsError('InvalidRoute.NotFound'));
     ec2.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
     ec2.on(DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'instance-id', Values: ['i-nat1'] }] }).resolves(reservations());
+    ec2.on(DescribeRouteTablesCommand).resolves(privateTable());
+    ec2.on(DescribeSecurityGroupsCommand).rejects(awsError('InvalidGroup.NotFound'));
     ec2.on(DeleteSecurityGroupCommand).rejects(awsError('InvalidGroup.NotFound'));
     awsHasNoNatGateway();
     const ctx = testContext('nat', { state: INSTANCE_STATE });
     await nat.destroy(ctx);
+    expect(mutatingCommands()).toEqual(['DeleteRouteCommand']);
     expect(Object.fromEntries(ctx.records)).toEqual(NETWORK_STATE);
   });
 });

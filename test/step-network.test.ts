@@ -182,6 +182,7 @@ function awsHasNetwork(drift: Partial<Existing> = {}): void {
 
 /** Every delete succeeds; the route tables have lost their associations; the gateway is still attached; no network interface is left. */
 function awsDeletesEverything(): void {
+  awsConfirmsOwnership();
   ec2.on(DisassociateRouteTableCommand).resolves({});
   ec2.on(DeleteRouteCommand).resolves({});
   for (const tier of TIERS) ec2.on(DescribeRouteTablesCommand, { RouteTableIds: [tableId(tier)] }).resolves({ RouteTables: [routeTable(tier)] });
@@ -192,6 +193,24 @@ function awsDeletesEverything(): void {
   ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
   ec2.on(DeleteSubnetCommand).resolves({});
   ec2.on(DeleteVpcCommand).resolves({});
+}
+
+/**
+ * Destroy's ownership reads, by ID filters (a gone ID is simply absent): the VPC, the subnets, the
+ * route tables with their associations; each carries the stack's tag.
+ */
+function awsConfirmsOwnership(present = true): void {
+  const filtered = <T>(name: string, answer: T) => (input: { Filters?: Array<{ Name?: string }> }) => {
+    if (input.Filters?.[0]?.Name === name) return answer;
+    throw awsError('InvalidParameterValue'); // no other read of this kind is expected here
+  };
+  ec2.on(DescribeVpcsCommand).callsFake(filtered('vpc-id', { Vpcs: present ? [vpc()] : [] }));
+  ec2.on(DescribeSubnetsCommand).callsFake(filtered('subnet-id', { Subnets: present ? allSubnets() : [] }));
+  const tables = { RouteTables: present ? TIERS.map((tier) => routeTable(tier, { associated: true })) : [] };
+  ec2.on(DescribeRouteTablesCommand).callsFake((input: { Filters?: Array<{ Name?: string }> }) => {
+    if (input.Filters?.[0]?.Name === 'route-table-id' || input.Filters?.[0]?.Name === 'association.route-table-association-id') return tables;
+    throw awsError('InvalidRouteTableID.NotFound');
+  });
 }
 
 // ---- reading what happened ---------------------------------------------------------------------
@@ -316,6 +335,7 @@ describe('network step: re-run', () => {
     awsHasNetwork();
     await network.reconcile(testContext('network', { state: FULL_STATE }));
     expect(commandNames()).toEqual([
+      'DescribeVpcsCommand', // its tags: is the recorded VPC the stack's?
       'DescribeVpcAttributeCommand',
       'DescribeVpcAttributeCommand',
       'DescribeSubnetsCommand',
@@ -510,10 +530,13 @@ describe('network step: destroy', () => {
     ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
     ec2.on(DeleteSubnetCommand).rejects(awsError('InvalidSubnetID.NotFound'));
     ec2.on(DeleteVpcCommand).rejects(awsError('InvalidVpcID.NotFound'));
+    awsConfirmsOwnership(false);
     const ctx = testContext('network', { state: FULL_STATE });
     await network.destroy(ctx);
     expect(ctx.records.size).toBe(0);
-    expect(ec2).toHaveReceivedCommandTimes(DeleteVpcCommand, 1);
+    // What the ownership reads no longer find is forgotten, not deleted.
+    expect(ec2).not.toHaveReceivedCommand(DeleteVpcCommand);
+    expect(ec2).not.toHaveReceivedCommand(DeleteSubnetCommand);
   });
 
   it('retries a subnet delete that AWS refuses with DependencyViolation until it succeeds', async () => {

@@ -228,6 +228,7 @@ describe('repository step: dry run', () => {
 
 describe('repository step: destroy', () => {
   it('deletes the repository with its images and forgets it', async () => {
+    awsHasRepository();
     ecr.on(DeleteRepositoryCommand).resolves({ repository: repo() });
     const ctx = testContext('repository', { state: STATE });
     await repository.destroy(ctx);
@@ -238,10 +239,20 @@ describe('repository step: destroy', () => {
   });
 
   it('takes a repository already gone as done', async () => {
-    ecr.on(DeleteRepositoryCommand).rejects(notFound());
+    ecr.on(DescribeRepositoriesCommand).rejects(notFound());
     const ctx = testContext('repository', { state: STATE });
     await repository.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
     expect(ctx.records.size).toBe(0);
+  });
+
+  it('refuses a recorded repository that carries another stack\'s tag: no delete, the record stays', async () => {
+    awsHasRepository({ tags: [{ Key: 'shipline:stack', Value: 'bravo' }] });
+    const ctx = testContext('repository', { state: STATE });
+    await repository.destroy(ctx);
+    expect(mutatingCommands()).toEqual([]);
+    expect(ctx.records.get('repository.repository')?.id).toBe('demo');
+    expect(outcomeOf(ctx)).toMatchObject({ outcome: 'refused', detail: 'state says repository.repository is demo, but demo carries shipline:stack=bravo; left alone' });
   });
 
   it('with a lost state deletes the same-named repository only if it carries the stack tag', async () => {

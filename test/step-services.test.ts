@@ -130,6 +130,7 @@ const securityGroup = (env: string): SecurityGroup => ({
   GroupId: sgId(env),
   GroupName: `demo-${env}-svc`,
   VpcId: VPC,
+  Tags: [{ Key: 'shipline:stack', Value: 'demo' }],
   IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, UserIdGroupPairs: [{ GroupId: ALB_SG, Description: 'from the load balancer' }] }],
   IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
 });
@@ -626,7 +627,8 @@ describe('services step: the image rule', () => {
 describe('services step: environments', () => {
   it('removes a dropped environment: service (scaled to 0, deleted, drained), its revisions, its security group; the others untouched', async () => {
     awsHasSecurityGroups();
-    awsHasServices({ prod: service('prod') });
+    // dev's service is still there (its read before the delete says it is the stack's).
+    awsHasServices({ prod: service('prod'), dev: service('dev') });
     awsHasTaskDefinitions([taskDefinition('prod', 1)]);
     awsDeletes(['dev']);
     const ctx = testContext('services', { state: FULL_STATE, config: { environments: [{ name: 'prod', cpu: 512, memory: 1024 }] } });
@@ -689,6 +691,8 @@ describe('services step: dry run', () => {
 
 describe('services step: destroy', () => {
   it('per environment: scales the service to 0, deletes it, waits for it to drain, deregisters every revision, deletes the security group', async () => {
+    awsHasServices({ dev: service('dev'), prod: service('prod') });
+    awsHasSecurityGroups();
     awsDeletes(ENVS);
     const ctx = testContext('services', { state: FULL_STATE });
     await services.destroy(ctx);
@@ -696,15 +700,19 @@ describe('services step: destroy', () => {
       const mine = calls()
         .filter((c) => JSON.stringify(c.input).includes(`demo-${env}`) || JSON.stringify(c.input).includes(sgId(env)))
         .map((c) => c.constructor.name);
+      // Before each delete, one read says the service and the group are the stack's (tags, cluster, VPC).
       expect(mine).toEqual([
+        'DescribeServicesCommand',
         'UpdateServiceCommand',
         'DeleteServiceCommand',
         'DescribeServicesCommand',
         'ListTaskDefinitionsCommand',
         'DeregisterTaskDefinitionCommand',
         'DeregisterTaskDefinitionCommand',
+        'DescribeSecurityGroupsCommand',
         'DeleteSecurityGroupCommand',
       ]);
+      expect(inputsOf(DescribeServicesCommand).filter((i) => i.include !== undefined)).toHaveLength(1);
       expect(ecs).toHaveReceivedCommandWith(DeleteServiceCommand, { cluster: 'demo', service: serviceArn(env), force: true });
     }
     expect(Object.fromEntries(ctx.records)).toEqual(DEPS_STATE);
@@ -714,10 +722,13 @@ describe('services step: destroy', () => {
     ecs.on(UpdateServiceCommand).rejects(new ServiceNotFoundException({ message: 'Service not found.', $metadata: {} }));
     ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
     ec2.on(DeleteSecurityGroupCommand).rejects(Object.assign(new Error('gone'), { name: 'InvalidGroup.NotFound', $metadata: {} }));
+    awsHasServices({});
+    awsHasSecurityGroups(false, ENVS);
     const ctx = testContext('services', { state: FULL_STATE });
     await services.destroy(ctx);
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
     expect(ecs).not.toHaveReceivedCommand(DeleteServiceCommand);
-    expect(ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
+    expect(waiterReads()).toEqual([]);
     expect(ecs).not.toHaveReceivedCommand(DeregisterTaskDefinitionCommand);
     expect(Object.fromEntries(ctx.records)).toEqual(DEPS_STATE);
   });

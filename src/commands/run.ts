@@ -1,7 +1,7 @@
 // provision, plan and destroy: the same session around the engine, in three modes.
 import { STEPS } from '../../steps';
 import { runSteps, topologicalOrder, type RunSummary } from '../engine';
-import { UsageError } from '../errors';
+import { RefusedError, UsageError } from '../errors';
 import { summarize } from '../progress';
 import { formatOutputs } from './outputs';
 import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
@@ -42,6 +42,7 @@ export async function runCommand(
       },
     });
     report(command, { ...opened, json: options.json === true }, summary, io, steps);
+    refusals(summary);
     return summary;
   });
 }
@@ -64,6 +65,17 @@ async function confirmDestroy(opened: Opened, options: GlobalOptions, io: Io): P
   );
   const answer = (await io.prompt(`Type the stack name (${stack}) to confirm: `)).trim();
   if (answer !== stack) throw new UsageError(`destroy cancelled: "${answer}" is not "${stack}"`);
+}
+
+/** A run that left resources alone because the state named what is not the stack's exits 1, after it completed. */
+function refusals(summary: RunSummary): void {
+  const refused = summary.outcomes.filter((o) => o.outcome === 'refused');
+  if (refused.length === 0) return;
+  throw new RefusedError(
+    `${refused.length} resource${refused.length === 1 ? '' : 's'} in the state ${refused.length === 1 ? 'is' : 'are'} not the stack's and ${refused.length === 1 ? 'was' : 'were'} left alone:\n` +
+      refused.map((o) => `  - ${o.detail ?? `${o.resource} ${o.id}`}`).join('\n'),
+    { hint: `if a record is wrong (a copied state, a bad restore), \`shipline state forget KEY\` drops it; then run the command again` },
+  );
 }
 
 function report(command: Command, opened: Opened & { json: boolean }, summary: RunSummary, io: Io, steps: readonly Step[]): void {

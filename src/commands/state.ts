@@ -1,4 +1,4 @@
-// `shipline state show | migrate | unlock`: the stack's state where the team keeps it.
+// `shipline state show | migrate | unlock | forget`: the stack's state where the team keeps it.
 //
 // migrate moves the state between the local file and the S3 object the config names, holding both
 // locks: it copies the exact bytes (create-only at the destination), reads them back, and only
@@ -8,7 +8,7 @@
 // the copy an interrupted migrate made).
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { LocalBackend, type LockHolder, type StateBackend } from '../../state';
+import { LocalBackend, StateStore, type LockHolder, type StateBackend } from '../../state';
 import { since } from '../../state/lock';
 import { loadState, parseStored } from '../../state/store';
 import { StateBackendError } from '../../state/backend';
@@ -146,6 +146,60 @@ export async function unlockState(options: GlobalOptions & { force: boolean }, i
     ui.log.warn({ previous: removed ?? null }, `removed the lock of stack ${stack} held by ${who} (${backend.lockLocation})`);
     io.stdout.write(`removed the lock of stack ${stack} (${who})\n`);
   });
+}
+
+/**
+ * `state forget KEY`: drop one record, under the lock, touching nothing in AWS. For a record that
+ * names what is not the stack's (a copied state, a bad restore), which every run refuses to act on:
+ * once it is gone, the next run finds the stack's own resource by its tags, or creates it.
+ */
+export async function forgetRecord(key: string, options: GlobalOptions, io: Io, overrides: Overrides = {}): Promise<void> {
+  await withBackend(options, io, overrides, { dryRun: false }, async ({ config, backend, ui }) => {
+    const lock = await backend.lock({ command: `state forget ${key}`, force: options.forceUnlock });
+    try {
+      if (!(await loadState(backend, { stack: config.stack }))) {
+        throw new NoStateError(`stack ${config.stack} has no state in ${backend.location}`, { hint: 'there is nothing to forget' });
+      }
+      const state = await StateStore.openIn(backend, { stack: config.stack, region: config.region });
+      const record = state.get(key);
+      if (record === undefined) {
+        const close = closeKeys(key, state.keys());
+        throw new UsageError(`the state of ${config.stack} (${backend.location}) has no record ${key}`, {
+          hint: close.length ? `did you mean ${close.join(', ')}? (\`shipline state show\` lists every record)` : '`shipline state show` lists every record',
+        });
+      }
+      await state.forget(key);
+      ui.log.warn({ key, record }, `forgot ${key} (${record.id ?? 'no ID'}) from the state of ${config.stack}; nothing in AWS was changed`);
+      io.stdout.write(
+        `forgot ${key} (${record.id ?? 'no ID'}) from the state of ${config.stack}\n` +
+          `the next provision finds the stack's own ${key} by its tags or creates it; destroy deletes only what carries shipline:stack=${config.stack}\n`,
+      );
+    } finally {
+      await lock.release();
+    }
+  });
+}
+
+/** The keys most like `key`: the same step, or a small edit away (at most five). */
+function closeKeys(key: string, keys: readonly string[]): string[] {
+  const step = key.split('.')[0];
+  const near = keys
+    .map((k) => ({ k, d: editDistance(k, key) }))
+    .filter(({ k, d }) => d <= Math.max(3, Math.floor(key.length / 4)) || k.split('.')[0] === step)
+    .sort((a, b) => a.d - b.d);
+  return near.slice(0, 5).map(({ k }) => k);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 export function describeHolder(h: LockHolder): string {

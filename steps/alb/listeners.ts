@@ -13,8 +13,8 @@ import { unlessNotFound } from '../../src/aws/errors';
 import { testPort } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { actionsKey, GONE, isGone, isOurs, notOurs } from '../lib/elbv2';
-import { isBlueGreen, KEYS, type ListenerKind } from './names';
+import { actionsKey, foreignOnLoadBalancer, GONE, isGone, isOurs, notOurs } from '../lib/elbv2';
+import { isBlueGreen, KEYS, onStackLoadBalancer, type ListenerKind } from './names';
 import type { Routes } from './routes';
 
 export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
@@ -106,6 +106,8 @@ async function ensureListener(ctx: StepContext, loadBalancerArn: string, existin
     key: spec.key,
     kind: spec.kind,
     needs: spec.needs,
+    foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener', ctx.tags.name('alb')),
+    foreign: () => undefined,
     find: async (arn) => existing.find((l) => l.ListenerArn === arn),
     findByTags: async () => {
       const found = existing.find((l) => l.Port === spec.port);
@@ -154,6 +156,7 @@ export async function deleteListener(ctx: StepContext, kind: ListenerKind): Prom
   await remove(ctx, {
     key: KEYS.listener(kind),
     kind: `${kind.toUpperCase()} listener`,
+    confirm: onStackLoadBalancer(ctx, 'listener'),
     delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn })), isGone('listener')),
   });
 }
@@ -162,6 +165,7 @@ export async function deleteTestListener(ctx: StepContext, env: string): Promise
   await remove(ctx, {
     key: KEYS.testListener(env),
     kind: `test listener ${env}`,
+    confirm: onStackLoadBalancer(ctx, 'listener'),
     delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn })), isGone('listener')),
   });
 }

@@ -15,7 +15,7 @@ import { untilSdk } from '../../src/aws/wait';
 import { testPort } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { findLoadBalancerByName, GONE, isGone, notOurs } from '../lib/elbv2';
+import { findLoadBalancerByName, foreignLoadBalancerArn, GONE, isGone, notOurs } from '../lib/elbv2';
 import { ensureSecurityGroup } from '../lib/security-group';
 import { KEYS as NETWORK, subnetIds } from '../network';
 import { isBlueGreen, KEYS, ours, sameSet } from './names';
@@ -53,6 +53,8 @@ export async function ensureLoadBalancer(ctx: StepContext, securityGroupId: stri
     key: KEYS.loadBalancer,
     kind: `load balancer ${name}`,
     needs: [...subnets, securityGroupId],
+    foreignId: (arn) => foreignLoadBalancerArn(arn, name),
+    foreign: () => undefined,
     find: (arn) => describeLoadBalancer(ctx, arn),
     findByTags: async () => {
       const found = await findLoadBalancerByName(ctx, name);
@@ -105,6 +107,7 @@ export async function deleteLoadBalancer(ctx: StepContext): Promise<void> {
     kind: `load balancer ${name}`,
     findByTags: async () => ours(ctx, await findLoadBalancerByName(ctx, name), `load balancer ${name}`),
     id: (lb) => lb.LoadBalancerArn!,
+    confirm: { foreignId: (arn) => foreignLoadBalancerArn(arn, name) },
     delete: async (arn) => {
       // AWS answers success for a load balancer already gone; the waiter's NotFound is the goal.
       await ignoringGone(() => elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })), isGone('loadBalancer'));

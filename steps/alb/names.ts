@@ -2,6 +2,7 @@
 // every file of the step (and read by the services, codedeploy and status code).
 import type { Config } from '../../src/config';
 import type { StepContext } from '../../src/step';
+import { foreignOnLoadBalancer } from '../lib/elbv2';
 
 export type ListenerKind = 'http' | 'https';
 
@@ -48,4 +49,9 @@ export function sameSet(have: ReadonlyArray<string | undefined> | undefined, wan
 export function ours<T>(ctx: StepContext, found: { resource: T; owned: boolean } | undefined, what: string): T | undefined {
   if (found && !found.owned) ctx.log.warn({ resource: what }, `${what} does not carry the stack's tag; leaving it alone`);
   return found?.owned ? found.resource : undefined;
+}
+
+/** A listener or rule is the stack's when its ARN puts it on the stack's load balancer (no read). */
+export function onStackLoadBalancer(ctx: StepContext, type: 'listener' | 'listener-rule'): { foreignId(arn: string): string | undefined } {
+  return { foreignId: (arn) => foreignOnLoadBalancer(arn, type, ctx.tags.name('alb')) };
 }

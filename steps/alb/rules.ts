@@ -14,8 +14,8 @@ import { unlessNotFound } from '../../src/aws/errors';
 import type { EnvironmentConfig } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { actionsKey, GONE, isGone, notOurs, tagsByArn } from '../lib/elbv2';
-import { KEYS, sameSet } from './names';
+import { actionsKey, foreignOnLoadBalancer, GONE, isGone, notOurs, tagsByArn } from '../lib/elbv2';
+import { KEYS, onStackLoadBalancer, sameSet } from './names';
 import type { Routes } from './routes';
 
 const pathValues = (path: string) => [path, `${path}/*`];
@@ -91,6 +91,8 @@ export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>,
       key: KEYS.rule(name),
       kind: `rule ${route.label} → ${name}`,
       needs: [listenerArn, routes.pairs.get(name)!.blue],
+      foreignId: (arn) => foreignOnLoadBalancer(arn, 'listener-rule', ctx.tags.name('alb')),
+      foreign: () => undefined,
       find: async () => recordedRule(name),
       // Rules have no name: found by what they route, and adopted only when tagged as ours.
       findByTags: async () => {
@@ -140,6 +142,7 @@ export async function deleteRule(ctx: StepContext, env: string): Promise<void> {
   await remove(ctx, {
     key: KEYS.rule(env),
     kind: `rule → ${env}`,
+    confirm: onStackLoadBalancer(ctx, 'listener-rule'),
     delete: (arn) => ignoringGone(() => ctx.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: arn })), isGone('rule')),
   });
 }

@@ -13,7 +13,8 @@ import { unlessNotFound } from '../../src/aws/errors';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { findTargetGroupsByArn, findTargetGroupsByName, GONE, isGone, notOurs, RESOURCE_IN_USE } from '../lib/elbv2';
+import { findTargetGroupsByArn, findTargetGroupsByName, foreignTargetGroupArn, GONE, isGone, notOurs, RESOURCE_IN_USE } from '../lib/elbv2';
+import { foreignByParent } from '../lib/owned';
 import { KEYS as NETWORK } from '../network';
 import { GREEN_TARGET_GROUP_PREFIX, greenTargetGroupName, isBlueGreen, KEYS, ours, recorded, TARGET_GROUP_PREFIX, targetGroupName } from './names';
 
@@ -98,6 +99,8 @@ async function ensureTargetGroup(
     key: spec.key,
     kind: `target group ${name}`,
     needs: [vpc],
+    foreignId: (arn) => foreignTargetGroupArn(arn, name),
+    foreign: (tg) => (isKnown(vpc) ? foreignByParent('VPC', tg.VpcId, vpc) : undefined),
     find: (arn) => withAttributes(ctx, byArn.get(arn)),
     findByTags: async () => {
       const found = (await unrecorded()).get(name);
@@ -167,6 +170,7 @@ export async function deleteTargetGroup(ctx: StepContext, spec: GroupSpec, looku
     kind: `target group ${name}`,
     ...(lookup ? { findByTags: lookup } : {}),
     id: (tg) => tg.TargetGroupArn!,
+    confirm: { foreignId: (arn) => foreignTargetGroupArn(arn, name) },
     // A target group is released a moment after the listener or rule forwarding to it is deleted.
     delete: (arn) =>
       retryWhile(ctx, `target group ${name} to be released by its listener`, 120, RESOURCE_IN_USE, () =>

@@ -94,6 +94,40 @@ async function describeTargetGroups(
   return one.flatMap((groups) => groups ?? []);
 }
 
+// ---- ownership by ARN ----------------------------------------------------------------------------
+// An ELBv2 ARN holds the resource's name and, for a listener or rule, its load balancer's name and
+// ID; names are unique per account and region and the trailing ID is AWS's own, so an ARN whose
+// name is the one shipline derives (and whose load balancer is the stack's) names the stack's
+// resource, without a read.
+
+type ElbArnType = 'loadbalancer' | 'targetgroup' | 'listener' | 'listener-rule';
+
+/** The parts after the resource type: `app/<lb>/<id>[/<listener id>[/<rule id>]]`, `<tg>/<id>`. */
+function arnPath(arn: string | undefined, type: ElbArnType): string[] | undefined {
+  const match = /^arn:[^:]+:elasticloadbalancing:[^:]*:[^:]*:([a-z-]+)\/(.+)$/.exec(arn ?? '');
+  return match?.[1] === type ? match[2]!.split('/') : undefined;
+}
+
+/** Why a load balancer ARN from state is not the stack's `name`. */
+export function foreignLoadBalancerArn(arn: string, name: string): string | undefined {
+  return arnPath(arn, 'loadbalancer')?.[1] === name ? undefined : `is not load balancer ${name}, the name shipline gives it`;
+}
+
+/** Why a target group ARN from state is not the stack's `name`. */
+export function foreignTargetGroupArn(arn: string, name: string): string | undefined {
+  return arnPath(arn, 'targetgroup')?.[0] === name ? undefined : `is not target group ${name}, the name shipline gives it`;
+}
+
+/**
+ * Why a listener or rule ARN from state is not on the stack's load balancer `name`. Only the name
+ * counts: one of that name with another ID is an earlier load balancer of the stack, gone (names
+ * are unique), so what was on it is gone too.
+ */
+export function foreignOnLoadBalancer(arn: string, type: 'listener' | 'listener-rule', name: string): string | undefined {
+  const lb = arnPath(arn, type)?.[1];
+  return lb === name ? undefined : `is on load balancer ${lb ?? '(not an ELB listener or rule)'}, not the stack's ${name}`;
+}
+
 export function forwardTo(targetGroupArn: string): Action[] {
   return [{ Type: 'forward', TargetGroupArn: targetGroupArn }];
 }

@@ -17,7 +17,7 @@ import { isAwsError } from '../../src/aws/errors';
 import { arns } from '../../src/policies';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
-import { claim, tagsNamed } from './owned';
+import { claim, foreignByName, foreignByTags, tagsNamed } from './owned';
 
 export const logGroupPrefix = (stack: string) => `/shipline/${stack}/`;
 
@@ -80,6 +80,9 @@ export async function ensureLogGroup(ctx: StepContext, { key, name }: LogGroupRe
   await ensure<LogGroup>(ctx, {
     key,
     kind: `log group ${name}`,
+    // Known by its name, which holds the stack's: one the state names otherwise is not this group.
+    foreignId: (id) => foreignByName(id, name),
+    foreign: () => undefined,
     find: async (id) => (await confirmedBySnapshot(ctx, id)) ?? read(id),
     findByTags: () => ownedLogGroup(ctx, name, read, true),
     create: async () => {
@@ -104,6 +107,15 @@ export async function deleteLogGroup(ctx: StepContext, { key, name }: LogGroupRe
     kind: `log group ${name}`,
     findByTags: () => ownedLogGroup(ctx, name, read, false),
     id: (g) => g.logGroupName!,
+    // Its name, and the stack's tag (CloudWatch Logs lists no tags: one ListTagsForResource).
+    confirm: {
+      find: async (id) => {
+        if (foreignByName(id, name) !== undefined) return { logGroupName: id, tags: {} };
+        const found = await read(id);
+        return found && { logGroupName: id, tags: (await ctx.aws.logs.send(new ListTagsForResourceCommand({ resourceArn: arnOf(ctx, id) }))).tags ?? {} };
+      },
+      foreign: (g: { logGroupName: string; tags: Record<string, string> }) => foreignByName(g.logGroupName, name) ?? foreignByTags(ctx, g.tags),
+    },
     delete: (id) =>
       ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
   });

@@ -22,6 +22,40 @@ export function claim<R>(ctx: Pick<StepContext, 'tags'>, kind: string, name: str
   throw foreignResource(ctx, `${kind} ${name}`);
 }
 
+/**
+ * Why a resource read by its state ID is not the stack's, by its tags: undefined when it carries
+ * shipline:stack=<stack>. Completes "<id> …" in a refusal.
+ */
+export function foreignByTags(ctx: Pick<StepContext, 'tags'>, tags: AnyTags): string | undefined {
+  if (ctx.tags.owns(tags)) return undefined;
+  const stack = Array.isArray(tags) ? tags.find((t) => t.Key === STACK_TAG)?.Value : (tags as Record<string, string> | undefined)?.[STACK_TAG];
+  return stack === undefined ? `does not carry ${STACK_TAG}=${ctx.tags.stack}` : `carries ${STACK_TAG}=${stack}`;
+}
+
+/**
+ * For what is known by the name shipline derives (a bucket, a project): a lost tag is drift that
+ * the update puts back; only another stack's tag says it is not the stack's.
+ */
+export function foreignByOtherStack(ctx: Pick<StepContext, 'tags'>, tags: AnyTags): string | undefined {
+  const stack = Array.isArray(tags) ? tags.find((t) => t.Key === STACK_TAG)?.Value : (tags as Record<string, string> | undefined)?.[STACK_TAG];
+  return stack === undefined ? undefined : foreignByTags(ctx, tags);
+}
+
+/** Why a resource known by its name is not the stack's: its name is not the one shipline derives. */
+export function foreignByName(id: string, name: string): string | undefined {
+  return id === name ? undefined : `is not ${name}, the name shipline gives it`;
+}
+
+/** Why a resource is not the stack's, by its parent (the VPC, table, cluster … it lives in). */
+export function foreignByParent(kind: string, actual: string | undefined, expected: string | undefined): string | undefined {
+  return actual !== undefined && actual === expected ? undefined : `is in ${kind} ${actual ?? '(none)'}, not the stack's ${expected ?? '(none recorded)'}`;
+}
+
+/** The first reason of several checks, in order. */
+export function firstForeign(...reasons: Array<string | undefined>): string | undefined {
+  return reasons.find((r) => r !== undefined);
+}
+
 /** The stack's tags for a resource whose AWS name is not `<stack>-<part>` (a log group path, the bare stack name). */
 export function tagsNamed(ctx: Pick<StepContext, 'tags' | 'step'>, name: string): Tag[] {
   return ctx.tags.list(ctx.step, '').map((t) => (t.Key === 'Name' ? { Key: 'Name', Value: name } : t));

@@ -29,7 +29,7 @@ import { trustPolicy, type PolicyDocument } from '../../src/policies';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
-import { claim, parseJson, sameJson } from './owned';
+import { claim, foreignByName, foreignByTags, parseJson, sameJson } from './owned';
 
 export const ROLE_PATH = '/shipline/';
 
@@ -119,6 +119,9 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
   return ensure<RoleState>(ctx, {
     key: spec.key,
     kind,
+    // Known by its name, which holds the stack's; GetRole's answer also has its tags (the run's listing has none).
+    foreignId: (id) => foreignByName(id, name),
+    foreign: (r) => (r.role.Tags ? foreignByTags(ctx, r.role.Tags) : undefined),
     find: async (id) => withPolicies(ctx, await recordedRole(ctx, id, trust), inlineNames),
     findByTags: async () => {
       const role = await findRole(ctx, name);
@@ -183,6 +186,10 @@ export async function deleteRole(ctx: StepContext, key: string, part: string): P
       return role && ctx.tags.owns(role.Tags) ? role : undefined;
     },
     id: (role) => role.RoleName!,
+    confirm: {
+      find: async (id): Promise<Role | undefined> => (foreignByName(id, name) !== undefined ? { RoleName: id } as Role : findRole(ctx, id)),
+      foreign: (role: Role) => foreignByName(role.RoleName!, name) ?? foreignByTags(ctx, role.Tags),
+    },
     delete: (RoleName) =>
       ignoringGone(async () => {
         const { AttachedPolicies = [] } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName }));

@@ -12,7 +12,8 @@ import {
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
-import type { StepContext } from '../../src/step';
+import { isKnown, type StepContext } from '../../src/step';
+import { firstForeign, foreignByParent, foreignByTags } from './owned';
 
 export type RouteTarget = { GatewayId: string } | { NetworkInterfaceId: string } | { NatGatewayId: string };
 
@@ -87,6 +88,9 @@ export async function ensureRoute(ctx: StepContext, spec: RouteSpec): Promise<En
     key: spec.key,
     kind: spec.kind,
     needs: [spec.routeTableId, targetId],
+    // Found only in the stack's table (confirmed by the step that owns it, earlier in the run); a
+    // record naming another table reads as gone: nothing is done there, and the route is made here.
+    foreign: () => undefined,
     find: (id) => (id === routeId(spec.routeTableId!, spec.destination) ? findRoute() : Promise.resolve(undefined)),
     findByTags: findRoute,
     create: async () => {
@@ -115,14 +119,39 @@ function isExactly(route: Route, target: RouteTarget): boolean {
   return route.State === 'active' && Object.entries(target).every(([kind, id]) => route[kind as TargetKind] === id);
 }
 
-export async function deleteRoute(ctx: StepContext, key: string, kind: string): Promise<void> {
-  await remove(ctx, {
+const splitRouteId = (id: string) => {
+  const split = id.indexOf(':');
+  return { RouteTableId: id.slice(0, split), DestinationCidrBlock: id.slice(split + 1) };
+};
+
+/** A route takes no tags: it is the stack's when it is in the stack's table, to the destination shipline gives it. */
+function foreignRouteId(id: string, routeTableId: string | undefined, destination: string): string | undefined {
+  const route = splitRouteId(id);
+  return firstForeign(
+    foreignByParent('route table', route.RouteTableId, routeTableId),
+    route.DestinationCidrBlock === destination ? undefined : `is a route to ${route.DestinationCidrBlock}, not ${destination}`,
+  );
+}
+
+/**
+ * Delete the route recorded under `key`: only from the stack's table (`routeTableId`, from state),
+ * and only once that table is confirmed to carry the stack's tag (one read of it).
+ */
+export async function deleteRoute(ctx: StepContext, key: string, kind: string, routeTableId: string | undefined, destination: string): Promise<void> {
+  await remove<never, { id: string; table: RouteTable | undefined }>(ctx, {
     key,
     kind,
+    confirm: {
+      find: async (id) => {
+        // A route naming another table is refused on its ID alone, without reading that table.
+        if (foreignRouteId(id, routeTableId, destination) !== undefined || !isKnown(routeTableId)) return { id, table: undefined };
+        const table = await readTable(ctx, routeTableId);
+        return table && { id, table };
+      },
+      foreign: ({ id, table }) => firstForeign(foreignRouteId(id, routeTableId, destination), table && foreignByTags(ctx, table.Tags)),
+    },
     delete: async (id) => {
-      const split = id.indexOf(':');
-      const RouteTableId = id.slice(0, split);
-      const DestinationCidrBlock = id.slice(split + 1);
+      const { RouteTableId, DestinationCidrBlock } = splitRouteId(id);
       await ignoringGone(
         () => ctx.aws.ec2.send(new DeleteRouteCommand({ RouteTableId, DestinationCidrBlock })),
         (e) => isAwsError(e, 'InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound'),

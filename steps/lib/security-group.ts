@@ -18,6 +18,7 @@ import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { retryWhile, until } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
+import { firstForeign, foreignByParent, foreignByTags } from './owned';
 
 /** One rule, in the shape shipline writes: a protocol, a port range, one source or destination. */
 export interface Rule {
@@ -103,6 +104,7 @@ export async function ensureSecurityGroup(ctx: StepContext, spec: SecurityGroupS
     kind: `security group ${ctx.tags.name(spec.part)}`,
     needs: [spec.vpcId],
     find: (id) => findSecurityGroup(ctx, id),
+    foreign: (sg) => foreignGroup(ctx, sg, spec.vpcId),
     findByTags: () => describe({ Filters: [...ctx.tags.filters(spec.part), { Name: 'vpc-id', Values: [spec.vpcId!] }] }),
     create: async () => {
       const { GroupId } = await ec2.send(
@@ -175,6 +177,7 @@ export async function deleteSecurityGroup(
       return (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...inVpc] }))).SecurityGroups?.[0];
     },
     id: (sg) => sg.GroupId!,
+    confirm: { find: (id) => findSecurityGroup(ctx, id), foreign: (sg) => foreignGroup(ctx, sg, vpcId) },
     delete: async (id) => {
       const attempt = () => ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound'));
       try {
@@ -198,6 +201,11 @@ async function waitForInterfacesOf(ctx: StepContext, groupId: string): Promise<v
     const names = NetworkInterfaces.map((n) => `${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'}, ${n.Status})`);
     return { done: false, status: `${NetworkInterfaces.length} left: ${names.slice(0, 5).join(', ')}` };
   });
+}
+
+/** The stack's tag, and (when the stack's VPC is known) in that VPC. */
+function foreignGroup(ctx: StepContext, sg: SecurityGroup, vpcId: string | undefined): string | undefined {
+  return firstForeign(foreignByTags(ctx, sg.Tags), isKnown(vpcId) ? foreignByParent('VPC', sg.VpcId, vpcId) : undefined);
 }
 
 function ruleKey(r: Rule): string {

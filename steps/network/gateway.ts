@@ -13,6 +13,7 @@ import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { type StepContext } from '../../src/step';
+import { foreignByTags } from '../lib/owned';
 import { KEYS } from './keys';
 
 async function findGateway(ctx: StepContext, filters: DescribeInternetGatewaysCommandInput): Promise<InternetGateway | undefined> {
@@ -27,6 +28,7 @@ export async function ensureInternetGateway(ctx: StepContext, vpcId: string): Pr
     kind: 'internet gateway',
     needs: [vpcId],
     find: (id) => findGateway(ctx, { InternetGatewayIds: [id] }),
+    foreign: (igw) => foreignByTags(ctx, igw.Tags),
     findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
     create: async () => {
       const { InternetGateway } = await ec2.send(
@@ -47,13 +49,16 @@ export async function ensureInternetGateway(ctx: StepContext, vpcId: string): Pr
 
 export async function deleteInternetGateway(ctx: StepContext, vpcId: string | undefined): Promise<void> {
   const ec2 = ctx.aws.ec2;
+  let gateway: Promise<InternetGateway | undefined> | undefined;
   await remove(ctx, {
     key: KEYS.internetGateway,
     kind: 'internet gateway',
     findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
     id: (igw) => igw.InternetGatewayId!,
+    // The gateway as this read finds it is also what the delete detaches.
+    confirm: { find: (id) => (gateway ??= findGateway(ctx, { Filters: [{ Name: 'internet-gateway-id', Values: [id] }] })), foreign: (igw) => foreignByTags(ctx, igw.Tags) },
     delete: async (id) => {
-      const igw = await findGateway(ctx, { InternetGatewayIds: [id] });
+      const igw = await (gateway ??= findGateway(ctx, { InternetGatewayIds: [id] }));
       for (const a of igw?.Attachments ?? []) {
         // The NAT's public IP keeps the gateway attached until the NAT is gone; AWS says DependencyViolation.
         await retryWhile(ctx, `internet gateway ${id} to detach from ${a.VpcId}`, 300, ['DependencyViolation'], () =>

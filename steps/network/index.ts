@@ -7,6 +7,7 @@ import { allSettled } from '../lib/all-settled';
 import { deleteInternetGateway, ensureInternetGateway } from './gateway';
 import { waitForNetworkInterfaces } from './interfaces';
 import { KEYS, TIERS, type Tier } from './keys';
+import { ownedReads } from './owned';
 import { deleteAssociation, deleteRouteTable, ensureAssociations, ensureRouteTable, routeTableReader } from './route-tables';
 import { deleteSubnet, ensureSubnets } from './subnets';
 import { deleteVpc, ensureVpc, findVpcByTags } from './vpc';
@@ -55,25 +56,28 @@ export const network: Step = {
   },
 
   async destroy(ctx) {
-    const vpcId = ctx.state.get(KEYS.vpc)?.id ?? (await findVpcByTags(ctx))?.VpcId;
+    const owned = ownedReads(ctx);
+    const recordedVpc = ctx.state.get(KEYS.vpc)?.id;
+    // A recorded VPC that is not the stack's is neither waited on nor used to find anything.
+    const vpcId = isKnown(recordedVpc) ? ((await owned.vpcIsOurs()) ? recordedVpc : undefined) : (await findVpcByTags(ctx))?.VpcId;
     const subnets = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => ({ tier, i })));
     // Two chains at once: associations then route tables; the interfaces other services leave in
     // the subnets, then the gateway (the public route gone too). A load balancer's interfaces keep
     // their public addresses for minutes after it is deleted, and AWS refuses to detach the gateway
     // while any address is mapped: the interface wait's bound covers that. Then the subnets, the VPC.
-    const publicRouteGone = deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)');
+    const publicRouteGone = deleteRoute(ctx, KEYS.publicRoute, 'route 0.0.0.0/0 (public)', ctx.state.get(KEYS.routeTable('public'))?.id, '0.0.0.0/0');
     await allSettled([
       (async () => {
-        await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i)));
+        await allSettled(subnets.map(({ tier, i }) => deleteAssociation(ctx, tier, i, owned)));
         await publicRouteGone;
-        await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId)));
+        await allSettled(TIERS.map((tier) => deleteRouteTable(ctx, tier, vpcId, owned)));
       })(),
       (async () => {
         await allSettled([publicRouteGone, waitForNetworkInterfaces(ctx, vpcId)]);
         await deleteInternetGateway(ctx, vpcId);
       })(),
     ]);
-    await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId)));
-    await deleteVpc(ctx);
+    await allSettled(subnets.map(({ tier, i }) => deleteSubnet(ctx, tier, i, vpcId, owned)));
+    await deleteVpc(ctx, owned);
   },
 };

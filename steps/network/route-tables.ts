@@ -14,7 +14,9 @@ import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { readRouteTablesOnce } from '../lib/route';
+import { firstForeign, foreignByParent, foreignByTags } from '../lib/owned';
 import { KEYS, subnetPart, TIERS, type Tier } from './keys';
+import { foreignInVpc, type OwnedReads } from './owned';
 import { allSettled } from '../lib/all-settled';
 
 async function findRouteTable(ctx: StepContext, filters: DescribeRouteTablesCommandInput): Promise<RouteTable | undefined> {
@@ -58,6 +60,7 @@ export async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Ti
     kind: `route table ${tier}`,
     needs: [vpcId],
     find: (id) => tables.read(id),
+    foreign: (rt) => foreignInVpc(ctx, rt.Tags, rt.VpcId, vpcId),
     findByTags: async () => (fresh ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
     create: async () => {
       const { RouteTable } = await ctx.aws.ec2.send(
@@ -72,12 +75,13 @@ export async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Ti
   return id;
 }
 
-export async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: string | undefined): Promise<void> {
+export async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: string | undefined, owned: OwnedReads): Promise<void> {
   const part = `${tier}-rt`;
   const ec2 = ctx.aws.ec2;
   await remove(ctx, {
     key: KEYS.routeTable(tier),
     kind: `route table ${tier}`,
+    confirm: { find: (id) => owned.routeTable(id), foreign: (rt) => foreignInVpc(ctx, rt.Tags, rt.VpcId, vpcId) },
     findByTags: async () => (vpcId === undefined ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
     id: (rt) => rt.RouteTableId!,
     delete: async (id) => {
@@ -112,6 +116,8 @@ export async function ensureAssociations(
       key: KEYS.association(tier, i),
       kind: `route table association ${subnetPart(tier, i)} → ${tier}`,
       needs: [tableId, subnetId],
+      // Found only in the stack's table (confirmed above) for the stack's subnet: another ID reads as gone.
+      foreign: () => undefined,
       find: async (id) => ((await lookup())?.RouteTableAssociationId === id ? lookup() : undefined),
       findByTags: lookup,
       create: async () => {
@@ -129,10 +135,16 @@ export async function ensureAssociations(
   await allSettled(TIERS.flatMap((tier) => subnets[tier].map((subnetId, i) => ensureAssociation(tier, i, subnetId))));
 }
 
-export async function deleteAssociation(ctx: StepContext, tier: Tier, i: number): Promise<void> {
+export async function deleteAssociation(ctx: StepContext, tier: Tier, i: number, owned: OwnedReads): Promise<void> {
+  const table = ctx.state.get(KEYS.routeTable(tier))?.id;
   await remove(ctx, {
     key: KEYS.association(tier, i),
     kind: `route table association ${subnetPart(tier, i)}`,
+    // Takes no tags: the stack's when it is in the stack's table for its tier, which carries the stack's tag.
+    confirm: {
+      find: (id) => owned.tableOfAssociation(id),
+      foreign: (rt) => firstForeign(foreignByParent('route table', rt.RouteTableId, table), foreignByTags(ctx, rt.Tags)),
+    },
     delete: (id) =>
       ignoringGone(() => ctx.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: id })), (e) =>
         isAwsError(e, 'InvalidAssociationID.NotFound'),

@@ -8,13 +8,14 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
-import { isAwsError } from '../../src/aws/errors';
+import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { retryWhile } from '../../src/aws/wait';
 import { subnetPlan } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { KEYS, subnetPart, TIERS, type Tier } from './keys';
+import { foreignInVpc, type OwnedReads } from './owned';
 import { allSettled } from '../lib/all-settled';
 
 export async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: boolean): Promise<Record<Tier, string[]>> {
@@ -37,7 +38,11 @@ export async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: bool
       key: KEYS.subnet(tier, i),
       kind: `subnet ${part}`,
       needs: [vpcId],
-      find: async (id) => inVpc.find((s) => s.SubnetId === id),
+      // Not in the VPC: gone, or elsewhere (someone else's: refused), which only a read by ID tells.
+      find: async (id) =>
+        inVpc.find((s) => s.SubnetId === id) ??
+        (await unlessNotFound(ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] })), 'InvalidSubnetID.NotFound'))?.Subnets?.[0],
+      foreign: (s) => foreignInVpc(ctx, s.Tags, s.VpcId, vpcId),
       findByTags: async () => inVpc.find((s) => ctx.tags.owns(s.Tags) && s.Tags?.some((t) => t.Key === 'Name' && t.Value === ctx.tags.name(part))),
       create: async () => {
         const { Subnet } = await ec2.send(
@@ -81,11 +86,12 @@ async function availabilityZones(ctx: StepContext): Promise<string[]> {
   return (AvailabilityZones ?? []).map((z) => z.ZoneName!).sort();
 }
 
-export async function deleteSubnet(ctx: StepContext, tier: Tier, i: number, vpcId: string | undefined): Promise<void> {
+export async function deleteSubnet(ctx: StepContext, tier: Tier, i: number, vpcId: string | undefined, owned: OwnedReads): Promise<void> {
   const part = subnetPart(tier, i);
   await remove(ctx, {
     key: KEYS.subnet(tier, i),
     kind: `subnet ${part}`,
+    confirm: { find: (id) => owned.subnet(id), foreign: (s) => foreignInVpc(ctx, s.Tags, s.VpcId, vpcId) },
     findByTags: async () =>
       vpcId === undefined
         ? undefined

@@ -19,7 +19,9 @@ import { retryWhile } from '../../src/aws/wait';
 import { ConfigError, ForeignResourceError } from '../../src/errors';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { type Outcome, type StepContext } from '../../src/step';
+import { foreignByTags } from '../lib/owned';
 import { KEYS } from './keys';
+import type { OwnedReads } from './owned';
 
 interface VpcWithDns extends Vpc {
   dnsSupport?: boolean;
@@ -54,16 +56,17 @@ export async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome
   const { id, outcome } = await ensure<VpcWithDns>(ctx, {
     key: KEYS.vpc,
     kind: 'VPC',
-    // A VPC's CIDR can't change: the one recorded when it was made or adopted stands, and its
-    // attributes are all there is to read (they also say whether it still exists).
+    // A VPC's CIDR can't change: the one recorded when it was made or adopted stands. The VPC (its
+    // tags say whose it is) and its DNS attributes are read together.
     find: async (id) => {
-      const recorded = ctx.state.get(KEYS.vpc)?.cidr;
-      if (recorded === undefined) {
-        return withDns(ctx, (await unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'))?.Vpcs?.[0]);
-      }
-      const dns = await readDns(ctx, id);
-      return dns && { VpcId: id, CidrBlock: recorded, ...dns };
+      const [described, dns] = await Promise.all([
+        unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'),
+        readDns(ctx, id),
+      ]);
+      const vpc = described?.Vpcs?.[0];
+      return vpc && dns && { ...vpc, CidrBlock: ctx.state.get(KEYS.vpc)?.cidr ?? vpc.CidrBlock, ...dns };
     },
+    foreign: (vpc) => foreignByTags(ctx, vpc.Tags),
     findByTags: async () => withDns(ctx, await findVpcByTags(ctx)),
     create: async () => {
       const { Vpc } = await ec2.send(
@@ -92,12 +95,13 @@ export async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome
   return { id, outcome };
 }
 
-export async function deleteVpc(ctx: StepContext): Promise<void> {
+export async function deleteVpc(ctx: StepContext, owned: OwnedReads): Promise<void> {
   await remove(ctx, {
     key: KEYS.vpc,
     kind: 'VPC',
     findByTags: () => findVpcByTags(ctx),
     id: (vpc) => vpc.VpcId!,
+    confirm: { find: () => owned.vpc(), foreign: (vpc) => foreignByTags(ctx, vpc.Tags) },
     delete: (id) =>
       retryWhile(ctx, `VPC ${id} to be empty`, 600, ['DependencyViolation'], async () => {
         try {
