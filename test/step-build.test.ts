@@ -561,6 +561,7 @@ describe('build step: destroy', () => {
     expect(calls()).toEqual([
       'BatchGetProjectsCommand',
       'DeleteProjectCommand',
+      'BatchGetProjectsCommand',
       'DeleteProjectCommand',
       'GetRoleCommand',
       'ListAttachedRolePoliciesCommand',
