@@ -203,6 +203,10 @@ export async function withSession<T>(
     const backend = stateBackend(config, statePath, aws);
     // The lock first, then the state: what is read is what no other run can change until we are done.
     lock = access.lock ? await backend.lock({ command, force: options.forceUnlock }) : undefined;
+    if (lock?.recovered) {
+      const { holder: dead, reason } = lock.recovered;
+      ui.log.warn({ previous: dead }, `took over the lock of pid ${dead.pid} ("${dead.command}", since ${dead.startedAt}): ${reason}; carrying on where it stopped`);
+    }
     if (lock?.forced && lock.previous) {
       ui.log.warn({ previous: lock.previous }, `removed the lock of pid ${lock.previous.pid} on ${lock.previous.host} (--force-unlock)`);
     }

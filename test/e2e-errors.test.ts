@@ -1,6 +1,6 @@
 // Expected failures: one clear message naming the file, field or resource, a non-zero exit, no
 // stack trace, and no AWS call that changes anything.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { BASE_CONFIG, harness, type Harness, type RunResult } from './helpers/harness';
@@ -108,12 +108,25 @@ describe('the lock', () => {
     expectCleanFailure(await h.run('provision'), 1, `pid ${process.pid}`, hostname());
   });
 
-  it('left by a dead process: reported with how to clear it, and --force-unlock clears it', async () => {
+  it('left by a dead process on this host: taken over with a warning naming it, and the run goes on', async () => {
     h = harness();
-    writeLock(h, 2 ** 22 + 12345); // above Linux's pid_max: never a live process
-    expectCleanFailure(await h.run('provision'), 1, '--force-unlock');
-    await h.ok('provision', '--force-unlock');
+    const dead = 2 ** 22 + 12345; // above Linux's pid_max: never a live process
+    writeLock(h, dead);
+    const result = await h.ok('provision');
+    const warning = result.logs.find((l) => l.level === 40 && String(l.msg).includes('took over the lock'));
+    expect(String(warning?.msg)).toContain(`pid ${dead}`);
+    expect(String(warning?.msg)).toContain('no longer exists');
     expect(h.sandbox.mutatingCalls().length).toBeGreaterThan(0);
+    expect(existsSync(`${h.statePath}.lock`)).toBe(false);
+  });
+
+  it('held by a process on another host: refused, with --force-unlock as the way out', async () => {
+    h = harness();
+    mkdirSync(path.dirname(h.statePath), { recursive: true });
+    const holder = { pid: 2 ** 22 + 12345, user: 'ci', host: 'ci-runner-7', command: 'provision', startedAt: new Date().toISOString() };
+    writeFileSync(`${h.statePath}.lock`, JSON.stringify(holder));
+    expectCleanFailure(await h.run('provision'), 1, 'ci@ci-runner-7', '--force-unlock');
+    await h.ok('provision', '--force-unlock');
   });
 
   it('is released after a run, even a failed one', async () => {
