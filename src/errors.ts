@@ -1,8 +1,8 @@
 // The project's error classes. Every expected failure is one of these: the CLI prints its
 // message (and hint) without a stack trace and exits with its exit code. Anything else is a bug.
 
-/** Exit codes of the CLI. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** Exit codes of the CLI. A run stopped by a signal exits 128 + its number: SIGHUP 129, SIGINT 130, SIGTERM 143. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, hangup: 129, interrupted: 130, terminated: 143 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export abstract class ShiplineError extends Error {
@@ -97,7 +97,7 @@ export class WaitTimeoutError extends ShiplineError {
   readonly code = 'WAIT_TIMEOUT';
 }
 
-/** The run was interrupted (Ctrl-C). State is saved; a re-run carries on. */
+/** The run was interrupted (Ctrl-C, SIGTERM, SIGHUP, or a prompt closed). State is saved; a re-run carries on. */
 export class InterruptedError extends ShiplineError {
   readonly code = 'INTERRUPTED';
   override get exitCode(): ExitCode {
