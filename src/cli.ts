@@ -2,7 +2,7 @@
 // The `shipline` command line. Only commander and the error classes load up front: each command
 // requires its module (and through it the AWS SDK) when it runs, so `--help` stays fast.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT, ShiplineError, StepsFailedError, type ExitCode } from './errors';
+import { asLocalIoError, EXIT, ShiplineError, StepsFailedError, type ExitCode } from './errors';
 import type { GlobalOptions, Io, Overrides } from './session';
 import { interruptedExit } from './signals';
 
@@ -155,7 +155,9 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
   }
 }
 
-export function reportError(error: unknown, io: Io): ExitCode {
+export function reportError(thrown: unknown, io: Io): ExitCode {
+  // A file system call that failed on a path (EACCES, EROFS, ENOTDIR …) is the machine's, not a bug.
+  const error = asLocalIoError(thrown) ?? thrown;
   if (error instanceof CommanderError) {
     // Help and version are "errors" to commander; they printed already.
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -166,7 +168,7 @@ export function reportError(error: unknown, io: Io): ExitCode {
     const hints = new Set(failures.map((f) => (f instanceof ShiplineError ? f.hint : undefined)).filter(Boolean));
     for (const hint of hints) io.stderr.write(`hint: ${hint}\n`);
     // A failure that is not shipline's own is a bug: show where it came from.
-    for (const f of failures) if (!(f instanceof ShiplineError) && f instanceof Error) io.stderr.write(`\n${f.stack ?? f.message}\n(this looks like a bug in shipline)\n`);
+    for (const f of failures) if (!(f instanceof ShiplineError) && f instanceof Error && !asLocalIoError(f)) io.stderr.write(`\n${f.stack ?? f.message}\n(this looks like a bug in shipline)\n`);
     return error.exitCode;
   }
   io.stderr.write(`\nunexpected error (a bug in shipline): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -198,6 +198,7 @@ export async function withSession<T>(
   const ui = openUi(options, io, access.dryRun);
   let aws: AwsAccess | undefined;
   let lock: Lock | undefined;
+  let failed = false;
   try {
     aws = await openAws(options, config, ui.log, overrides, access.dryRun);
     const backend = stateBackend(config, statePath, aws);
@@ -217,10 +218,13 @@ export async function withSession<T>(
     // Only a run that holds the lock writes the state file; status, approve and release read it.
     if (access.lock && state.accountId === null) await state.setAccount(accountId);
     return await body({ config, statePath, backend, ui, aws, state, lock, accountId });
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     ui.stop();
     await lock?.release().catch((error: unknown) => ui.log.warn({ err: error }, `could not remove the lock ${lock?.path ?? ''}`));
-    await aws?.close();
+    await closeAws(aws, failed, ui);
   }
 }
 
@@ -248,11 +252,28 @@ export async function withBackend<T>(
   const statePath = localStatePath(options, config, overrides);
   const ui = openUi(options, io, access.dryRun);
   let aws: AwsAccess | undefined;
+  let failed = false;
   try {
     aws = await openAws(options, config, ui.log, overrides, access.dryRun);
     return await body({ config, statePath, backend: stateBackend(config, statePath, aws), ui, aws });
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     ui.stop();
+    await closeAws(aws, failed, ui);
+  }
+}
+
+/**
+ * Closes the clients and saves the sandbox. After a failure, a failure to save (an unwritable
+ * sandbox directory, often the very cause) is only logged: the first error is the one to report.
+ */
+async function closeAws(aws: AwsAccess | undefined, failed: boolean, ui: Ui): Promise<void> {
+  try {
     await aws?.close();
+  } catch (error) {
+    if (!failed) throw error;
+    ui.log.warn({ err: error }, `could not save the sandbox: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

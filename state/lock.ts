@@ -5,7 +5,7 @@ import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
-import { LockError, messageOf, StateError } from '../src/errors';
+import { describeErrno, LockError, messageOf, StateError } from '../src/errors';
 import { describeDeath, holderLiveness, systemProbe, type ProcessProbe } from './holder-liveness';
 import { errnoCode } from './util';
 
@@ -276,7 +276,8 @@ async function ioStep(action: string, path: string, op: () => Promise<unknown>):
 }
 
 function ioError(action: string, path: string, error: unknown): StateError {
-  return new StateError('STATE_IO', `cannot ${action} ${path}: ${errnoCode(error) ?? messageOf(error)}`, {
+  const code = errnoCode(error);
+  return new StateError('STATE_IO', `cannot ${action} ${path}: ${code ? describeErrno(code) : messageOf(error)}`, {
     cause: error,
     hint: `Check that ${dirname(path)} is writable and the disk is not full.`,
   });

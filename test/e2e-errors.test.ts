@@ -39,10 +39,45 @@ describe('bad config', () => {
     expectCleanFailure(result, 2, 'missing.json not found', 'copy config.example.json');
   });
 
+  it('a config path that is a directory: says so, exit 2', async () => {
+    h = harness();
+    expectCleanFailure(await h.run('provision', '--config', h.dir), 2, `config path ${h.dir} is a directory, not a file`);
+  });
+
+  it('a config file with a UTF-8 byte-order mark is read as JSON', async () => {
+    h = harness();
+    writeFileSync(h.configPath, `\uFEFF${JSON.stringify(BASE_CONFIG)}`);
+    await h.ok('plan');
+  });
+
+  it('invalid JSON: line and column, not a character offset', async () => {
+    h = harness({ config: '{\n  "stack": "demo"\n  "region": "eu-west-3"\n}' });
+    const result = await h.run('provision');
+    expectCleanFailure(result, 2, `${h.configPath}:3:3 is not valid JSON (line 3, column 3)`);
+    expect(result.stderr).not.toContain('position');
+  });
+
   it('a bad flag is a usage error', async () => {
     h = harness();
     const result = await h.run('provision', '--concurrency', 'many');
     expectCleanFailure(result, 2, "option '--concurrency <n>' argument 'many' is invalid. expected a positive integer");
+  });
+});
+
+describe('the local disk', () => {
+  it('init-app onto a path that is a file: exit 2, the path named, no stack trace', async () => {
+    h = harness();
+    const target = path.join(h.dir, 'app');
+    writeFileSync(target, 'not a directory');
+    expectCleanFailure(await h.run('init-app', target, '--config', h.configPath), 2, `${target} is a file`);
+  });
+
+  it('a state directory that cannot be made (a file in its path): exit 1, the path named', async () => {
+    h = harness();
+    const blocker = path.join(h.dir, 'blocker');
+    writeFileSync(blocker, '');
+    const result = await h.run('provision', '--state', path.join(blocker, 'demo.json'));
+    expectCleanFailure(result, 1, `cannot create the directory of ${blocker}`, 'a file where a directory is needed');
   });
 });
 

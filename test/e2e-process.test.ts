@@ -1,7 +1,7 @@
 // The real CLI in a real process (compiled to JavaScript in a temp directory) with `--sandbox`:
 // what only a process can show. Few and short: each run takes a few seconds of simulated AWS.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compiledEnv, compiledProject } from './helpers/compiled-cli';
@@ -80,4 +80,14 @@ it('stdout and stderr closed early (`2>&1 | head -1`): the run finishes, the loc
   const again = runSync('provision');
   expect(again.status).toBe(0);
   expect(again.stderr).not.toContain('"outcome":"created"');
+});
+
+it('an unwritable sandbox and state directory: one clear error naming the path, no stack trace', () => {
+  // A dangling symlink: reading through it finds nothing (a fresh sandbox), creating it fails.
+  symlinkSync(path.join(dir, 'nowhere', 'x'), path.join(dir, 'blocker'));
+  const result = runSync('provision', '--state', path.join('blocker', 'demo.json'));
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('blocker');
+  expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  expect(result.stderr).not.toContain('bug in shipline');
 });
