@@ -85,6 +85,9 @@ export interface AwsAccess {
 }
 
 export async function openAws(options: GlobalOptions, config: Config, log: Logger, overrides: Overrides, dryRun: boolean): Promise<AwsAccess> {
+  const { regionNotice } = await import('./aws/environment');
+  const notice = regionNotice(config.region, process.env);
+  if (notice) log.warn(notice);
   if (overrides.clients) {
     const clients = overrides.clients;
     return { clients, clientsIn: () => clients, waits: overrides.waits ?? AWS_WAITS, sandbox: overrides.sandbox, close: async () => undefined };
@@ -216,7 +219,8 @@ export async function withSession<T>(
     const accountId = await callerAccount(aws.clients);
     checkIdentity(state, { accountId, region: config.region });
     // Only a run that holds the lock writes the state file; status, approve and release read it.
-    if (access.lock && state.accountId === null) await state.setAccount(accountId);
+    // destroy records nothing new: a destroy that finds nothing leaves no state file behind.
+    if (access.lock && command !== 'destroy' && state.accountId === null) await state.setAccount(accountId);
     return await body({ config, statePath, backend, ui, aws, state, lock, accountId });
   } catch (error) {
     failed = true;

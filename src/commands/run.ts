@@ -77,6 +77,14 @@ function report(command: Command, opened: Opened & { json: boolean }, summary: R
     }
     return;
   }
+  if (command === 'destroy' && summary.counts.deleted === 0 && opened.state.keys().length === 0) {
+    const { stack, region } = opened.config;
+    opened.ui.log.info(
+      { counts: summary.counts, ms: summary.ms },
+      `nothing to delete: neither the state (${opened.state.path}) nor a lookup by the tag shipline:stack=${stack} found anything of stack ${stack} in account ${opened.accountId}, ${region}`,
+    );
+    return;
+  }
   opened.ui.log.info({ counts: summary.counts, ms: summary.ms }, `${command === 'destroy' ? 'destroyed' : 'provisioned'} ${opened.config.stack} in ${time}: ${what}`);
   if (command === 'provision') {
     const outputs = steps.flatMap((s) => s.outputs?.(opened.state, opened.config) ?? []);
