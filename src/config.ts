@@ -321,7 +321,7 @@ function unreadableConfig(path: string, error: unknown): ConfigError {
   }
 }
 
-/** "shipline.json:3:14 is not valid JSON: Expected ',' …", with the line and a caret under the place. */
+/** "shipline.json is not valid JSON at line 3, column 14: Expected ',' …", with the line and a caret under the place. */
 function invalidJson(path: string, text: string, error: unknown): ConfigError {
   // V8's words without its offset or its quote of the text (which may span lines): we show the line.
   const reason = (error as Error).message
@@ -333,7 +333,7 @@ function invalidJson(path: string, text: string, error: unknown): ConfigError {
   if (at === undefined) return new ConfigError(`${path} is not valid JSON: ${reason}`, { cause: error });
   const { line, column } = lineAndColumn(text, at);
   const source = text.split('\n')[line - 1]?.replace(/\r$/, '') ?? '';
-  return new ConfigError(`${path}:${line}:${column} is not valid JSON (line ${line}, column ${column}): ${reason}\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^`, { cause: error });
+  return new ConfigError(`${path} is not valid JSON at line ${line}, column ${column}: ${reason}\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^`, { cause: error });
 }
 
 /** The subnet CIDRs a config asks for: explicit ones, or equal blocks carved from the VPC. */

@@ -53,7 +53,7 @@ describe('bad config', () => {
   it('invalid JSON: line and column, not a character offset', async () => {
     h = harness({ config: '{\n  "stack": "demo"\n  "region": "eu-west-3"\n}' });
     const result = await h.run('provision');
-    expectCleanFailure(result, 2, `${h.configPath}:3:3 is not valid JSON (line 3, column 3)`);
+    expectCleanFailure(result, 2, `${h.configPath} is not valid JSON at line 3, column 3: `);
     expect(result.stderr).not.toContain('position');
   });
 
