@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { errnoCode } from './util';
 
+export type DeathProof = 'gone' | 'zombie' | 'reused' | 'rebooted';
+
 export type Liveness =
-  | { verdict: 'dead'; why: 'gone' | 'zombie' | 'reused' }
+  | { verdict: 'dead'; why: DeathProof }
   | { verdict: 'alive' }
   | { verdict: 'unknown'; why: string };
 
@@ -45,8 +47,38 @@ export const systemProbe: ProcessProbe = {
  */
 const START_TIME_SLACK_MS = 2_000;
 
-export function holderLiveness(holder: { pid: number; host: string; startedAt: string }, probe: ProcessProbe = systemProbe): Liveness {
+/**
+ * What a lock records of its holder beyond pid and time, on Linux: the start time of its process
+ * (in ticks after boot) and the boot it ran in. They prove pid reuse and reboots without trusting
+ * the wall clock, which NTP may have stepped since.
+ */
+export interface ProcessIdentity {
+  startTicks?: number;
+  bootId?: string;
+}
+
+const BOOT_ID = '/proc/sys/kernel/random/boot_id';
+
+/** This process's identity, as a lock records it; empty off Linux or when /proc cannot be read. */
+export function ownIdentity(probe: ProcessProbe = systemProbe): ProcessIdentity {
+  if (probe.platform !== 'linux') return {};
+  try {
+    const stat = parseProcStat(probe.readText(`/proc/${process.pid}/stat`) ?? '');
+    const bootId = probe.readText(BOOT_ID)?.trim();
+    return { ...(stat ? { startTicks: stat.startTicks } : {}), ...(bootId ? { bootId } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+export function holderLiveness(
+  holder: { pid: number; host: string; startedAt: string } & ProcessIdentity,
+  probe: ProcessProbe = systemProbe,
+): Liveness {
   if (holder.host !== probe.hostname()) return { verdict: 'unknown', why: `it runs on another host (${holder.host})` };
+  const bootId = probe.platform === 'linux' ? safeRead(probe, BOOT_ID)?.trim() : undefined;
+  // Every process of an earlier boot is gone, whatever now runs under its pid.
+  if (holder.bootId && bootId && holder.bootId !== bootId) return { verdict: 'dead', why: 'rebooted' };
   try {
     probe.signal0(holder.pid);
   } catch (error) {
@@ -67,6 +99,11 @@ export function holderLiveness(holder: { pid: number; host: string; startedAt: s
   if (!stat) return { verdict: 'unknown', why: `/proc/${holder.pid}/stat cannot be read` };
   // Z: killed or exited, waiting for its parent to reap it. X: dead, being removed.
   if (stat.state === 'Z' || stat.state === 'X') return { verdict: 'dead', why: 'zombie' };
+  // The start time the holder recorded of itself: another one is another process.
+  if (holder.startTicks !== undefined && holder.bootId !== undefined && holder.bootId === bootId) {
+    return stat.startTicks === holder.startTicks ? { verdict: 'alive' } : { verdict: 'dead', why: 'reused' };
+  }
+  // A lock that recorded no start time (another system, an older shipline): compare with the lock's time.
   const lockedAt = Date.parse(holder.startedAt);
   if (bootSeconds === undefined || !Number.isFinite(lockedAt)) return { verdict: 'unknown', why: 'the start time of that process cannot be compared with the lock' };
   const processStartMs = bootSeconds * 1000 + (stat.startTicks / probe.clockTicksPerSecond) * 1000;
@@ -99,8 +136,16 @@ export function parseBootTime(text: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+function safeRead(probe: ProcessProbe, path: string): string | undefined {
+  try {
+    return probe.readText(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** "its process is gone" — the reason a takeover gives, in words. */
-export function describeDeath(why: 'gone' | 'zombie' | 'reused'): string {
+export function describeDeath(why: DeathProof): string {
   switch (why) {
     case 'gone':
       return 'that process no longer exists';
@@ -108,5 +153,7 @@ export function describeDeath(why: 'gone' | 'zombie' | 'reused'): string {
       return 'that process was killed and is a zombie waiting to be reaped';
     case 'reused':
       return 'that pid now belongs to a process started after the lock was taken';
+    case 'rebooted':
+      return 'this machine has restarted since the lock was taken';
   }
 }

@@ -6,7 +6,7 @@ import { hostname, userInfo } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import { describeErrno, LockError, messageOf, StateError } from '../src/errors';
-import { describeDeath, holderLiveness, systemProbe, type ProcessProbe } from './holder-liveness';
+import { describeDeath, holderLiveness, ownIdentity, systemProbe, type ProcessProbe } from './holder-liveness';
 import { errnoCode } from './util';
 
 export const lockHolderSchema = z.object({
@@ -16,6 +16,9 @@ export const lockHolderSchema = z.object({
   host: z.string(),
   command: z.string(),
   startedAt: z.string(),
+  /** Linux: the holder's process start (ticks after boot) and boot, to tell pid reuse without the wall clock. */
+  startTicks: z.number().int().nonnegative().optional(),
+  bootId: z.string().optional(),
 });
 
 export type LockHolder = z.infer<typeof lockHolderSchema>;
@@ -143,7 +146,7 @@ export async function breakLock(statePath: string, expected?: LockHolder): Promi
 
 /** This process, as a lock names it. */
 export function newHolder(command: string): LockHolder {
-  return { pid: process.pid, user: currentUser(), host: hostname(), command, startedAt: new Date().toISOString() };
+  return { pid: process.pid, user: currentUser(), host: hostname(), command, startedAt: new Date().toISOString(), ...ownIdentity() };
 }
 
 /** Creates the lock file with our holder in it; false when it already exists. */

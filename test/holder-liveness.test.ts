@@ -23,7 +23,7 @@ function probe(over: Partial<ProcessProbe> & { procStat?: string | undefined } =
     hostname: () => 'here',
     platform: 'linux',
     signal0: () => undefined,
-    readText: (p) => (p === '/proc/stat' ? `cpu 1 2 3\nbtime ${BOOT}\nprocesses 9\n` : procStat),
+    readText: (p) => (p === '/proc/stat' ? `cpu 1 2 3\nbtime ${BOOT}\nprocesses 9\n` : p === '/proc/sys/kernel/random/boot_id' ? 'boot-1\n' : procStat),
     clockTicksPerSecond: 100,
     ...rest,
   };
@@ -42,6 +42,27 @@ describe('holderLiveness', () => {
     ['a start within the clock\'s rounding of the lock time', probe({ procStat: stat('R', 1001) }), { verdict: 'alive' }],
   ])('%s', (_what, p, expected) => {
     expect(holderLiveness(holder, p)).toEqual(expected);
+  });
+
+  describe('with the start time and boot the holder recorded of itself', () => {
+    const recorded = { ...holder, startTicks: 900 * 100, bootId: 'boot-1' };
+
+    it('the same start: alive, even when the wall clock has jumped since the lock', () => {
+      const lockedLongBefore = { ...recorded, startedAt: new Date((BOOT - 3600) * 1000).toISOString() };
+      expect(holderLiveness(lockedLongBefore, probe({ procStat: stat('S', 900) }))).toEqual({ verdict: 'alive' });
+    });
+
+    it('another start: the pid was reused, even when the wall clock says otherwise', () => {
+      expect(holderLiveness(recorded, probe({ procStat: stat('S', 901) }))).toEqual({ verdict: 'dead', why: 'reused' });
+    });
+
+    it('another boot: every process of that boot is gone', () => {
+      expect(holderLiveness({ ...recorded, bootId: 'boot-0' }, probe())).toEqual({ verdict: 'dead', why: 'rebooted' });
+    });
+
+    it('still a zombie first', () => {
+      expect(holderLiveness(recorded, probe({ procStat: stat('Z', 900) }))).toEqual({ verdict: 'dead', why: 'zombie' });
+    });
   });
 
   it('cannot know a holder on another host, even with a dead local pid', () => {

@@ -119,10 +119,23 @@ describe('acquireLock', () => {
   it('takes over a lock whose pid now runs a process started after the lock was taken', async () => {
     const lock = await acquireLock(statePath, { command: 'x' });
     await lock.release();
-    // This very process, but "locked" a minute before it started: the pid was reused since.
+    // This very process, but "locked" a minute before it started: the pid was reused since. (A
+    // lock of an older shipline, which recorded no start time of its own: the lock's time decides.)
     const started = Date.now() - process.uptime() * 1000;
-    const before: LockHolder = { ...lock.holder, startedAt: new Date(started - 60_000).toISOString() };
+    const { startTicks: _ticks, bootId: _boot, ...older } = lock.holder;
+    const before: LockHolder = { ...older, startedAt: new Date(started - 60_000).toISOString() };
     await writeHolder(before);
+    const taken = await acquireLock(statePath, { command: 'provision' });
+    expect(taken.recovered?.reason).toContain('started after the lock');
+    await taken.release();
+  });
+
+  it('records its start time and boot, and takes over a lock whose pid now runs another process', async () => {
+    if (process.platform !== 'linux') return; // start times are read from /proc
+    const lock = await acquireLock(statePath, { command: 'x' });
+    await lock.release();
+    expect(lock.holder).toMatchObject({ startTicks: expect.any(Number), bootId: expect.any(String) });
+    await writeHolder({ ...lock.holder, startTicks: (lock.holder.startTicks ?? 0) + 1 });
     const taken = await acquireLock(statePath, { command: 'provision' });
     expect(taken.recovered?.reason).toContain('started after the lock');
     await taken.release();
