@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compiledEnv, compiledProject } from './helpers/compiled-cli';
+import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
 import { BASE_CONFIG } from './helpers/harness';
 
 let dir: string;
@@ -13,6 +13,8 @@ let cli: string;
 beforeAll(() => {
   cli = path.join(compiledProject(), 'src', 'cli.js');
 });
+
+afterAll(removeCompiledProject);
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'shipline-process-'));

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockError } from '../src/errors';
 import { acquireLock, readLock, type LockHolder } from '../state/lock';
-import { compiledEnv, compiledProject } from './helpers/compiled-cli';
+import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
 
 let dir: string;
 let statePath: string;
@@ -20,6 +20,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+afterAll(removeCompiledProject);
 
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(

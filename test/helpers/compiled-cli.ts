@@ -1,7 +1,7 @@
 // The project as plain JavaScript in a temp directory, for the few tests that must run a real
 // process (signals, a SIGKILLed lock holder, a closed pipe). Transpiled file by file without type
 // checking (tsc --noEmit does that), which takes a second, not the half minute of a full build.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
@@ -17,6 +17,12 @@ export function compiledProject(): string {
   for (const dir of ['src', 'steps', 'state']) transpileDir(path.join(ROOT, dir), path.join(out, dir));
   built = out;
   return out;
+}
+
+/** Removes the compiled copy (call in afterAll). */
+export function removeCompiledProject(): void {
+  if (built) rmSync(built, { recursive: true, force: true });
+  built = undefined;
 }
 
 /** The environment a compiled module needs to find the project's node_modules. */
