@@ -7,6 +7,9 @@ import path from 'node:path';
 import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
 import { BASE_CONFIG } from './helpers/harness';
 
+// Real processes on a shared machine: starting node and the simulated AWS take seconds under load.
+jest.setTimeout(120_000);
+
 let dir: string;
 let cli: string;
 
