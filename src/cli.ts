@@ -17,7 +17,7 @@ function withGlobalOptions(command: Command): Command {
     .option('-y, --yes', 'do not ask for confirmation', false)
     .addOption(new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .option('--force-unlock', 'remove a lock left by a run that died', false)
+    .option('--force-unlock', 'remove a lock whose holder cannot be proven dead (another host, the S3 backend); a dead run on this host is taken over without it', false)
     .option('--concurrency <n>', 'steps run at once', positiveInt, 8)
     .option('--no-wait', 'do not wait for services to become stable');
 }
