@@ -2,8 +2,9 @@
 // The `shipline` command line. Only commander and the error classes load up front: each command
 // requires its module (and through it the AWS SDK) when it runs, so `--help` stays fast.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT, ShiplineError, StepsFailedError, type ExitCode } from './errors';
+import { asLocalIoError, EXIT, ShiplineError, StepsFailedError, type ExitCode } from './errors';
 import type { GlobalOptions, Io, Overrides } from './session';
+import { interruptedExit } from './signals';
 
 const LOG_FORMATS = ['pretty', 'json'];
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
@@ -16,7 +17,7 @@ function withGlobalOptions(command: Command): Command {
     .option('-y, --yes', 'do not ask for confirmation', false)
     .addOption(new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .option('--force-unlock', 'remove a lock left by a run that died', false)
+    .option('--force-unlock', 'remove a lock whose holder cannot be proven dead (another host, the S3 backend); a dead run on this host is taken over without it', false)
     .option('--concurrency <n>', 'steps run at once', positiveInt, 8)
     .option('--no-wait', 'do not wait for services to become stable');
 }
@@ -164,13 +165,16 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
     await program.parseAsync(argv, { from: 'user' });
     return exit;
   } catch (error) {
-    const code = reportError(error, io);
+    // A run stopped by SIGTERM or SIGHUP exits as that signal's code, not Ctrl-C's.
+    const code = ((c) => (c === EXIT.interrupted ? interruptedExit(overrides.signal) : c))(reportError(error, io));
     // With --detailed-exitcode, 2 means "changes pending": every error, a bad config or flag too, is 1 (as in Terraform).
     return code === EXIT.usage && argv.includes('--detailed-exitcode') ? EXIT.failed : code;
   }
 }
 
-export function reportError(error: unknown, io: Io): ExitCode {
+export function reportError(thrown: unknown, io: Io): ExitCode {
+  // A file system call that failed on a path (EACCES, EROFS, ENOTDIR …) is the machine's, not a bug.
+  const error = asLocalIoError(thrown) ?? thrown;
   if (error instanceof CommanderError) {
     // Help and version are "errors" to commander; they printed already.
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -181,7 +185,7 @@ export function reportError(error: unknown, io: Io): ExitCode {
     const hints = new Set(failures.map((f) => (f instanceof ShiplineError ? f.hint : undefined)).filter(Boolean));
     for (const hint of hints) io.stderr.write(`hint: ${hint}\n`);
     // A failure that is not shipline's own is a bug: show where it came from.
-    for (const f of failures) if (!(f instanceof ShiplineError) && f instanceof Error) io.stderr.write(`\n${f.stack ?? f.message}\n(this looks like a bug in shipline)\n`);
+    for (const f of failures) if (!(f instanceof ShiplineError) && f instanceof Error && !asLocalIoError(f)) io.stderr.write(`\n${f.stack ?? f.message}\n(this looks like a bug in shipline)\n`);
     return error.exitCode;
   }
   io.stderr.write(`\nunexpected error (a bug in shipline): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -190,34 +194,34 @@ export function reportError(error: unknown, io: Io): ExitCode {
 
 function processIo(): Io {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: outliving(process.stdout),
+    stderr: outliving(process.stderr),
     interactive: Boolean(process.stderr.isTTY && process.stdin.isTTY),
-    prompt: async (question) => {
-      const readline = require('node:readline/promises') as typeof import('node:readline/promises');
-      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-      try {
-        return await rl.question(question);
-      } finally {
-        rl.close();
-      }
+    prompt: (question) => {
+      const { askOn } = require('./prompt') as typeof import('./prompt');
+      return askOn(process.stdin, process.stderr, question);
     },
   };
 }
 
-/** Ctrl-C: the first asks the run to stop cleanly (state saved, lock released), the second quits. */
-function interruptible(): AbortSignal {
-  const controller = new AbortController();
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    process.stderr.write('\nstopping: finishing the calls in flight and saving state (Ctrl-C again to quit at once)\n');
-    controller.abort();
+/**
+ * A closed stdout or stderr (`| head -1`, a pager quit early) must not end the run midway: output
+ * to it is dropped from then on. Without a listener, the EPIPE 'error' event would kill the process
+ * with the lock held and the state half-saved.
+ */
+function outliving(stream: NodeJS.WriteStream): NodeJS.WritableStream {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    // EIO: the terminal itself went away (SIGHUP).
+    if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
-  return controller.signal;
+  return stream;
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2), processIo(), { signal: interruptible() }).then((code) => {
+  const { stopOnSignals } = require('./signals') as typeof import('./signals');
+  const stop = stopOnSignals(process, (line) => process.stderr.write(line), (code) => process.exit(code));
+  void main(process.argv.slice(2), processIo(), { signal: stop.signal }).then((code) => {
+    stop.dispose();
     process.exitCode = code;
   });
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { CURATED_BUILD_IMAGES, imageArchitecture } from './build-image';
+import { firstJsonError, lineAndColumn } from './json-position';
 import { cidrContains, cidrsOverlap, parseCidr, subnetCidrs } from './net/cidr';
 
 /** AWS's limit on ALB and target group names, the tightest of the names derived from the stack. */
@@ -322,19 +323,44 @@ export async function loadConfig(path: string): Promise<Config> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? `config file ${path} not found` : `cannot read config file ${path}: ${code ?? String(error)}`, {
-      hint: code === 'ENOENT' ? `copy config.example.json to ${path} and edit it, or pass --config PATH` : undefined,
-      cause: error,
-    });
+    throw unreadableConfig(path, error);
   }
+  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw invalidJson(path, text, error);
   }
   return parseConfig(value, path);
+}
+
+function unreadableConfig(path: string, error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return new ConfigError(`config file ${path} not found`, { hint: `copy config.example.json to ${path} and edit it, or pass --config PATH`, cause: error });
+    case 'EISDIR':
+      return new ConfigError(`config path ${path} is a directory, not a file`, { hint: 'pass --config with the path of the JSON file itself, e.g. --config shipline.json', cause: error });
+    default:
+      return new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}`, { cause: error });
+  }
+}
+
+/** "shipline.json is not valid JSON at line 3, column 14: Expected ',' …", with the line and a caret under the place. */
+function invalidJson(path: string, text: string, error: unknown): ConfigError {
+  // V8's words without its offset or its quote of the text (which may span lines): we show the line.
+  const reason = (error as Error).message
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/\s*in JSON at position \d+.*$/s, '')
+    .replace(/\s*\(line \d+ column \d+\)$/, '')
+    .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  const at = firstJsonError(text);
+  if (at === undefined) return new ConfigError(`${path} is not valid JSON: ${reason}`, { cause: error });
+  const { line, column } = lineAndColumn(text, at);
+  const source = text.split('\n')[line - 1]?.replace(/\r$/, '') ?? '';
+  return new ConfigError(`${path} is not valid JSON at line ${line}, column ${column}: ${reason}\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^`, { cause: error });
 }
 
 /** The subnet CIDRs a config asks for: explicit ones, or equal blocks carved from the VPC. */

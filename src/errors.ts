@@ -1,8 +1,8 @@
 // The project's error classes. Every expected failure is one of these: the CLI prints its
 // message (and hint) without a stack trace and exits with its exit code. Anything else is a bug.
 
-/** Exit codes of the CLI. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** Exit codes of the CLI. A run stopped by a signal exits 128 + its number: SIGHUP 129, SIGINT 130, SIGTERM 143. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, hangup: 129, interrupted: 130, terminated: 143 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export abstract class ShiplineError extends Error {
@@ -105,7 +105,7 @@ export class WaitTimeoutError extends ShiplineError {
   readonly code = 'WAIT_TIMEOUT';
 }
 
-/** The run was interrupted (Ctrl-C). State is saved; a re-run carries on. */
+/** The run was interrupted (Ctrl-C, SIGTERM, SIGHUP, or a prompt closed). State is saved; a re-run carries on. */
 export class InterruptedError extends ShiplineError {
   readonly code = 'INTERRUPTED';
   override get exitCode(): ExitCode {
@@ -133,6 +133,50 @@ export class StepsFailedError extends ShiplineError {
   override get exitCode(): ExitCode {
     return this.failures.every((f) => f.error instanceof InterruptedError) ? EXIT.interrupted : EXIT.failed;
   }
+}
+
+/**
+ * A file or directory of this machine cannot be used (a state or sandbox directory that is not
+ * writable, a path that is a file where a directory is needed, a full disk).
+ */
+export class LocalIoError extends ShiplineError {
+  readonly code = 'LOCAL_IO';
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'it is a directory',
+  EEXIST: 'something is already there (a file where a directory is needed?)',
+  ENOENT: 'no such file or directory',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+};
+
+/** "EACCES (permission denied)": an errno code with words for people who don't read errno codes. */
+export function describeErrno(code: string): string {
+  const words = ERRNO_WORDS[code];
+  return words ? `${code} (${words})` : code;
+}
+
+/**
+ * Node's own error for a failed file system call (it has an errno code, the call and the path) as
+ * a LocalIoError naming the path; undefined for anything else.
+ */
+export function asLocalIoError(error: unknown): LocalIoError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof syscall !== 'string' || typeof path !== 'string' || !(code in ERRNO_WORDS)) return undefined;
+  const verb = syscall === 'mkdir' ? 'create the directory' : syscall === 'open' || syscall === 'write' || syscall === 'rename' ? 'write' : syscall;
+  return new LocalIoError(`cannot ${verb} ${path}: ${describeErrno(code)}`, {
+    cause: error,
+    hint: `check that ${path} is a path this user may write to (its directory exists, is a directory, and is writable), and that the disk is not full`,
+  });
 }
 
 export function messageOf(error: unknown): string {

@@ -85,6 +85,9 @@ export interface AwsAccess {
 }
 
 export async function openAws(options: GlobalOptions, config: Config, log: Logger, overrides: Overrides, dryRun: boolean): Promise<AwsAccess> {
+  const { regionNotice } = await import('./aws/environment');
+  const notice = regionNotice(config.region, process.env);
+  if (notice) log.warn(notice);
   if (overrides.clients) {
     const clients = overrides.clients;
     return { clients, clientsIn: () => clients, waits: overrides.waits ?? AWS_WAITS, sandbox: overrides.sandbox, close: async () => undefined };
@@ -207,11 +210,16 @@ export async function withSession<T>(
   const ui = openUi(options, io, access.dryRun);
   let aws: AwsAccess | undefined;
   let lock: Lock | undefined;
+  let failed = false;
   try {
     aws = await openAws(options, config, ui.log, overrides, access.dryRun);
     const backend = stateBackend(config, statePath, aws);
     // The lock first, then the state: what is read is what no other run can change until we are done.
     lock = access.lock ? await backend.lock({ command, force: options.forceUnlock }) : undefined;
+    if (lock?.recovered) {
+      const { holder: dead, reason } = lock.recovered;
+      ui.log.warn({ previous: dead }, `took over the lock of pid ${dead.pid} ("${dead.command}", since ${dead.startedAt}): ${reason}; carrying on where it stopped`);
+    }
     if (lock?.forced && lock.previous) {
       ui.log.warn({ previous: lock.previous }, `removed the lock of pid ${lock.previous.pid} on ${lock.previous.host} (--force-unlock)`);
     }
@@ -220,12 +228,16 @@ export async function withSession<T>(
     const { accountId, partition } = await callerIdentity(aws.clients);
     checkIdentity(state, { accountId, region: config.region });
     // Only a run that holds the lock writes the state file; status, approve and release read it.
-    if (access.lock && state.accountId === null) await state.setAccount(accountId);
+    // destroy records nothing new: a destroy that finds nothing leaves no state file behind.
+    if (access.lock && command !== 'destroy' && state.accountId === null) await state.setAccount(accountId);
     return await body({ config, statePath, backend, ui, aws, state, lock, accountId, partition });
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     ui.stop();
     await lock?.release().catch((error: unknown) => ui.log.warn({ err: error }, `could not remove the lock ${lock?.path ?? ''}`));
-    await aws?.close();
+    await closeAws(aws, failed, ui);
   }
 }
 
@@ -253,11 +265,28 @@ export async function withBackend<T>(
   const statePath = localStatePath(options, config, overrides);
   const ui = openUi(options, io, access.dryRun);
   let aws: AwsAccess | undefined;
+  let failed = false;
   try {
     aws = await openAws(options, config, ui.log, overrides, access.dryRun);
     return await body({ config, statePath, backend: stateBackend(config, statePath, aws), ui, aws });
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     ui.stop();
+    await closeAws(aws, failed, ui);
+  }
+}
+
+/**
+ * Closes the clients and saves the sandbox. After a failure, a failure to save (an unwritable
+ * sandbox directory, often the very cause) is only logged: the first error is the one to report.
+ */
+async function closeAws(aws: AwsAccess | undefined, failed: boolean, ui: Ui): Promise<void> {
+  try {
     await aws?.close();
+  } catch (error) {
+    if (!failed) throw error;
+    ui.log.warn({ err: error }, `could not save the sandbox: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -25,7 +25,7 @@ export function checkIdentity(
       `state file ${store.path} is for region ${store.region}, but this run uses region ${actual.region}`,
       {
         hint:
-          `Set the region to ${store.region} (aws.region in the config, or AWS_REGION), ` +
+          `Set "region" to "${store.region}" in the config (shipline uses the config's region, never AWS_REGION), ` +
           `or use another stack / --state for ${actual.region}.`,
       },
     );

@@ -1,10 +1,12 @@
 // One run per stack at a time: a lock file beside the state, created with O_EXCL so two runs
 // cannot both get it. It names its holder, so "locked" and "stale" messages say who and since when.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
-import { LockError, messageOf, StateError } from '../src/errors';
+import { describeErrno, LockError, messageOf, StateError } from '../src/errors';
+import { describeDeath, holderLiveness, ownIdentity, systemProbe, type ProcessProbe } from './holder-liveness';
 import { errnoCode } from './util';
 
 export const lockHolderSchema = z.object({
@@ -14,6 +16,9 @@ export const lockHolderSchema = z.object({
   host: z.string(),
   command: z.string(),
   startedAt: z.string(),
+  /** Linux: the holder's process start (ticks after boot) and boot, to tell pid reuse without the wall clock. */
+  startTicks: z.number().int().nonnegative().optional(),
+  bootId: z.string().optional(),
 });
 
 export type LockHolder = z.infer<typeof lockHolderSchema>;
@@ -25,6 +30,8 @@ export interface Lock {
   readonly forced: boolean;
   /** The holder of the lock that force removed (undefined if none, or it was unreadable). */
   readonly previous: LockHolder | undefined;
+  /** A lock whose holder was provably dead on this host, taken over without --force-unlock; the caller should warn. */
+  readonly recovered?: { holder: LockHolder; reason: string };
   /** Removes the lock if it is still ours; safe to call more than once. */
   release(): Promise<void>;
 }
@@ -35,8 +42,12 @@ export function lockPathFor(statePath: string): string {
   return `${statePath}.lock`;
 }
 
-/** Takes the lock of the stack whose state is at `statePath`, or says who holds it. */
-export async function acquireLock(statePath: string, opts: { command: string; force?: boolean }): Promise<Lock> {
+/**
+ * Takes the lock of the stack whose state is at `statePath`, or says who holds it. A lock whose
+ * holder is provably dead on this host (see holder-liveness.ts) is taken over and reported in
+ * `recovered`; `probe` stands in for the system in tests.
+ */
+export async function acquireLock(statePath: string, opts: { command: string; force?: boolean; probe?: ProcessProbe }): Promise<Lock> {
   const path = lockPathFor(statePath);
   await ioStep('create the directory of', path, () => mkdir(dirname(path), { recursive: true }));
 
@@ -52,7 +63,17 @@ export async function acquireLock(statePath: string, opts: { command: string; fo
   }
 
   const holder = newHolder(opts.command);
-  if (!(await create(path, holder))) throw await heldError(statePath, path);
+  let recovered: Lock['recovered'];
+  if (!(await create(path, holder))) {
+    const current = await settledInspect(path);
+    const liveness = current.kind === 'held' ? holderLiveness(current.holder, opts.probe ?? systemProbe) : undefined;
+    if (current.kind !== 'held' || liveness?.verdict !== 'dead') {
+      throw heldError(statePath, path, current, liveness?.verdict === 'unknown' ? liveness.why : undefined);
+    }
+    // Another run that found the same dead lock may have won the takeover: report that one.
+    if (!(await takeOver(path, current.holder, holder))) throw heldError(statePath, path, await settledInspect(path), undefined);
+    recovered = { holder: current.holder, reason: describeDeath(liveness.why) };
+  }
 
   let released = false;
   return {
@@ -60,6 +81,7 @@ export async function acquireLock(statePath: string, opts: { command: string; fo
     holder,
     forced,
     previous,
+    ...(recovered ? { recovered } : {}),
     async release() {
       if (released) return;
       const current = await inspect(path);
@@ -70,6 +92,31 @@ export async function acquireLock(statePath: string, opts: { command: string; fo
       released = true;
     },
   };
+}
+
+/**
+ * Replaces the dead holder's lock with ours. Two runs may find the same dead lock at once, so the
+ * lock is first moved aside (rename is atomic: one of them gets it) and checked to be the dead
+ * holder's; a live lock moved aside by mistake is put back with link, which never overwrites.
+ * False when another run got there first.
+ */
+async function takeOver(path: string, dead: LockHolder, ours: LockHolder): Promise<boolean> {
+  const aside = `${path}.${ours.pid}-${randomBytes(4).toString('hex')}.stale`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return create(path, ours); // released or taken over meanwhile
+    throw ioError('move aside the lock', path, error);
+  }
+  const moved = await inspect(aside);
+  if (moved.kind === 'held' && isSame(moved.holder, dead)) {
+    await ioStep('remove the old lock', aside, () => rm(aside, { force: true }));
+    return create(path, ours);
+  }
+  // Another run took the lock over between our look and our rename: give it back.
+  await link(aside, path).catch(() => undefined);
+  await rm(aside, { force: true }).catch(() => undefined);
+  return false;
 }
 
 /** The current holder of the stack's lock, or undefined when it is not locked. */
@@ -99,7 +146,7 @@ export async function breakLock(statePath: string, expected?: LockHolder): Promi
 
 /** This process, as a lock names it. */
 export function newHolder(command: string): LockHolder {
-  return { pid: process.pid, user: currentUser(), host: hostname(), command, startedAt: new Date().toISOString() };
+  return { pid: process.pid, user: currentUser(), host: hostname(), command, startedAt: new Date().toISOString(), ...ownIdentity() };
 }
 
 /** Creates the lock file with our holder in it; false when it already exists. */
@@ -124,14 +171,16 @@ async function create(path: string, holder: LockHolder): Promise<boolean> {
   return true;
 }
 
-/** The error for an existing lock: stale when its process is gone from this host, else held. */
-async function heldError(statePath: string, path: string): Promise<LockError> {
-  let current = await inspect(path);
-  // The holder may be between creating the file and writing it; look once more before calling it garbled.
-  if (current.kind === 'garbled') {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    current = await inspect(path);
-  }
+/** The lock as it is once a holder that is between creating the file and writing it has written it. */
+async function settledInspect(path: string): Promise<LockFile> {
+  const current = await inspect(path);
+  if (current.kind !== 'garbled') return current;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return inspect(path);
+}
+
+/** The error for a lock we may not take: its holder is alive, or we cannot know (`unknown` says why). */
+function heldError(statePath: string, path: string, current: LockFile, unknown: string | undefined): LockError {
   const stack = stackName(statePath);
   switch (current.kind) {
     case 'absent':
@@ -143,17 +192,10 @@ async function heldError(statePath: string, path: string): Promise<LockError> {
       return garbledError(statePath, path, current.reason);
     case 'held': {
       const h = current.holder;
-      if (h.host === hostname() && !isAlive(h.pid)) {
-        return new LockError(
-          'LOCK_STALE',
-          `stack "${stack}" is locked by pid ${h.pid} ("${h.command}", since ${since(h.startedAt)}), ` +
-            `but that process is gone: the run was killed or crashed (${path})`,
-          { hint: `Re-run with --force-unlock, or delete ${path}. The next run carries on where it stopped.` },
-        );
-      }
+      const why = unknown ? `; whether it is still running cannot be known: ${unknown}` : '';
       return new LockError(
         'LOCK_HELD',
-        `stack "${stack}" is locked by pid ${h.pid} (${h.user ?? '?'}@${h.host}, "${h.command}", since ${since(h.startedAt)}) (${path})`,
+        `stack "${stack}" is locked by pid ${h.pid} (${h.user ?? '?'}@${h.host}, "${h.command}", since ${since(h.startedAt)})${why} (${path})`,
         {
           hint:
             h.host === hostname()
@@ -237,7 +279,8 @@ async function ioStep(action: string, path: string, op: () => Promise<unknown>):
 }
 
 export function ioError(action: string, path: string, error: unknown): StateError {
-  return new StateError('STATE_IO', `cannot ${action} ${path}: ${errnoCode(error) ?? messageOf(error)}`, {
+  const code = errnoCode(error);
+  return new StateError('STATE_IO', `cannot ${action} ${path}: ${code ? describeErrno(code) : messageOf(error)}`, {
     cause: error,
     hint: `Check that ${dirname(path)} is writable and the disk is not full.`,
   });

@@ -1,6 +1,6 @@
 // Expected failures: one clear message naming the file, field or resource, a non-zero exit, no
 // stack trace, and no AWS call that changes anything.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { BASE_CONFIG, harness, type Harness, type RunResult } from './helpers/harness';
@@ -39,10 +39,45 @@ describe('bad config', () => {
     expectCleanFailure(result, 2, 'missing.json not found', 'copy config.example.json');
   });
 
+  it('a config path that is a directory: says so, exit 2', async () => {
+    h = harness();
+    expectCleanFailure(await h.run('provision', '--config', h.dir), 2, `config path ${h.dir} is a directory, not a file`);
+  });
+
+  it('a config file with a UTF-8 byte-order mark is read as JSON', async () => {
+    h = harness();
+    writeFileSync(h.configPath, `\uFEFF${JSON.stringify(BASE_CONFIG)}`);
+    await h.ok('plan');
+  });
+
+  it('invalid JSON: line and column, not a character offset', async () => {
+    h = harness({ config: '{\n  "stack": "demo"\n  "region": "eu-west-3"\n}' });
+    const result = await h.run('provision');
+    expectCleanFailure(result, 2, `${h.configPath} is not valid JSON at line 3, column 3: `);
+    expect(result.stderr).not.toContain('position');
+  });
+
   it('a bad flag is a usage error', async () => {
     h = harness();
     const result = await h.run('provision', '--concurrency', 'many');
     expectCleanFailure(result, 2, "option '--concurrency <n>' argument 'many' is invalid. expected a positive integer");
+  });
+});
+
+describe('the local disk', () => {
+  it('init-app onto a path that is a file: exit 2, the path named, no stack trace', async () => {
+    h = harness();
+    const target = path.join(h.dir, 'app');
+    writeFileSync(target, 'not a directory');
+    expectCleanFailure(await h.run('init-app', target, '--config', h.configPath), 2, `${target} is a file`);
+  });
+
+  it('a state directory that cannot be made (a file in its path): exit 1, the path named', async () => {
+    h = harness();
+    const blocker = path.join(h.dir, 'blocker');
+    writeFileSync(blocker, '');
+    const result = await h.run('provision', '--state', path.join(blocker, 'demo.json'));
+    expectCleanFailure(result, 1, `cannot create the directory of ${blocker}`, 'a file where a directory is needed');
   });
 });
 
@@ -108,12 +143,25 @@ describe('the lock', () => {
     expectCleanFailure(await h.run('provision'), 1, `pid ${process.pid}`, hostname());
   });
 
-  it('left by a dead process: reported with how to clear it, and --force-unlock clears it', async () => {
+  it('left by a dead process on this host: taken over with a warning naming it, and the run goes on', async () => {
     h = harness();
-    writeLock(h, 2 ** 22 + 12345); // above Linux's pid_max: never a live process
-    expectCleanFailure(await h.run('provision'), 1, '--force-unlock');
-    await h.ok('provision', '--force-unlock');
+    const dead = 2 ** 22 + 12345; // above Linux's pid_max: never a live process
+    writeLock(h, dead);
+    const result = await h.ok('provision');
+    const warning = result.logs.find((l) => l.level === 40 && String(l.msg).includes('took over the lock'));
+    expect(String(warning?.msg)).toContain(`pid ${dead}`);
+    expect(String(warning?.msg)).toContain('no longer exists');
     expect(h.sandbox.mutatingCalls().length).toBeGreaterThan(0);
+    expect(existsSync(`${h.statePath}.lock`)).toBe(false);
+  });
+
+  it('held by a process on another host: refused, with --force-unlock as the way out', async () => {
+    h = harness();
+    mkdirSync(path.dirname(h.statePath), { recursive: true });
+    const holder = { pid: 2 ** 22 + 12345, user: 'ci', host: 'ci-runner-7', command: 'provision', startedAt: new Date().toISOString() };
+    writeFileSync(`${h.statePath}.lock`, JSON.stringify(holder));
+    expectCleanFailure(await h.run('provision'), 1, 'ci@ci-runner-7', '--force-unlock');
+    await h.ok('provision', '--force-unlock');
   });
 
   it('is released after a run, even a failed one', async () => {

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockError } from '../src/errors';
 import { acquireLock, readLock, type LockHolder } from '../state/lock';
+import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
 
 let dir: string;
 let statePath: string;
@@ -18,6 +20,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+afterAll(removeCompiledProject);
 
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(
@@ -43,6 +47,32 @@ async function deadPid(): Promise<number> {
   if (pid === undefined) throw new Error('could not spawn node');
   await new Promise((resolve) => child.once('exit', resolve));
   return pid;
+}
+
+/**
+ * A real process that took the lock with shipline's own code and was then SIGKILLed, and that
+ * nobody has reaped: its parent is `sleep`, which never waits for children. `reap` ends the sleep,
+ * so init adopts and reaps the zombie.
+ */
+async function zombieHolder(state: string): Promise<{ pid: number; reap(): void }> {
+  const lockModule = join(compiledProject(), 'state', 'lock.js');
+  const script = `require(${JSON.stringify(lockModule)}).acquireLock(${JSON.stringify(state)}, { command: 'provision' }).then(() => { console.log('locked'); setInterval(() => {}, 1000); })`;
+  const shell = spawn('sh', ['-c', 'node -e "$HOLDER" & echo $!; exec sleep 60'], { env: compiledEnv({ HOLDER: script }), stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    shell.stdout.on('data', (chunk: Buffer) => {
+      out += String(chunk);
+      const [first] = out.split('\n');
+      if (first && /^\d+$/.test(first) && out.includes('locked')) resolve(Number(first));
+    });
+    shell.once('exit', () => reject(new Error(`holder did not lock: ${out}`)));
+  });
+  process.kill(pid, 'SIGKILL');
+  // SIGKILL is delivered asynchronously: wait (briefly) until the kernel shows the zombie.
+  // Under load the kernel may take a while to run the killed process's exit: allow ten seconds.
+  for (let i = 0; i < 1000 && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) Z /);
+  return { pid, reap: () => void shell.kill('SIGKILL') };
 }
 
 async function writeHolder(holder: LockHolder): Promise<void> {
@@ -75,19 +105,64 @@ describe('acquireLock', () => {
     await first.release();
   });
 
-  it('reports a lock of a dead process on this host as LOCK_STALE', async () => {
+  it('takes over a lock whose process is gone from this host, naming the dead holder', async () => {
     const first = await acquireLock(statePath, { command: 'provision' });
     const pid = await deadPid();
-    await writeHolder({ ...first.holder, pid, command: 'destroy' });
+    const dead: LockHolder = { ...first.holder, pid, command: 'destroy' };
+    await writeHolder(dead);
 
-    const error = await lockError(acquireLock(statePath, { command: 'provision' }));
-    expect(error.code).toBe('LOCK_STALE');
-    expect(error.message).toContain(`pid ${pid}`);
-    expect(error.message).toContain('"destroy"');
-    expect(error.message).toContain('gone');
-    expect(error.hint).toContain('--force-unlock');
-    expect(error.hint).toContain(lockPath);
+    const lock = await acquireLock(statePath, { command: 'provision' });
+    expect(lock.recovered).toEqual({ holder: dead, reason: 'that process no longer exists' });
+    expect(lock.forced).toBe(false);
+    expect(await readLock(statePath)).toEqual(lock.holder);
+    await lock.release();
+    expect(await exists(lockPath)).toBe(false);
   });
+
+  it('takes over a lock whose pid now runs a process started after the lock was taken', async () => {
+    const lock = await acquireLock(statePath, { command: 'x' });
+    await lock.release();
+    // This very process, but "locked" a minute before it started: the pid was reused since. (A
+    // lock of an older shipline, which recorded no start time of its own: the lock's time decides.)
+    const started = Date.now() - process.uptime() * 1000;
+    const { startTicks: _ticks, bootId: _boot, ...older } = lock.holder;
+    const before: LockHolder = { ...older, startedAt: new Date(started - 60_000).toISOString() };
+    await writeHolder(before);
+    const taken = await acquireLock(statePath, { command: 'provision' });
+    expect(taken.recovered?.reason).toContain('started after the lock');
+    await taken.release();
+  });
+
+  it('records its start time and boot, and takes over a lock whose pid now runs another process', async () => {
+    if (process.platform !== 'linux') return; // start times are read from /proc
+    const lock = await acquireLock(statePath, { command: 'x' });
+    await lock.release();
+    expect(lock.holder).toMatchObject({ startTicks: expect.any(Number), bootId: expect.any(String) });
+    await writeHolder({ ...lock.holder, startTicks: (lock.holder.startTicks ?? 0) + 1 });
+    const taken = await acquireLock(statePath, { command: 'provision' });
+    expect(taken.recovered?.reason).toContain('started after the lock');
+    await taken.release();
+  });
+
+  it('does not take over a live holder that merely started before its lock (the usual case)', async () => {
+    const lock = await acquireLock(statePath, { command: 'x' });
+    await lock.release();
+    await writeHolder({ ...lock.holder, pid: process.pid, startedAt: new Date().toISOString() });
+    expect((await lockError(acquireLock(statePath, { command: 'provision' }))).code).toBe('LOCK_HELD');
+  });
+
+  it('takes over the lock of a SIGKILLed holder that is still a zombie (not reaped yet)', async () => {
+    if (process.platform !== 'linux') return; // zombies are read from /proc
+    const holder = await zombieHolder(statePath);
+    try {
+      const lock = await acquireLock(statePath, { command: 'provision' });
+      expect(lock.recovered?.holder.pid).toBe(holder.pid);
+      expect(lock.recovered?.reason).toContain('zombie');
+      await lock.release();
+    } finally {
+      holder.reap();
+    }
+  }, 120_000); // compiles the lock module and starts real processes
 
   it('reports a dead pid on another host as LOCK_HELD: we cannot tell it is dead', async () => {
     const pid = await deadPid();

@@ -166,6 +166,10 @@ function contextMiddleware(service: ServiceName, options: ClientOptions): Initia
       } catch (error) {
         const code = awsErrorCode(error);
         options.onCall?.({ service, operation, ms: Date.now() - started, error: code ?? messageOf(error) });
+        // A profile that exists nowhere, an endpoint out of reach: say what to check on this machine.
+        const { environmentFailure } = require('./environment') as typeof import('./environment');
+        const environment = environmentFailure(service, operation, error, options);
+        if (environment) throw environment;
         if (code === undefined || error instanceof AwsCallError) throw error;
         throw wrapAwsError(service, operation, args.input, code, error);
       }

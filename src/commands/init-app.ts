@@ -16,7 +16,15 @@ export interface InitAppResult {
 
 export async function initApp(dir: string, options: { config: string; force: boolean }, io: Io): Promise<InitAppResult> {
   const config = await loadConfig(options.config);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new UsageError(`${dir} is a file (or a path through one); init-app writes into the directory of an application repository`, {
+        hint: 'pass the directory of the application repository, e.g. shipline init-app ../my-app',
+      });
+    }
+    throw error; // EACCES and the like: the CLI names the path
+  });
   const files: Array<{ name: string; content: string; onlyIfMissing: boolean }> = [
     { name: 'buildspec.yml', content: buildspec(config), onlyIfMissing: false },
     { name: 'Dockerfile', content: dockerfile(), onlyIfMissing: true },

@@ -1,7 +1,7 @@
 // provision, plan and destroy: the same session around the engine, in three modes.
 import { STEPS } from '../../steps';
 import { runSteps, topologicalOrder, type RunSummary } from '../engine';
-import { RefusedError, UsageError } from '../errors';
+import { InterruptedError, RefusedError, UsageError } from '../errors';
 import { summarize } from '../progress';
 import { formatOutputs } from './outputs';
 import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
@@ -19,8 +19,8 @@ export async function runCommand(
 ): Promise<RunSummary> {
   const dryRun = command === 'plan';
   return withSession(command, options, io, overrides, { dryRun, lock: !dryRun }, async (opened) => {
-    if (command === 'destroy') await confirmDestroy(opened, options, io);
     const signal = overrides.signal ?? new AbortController().signal;
+    if (command === 'destroy') await confirmDestroy(opened, options, io, signal);
     const summary = await runSteps({
       steps,
       mode: command === 'destroy' ? 'destroy' : 'provision',
@@ -48,7 +48,7 @@ export async function runCommand(
 }
 
 /** On a terminal, list what will go and ask for the stack's name; elsewhere only `--yes` will do. */
-async function confirmDestroy(opened: Opened, options: GlobalOptions, io: Io): Promise<void> {
+async function confirmDestroy(opened: Opened, options: GlobalOptions, io: Io, signal: AbortSignal): Promise<void> {
   if (options.yes) return;
   const stack = opened.config.stack;
   if (!io.interactive) {
@@ -63,7 +63,7 @@ async function confirmDestroy(opened: Opened, options: GlobalOptions, io: Io): P
       (lines.length ? `${lines.join('\n')}\n` : '  (nothing recorded in the state file)\n') +
       `and anything else tagged ${'shipline:stack'}=${stack}. Nothing else is touched.\n`,
   );
-  const answer = (await io.prompt(`Type the stack name (${stack}) to confirm: `)).trim();
+  const answer = (await untilAborted(io.prompt(`Type the stack name (${stack}) to confirm: `), signal)).trim();
   if (answer !== stack) throw new UsageError(`destroy cancelled: "${answer}" is not "${stack}"`);
 }
 
@@ -90,9 +90,27 @@ function report(command: Command, opened: Opened & { json: boolean }, summary: R
     }
     return;
   }
+  if (command === 'destroy' && summary.counts.deleted === 0 && opened.state.keys().length === 0) {
+    const { stack, region } = opened.config;
+    opened.ui.log.info(
+      { counts: summary.counts, ms: summary.ms },
+      `nothing to delete: neither the state (${opened.state.path}) nor a lookup by the tag shipline:stack=${stack} found anything of stack ${stack} in account ${opened.accountId}, ${region}`,
+    );
+    return;
+  }
   opened.ui.log.info({ counts: summary.counts, ms: summary.ms }, `${command === 'destroy' ? 'destroyed' : 'provisioned'} ${opened.config.stack} in ${time}: ${what}`);
   if (command === 'provision') {
     const outputs = steps.flatMap((s) => s.outputs?.(opened.state, opened.config) ?? []);
     io.stdout.write(formatOutputs(outputs));
   }
+}
+
+/** `promise`, or InterruptedError as soon as the run is told to stop (SIGTERM while a prompt waits). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new InterruptedError('stopped before the confirmation; nothing was changed'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new InterruptedError('stopped at the confirmation prompt; nothing was changed'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -54,7 +54,8 @@ export interface HarnessOptions {
   clientOptions?: Partial<ClientOptions>;
   waits?: WaitSettings;
   signal?: AbortSignal;
-  interactive?: { answer: string };
+  /** A terminal: a fixed answer to every prompt, or a prompt of the test's own (one that is closed, say). */
+  interactive?: { answer: string } | { prompt: (question: string) => Promise<string> };
 }
 
 export function harness(options: HarnessOptions = {}): Harness {
@@ -85,7 +86,11 @@ export function harness(options: HarnessOptions = {}): Harness {
       stdout: sink((s) => (stdout += s)),
       stderr: sink((s) => (stderr += s)),
       interactive: options.interactive !== undefined,
-      prompt: async () => options.interactive?.answer ?? '',
+      prompt: async (question: string) => {
+        const terminal = options.interactive;
+        if (terminal && 'prompt' in terminal) return terminal.prompt(question);
+        return terminal?.answer ?? '';
+      },
     };
     const withDefaults = [...args];
     const command = args[0];
