@@ -50,8 +50,10 @@ export interface ResourceSpec<R> {
   update?(resource: R, changes: string[]): Promise<void>;
   /** The API takes an idempotency token (RunInstances, CreateNatGateway, CreateService …). */
   clientToken?: boolean;
-  /** A create answered with a resource already gone for good (a reused token's dead instance). */
+  /** A create answered with a resource already gone for good (a reused token's dying instance). */
   isGone?(resource: R): boolean;
+  /** A create refused because the reused token's resource is gone for good (EC2's IdempotentInstanceTerminated). */
+  tokenRefused?(error: unknown): boolean;
   /** IDs this resource is built from; in a plan, an unknown one means "would create" without lookup. */
   needs?: ReadonlyArray<string | undefined>;
 }
@@ -114,13 +116,22 @@ async function create<R>(ctx: StepContext, spec: ResourceSpec<R>, pendingToken: 
     if (token !== pendingToken) await ctx.state.record(spec.key, { token });
   }
   ctx.progress(`creating ${spec.kind}`);
-  let created = await spec.create(token);
-  if (token !== undefined && token === pendingToken && spec.isGone?.(created)) {
-    // The reused token named a resource that has since died; AWS would keep answering with it.
+  const reused = token !== undefined && token === pendingToken;
+  // The reused token named a resource that has since died: AWS answers with it, or refuses the
+  // token (RunInstances); either way only a fresh token makes a new one.
+  const withFreshToken = async () => {
     token = randomUUID();
     await ctx.state.record(spec.key, { token });
+    return spec.create(token);
+  };
+  let created: R;
+  try {
     created = await spec.create(token);
+  } catch (error) {
+    if (!reused || !spec.tokenRefused?.(error)) throw error;
+    created = await withFreshToken();
   }
+  if (reused && token === pendingToken && spec.isGone?.(created)) created = await withFreshToken();
   await save(ctx, spec, created, token);
   const id = spec.id(created);
   const changes = spec.drift?.(created) ?? [];

@@ -145,6 +145,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
       return Instances![0]!;
     },
     isGone: (i) => !LIVE_STATES.includes(i.State?.Name ?? ''),
+    tokenRefused: (e) => isAwsError(e, 'IdempotentInstanceTerminated'),
     id: (i) => i.InstanceId!,
     attributes: (i) => ({ eni: i.NetworkInterfaces?.[0]?.NetworkInterfaceId }),
     drift: (i) => {

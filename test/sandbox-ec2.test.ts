@@ -544,7 +544,7 @@ describe('instances', () => {
     await expect(ec2.send(new TerminateInstancesCommand({ InstanceIds: ['i-00000000000000404'] }))).rejects.toMatchObject({ name: 'InvalidInstanceID.NotFound' });
   });
 
-  it('honour ClientToken: same token and parameters → the same instance (even terminated), other parameters → IdempotentParameterMismatch', async () => {
+  it('honour ClientToken: same token and parameters → the same instance, other parameters → IdempotentParameterMismatch, a terminated one → IdempotentInstanceTerminated', async () => {
     const { vpcId, publicSubnetId } = await network();
     const groupId = await createGroup(vpcId, 'demo-nat');
     const first = await runNat(publicSubnetId, groupId, { ClientToken: 'token-1' });
@@ -555,9 +555,8 @@ describe('instances', () => {
     await expect(runNat(publicSubnetId, groupId, { ClientToken: 'token-1', InstanceType: 't4g.micro' })).rejects.toMatchObject({ name: 'IdempotentParameterMismatch' });
 
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [must(first.InstanceId)] }));
-    const afterTermination = await runNat(publicSubnetId, groupId, { ClientToken: 'token-1' });
-    expect(afterTermination.InstanceId).toBe(first.InstanceId);
-    expect(afterTermination.State?.Name).toBe('terminated');
+    await ec2.send(new DescribeInstancesCommand({ InstanceIds: [must(first.InstanceId)] })); // let it finish terminating
+    await expect(runNat(publicSubnetId, groupId, { ClientToken: 'token-1' })).rejects.toMatchObject({ name: 'IdempotentInstanceTerminated' });
     const fresh = await runNat(publicSubnetId, groupId, { ClientToken: 'token-2' });
     expect(fresh.InstanceId).not.toBe(first.InstanceId);
   });

@@ -490,6 +490,31 @@ describe('nat step, instance mode: re-run', () => {
   });
 });
 
+describe('nat step: a crashed run\'s token whose instance was terminated', () => {
+  it('is refused by EC2 (IdempotentInstanceTerminated): launched again with a fresh token, recorded before the call', async () => {
+    awsHasOnlyTheSecurityGroup();
+    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-nat3'] }).resolves(reservations(instance({ InstanceId: 'i-nat3' })));
+    ec2.on(RunInstancesCommand).resolves({ Instances: [launched({ InstanceId: 'i-nat3' })] });
+    ec2
+      .on(RunInstancesCommand, { ClientToken: 'token-of-the-crashed-run' })
+      .rejects(Object.assign(new Error('The client token you have provided is associated with a resource that is already deleted.'), { name: 'IdempotentInstanceTerminated' }));
+    const ctx = testContext('nat', { state: { ...NETWORK_STATE, 'nat.securityGroup': { id: 'sg-nat' }, 'nat.instance': { token: 'token-of-the-crashed-run' } } });
+    await nat.reconcile(ctx);
+    const tokens = inputsOf<RunInstancesCommandInput>(RunInstancesCommand).map((input) => input.ClientToken);
+    expect(tokens).toEqual(['token-of-the-crashed-run', expect.any(String)]);
+    expect(tokens[1]).not.toBe('token-of-the-crashed-run');
+    expect(ctx.records.get('nat.instance')).toMatchObject({ id: 'i-nat3', token: tokens[1] });
+  });
+
+  it('any other refusal of the reused token is not retried', async () => {
+    awsHasOnlyTheSecurityGroup();
+    ec2.on(RunInstancesCommand).rejects(Object.assign(new Error('insufficient capacity'), { name: 'InsufficientInstanceCapacity' }));
+    const ctx = testContext('nat', { state: { ...NETWORK_STATE, 'nat.securityGroup': { id: 'sg-nat' }, 'nat.instance': { token: 'token-of-the-crashed-run' } } });
+    await expect(nat.reconcile(ctx)).rejects.toMatchObject({ name: 'InsufficientInstanceCapacity' });
+    expect(ec2).toHaveReceivedCommandTimes(RunInstancesCommand, 1);
+  });
+});
+
 describe('nat step, nat-gateway mode', () => {
   const config = { nat: { mode: 'nat-gateway' } };
 

@@ -1321,7 +1321,14 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
   runInstances(input: EC2.RunInstancesCommandInput): Out<EC2.RunInstancesCommandOutput> {
     this.settle();
     const replayed = this.replay('RunInstances', input.ClientToken, input);
-    if (replayed) return this.toReservation(replayed.map((id) => getRecord(this.data.instances, id, 'instance')));
+    if (replayed) {
+      const instances = replayed.map((id) => getRecord(this.data.instances, id, 'instance'));
+      // AWS keeps a token for at least 24 hours after its instance's termination and refuses it.
+      if (instances.every((i) => i.state === 'terminated')) {
+        throw awsError('IdempotentInstanceTerminated', 'The client token you have provided is associated with a resource that is already deleted. Please use a different client token.');
+      }
+      return this.toReservation(instances);
+    }
 
     const image = getRecord(this.data.images, input.ImageId, 'image');
     const instanceType = input.InstanceType ?? 'm1.small';
