@@ -292,6 +292,18 @@ export function requiredPolicy(variants: readonly PolicyVariant[] = ALL_VARIANTS
 }
 
 /** The policy as `shipline permissions` prints it (the README shows it for every choice). */
-export function renderPolicy(variants: readonly PolicyVariant[] = ALL_VARIANTS): string {
-  return JSON.stringify(requiredPolicy(variants), null, 2);
+export function renderPolicy(variants: readonly PolicyVariant[] = ALL_VARIANTS, partition = 'aws'): string {
+  return JSON.stringify(inPartition(requiredPolicy(variants), partition), null, 2);
+}
+
+/** The policy with every ARN in `partition` (`aws-cn`, `aws-us-gov` …): written in `aws` above. */
+export function inPartition(policy: PolicyDocument, partition: string): PolicyDocument {
+  if (partition === 'aws') return policy;
+  const rewrite = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.startsWith('arn:aws:') ? `arn:${partition}:${value.slice('arn:aws:'.length)}` : value;
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+    return value;
+  };
+  return rewrite(policy) as PolicyDocument;
 }

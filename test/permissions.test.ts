@@ -248,6 +248,21 @@ describe('shipline permissions', () => {
     }
   });
 
+  it.each([
+    ['cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+  ])("for a config in %s, every ARN is in the %s partition, never a literal arn:aws:", async (region, partition) => {
+    const x = harness({ config: { ...BASE_CONFIG, region } });
+    try {
+      const printed = (await x.ok('permissions', '--config', x.configPath)).stdout;
+      const arns = [...printed.matchAll(/"(arn:[^"]*)"/g)].map((m) => m[1]!);
+      expect(arns.length).toBeGreaterThan(5);
+      expect(arns.filter((arn) => !arn.startsWith(`arn:${partition}:`))).toEqual([]);
+    } finally {
+      x.restore();
+    }
+  });
+
   it('with --all, is the union of every choice, and each config policy is part of it', () => {
     const all = actionsOf(requiredPolicy());
     for (const variant of ALL_VARIANTS) for (const a of actionsOf(requiredPolicy([variant]))) expect(all).toContain(a);

@@ -2,6 +2,7 @@
 // deploy strategy, NAT mode and state backend; with --all, the union over every choice (the
 // README's "Permissions" block is that output). No AWS call.
 import { loadConfig } from '../config';
+import { partitionOfRegion } from '../aws/partition';
 import { ALL_VARIANTS, renderPolicy, variantOf } from '../permissions';
 import type { Io } from '../session';
 
@@ -11,8 +12,9 @@ export interface PermissionsOptions {
 }
 
 export async function printPermissions(options: PermissionsOptions, io: Io): Promise<string> {
-  const variants = options.all ? ALL_VARIANTS : [variantOf(await loadConfig(options.config))];
-  const text = `${renderPolicy(variants)}\n`;
+  // --all is the README's block, in the `aws` partition; a config's policy is in its region's.
+  const config = options.all ? undefined : await loadConfig(options.config);
+  const text = `${config ? renderPolicy([variantOf(config)], partitionOfRegion(config.region)) : renderPolicy(ALL_VARIANTS)}\n`;
   io.stdout.write(text);
   return text;
 }

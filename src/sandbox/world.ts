@@ -1,5 +1,6 @@
 // What every simulated service shares: the account and region, a simulated clock with latencies
 // modelled on real AWS durations, deterministic IDs, ARNs and AWS-shaped errors.
+import { partitionOfRegion } from '../aws/partition';
 import type { PolicyDocument } from '../policies';
 import type { Ec2Sandbox } from './ec2';
 import type { Elbv2Sandbox } from './elbv2';
@@ -187,9 +188,4 @@ export interface InventoryItem {
   key?: string;
 }
 
-/** The partition AWS puts a region in (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). */
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
+export { partitionOfRegion };
