@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KILL_AFTER_ENV } from '../src/sandbox/persist';
 import { Sandbox, type SandboxSnapshot } from '../src/sandbox/sandbox';
-import { buildCli } from './helpers/cli-build';
+import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
 import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG, shape } from './helpers/harness';
 
@@ -21,8 +21,9 @@ const KILL_AT = 30;
 
 let cli: string;
 beforeAll(() => {
-  cli = buildCli();
+  cli = path.join(compiledProject(), 'src', 'cli.js');
 }, 120_000);
+afterAll(removeCompiledProject);
 
 /** A directory with a config and an empty instant sandbox world (no simulated waiting). */
 function workspace(): string {
@@ -39,13 +40,13 @@ const world = (dir: string) => Sandbox.restore(JSON.parse(readFileSync(worldFile
 const argv = (config: string, ...args: string[]) => [cli, 'provision', '--sandbox', '--config', config, '--log-format', 'json', ...args];
 
 function provision(dir: string, env: Record<string, string> = {}, ...args: string[]) {
-  return spawnSync(process.execPath, argv('shipline.json', ...args), { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, argv('shipline.json', ...args), { cwd: dir, env: compiledEnv(env), encoding: 'utf8', timeout: 120_000 });
 }
 
 /** Provisions `stack` in a process of its own; resolves to its exit code. */
 function provisionInBackground(dir: string, stack: string): Promise<number | null> {
   writeFileSync(path.join(dir, `${stack}.json`), JSON.stringify({ ...BASE_CONFIG, stack }));
-  const child = spawn(process.execPath, argv(`${stack}.json`), { cwd: dir, stdio: 'ignore' });
+  const child = spawn(process.execPath, argv(`${stack}.json`), { cwd: dir, env: compiledEnv(), stdio: 'ignore' });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', resolve);
