@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LockError } from '../src/errors';
 import { acquireLock, readLock, type LockHolder } from '../state/lock';
 import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
+import { deadPid } from './helpers/dead-pid';
 
 let dir: string;
 let statePath: string;
@@ -40,14 +41,6 @@ async function lockError(promise: Promise<unknown>): Promise<LockError> {
   return error as LockError;
 }
 
-/** The pid of a process that has exited, so nothing runs under it (barring pid reuse). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '']);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not spawn node');
-  await new Promise((resolve) => child.once('exit', resolve));
-  return pid;
-}
 
 /**
  * A real process that took the lock with shipline's own code and was then SIGKILLed, and that
