@@ -2,6 +2,7 @@
 // world-lock.ts): saved after every call that changes it, under its own lock, reloaded when another
 // process saved it, and a save that fails is an error. Each "process" here is a handle of its own
 // on one file, as two shipline commands are.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -108,7 +109,15 @@ describe('the world lock', () => {
     mkdirSync(path.dirname(file), { recursive: true });
     return `${file}.lock`;
   };
-  const holder = (pid: number) => ({ pid, user: null, host: hostname(), command: 'sandbox call', startedAt: new Date(0).toISOString() });
+  const holder = (pid: number) => ({ pid, user: null, host: hostname(), command: 'sandbox call', startedAt: new Date().toISOString() });
+
+  /** A process that has exited and that nobody reaps (its parent is `sleep`): a zombie, as a SIGKILLed CLI is until its parent waits. */
+  async function zombie(): Promise<{ pid: number; reap(): void }> {
+    const shell = spawn('sh', ['-c', 'node -e "" & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => shell.stdout.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
+    for (let i = 0; i < 1000 && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
+    return { pid, reap: () => void shell.kill('SIGKILL') };
+  }
 
   it('is taken over from a process that died holding it', async () => {
     const handle = await openSandbox(file, REGION);
@@ -116,6 +125,20 @@ describe('the world lock', () => {
     await createVpc(handle);
     expect(existsSync(lockFile())).toBe(false);
     expect(ids(onDisk(), 'vpc')).toHaveLength(1);
+  });
+
+  it('is taken over from a SIGKILLed process its parent has not reaped yet (a zombie)', async () => {
+    const held = await zombie();
+    try {
+      expect(readFileSync(`/proc/${held.pid}/stat`, 'utf8')).toMatch(/\) Z /);
+      const handle = await openSandbox(file, REGION, { lock: { timeoutMs: 200 } });
+      writeFileSync(lockFile(), JSON.stringify(holder(held.pid)));
+      await createVpc(handle);
+      expect(existsSync(lockFile())).toBe(false);
+      expect(ids(onDisk(), 'vpc')).toHaveLength(1);
+    } finally {
+      held.reap();
+    }
   });
 
   it('is waited for while a live process holds it, then reported with its holder', async () => {

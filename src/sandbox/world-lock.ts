@@ -1,13 +1,14 @@
 // The sandbox world's own lock, held for the one call a process applies to the shared world file
 // (read, apply, save: a few milliseconds). Same format as the stack's lock (state/lock.ts): a file
 // beside the world, created with O_EXCL, naming its holder. Taken synchronously, so that no other
-// call of this process runs while it is held; a lock whose holder died on this host (kill -9 in
-// the middle of a save) is taken over, since no run can ever release it.
+// call of this process runs while it is held; a lock whose holder is provably dead on this host
+// (kill -9 in the middle of a save, even before its parent reaped it) is taken over, since no run
+// can ever release it.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { LockError } from '../errors';
-import { ioError, isAlive, isSame, lockHolderSchema, lockPathFor, newHolder, since, type LockHolder } from '../../state/lock';
+import { holderLiveness } from '../../state/holder-liveness';
+import { ioError, isSame, lockHolderSchema, lockPathFor, newHolder, since, type LockHolder } from '../../state/lock';
 import { errnoCode } from '../../state/util';
 
 export interface WorldLockOptions {
@@ -97,7 +98,8 @@ function inspect(path: string): Current {
 }
 
 function isStale(current: Current): current is Exclude<Current, { kind: 'absent' }> {
-  if (current.kind === 'held') return current.holder.host === hostname() && !isAlive(current.holder.pid);
+  // Provably dead on this host, as the stack's lock decides it: gone, a zombie (killed, not yet reaped), a reused pid.
+  if (current.kind === 'held') return holderLiveness(current.holder).verdict === 'dead';
   return current.kind === 'garbled' && current.ageMs > GARBLED_STALE_MS;
 }
 
