@@ -18,6 +18,12 @@ import {
 import { artifactBucketName, tlsOnlyPolicy } from '../steps/artifacts';
 import { trustPolicy } from '../src/policies';
 
+/**
+ * The actions a service role may hold on "*", written out here (not imported): widening the code's
+ * allow-list without this list fails the tests. Each is authorized on no resource type by IAM.
+ */
+const ALLOWED_ON_STAR = ['ecr:GetAuthorizationToken', 'ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'ecs:RegisterTaskDefinition'];
+
 const ACCOUNT = '123456789012';
 const PLACE = { partition: 'aws', region: 'eu-west-3', account: ACCOUNT };
 const ENVS = ['dev', 'prod'];
@@ -95,7 +101,7 @@ describe('every policy document shipline writes', () => {
     expect(resources.length).toBeGreaterThan(0);
     if (resources.includes('*')) {
       expect(resources).toEqual(['*']);
-      for (const action of list(s.Action)) expect(WILDCARD_ALLOWED).toContain(action);
+      for (const action of list(s.Action)) expect(ALLOWED_ON_STAR).toContain(action);
     }
   });
 
@@ -122,7 +128,8 @@ describe('every policy document shipline writes', () => {
 
   it('keeps the allow-list to what is used: each entry is granted on "*" somewhere', () => {
     const onStar = permissions.filter(([, s]) => list(s.Resource).includes('*')).flatMap(([, s]) => list(s.Action));
-    expect([...WILDCARD_ALLOWED].sort()).toEqual([...new Set(onStar)].sort());
+    expect([...new Set(onStar)].sort()).toEqual(ALLOWED_ON_STAR);
+    expect([...WILDCARD_ALLOWED].sort()).toEqual(ALLOWED_ON_STAR);
   });
 
   it('lets trust policies name one service principal and assume only', () => {

@@ -12,7 +12,7 @@ import { KEYS as NETWORK } from '../steps/network';
 import { AwsClients } from '../src/aws/clients';
 import { main } from '../src/cli';
 import { SANDBOX_CREDENTIALS } from '../src/sandbox/client-plugin';
-import { WILDCARD_ALLOWED, type PolicyDocument, type PolicyStatement } from '../src/policies';
+import type { PolicyDocument, PolicyStatement } from '../src/policies';
 import type { CallRecord } from '../src/sandbox/sandbox';
 import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG, harness, TEST_WAITS, type Harness } from './helpers/harness';
@@ -21,6 +21,9 @@ let h: Harness | undefined;
 afterEach(() => h?.restore());
 
 type State = { resources: Record<string, { id?: string; arn?: string } & Record<string, string | undefined>> };
+/** What a service role may hold on "*", written out here rather than imported from src/policies.ts. */
+const ALLOWED_ON_STAR = ['ecr:GetAuthorizationToken', 'ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'ecs:RegisterTaskDefinition'];
+
 const state = (x: Harness) => JSON.parse(readFileSync(x.statePath, 'utf8')) as State;
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -81,7 +84,7 @@ describe.each(STRATEGIES)('deploy.strategy %s: every IAM policy a provision writ
       expect({ where, resources: resources.length > 0 }).toEqual({ where, resources: true });
       if (resources.some((r) => r.includes('*') && !r.startsWith('arn:'))) {
         expect({ where, resources }).toEqual({ where, resources: ['*'] });
-        for (const action of list(s.Action)) expect({ where, action, allowed: WILDCARD_ALLOWED.includes(action) }).toEqual({ where, action, allowed: true });
+        for (const action of list(s.Action)) expect({ where, action, allowed: ALLOWED_ON_STAR.includes(action) }).toEqual({ where, action, allowed: true });
       }
     }
   });
