@@ -82,6 +82,9 @@ export class TerminalProgress implements ProgressSink, LineSink {
 
 /** For pipes and CI: progress events as log lines (waits at info, other activity at debug). */
 export class LogProgress implements ProgressSink {
+  /** The last activity logged at info per step: a wait that polls for minutes says each new state once. */
+  private readonly lastSaid = new Map<string, string>();
+
   constructor(
     private readonly log: Logger,
     private readonly dryRun = false,
@@ -92,7 +95,9 @@ export class LogProgress implements ProgressSink {
   }
 
   stepActivity(step: string, activity: string): void {
-    const level = activity.startsWith('waiting') ? 'info' : 'debug';
+    const repeated = this.lastSaid.get(step) === activity;
+    const level = activity.startsWith('waiting') && !repeated ? 'info' : 'debug';
+    if (level === 'info') this.lastSaid.set(step, activity);
     this.log[level]({ step, event: 'step-activity' }, activity);
   }
 

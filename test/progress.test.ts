@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { TerminalProgress } from '../src/progress';
+import pino from 'pino';
+import { LogProgress, TerminalProgress } from '../src/progress';
 
 /** A terminal progress writing into a string, with the live lines' escape codes stripped. */
 function terminal(): { progress: TerminalProgress; text: () => string } {
@@ -35,5 +36,31 @@ describe('terminal progress', () => {
       outcomes: [{ step: 'services', resource: 'services.service.dev', kind: 'ECS service', id: 'demo-dev', outcome: 'created' }],
     });
     expect(text()).toContain('✔ services   1 created  (61.0s)');
+  });
+});
+
+describe('log progress (CI, pipes)', () => {
+  function logged(): { progress: LogProgress; lines: () => Array<{ level: number; msg: string; step?: string }> } {
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        out += String(chunk);
+        done();
+      },
+    });
+    const log = pino({ level: 'debug' }, sink);
+    return { progress: new LogProgress(log), lines: () => out.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string; step?: string }) };
+  }
+
+  it('says each state of a wait once at info, however often the wait polls it (the rest at debug)', () => {
+    const { progress, lines } = logged();
+    const left = (n: number) => `waiting for network interfaces using security group sg-1 to be released: ${n} left`;
+    for (let i = 0; i < 100; i++) progress.stepActivity('alb', left(2));
+    progress.stepActivity('alb', left(1));
+    progress.stepActivity('alb', left(1));
+    progress.stepActivity('network', left(2)); // another step's wait is its own
+    const info = lines().filter((l) => l.level === 30).map((l) => `${l.step}: ${l.msg}`);
+    expect(info).toEqual([`alb: ${left(2)}`, `alb: ${left(1)}`, `network: ${left(2)}`]);
+    expect(lines().filter((l) => l.level === 20)).toHaveLength(100);
   });
 });
