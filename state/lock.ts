@@ -233,16 +233,6 @@ async function inspect(path: string): Promise<LockFile> {
   return { kind: 'garbled', reason: text.trim() === '' ? 'is empty' : 'does not name a holder' };
 }
 
-/** Whether a process with this pid exists on this host. EPERM means it exists but isn't ours. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) !== 'ESRCH';
-  }
-}
-
 export function isSame(a: LockHolder, b: LockHolder): boolean {
   return a.pid === b.pid && a.startedAt === b.startedAt && a.host === b.host;
 }

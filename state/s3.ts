@@ -17,12 +17,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { awsErrorCode, isAwsError } from '../src/aws/errors';
 import { LockError, messageOf, ShiplineError } from '../src/errors';
 import { conflictError, movedMessage, parseMovedNote, serializeMovedNote, StateBackendError, type Elsewhere, type StateBackend, type StoredState } from './backend';
 import { byWhom } from './local';
-import { isAlive, isSame, lockHolderSchema, newHolder, since, type Lock, type LockHolder } from './lock';
+import { describeDeath, holderLiveness } from './holder-liveness';
+import { isSame, lockHolderSchema, newHolder, since, type Lock, type LockHolder } from './lock';
 
 const PRECONDITION = ['PreconditionFailed', 'ConditionalRequestConflict'];
 const ACCESS_DENIED = ['AccessDenied', 'Forbidden', 'AllAccessDisabled', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'];
@@ -291,8 +291,9 @@ export class S3Backend implements StateBackend {
     const h = current.holder;
     const who = `pid ${h.pid} (${h.user ?? '?'}@${h.host}, "${h.command}", since ${since(h.startedAt)})`;
     const clear = 'clear the lock with `shipline state unlock --force`, or re-run with --force-unlock';
-    if (h.host === hostname() && !isAlive(h.pid)) {
-      return new LockError('LOCK_STALE', `stack "${stack}" is locked by ${who}, but that process is gone from this host (${this.lockLocation})`, {
+    const liveness = holderLiveness(h);
+    if (liveness.verdict === 'dead') {
+      return new LockError('LOCK_STALE', `stack "${stack}" is locked by ${who}, but ${describeDeath(liveness.why)} (${this.lockLocation})`, {
         hint: `The run was killed or crashed: ${clear}. The next run carries on where it stopped.`,
       });
     }

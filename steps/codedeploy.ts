@@ -46,6 +46,7 @@ import { KEYS as CLUSTER } from './cluster';
 import { activeDeployments, applicationName, deploymentGroupName } from './lib/deployments';
 import { claim, foreignByName, foreignByTags, tagsNamed } from './lib/owned';
 import { deleteRole, ensureRole } from './lib/role';
+import { sameSet } from './lib/compare';
 import { CONTAINER_NAME, describeServices, KEYS as SERVICES, serviceName, servicesReadKey, type LiveServices } from './services';
 
 export const KEYS = {
@@ -506,11 +507,6 @@ async function deleteDeploymentGroup(ctx: StepContext, env: string): Promise<voi
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-function sameSet(a: readonly (string | undefined)[] | undefined, b: readonly (string | undefined)[] | undefined): boolean {
-  const x = new Set(a ?? []);
-  const y = new Set(b ?? []);
-  return x.size === y.size && [...x].every((v) => y.has(v));
-}
 
 /** CodeDeploy answers the cluster as it was given: a name, or an ARN. */
 function clusterOf(cluster: string | undefined): string | undefined {

@@ -227,6 +227,7 @@ describe('the S3 lock', () => {
     const stale = await rejection(backend().lock({ command: 'provision' }));
     expect(stale.code).toBe('LOCK_STALE');
     expect(stale.message).toContain('30 min ago');
+    expect(stale.message).toContain('that process no longer exists');
 
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: JSON.stringify({ ...holder, host: 'ci-runner-7' }) }));
     const held = await rejection(backend().lock({ command: 'provision' }));

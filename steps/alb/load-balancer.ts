@@ -18,7 +18,8 @@ import { isKnown, type StepContext } from '../../src/step';
 import { findLoadBalancerByName, foreignLoadBalancerArn, GONE, isGone, notOurs } from '../lib/elbv2';
 import { ensureSecurityGroup } from '../lib/security-group';
 import { KEYS as NETWORK, subnetIds } from '../network';
-import { isBlueGreen, KEYS, ours, sameSet } from './names';
+import { sameSet } from '../lib/compare';
+import { isBlueGreen, KEYS, ours } from './names';
 
 export async function ensureAlbSecurityGroup(ctx: StepContext) {
   const port = ctx.config.services.containerPort;

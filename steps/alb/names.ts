@@ -39,11 +39,6 @@ export const routed = (ctx: StepContext, env: string) => ctx.config.environments
 export const isBlueGreen = (ctx: StepContext) => ctx.config.deploy.strategy === 'blue-green';
 export const blueGreen = (ctx: StepContext, env: string) => isBlueGreen(ctx) && inConfig(ctx, env);
 
-export function sameSet(have: ReadonlyArray<string | undefined> | undefined, want: ReadonlyArray<string | undefined>): boolean {
-  const a = new Set(have ?? []);
-  const b = new Set(want);
-  return a.size === b.size && [...a].every((x) => b.has(x));
-}
 
 /** In a destroy, a same-named resource that is not ours is left alone, and said so. */
 export function ours<T>(ctx: StepContext, found: { resource: T; owned: boolean } | undefined, what: string): T | undefined {

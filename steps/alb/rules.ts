@@ -15,7 +15,8 @@ import type { EnvironmentConfig } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { actionsKey, foreignOnLoadBalancer, GONE, isGone, notOurs, tagsByArn } from '../lib/elbv2';
-import { KEYS, onStackLoadBalancer, sameSet } from './names';
+import { sameSet } from '../lib/compare';
+import { KEYS, onStackLoadBalancer } from './names';
 import type { Routes } from './routes';
 
 const pathValues = (path: string) => [path, `${path}/*`];

@@ -30,6 +30,7 @@ import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
 import { claim, foreignByName, foreignByTags, parseJson, sameJson } from './owned';
+import { sameSet } from './compare';
 
 export const ROLE_PATH = '/shipline/';
 
@@ -205,6 +206,3 @@ export async function deleteRole(ctx: StepContext, key: string, part: string): P
   });
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return new Set(a).size === new Set(b).size && b.every((x) => a.includes(x));
-}

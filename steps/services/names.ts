@@ -46,13 +46,4 @@ export interface EnsuredService {
   steady: boolean;
 }
 
-export function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  const x = new Set(a ?? []);
-  const y = new Set(b ?? []);
-  return x.size === y.size && [...x].every((v) => y.has(v));
-}
 
-export function sameRecord(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  const x = Object.entries(a ?? {});
-  return x.length === Object.keys(b ?? {}).length && x.every(([k, v]) => b?.[k] === v);
-}

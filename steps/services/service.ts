@@ -33,11 +33,11 @@ import {
   INACTIVE_TIMEOUT_SECONDS,
   KEYS,
   ROLE_PROPAGATION_SECONDS,
-  sameSet,
   serviceName,
   type EnsuredService,
   type LiveServices,
 } from './names';
+import { sameSet } from '../lib/compare';
 import { clusterRef, ourService } from './live';
 import { strategySwitchRefused } from './controller';
 import type { EnsuredTaskDefinition } from './task-definition';

@@ -18,7 +18,8 @@ import { ensure, remove } from '../../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type StepContext } from '../../src/step';
 import { KEYS as CLUSTER, logGroupName } from '../cluster';
 import { canonicalJson, fromEcsTags, toEcsTags } from '../lib/owned';
-import { CONTAINER_NAME, controllerOf, KEYS, sameRecord, taskFamily, type LiveServices } from './names';
+import { sameRecord } from '../lib/compare';
+import { CONTAINER_NAME, controllerOf, KEYS, taskFamily, type LiveServices } from './names';
 import { ourService } from './live';
 
 /** The parts of the task definition that provision owns; the rest (the image above all) is the pipeline's. */
