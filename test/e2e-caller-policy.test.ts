@@ -73,7 +73,7 @@ describe('a policy that misses a permission-only check', () => {
     expect(denials(h)).toEqual(['codepipeline:CreatePipeline AccessDeniedException']);
     expect(result.stderr).toMatch(/not authorized to perform: codestar-connections:PassConnection on resource: arn:aws:codestar-connections:eu-west-3:\d{12}:connection\//);
     expect(result.stderr).toMatch(/error: step pipeline failed: codepipeline:CreatePipeline: AccessDeniedException — User: .* is not authorized to perform: codestar-connections:PassConnection/);
-    expect(result.stderr).toMatch(/hint: the credentials in use may not call codepipeline:CreatePipeline/);
+    expect(result.stderr).toMatch(/hint: the credentials in use may not call codepipeline:CreatePipeline; `shipline permissions --config FILE` prints the policy/);
     expect(result.stderr).not.toMatch(/\n\s+at |looks like a bug/);
   });
 

@@ -31,7 +31,7 @@ const QUOTA = ['LimitExceededException', 'LimitExceeded', 'VpcLimitExceeded', 'A
 /** A hint for the errors users hit in practice, by AWS code. */
 export function hintFor(service: string, operation: string, code: string): string | undefined {
   if (ACCESS_DENIED.includes(code)) {
-    return `the credentials in use may not call ${service}:${operation}; see "Permissions" in the README for the policy shipline needs`;
+    return `the credentials in use may not call ${service}:${operation}; \`shipline permissions --config FILE\` prints the policy shipline needs (see "Permissions" in the README)`;
   }
   if (NO_CREDENTIALS.includes(code)) {
     return 'no usable AWS credentials: set AWS_PROFILE (or aws.profile in the config), run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY';
