@@ -139,10 +139,6 @@ function sandboxFile(options: GlobalOptions, config: Config): string {
   return path.join(path.dirname(options.state ?? defaultStatePath(config.stack, true)), 'aws.json');
 }
 
-export async function callerAccount(clients: AwsClients): Promise<string> {
-  return (await callerIdentity(clients)).accountId;
-}
-
 /** The caller's account, and its partition (`aws`, `aws-cn`, `aws-us-gov` …) from the caller's ARN. */
 export async function callerIdentity(clients: AwsClients): Promise<{ accountId: string; partition: string }> {
   const { Account, Arn } = await clients.sts.send(new GetCallerIdentityCommand({}));

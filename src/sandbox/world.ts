@@ -188,4 +188,3 @@ export interface InventoryItem {
   key?: string;
 }
 
-export { partitionOfRegion };
