@@ -2,7 +2,7 @@
 import { STEPS } from '../steps';
 import type { Config } from '../src/config';
 import { messageOf } from '../src/errors';
-import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/world';
+import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/kernel/world';
 import { criticalPath, sequentialDepth, waitModel, type CriticalPath } from './model';
 import { BenchStack, benchConfigFile, callsOnly, PHASES, type Phase, type PhaseResult, type Strategy } from './scenario';
 

@@ -12,7 +12,7 @@
 import { dependencies, dependents, type Mode } from '../src/engine';
 import type { Config } from '../src/config';
 import type { Step } from '../src/step';
-import type { LatencyKey, LatencyModel } from '../src/sandbox/world';
+import type { LatencyKey, LatencyModel } from '../src/sandbox/kernel/world';
 
 /** Latencies that run at once (they start together): the longest one counts. */
 export type Wait = readonly LatencyKey[];

@@ -7,7 +7,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { NOTICE_WITHIN_SECONDS } from '../src/aws/wait';
-import { REAL_LATENCIES } from '../src/sandbox/world';
+import { REAL_LATENCIES } from '../src/sandbox/kernel/world';
 import { benchStrategy, type BenchSettings, type PhaseReport, type StrategyReport } from './measure';
 import { formatReport } from './report';
 import { scaledWaits, type Strategy } from './scenario';

@@ -17,7 +17,7 @@ import { messageOf } from '../src/errors';
 import type { GlobalOptions, Io } from '../src/session';
 import { sandboxClientOptions } from '../src/sandbox/client-plugin';
 import { Sandbox } from '../src/sandbox/sandbox';
-import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/world';
+import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/kernel/world';
 import type { Step, WaitSettings } from '../src/step';
 import { SESSION, type CallSpan } from './model';
 

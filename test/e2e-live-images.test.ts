@@ -7,7 +7,7 @@ import type { ImageDetail } from '@aws-sdk/client-ecr';
 import { lifecyclePolicy } from '../steps/repository';
 import { BLUE_GREEN } from './helpers/configs';
 import { Sandbox } from '../src/sandbox/sandbox';
-import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/world';
+import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/kernel/world';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 import { stateOf } from './helpers/promises';
 import { runningImage } from './helpers/running';

@@ -1,8 +1,8 @@
-// The sandbox's IAM policy evaluator (src/sandbox/iam-policy.ts) against the rules of AWS's
+// The sandbox's IAM policy evaluator (src/sandbox/models/iam-policy.ts) against the rules of AWS's
 // policy evaluation logic: explicit Deny > Allow > implicit deny, wildcards, NotAction/NotResource,
 // condition operators, missing keys.
 import type { PolicyDocument, PolicyStatement } from '../src/policies';
-import { deniedMessage, evaluate, wildcardMatch, type AuthRequest } from '../src/sandbox/iam-policy';
+import { deniedMessage, evaluate, wildcardMatch, type AuthRequest } from '../src/sandbox/models/iam-policy';
 
 const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
 const ROLE = 'arn:aws:iam::123456789012:role/shipline/demo-task-execution';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { KEYS as NAT } from '../steps/nat';
 import { Sandbox } from '../src/sandbox/sandbox';
-import type { LatencyModel } from '../src/sandbox/world';
+import type { LatencyModel } from '../src/sandbox/kernel/world';
 import { harness, shape, type Harness } from './helpers/harness';
 
 let h: Harness | undefined;

@@ -59,8 +59,9 @@ import {
 import { AwsClients } from '../src/aws/clients';
 import { isAwsError } from '../src/aws/errors';
 import { sandboxClientOptions } from '../src/sandbox/client-plugin';
-import { Sandbox, SandboxNotModelled, type SandboxSnapshot } from '../src/sandbox/sandbox';
-import { REAL_LATENCIES } from '../src/sandbox/world';
+import { Sandbox, type SandboxSnapshot } from '../src/sandbox/sandbox';
+import { SandboxNotModelled } from '../src/sandbox/kernel/errors';
+import { REAL_LATENCIES } from '../src/sandbox/kernel/world';
 import { REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';
 

@@ -10,7 +10,7 @@ import {
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
-import { expiredDigests, parseLifecyclePolicy, type LifecycleImage } from '../src/sandbox/ecr-lifecycle';
+import { expiredDigests, parseLifecyclePolicy, type LifecycleImage } from '../src/sandbox/models/ecr-lifecycle';
 import { lifecyclePolicy } from '../steps/repository';
 import { REGION, useSandbox } from './helpers/sandbox-fixture';
 import { TestClock } from './helpers/test-clock';

@@ -1,11 +1,11 @@
 // The audit of issue 11, point 2: every service role shipline makes allows all the work AWS
-// documents for what its service does with it (src/sandbox/service-work.ts, one row per piece of
-// work with its AWS page), evaluated as IAM evaluates it (src/sandbox/iam-policy.ts), and the
+// documents for what its service does with it (src/sandbox/models/service-work.ts, one row per piece of
+// work with its AWS page), evaluated as IAM evaluates it (src/sandbox/models/iam-policy.ts), and the
 // CodeDeploy role uses AWSCodeDeployRoleForECSLimited, not the broad AWSCodeDeployRoleForECS.
 import { codeBuildPolicy, codeDeployForEcsPolicy, codePipelinePolicy, ecsTaskExecutionPolicy, arns, type PolicyDocument } from '../src/policies';
-import { AWS_MANAGED_POLICIES } from '../src/sandbox/iam-managed-policies';
-import { evaluate, firstDenied } from '../src/sandbox/iam-policy';
-import { SERVICE_WORK } from '../src/sandbox/service-work';
+import { AWS_MANAGED_POLICIES } from '../src/sandbox/models/iam-managed-policies';
+import { evaluate, firstDenied } from '../src/sandbox/models/iam-policy';
+import { SERVICE_WORK } from '../src/sandbox/models/service-work';
 
 const PLACE = { region: 'eu-west-3', account: '123456789012', partition: 'aws' };
 const EXECUTION_ROLE_POLICY = ecsTaskExecutionPolicy(PLACE.partition);

@@ -21,7 +21,7 @@
 // - sts:GetCallerIdentity needs no permission
 //   (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
 import type { ServiceName } from '../aws/clients';
-import type { AuthRequest } from './iam-policy';
+import type { AuthRequest } from './models/iam-policy';
 
 const PREFIX: Record<ServiceName, string> = {
   sts: 'sts', ec2: 'ec2', elbv2: 'elasticloadbalancing', ecs: 'ecs', ecr: 'ecr', iam: 'iam', logs: 'logs', s3: 's3',

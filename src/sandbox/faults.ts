@@ -1,7 +1,7 @@
 // Fault injection: what real AWS does to a run now and then, on demand. A "crash" is a failure
 // injected right after the sandbox applied a mutating call, before the caller could record it.
-import { createdEc2Ids, namedIds, namesExisting, notFoundError } from './ec2-consistency';
-import { awsError } from './world';
+import { createdEc2Ids, namedIds, namesExisting, notFoundError } from './models/ec2-consistency';
+import { awsError } from './kernel/errors';
 
 export interface CallInfo {
   service: string;

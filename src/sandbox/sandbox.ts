@@ -3,23 +3,24 @@
 // and fails loudly on an operation it does not model.
 import type { ServiceName } from '../aws/clients';
 import { isMutating, operationName } from '../aws/operations';
-import { Ec2Sandbox } from './ec2';
-import { EcrSandbox } from './ecr';
-import { EcsSandbox } from './ecs';
-import { Elbv2Sandbox } from './elbv2';
+import { Ec2Sandbox } from './models/ec2';
+import { EcrSandbox } from './models/ecr';
+import { EcsSandbox } from './models/ecs';
+import { Elbv2Sandbox } from './models/elbv2';
 import { deniedErrorShape, requestsFor } from './caller-authorization';
 import { Faults, type CallInfo } from './faults';
-import { deniedMessage, firstDenied } from './iam-policy';
-import { IamSandbox } from './iam';
-import { LogsSandbox } from './logs';
-import type { SandboxService } from './service';
-import { StsSandbox } from './sts';
-import { S3Sandbox } from './s3';
-import { ConnectionsSandbox } from './connections';
-import { CodeBuildSandbox } from './codebuild';
-import { CodePipelineSandbox } from './codepipeline';
-import { CodeDeploySandbox } from './codedeploy';
-import { awsError, SandboxWorld, type InventoryItem, type SandboxOptions } from './world';
+import { deniedMessage, firstDenied } from './models/iam-policy';
+import { IamSandbox } from './models/iam';
+import { LogsSandbox } from './models/logs';
+import type { InventoryItem, SandboxService } from './kernel/service';
+import { StsSandbox } from './models/sts';
+import { S3Sandbox } from './models/s3';
+import { ConnectionsSandbox } from './models/connections';
+import { CodeBuildSandbox } from './models/codebuild';
+import { CodePipelineSandbox } from './models/codepipeline';
+import { CodeDeploySandbox } from './models/codedeploy';
+import { awsError, SandboxNotModelled } from './kernel/errors';
+import { SandboxWorld, type SandboxOptions } from './kernel/world';
 
 export interface CallRecord {
   seq: number;
@@ -50,26 +51,26 @@ export interface WorldStore {
   run<T>(apply: () => T): T;
 }
 
-export class SandboxNotModelled extends Error {
-  override readonly name = 'SandboxNotModelled';
-}
-
+/**
+ * Every model, built in the order their calls between services allow: a model receives the
+ * models it calls (its peers) at construction, so the order is the dependency graph's, with no
+ * cycle and no wiring after the fact.
+ */
 function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, object>>) {
   const pick = <D extends object>(service: ServiceName, empty: () => D): D => (data[service] as D | undefined) ?? empty();
-  return {
-    sts: new StsSandbox(world, pick('sts', StsSandbox.empty)),
-    ec2: new Ec2Sandbox(world, pick('ec2', Ec2Sandbox.empty)),
-    elbv2: new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty)),
-    ecs: new EcsSandbox(world, pick('ecs', EcsSandbox.empty)),
-    ecr: new EcrSandbox(world, pick('ecr', EcrSandbox.empty)),
-    iam: new IamSandbox(world, pick('iam', IamSandbox.empty)),
-    logs: new LogsSandbox(world, pick('logs', LogsSandbox.empty)),
-    s3: new S3Sandbox(world, pick('s3', S3Sandbox.empty)),
-    connections: new ConnectionsSandbox(world, pick('connections', ConnectionsSandbox.empty)),
-    codebuild: new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty)),
-    codepipeline: new CodePipelineSandbox(world, pick('codepipeline', CodePipelineSandbox.empty)),
-    codedeploy: new CodeDeploySandbox(world, pick('codedeploy', CodeDeploySandbox.empty)),
-  };
+  const sts = new StsSandbox(world, pick('sts', StsSandbox.empty));
+  const ec2 = new Ec2Sandbox(world, pick('ec2', Ec2Sandbox.empty));
+  const ecr = new EcrSandbox(world, pick('ecr', EcrSandbox.empty));
+  const iam = new IamSandbox(world, pick('iam', IamSandbox.empty));
+  const logs = new LogsSandbox(world, pick('logs', LogsSandbox.empty));
+  const s3 = new S3Sandbox(world, pick('s3', S3Sandbox.empty));
+  const connections = new ConnectionsSandbox(world, pick('connections', ConnectionsSandbox.empty));
+  const elbv2 = new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty), { ec2 });
+  const ecs = new EcsSandbox(world, pick('ecs', EcsSandbox.empty), { ec2, elbv2, ecr, iam });
+  const codebuild = new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty), { ecr, iam });
+  const codedeploy = new CodeDeploySandbox(world, pick('codedeploy', CodeDeploySandbox.empty), { ecs, iam, elbv2 });
+  const codepipeline = new CodePipelineSandbox(world, pick('codepipeline', CodePipelineSandbox.empty), { codebuild, codedeploy, connections, iam, ecs, s3 });
+  return { sts, ec2, elbv2, ecs, ecr, iam, logs, s3, connections, codebuild, codepipeline, codedeploy };
 }
 type Services = ReturnType<typeof buildServices>;
 
@@ -89,7 +90,6 @@ export class Sandbox {
   ) {
     this.world = new SandboxWorld(options, restored?.simNow ?? 0, restored?.idCounter ?? 0);
     this.services = buildServices(this.world, restored?.services ?? {});
-    this.world.peers = this.services;
   }
 
   static restore(snapshot: SandboxSnapshot, overrides: SandboxOptions = {}): Sandbox {
@@ -198,7 +198,7 @@ export class Sandbox {
     const method = operation.charAt(0).toLowerCase() + operation.slice(1);
     const fn = model && (model as unknown as Record<string, unknown>)[method];
     if (typeof fn !== 'function') {
-      throw new SandboxNotModelled(`the sandbox does not model ${service}:${operation}; add it to src/sandbox/${service}.ts`);
+      throw new SandboxNotModelled(`the sandbox does not model ${service}:${operation}; add it to src/sandbox/models/${service}.ts`);
     }
     return (fn as (input: unknown) => object).call(model, input);
   }

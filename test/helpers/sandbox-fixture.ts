@@ -1,7 +1,7 @@
 // The per-file setup of the sandbox tests: a fresh sandbox behind the mocked AWS clients before each
 // test, the stubs undone after it. Call `useSandbox()` at the top level of a test file.
 import { Sandbox, type SandboxSnapshot } from '../../src/sandbox/sandbox';
-import type { SandboxOptions } from '../../src/sandbox/world';
+import type { SandboxOptions } from '../../src/sandbox/kernel/world';
 import { mockAwsWithSandbox, type SandboxMocks } from './sandbox-mock';
 
 export const REGION = 'eu-west-3';

@@ -1,9 +1,9 @@
 // Service roles for the sandbox's model tests: the sandbox evaluates a role's policies before it
-// does a service's work on the role's behalf (src/sandbox/service-work.ts), so the roles these
+// does a service's work on the role's behalf (src/sandbox/models/service-work.ts), so the roles these
 // tests name must exist and allow that work. The enforcement itself is tested in
 // test/sandbox-service-work.test.ts; here a role gets exactly the actions of the work it does.
 import type { Sandbox } from '../../src/sandbox/sandbox';
-import { SERVICE_WORK, type ServiceWorkName } from '../../src/sandbox/service-work';
+import { SERVICE_WORK, type ServiceWorkName } from '../../src/sandbox/models/service-work';
 
 const TRUST: Record<string, string> = {
   ecs: 'ecs-tasks.amazonaws.com',

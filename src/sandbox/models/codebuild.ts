@@ -85,10 +85,13 @@ import {
   type UpdateProjectCommandInput,
   type UpdateProjectCommandOutput,
 } from '@aws-sdk/client-codebuild';
-import { SandboxNotModelled } from './sandbox';
+import { SandboxNotModelled } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import type { Tags } from '../kernel/tags';
+import type { SandboxWorld } from '../kernel/world';
+import type { EcrSandbox } from './ecr';
+import type { IamSandbox } from './iam';
 import { checkServiceWork } from './service-work';
-import { SandboxService, type Out } from './service';
-import type { InventoryItem, Tags } from './world';
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$/;
 const MAX_PROJECTS = 5000;
@@ -198,8 +201,15 @@ export interface PipelineBuildResult {
   containerName?: string;
 }
 
+/** The services this one calls, as AWS's own services call each other (given at construction). */
+export type CodeBuildPeers = { ecr: EcrSandbox; iam: IamSandbox };
+
 export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
   readonly service = 'codebuild' as const;
+
+  constructor(world: SandboxWorld, data: CodeBuildData, private readonly peers: CodeBuildPeers) {
+    super(world, data);
+  }
 
   static empty(): CodeBuildData {
     return { projects: {}, builds: {} };
@@ -444,7 +454,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
       const tag = build.sourceVersion ? build.sourceVersion.slice(0, 7) : 'latest';
       try {
         const architecture = build.environment.type === 'ARM_CONTAINER' ? 'arm64' : 'amd64';
-        build.imageUri = this.world.peers.ecr.pushImage(repository, tag, architecture).imageUri;
+        build.imageUri = this.peers.ecr.pushImage(repository, tag, architecture).imageUri;
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         return this.fail(build, 'POST_BUILD', `Error while executing command: docker push ${repositoryUrl}:${tag}. Reason: ${reason}`);
@@ -459,7 +469,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     const match = uri?.match(/^[^/]+\/(.+):([^:/]+)$/);
     if (!uri || !match) return `Error while executing command: read the image from imagespec.json or imageDetail.json. Reason: no image URI in the input artifact (${uri ?? 'none'})`;
     const [, repositoryName, imageTag] = match as unknown as [string, string, string];
-    const ecr = this.world.peers.ecr;
+    const ecr = this.peers.ecr;
     try {
       const { images = [] } = ecr.batchGetImage({ repositoryName, imageIds: [{ imageTag }] });
       const manifest = images[0]?.imageManifest;
@@ -482,7 +492,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     const registry = `${this.world.account}.dkr.ecr.${this.world.region}.amazonaws.com/`;
     const repository = repositoryUrl?.startsWith(registry) ? repositoryUrl.slice(registry.length) : undefined;
     const logGroup = build.logs.status === 'DISABLED' ? undefined : (build.logs.groupName ?? `/aws/codebuild/${build.projectName}`);
-    return checkServiceWork(this.world.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, build.serviceRole, 'codeBuildBuild', {
+    return checkServiceWork(this.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, build.serviceRole, 'codeBuildBuild', {
       buildId: build.id,
       ...(logGroup ? { logGroup } : {}),
       ...(build.artifactBucket ? { bucket: build.artifactBucket } : {}),
@@ -502,7 +512,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     let exists = false;
     if (name) {
       try {
-        exists = this.world.peers.iam.getRole({ RoleName: name }).Role?.Arn === arn;
+        exists = this.peers.iam.getRole({ RoleName: name }).Role?.Arn === arn;
       } catch {
         exists = false;
       }

@@ -28,9 +28,10 @@ import {
 import { NOT_FOUND, TAGGABLE_PREFIXES, type Kind } from './ec2-ids';
 import { describeRule, expandPermissions, ruleKey, toIpPermissions, toSecurityGroupRule } from './ec2-rules';
 // A cycle (sandbox.ts builds this service), harmless: the class is only used when a call runs.
-import { SandboxNotModelled } from './sandbox';
-import { SandboxService, type Out } from './service';
-import { awsError, tagsFromList, tagsToList, type InventoryItem, type SandboxWorld, type Tags } from './world';
+import { awsError, SandboxNotModelled } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { type Tags, tagsFromList, tagsToList } from '../kernel/tags';
+import type { SandboxWorld } from '../kernel/world';
 
 export type { Ec2Data } from './ec2-records';
 

@@ -35,9 +35,9 @@ import {
   type UntagResourceCommandOutput,
 } from '@aws-sdk/client-codestar-connections';
 import { createHash } from 'node:crypto';
-import { SandboxNotModelled } from './sandbox';
-import { SandboxService, type Out } from './service';
-import { awsError, tagsToList, type InventoryItem, type Tags } from './world';
+import { awsError, SandboxNotModelled } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { type Tags, tagsToList } from '../kernel/tags';
 
 const MAX_NAME_LENGTH = 32;
 const MAX_TAGS = 200;

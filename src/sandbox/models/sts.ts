@@ -1,7 +1,6 @@
 // STS: who the caller is. The sandbox's account is fixed per sandbox.
 import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
-import { SandboxService, type Out } from './service';
-import type { InventoryItem } from './world';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
 
 export type StsData = Record<string, never>;
 

@@ -2,8 +2,20 @@
 // JSON-serializable object, so a sandbox can be saved between CLI runs and restored. Its public
 // methods are named after the AWS operation in lowerCamelCase (CreateVpc → createVpc), take the
 // SDK's `…CommandInput` and return the SDK's output without `$metadata` (the dispatcher adds it).
-import type { ServiceName } from '../aws/clients';
-import type { InventoryItem, SandboxWorld } from './world';
+import type { ServiceName } from '../../aws/clients';
+import type { Tags } from './tags';
+import type { SandboxWorld } from './world';
+
+/** One live resource, as the end-to-end tests and `shipline --sandbox` inventories list them. */
+export interface InventoryItem {
+  service: string;
+  /** e.g. vpc, subnet, instance, security-group, route, load-balancer. */
+  type: string;
+  id: string;
+  tags: Tags;
+  /** Attributes that make the item comparable across runs whose IDs differ (CIDR, name …). */
+  key?: string;
+}
 
 /** An SDK output as a sandbox method returns it. */
 export type Out<T> = Omit<T, '$metadata'>;

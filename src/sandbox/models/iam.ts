@@ -97,10 +97,11 @@ import {
   type UpdateRoleCommandInput,
   type UpdateRoleCommandOutput,
 } from '@aws-sdk/client-iam';
-import type { PolicyDocument } from '../policies';
+import type { PolicyDocument } from '../../policies';
 import { AWS_MANAGED_POLICIES, type ManagedPolicy } from './iam-managed-policies';
-import { SandboxService, type Out } from './service';
-import { awsError, tagsFromList, tagsToList, type InventoryItem, type Tags } from './world';
+import { awsError } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { type Tags, tagsFromList, tagsToList } from '../kernel/tags';
 
 export { AWS_MANAGED_POLICIES } from './iam-managed-policies';
 

@@ -3,7 +3,7 @@
 // IpPermissions by protocol and ports when described.
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { SecurityGroupRuleRecord } from './ec2-records';
-import { awsError } from './world';
+import { awsError } from '../kernel/errors';
 
 export type RuleSpec = Omit<SecurityGroupRuleRecord, 'id'>;
 

@@ -91,9 +91,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { SandboxNotModelled } from './sandbox';
-import { SandboxService, type Out } from './service';
-import { awsError, tagsFromList, tagsToList, type InventoryItem, type Tags } from './world';
+import { awsError, SandboxNotModelled } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { type Tags, tagsFromList, tagsToList } from '../kernel/tags';
 
 /** The account that owns the buckets `createForeignBucket` makes. */
 export const FOREIGN_ACCOUNT = '999999999999';

@@ -49,8 +49,8 @@ import {
   type UntagResourceCommandInput,
   type UntagResourceCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { SandboxService, type Out } from './service';
-import type { InventoryItem, Tags } from './world';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import type { Tags } from '../kernel/tags';
 
 /** The only retention periods AWS accepts, in days. */
 export const LOG_RETENTION_DAYS: readonly number[] = [

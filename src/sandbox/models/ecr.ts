@@ -95,8 +95,8 @@ import {
 } from '@aws-sdk/client-ecr';
 import { createHash } from 'node:crypto';
 import { expiredDigests, parseLifecyclePolicy } from './ecr-lifecycle';
-import { SandboxService, type Out } from './service';
-import { tagsToList, type InventoryItem, type Tags } from './world';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { type Tags, tagsToList } from '../kernel/tags';
 
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_TAGS = 50;

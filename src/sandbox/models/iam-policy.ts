@@ -20,7 +20,7 @@
 //   String operators compare case-sensitively (StringEqualsIgnoreCase aside); condition key
 //   names are case-insensitive. An operator the evaluator does not know makes the statement
 //   not apply (it can never allow), as AWS treats an unmatched condition.
-import type { PolicyDocument, PolicyStatement } from '../policies';
+import type { PolicyDocument, PolicyStatement } from '../../policies';
 
 export type ContextValue = string | boolean | readonly string[];
 

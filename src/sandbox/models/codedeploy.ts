@@ -85,10 +85,14 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { createHash } from 'node:crypto';
 import { liveOfPair, shiftedTo } from './codedeploy-routes';
-import { SandboxNotModelled } from './sandbox';
+import { SandboxNotModelled } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { type Tags, tagsFromList, tagsToList } from '../kernel/tags';
+import type { SandboxWorld } from '../kernel/world';
+import type { EcsSandbox } from './ecs';
+import type { IamSandbox } from './iam';
+import type { Elbv2Sandbox } from './elbv2';
 import { checkServiceWork } from './service-work';
-import { SandboxService, type Out } from './service';
-import { tagsFromList, tagsToList, type InventoryItem, type SandboxWorld, type Tags } from './world';
 
 const NAME = /^[\w.+@=,-]{1,100}$/;
 const DEPLOYMENT_ID = /^d-[A-Z0-9]{9}$/;
@@ -231,10 +235,13 @@ interface AppSpec {
   containerPort: number;
 }
 
+/** The services this one calls, as AWS's own services call each other (given at construction). */
+export type CodeDeployPeers = { ecs: EcsSandbox; iam: IamSandbox; elbv2: Elbv2Sandbox };
+
 export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
   readonly service = 'codedeploy' as const;
 
-  constructor(world: SandboxWorld, data: CodeDeployData) {
+  constructor(world: SandboxWorld, data: CodeDeployData, private readonly peers: CodeDeployPeers) {
     // A sandbox saved before CodeDeploy was modelled stored `{}` for it.
     super(world, { ...CodeDeploySandbox.empty(), ...data });
   }
@@ -488,7 +495,7 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
   }): { id: string; endsAt?: number } {
     const group = this.group(input.applicationName, input.deploymentGroupName);
     this.checkNoActiveDeployment(group);
-    const ecs = this.world.peers.ecs;
+    const ecs = this.peers.ecs;
     const service = ecs.describeServices({ cluster: group.clusterName, services: [group.serviceName] }).services?.[0];
     const target = service?.loadBalancers?.[0];
     if (!target?.containerName || target.containerPort === undefined) {
@@ -605,7 +612,7 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     const name = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/.exec(arn)?.[1];
     let found: string | undefined;
     try {
-      found = name === undefined ? undefined : this.world.peers.iam.getRole({ RoleName: name }).Role?.Arn;
+      found = name === undefined ? undefined : this.peers.iam.getRole({ RoleName: name }).Role?.Arn;
     } catch (error) {
       if (!isAwsError(error)) throw error;
     }
@@ -625,7 +632,7 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     const invalid = (why: string) => cdError(InvalidECSServiceException, `The ECS service ${serviceName} in cluster ${clusterName} ${why}.`);
     let service;
     try {
-      service = this.world.peers.ecs.describeServices({ cluster: clusterName, services: [serviceName] }).services?.[0];
+      service = this.peers.ecs.describeServices({ cluster: clusterName, services: [serviceName] }).services?.[0];
     } catch (error) {
       if (!isAwsError(error)) throw error;
       throw invalid(`cannot be found (${error.name})`);
@@ -653,7 +660,7 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     if (targetGroupNames.length !== 2 || targetGroupNames.some((n) => n === '') || targetGroupNames[0] === targetGroupNames[1]) {
       throw cdError(InvalidTargetGroupPairException, 'A target group pair must name two different target groups.');
     }
-    const elbv2 = this.world.peers.elbv2;
+    const elbv2 = this.peers.elbv2;
     for (const name of targetGroupNames) {
       try {
         elbv2.describeTargetGroups({ Names: [name] });
@@ -753,8 +760,8 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
    * deployment fails with IAM_ROLE_PERMISSIONS naming the action, as CodeDeploy reports it.
    */
   private deniedToRole(group: DeploymentGroupRecord): ErrorInformation | undefined {
-    const executionRoleArn = this.world.peers.ecs.executionRoleOf(group.clusterName, group.serviceName);
-    const denial = checkServiceWork(this.world.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, group.serviceRoleArn, 'codeDeployEcsBlueGreen', {
+    const executionRoleArn = this.peers.ecs.executionRoleOf(group.clusterName, group.serviceName);
+    const denial = checkServiceWork(this.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, group.serviceRoleArn, 'codeDeployEcsBlueGreen', {
       cluster: group.clusterName,
       service: group.serviceName,
       listenerArns: [...group.prodListenerArns, ...group.testListenerArns],
@@ -779,8 +786,8 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
       if (!(error instanceof AppSpecError)) throw error;
       return { failure: { code: 'INVALID_REVISION', message: `The AppSpec file is not valid: ${error.message}` } };
     }
-    const ecs = this.world.peers.ecs;
-    const elbv2 = this.world.peers.elbv2;
+    const ecs = this.peers.ecs;
+    const elbv2 = this.peers.elbv2;
     try {
       const service = ecs.describeServices({ cluster: group.clusterName, services: [group.serviceName] }).services?.[0];
       if (!service || service.status !== 'ACTIVE' || service.deploymentController?.type !== 'CODE_DEPLOY') {
@@ -879,7 +886,7 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
     const routed = this.route(direction === 'forward' ? plan.prodListenerArns : [...plan.prodListenerArns, ...plan.testListenerArns], from, to);
     if (routed) return routed;
     try {
-      this.world.peers.ecs.applyCodeDeploy({
+      this.peers.ecs.applyCodeDeploy({
         cluster: plan.clusterName,
         service: plan.serviceName,
         taskDefinition,
@@ -896,7 +903,7 @@ export class CodeDeploySandbox extends SandboxService<CodeDeployData> {
 
   /** Every forward sending traffic to `from` on these listeners (default action and rules) now sends it to `to`, weighted. */
   private route(listenerArns: string[], from: string, to: string): ErrorInformation | undefined {
-    const elbv2 = this.world.peers.elbv2;
+    const elbv2 = this.peers.elbv2;
     try {
       for (const listenerArn of listenerArns) {
         for (const rule of elbv2.describeRules({ ListenerArn: listenerArn }).Rules ?? []) {

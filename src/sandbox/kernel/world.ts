@@ -1,16 +1,7 @@
 // What every simulated service shares: the account and region, a simulated clock with latencies
 // modelled on real AWS durations, deterministic IDs, ARNs and AWS-shaped errors.
-import { partitionOfRegion } from '../aws/partition';
-import type { PolicyDocument } from '../policies';
-import type { Ec2Sandbox } from './ec2';
-import type { Elbv2Sandbox } from './elbv2';
-import type { EcsSandbox } from './ecs';
-import type { EcrSandbox } from './ecr';
-import type { IamSandbox } from './iam';
-import type { S3Sandbox } from './s3';
-import type { ConnectionsSandbox } from './connections';
-import type { CodeBuildSandbox } from './codebuild';
-import type { CodeDeploySandbox } from './codedeploy';
+import { partitionOfRegion } from '../../aws/partition';
+import type { PolicyDocument } from '../../policies';
 
 /** Simulated seconds that slow transitions take on real AWS (rounded from observed runs). */
 export const REAL_LATENCIES = {
@@ -72,23 +63,6 @@ export class SandboxWorld {
   readonly latencies: LatencyModel;
   private readonly clock: () => number;
   private readonly realStart: number;
-  /**
-   * The other services, for effects that cross services as they do in AWS: a load balancer or a
-   * Fargate task puts network interfaces into the VPC; an ECS service registers targets. Set by
-   * the Sandbox once every service exists.
-   */
-  peers!: {
-    ec2: Ec2Sandbox;
-    elbv2: Elbv2Sandbox;
-    ecs: EcsSandbox;
-    ecr: EcrSandbox;
-    iam: IamSandbox;
-    s3: S3Sandbox;
-    connections: ConnectionsSandbox;
-    codebuild: CodeBuildSandbox;
-    codedeploy: CodeDeploySandbox;
-  };
-
   constructor(
     options: SandboxOptions,
     /** Simulated seconds already elapsed (a restored sandbox carries on from its snapshot). */
@@ -150,41 +124,3 @@ export class SandboxWorld {
     return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
   }
 }
-
-/**
- * An error shaped like the SDK's: `name` is AWS's code, with `$fault` and `$metadata`. Services
- * whose SDK exports an exception class for the code may throw that class instead.
- */
-export function awsError(name: string, message: string, options: { status?: number; fault?: 'client' | 'server' } = {}): Error {
-  const status = options.status ?? (options.fault === 'server' ? 500 : 400);
-  const error = new Error(message) as Error & { $fault: 'client' | 'server'; $metadata: { httpStatusCode: number } };
-  error.name = name;
-  error.$fault = options.fault ?? (status >= 500 ? 'server' : 'client');
-  error.$metadata = { httpStatusCode: status };
-  return error;
-}
-
-export type Tags = Record<string, string>;
-
-/** EC2/ELB style `[{ Key, Value }]` → a record, and back. */
-export function tagsFromList(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Tags {
-  const tags: Tags = {};
-  for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
-  return tags;
-}
-
-export function tagsToList(tags: Tags): Array<{ Key: string; Value: string }> {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
-
-/** One live resource, as the end-to-end tests and `shipline --sandbox` inventories list them. */
-export interface InventoryItem {
-  service: string;
-  /** e.g. vpc, subnet, instance, security-group, route, load-balancer. */
-  type: string;
-  id: string;
-  tags: Tags;
-  /** Attributes that make the item comparable across runs whose IDs differ (CIDR, name …). */
-  key?: string;
-}
-

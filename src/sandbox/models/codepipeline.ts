@@ -144,10 +144,17 @@ import {
   type UpdatePipelineCommandOutput,
 } from '@aws-sdk/client-codepipeline';
 import { createHash } from 'node:crypto';
-import { SandboxNotModelled } from './sandbox';
+import { SandboxNotModelled } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import type { Tags } from '../kernel/tags';
+import type { LatencyKey, SandboxWorld } from '../kernel/world';
+import type { CodeBuildSandbox } from './codebuild';
+import type { CodeDeploySandbox } from './codedeploy';
+import type { ConnectionsSandbox } from './connections';
+import type { IamSandbox } from './iam';
+import type { EcsSandbox } from './ecs';
+import type { S3Sandbox } from './s3';
 import { checkServiceWork, type WorkDenial } from './service-work';
-import { SandboxService, type Out } from './service';
-import type { InventoryItem, LatencyKey, Tags } from './world';
 
 const NAME = /^[A-Za-z0-9.@\-_]{1,100}$/;
 const ARTIFACT_NAME = /^[a-zA-Z0-9_-]{1,100}$/;
@@ -324,8 +331,15 @@ export interface CodePipelineData {
 
 type Outcome = { status: 'Succeeded' | 'Failed'; summary?: string };
 
+/** The services this one calls, as AWS's own services call each other (given at construction). */
+export type CodePipelinePeers = { codebuild: CodeBuildSandbox; codedeploy: CodeDeploySandbox; connections: ConnectionsSandbox; iam: IamSandbox; ecs: EcsSandbox; s3: S3Sandbox };
+
 export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
   readonly service = 'codepipeline' as const;
+
+  constructor(world: SandboxWorld, data: CodePipelineData, private readonly peers: CodePipelinePeers) {
+    super(world, data);
+  }
 
   static empty(): CodePipelineData {
     return { pipelines: {}, heads: {} };
@@ -604,7 +618,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
     if (run.failure !== undefined) return { status: 'Failed', summary: run.failure };
     if (action.provider === 'CodeStarSourceConnection') return this.fetchSource(pipeline, execution, action, run);
     if (action.provider === 'CodeBuild') {
-      const result = this.world.peers.codebuild.pipelineBuildResult(run.externalExecutionId ?? '');
+      const result = this.peers.codebuild.pipelineBuildResult(run.externalExecutionId ?? '');
       if (result.status !== 'SUCCEEDED') return { status: 'Failed', summary: result.message ?? `Build terminated with state: ${result.status}` };
       const commitId = this.inputOf(execution, action)?.commitId;
       for (const output of action.outputArtifacts) {
@@ -617,7 +631,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
       return { status: 'Succeeded' };
     }
     if (action.provider === 'CodeDeployToECS') {
-      const result = this.world.peers.codedeploy.pipelineDeploymentResult(run.externalExecutionId ?? '');
+      const result = this.peers.codedeploy.pipelineDeploymentResult(run.externalExecutionId ?? '');
       if (result.status === 'Succeeded') return { status: 'Succeeded' };
       return { status: 'Failed', summary: result.message ?? `Deployment ${run.externalExecutionId ?? ''} ended with status ${result.status}` };
     }
@@ -627,7 +641,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
   /** A deployment ends when CodeDeploy says: a ready wait or a ContinueDeployment moves its end. */
   private followDeployment(run: ActionRunRecord): void {
     if (run.failure !== undefined || run.externalExecutionId === undefined) return;
-    const { endsAt } = this.world.peers.codedeploy.pipelineDeploymentResult(run.externalExecutionId);
+    const { endsAt } = this.peers.codedeploy.pipelineDeploymentResult(run.externalExecutionId);
     if (endsAt === undefined) delete run.endsAt;
     else run.endsAt = endsAt;
   }
@@ -637,7 +651,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
     const arn = action.configuration.ConnectionArn ?? '';
     let status: string | undefined;
     try {
-      status = this.world.peers.connections.getConnection({ ConnectionArn: arn }).Connection?.ConnectionStatus;
+      status = this.peers.connections.getConnection({ ConnectionArn: arn }).Connection?.ConnectionStatus;
     } catch (error) {
       return { status: 'Failed', summary: `Connection ${arn} is not available: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -648,7 +662,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
       };
     }
     const declaration = this.declarationOf(pipeline, execution);
-    const denial = checkServiceWork(this.world.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, action.roleArn ?? declaration.roleArn, 'pipelineSource', {
+    const denial = checkServiceWork(this.peers.iam, { account: this.world.account, region: this.world.region, partition: this.world.partition }, action.roleArn ?? declaration.roleArn, 'pipelineSource', {
       connectionArn: arn,
       bucket: declaration.artifactStore.location,
       pipeline: pipeline.name,
@@ -773,7 +787,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
         const variables = actionVariables(action.configuration.EnvironmentVariables);
         if (typeof variables === 'string') return failAtOnce(variables);
         try {
-          const build = this.world.peers.codebuild.startPipelineBuild({
+          const build = this.peers.codebuild.startPipelineBuild({
             projectName,
             startedAt: at,
             artifactBucket: declaration.artifactStore.location,
@@ -794,7 +808,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
           return failAtOnce(`Exception while trying to read the image definitions file ${file} from the input artifact ${action.inputArtifacts[0] ?? ''}`);
         }
         try {
-          const taskDefinition = this.world.peers.ecs.simulatePipelineDeploy({
+          const taskDefinition = this.peers.ecs.simulatePipelineDeploy({
             cluster: action.configuration.ClusterName ?? '',
             service: action.configuration.ServiceName ?? '',
             image: input.imageUri,
@@ -814,7 +828,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
           return failAtOnce(`Exception while trying to read the image artifact file from the artifact ${named ?? action.inputArtifacts[0] ?? ''}`);
         }
         try {
-          const deployment = this.world.peers.codedeploy.startPipelineDeployment({
+          const deployment = this.peers.codedeploy.startPipelineDeployment({
             applicationName: action.configuration.ApplicationName ?? '',
             deploymentGroupName: action.configuration.DeploymentGroupName ?? '',
             image: image.imageUri,
@@ -837,7 +851,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
 
   /** What the role's policies deny of the action's work (service-work.ts), as the summary the action fails with. */
   private deniedWork(roleArn: string, action: ActionRecord): string | undefined {
-    const iam = this.world.peers.iam;
+    const iam = this.peers.iam;
     const place = { account: this.world.account, region: this.world.region, partition: this.world.partition };
     const config = action.configuration;
     let denial: WorkDenial | undefined;
@@ -846,7 +860,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
         denial = checkServiceWork(iam, place, roleArn, 'pipelineBuild', { projectName: config.ProjectName ?? '' });
         break;
       case 'ECS': {
-        const executionRoleArn = this.world.peers.ecs.executionRoleOf(config.ClusterName ?? '', config.ServiceName ?? '');
+        const executionRoleArn = this.peers.ecs.executionRoleOf(config.ClusterName ?? '', config.ServiceName ?? '');
         denial = checkServiceWork(iam, place, roleArn, 'pipelineEcsDeploy', {
           cluster: config.ClusterName ?? '',
           service: config.ServiceName ?? '',
@@ -855,8 +869,8 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
         break;
       }
       case 'CodeDeployToECS': {
-        const target = this.world.peers.codedeploy.deploymentTargetOf(config.ApplicationName ?? '', config.DeploymentGroupName ?? '');
-        const executionRoleArn = target ? this.world.peers.ecs.executionRoleOf(target.cluster, target.service) : undefined;
+        const target = this.peers.codedeploy.deploymentTargetOf(config.ApplicationName ?? '', config.DeploymentGroupName ?? '');
+        const executionRoleArn = target ? this.peers.ecs.executionRoleOf(target.cluster, target.service) : undefined;
         denial = checkServiceWork(iam, place, roleArn, 'pipelineCodeDeployToEcs', {
           application: config.ApplicationName ?? '',
           group: config.DeploymentGroupName ?? '',
@@ -911,7 +925,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
     // The bucket must be this account's, in the pipeline's region.
     let bucketRegion: string | undefined;
     try {
-      bucketRegion = this.world.peers.s3.headBucket({ Bucket: store.location, ExpectedBucketOwner: this.world.account }).BucketRegion;
+      bucketRegion = this.peers.s3.headBucket({ Bucket: store.location, ExpectedBucketOwner: this.world.account }).BucketRegion;
     } catch {
       bucketRegion = undefined;
     }
@@ -934,7 +948,7 @@ export class CodePipelineSandbox extends SandboxService<CodePipelineData> {
     let exists = false;
     if (name) {
       try {
-        exists = this.world.peers.iam.getRole({ RoleName: name }).Role?.Arn === arn;
+        exists = this.peers.iam.getRole({ RoleName: name }).Role?.Arn === arn;
       } catch {
         exists = false;
       }

@@ -151,8 +151,11 @@ import {
   type TargetHealthDescription,
   type TargetTypeEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SandboxService, type Out } from './service';
-import { awsError, tagsFromList, tagsToList, type InventoryItem, type Tags } from './world';
+import { awsError } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { type Tags, tagsFromList, tagsToList } from '../kernel/tags';
+import type { SandboxWorld } from '../kernel/world';
+import type { Ec2Sandbox } from './ec2';
 
 // ---- Stored records ------------------------------------------------------------------------------
 
@@ -372,8 +375,15 @@ function validationError(message: string): Error {
 
 // ---- The model -----------------------------------------------------------------------------------
 
+/** The services this one calls, as AWS's own services call each other (given at construction). */
+export type Elbv2Peers = { ec2: Ec2Sandbox };
+
 export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
   readonly service = 'elbv2' as const;
+
+  constructor(world: SandboxWorld, data: Elbv2Data, private readonly peers: Elbv2Peers) {
+    super(world, data);
+  }
 
   static empty(): Elbv2Data {
     return { loadBalancers: {}, targetGroups: {}, listeners: {}, rules: {} };
@@ -462,7 +472,7 @@ export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
       throw elbError(OperationNotPermittedException, `Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
     }
     for (const listener of this.listenersOf(arn)) this.removeListener(listener);
-    for (const eniId of lb.eniIds) this.world.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
+    for (const eniId of lb.eniIds) this.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
     lb.eniIds = [];
     lb.deletedAt = this.world.readyAt('elbv2.loadBalancer.deleted');
     return {};
@@ -1072,7 +1082,7 @@ export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
   private attachEnis(lb: LoadBalancerRecord): string[] {
     const id = lb.arn.slice(lb.arn.lastIndexOf('/') + 1);
     return lb.zones.map((zone) =>
-      this.world.peers.ec2.attachServiceEni({
+      this.peers.ec2.attachServiceEni({
         subnetId: zone.subnetId,
         groupIds: [...lb.securityGroups],
         description: `ELB app/${lb.name}/${id}`,
@@ -1083,7 +1093,7 @@ export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
   }
 
   private replaceEnis(lb: LoadBalancerRecord): void {
-    for (const eniId of lb.eniIds) this.world.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
+    for (const eniId of lb.eniIds) this.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.elb.released');
     lb.eniIds = this.attachEnis(lb);
   }
 
@@ -1238,20 +1248,20 @@ export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
   // ==== The EC2 model, read through its own API =================================================
 
   private findSubnet(subnetId: string): { subnetId: string; vpcId: string; availabilityZone: string } | undefined {
-    const subnet = ignoreNotFound(() => this.world.peers.ec2.describeSubnets({ SubnetIds: [subnetId] }).Subnets?.[0]);
+    const subnet = ignoreNotFound(() => this.peers.ec2.describeSubnets({ SubnetIds: [subnetId] }).Subnets?.[0]);
     if (!subnet?.VpcId || !subnet.AvailabilityZone) return undefined;
     return { subnetId, vpcId: subnet.VpcId, availabilityZone: subnet.AvailabilityZone };
   }
 
   private findSecurityGroup(groupId: string): { vpcId: string } | undefined {
-    const group = ignoreNotFound(() => this.world.peers.ec2.describeSecurityGroups({ GroupIds: [groupId] }).SecurityGroups?.[0]);
+    const group = ignoreNotFound(() => this.peers.ec2.describeSecurityGroups({ GroupIds: [groupId] }).SecurityGroups?.[0]);
     return group?.VpcId ? { vpcId: group.VpcId } : undefined;
   }
 
   private defaultSecurityGroup(vpcId: string): string | undefined {
     const groups = ignoreNotFound(
       () =>
-        this.world.peers.ec2.describeSecurityGroups({
+        this.peers.ec2.describeSecurityGroups({
           Filters: [
             { Name: 'vpc-id', Values: [vpcId] },
             { Name: 'group-name', Values: ['default'] },
@@ -1262,7 +1272,7 @@ export class Elbv2Sandbox extends SandboxService<Elbv2Data> {
   }
 
   private vpcExists(vpcId: string): boolean {
-    return ignoreNotFound(() => this.world.peers.ec2.describeVpcs({ VpcIds: [vpcId] }).Vpcs?.length) !== undefined;
+    return ignoreNotFound(() => this.peers.ec2.describeVpcs({ VpcIds: [vpcId] }).Vpcs?.length) !== undefined;
   }
 }
 

@@ -150,8 +150,14 @@ import {
   type Volume,
 } from '@aws-sdk/client-ecs';
 import { checkServiceWork } from './service-work';
-import { SandboxService, type Out } from './service';
-import { awsError, type InventoryItem, type Tags } from './world';
+import { awsError } from '../kernel/errors';
+import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import type { Tags } from '../kernel/tags';
+import type { SandboxWorld } from '../kernel/world';
+import type { Ec2Sandbox } from './ec2';
+import type { Elbv2Sandbox } from './elbv2';
+import type { EcrSandbox } from './ecr';
+import type { IamSandbox } from './iam';
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 /** Stopped tasks stay describable this long (simulated seconds), as on AWS. */
@@ -294,8 +300,15 @@ export interface EcsData {
   tasks: Record<string, TaskRecord>;
 }
 
+/** The services this one calls, as AWS's own services call each other (given at construction). */
+export type EcsPeers = { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox; ecr: EcrSandbox; iam: IamSandbox };
+
 export class EcsSandbox extends SandboxService<EcsData> {
   readonly service = 'ecs' as const;
+
+  constructor(world: SandboxWorld, data: EcsData, private readonly peers: EcsPeers) {
+    super(world, data);
+  }
 
   static empty(): EcsData {
     return { clusters: {}, taskDefinitions: {}, familyRevisions: {}, services: {}, tasks: {} };
@@ -753,7 +766,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
    * once and the service keeps its revision, as after a circuit breaker's rollback.
    */
   private checkImageRuns(image: string, cpuArchitecture: string): void {
-    const built = this.world.peers.ecr.imageArchitecture(image);
+    const built = this.peers.ecr.imageArchitecture(image);
     if (built === undefined) return;
     if (built === 'missing') {
       throw awsError('CannotPullContainerError', `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${image}: not found`);
@@ -905,14 +918,14 @@ export class EcsSandbox extends SandboxService<EcsData> {
     let eniId: string;
     let eni: { PrivateIpAddress?: string; AvailabilityZone?: string } | undefined;
     try {
-      eniId = this.world.peers.ec2.attachServiceEni({
+      eniId = this.peers.ec2.attachServiceEni({
         subnetId,
         groupIds: [...(awsvpc?.securityGroups ?? [])],
         description: this.world.arn('ecs', `attachment/${attachmentId}`),
         requesterId: 'ecs',
         publicIp: awsvpc?.assignPublicIp === 'ENABLED',
       });
-      eni = this.world.peers.ec2.describeNetworkInterfaces({ NetworkInterfaceIds: [eniId] }).NetworkInterfaces?.[0];
+      eni = this.peers.ec2.describeNetworkInterfaces({ NetworkInterfaceIds: [eniId] }).NetworkInterfaces?.[0];
     } catch (error) {
       if (!isAwsError(error)) throw error;
       this.event(service, `(service ${service.name}) failed to launch a task with (error ${error.name}: ${error.message}).`);
@@ -922,7 +935,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
     const id = this.hexId(32);
     const denied = this.deniedTaskStart(deployment.taskDefinition, id);
     if (denied) {
-      this.world.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.task.released');
+      this.peers.ec2.releaseServiceEni(eniId, 'ec2.eni.task.released');
       this.event(service, `(service ${service.name}) failed to launch a task with (error ResourceInitializationError: unable to pull secrets or registry auth: ${denied}).`);
       return undefined;
     }
@@ -967,7 +980,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
     if (repositories.length === 0 && logGroups.length === 0) return undefined;
     if (!td.executionRoleArn) return 'the task definition has no execution role';
     const place = { account: this.world.account, region: this.world.region, partition: this.world.partition };
-    return checkServiceWork(this.world.peers.iam, place, td.executionRoleArn, 'ecsTaskStart', { repositories, logGroups, taskId })?.message;
+    return checkServiceWork(this.peers.iam, place, td.executionRoleArn, 'ecsTaskStart', { repositories, logGroups, taskId })?.message;
   }
 
   /** The task runs: it is registered in its deployment's target groups. */
@@ -978,7 +991,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
       if (!lb.targetGroupArn || lb.containerPort === undefined) continue;
       const target = { targetGroupArn: lb.targetGroupArn, port: lb.containerPort };
       try {
-        this.world.peers.elbv2.registerTargets({ TargetGroupArn: target.targetGroupArn, Targets: [{ Id: task.privateIp, Port: target.port }] });
+        this.peers.elbv2.registerTargets({ TargetGroupArn: target.targetGroupArn, Targets: [{ Id: task.privateIp, Port: target.port }] });
         task.targets.push(target);
         this.event(service, `(service ${service.name}) registered 1 targets in (target-group ${target.targetGroupArn})`, task.runningAt);
       } catch (error) {
@@ -996,7 +1009,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
     task.stoppedReason = reason;
     for (const target of task.targets) {
       try {
-        this.world.peers.elbv2.deregisterTargets({ TargetGroupArn: target.targetGroupArn, Targets: [{ Id: task.privateIp, Port: target.port }] });
+        this.peers.elbv2.deregisterTargets({ TargetGroupArn: target.targetGroupArn, Targets: [{ Id: task.privateIp, Port: target.port }] });
         this.event(service, `(service ${service.name}) deregistered 1 targets in (target-group ${target.targetGroupArn})`);
       } catch (error) {
         // The target group may be gone already; AWS carries on.
@@ -1009,7 +1022,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
   private taskStopped(task: TaskRecord): void {
     task.lastStatus = 'STOPPED';
     try {
-      this.world.peers.ec2.releaseServiceEni(task.eniId, 'ec2.eni.task.released');
+      this.peers.ec2.releaseServiceEni(task.eniId, 'ec2.eni.task.released');
     } catch (error) {
       if (!isAwsError(error)) throw error;
     }
@@ -1062,7 +1075,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
     if (subnets.length === 0) throw invalidParameter('subnets can not be empty.');
     if (subnets.length > 16) throw invalidParameter('subnets can have at most 16 items.');
     if (securityGroups.length > 5) throw invalidParameter('securityGroups can have at most 5 items.');
-    const ec2 = this.world.peers.ec2;
+    const ec2 = this.peers.ec2;
     const vpcs = new Set<string>();
     try {
       for (const subnet of ec2.describeSubnets({ SubnetIds: subnets }).Subnets ?? []) if (subnet.VpcId) vpcs.add(subnet.VpcId);
@@ -1095,7 +1108,7 @@ export class EcsSandbox extends SandboxService<EcsData> {
       }
       let targetGroup;
       try {
-        targetGroup = this.world.peers.elbv2.describeTargetGroups({ TargetGroupArns: [lb.targetGroupArn] }).TargetGroups?.[0];
+        targetGroup = this.peers.elbv2.describeTargetGroups({ TargetGroupArns: [lb.targetGroupArn] }).TargetGroups?.[0];
       } catch (error) {
         if (!isAwsError(error)) throw error;
       }

@@ -2,7 +2,7 @@
 // the AWS Managed Policy Reference (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/).
 // A policy listed without a document can be attached, but grants nothing in the sandbox: its
 // document is not copied here, and a permission the sandbox cannot show is a permission denied.
-import type { PolicyDocument } from '../policies';
+import type { PolicyDocument } from '../../policies';
 
 export interface ManagedPolicy {
   name: string;
