@@ -12,6 +12,7 @@ import { sandboxClientOptions } from '../../src/sandbox/client-plugin';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import type { WaitSettings } from '../../src/step';
 import { mockAwsWithSandbox, type SandboxMocks } from './sandbox-mock';
+import { TEST_PAGE_SIZE } from './sandbox-fixture';
 
 export const BASE_CONFIG: ConfigInput = {
   stack: 'demo',
@@ -59,7 +60,7 @@ export interface HarnessOptions {
 }
 
 export function harness(options: HarnessOptions = {}): Harness {
-  const sandbox = options.sandbox ?? new Sandbox({ region: 'eu-west-3' });
+  const sandbox = options.sandbox ?? new Sandbox({ region: 'eu-west-3', pageSize: TEST_PAGE_SIZE });
   const dir = mkdtempSync(path.join(tmpdir(), 'shipline-test-'));
   const configPath = path.join(dir, 'shipline.json');
   const statePath = path.join(dir, '.shipline', 'demo.json');

@@ -6,6 +6,8 @@ import { mockAwsWithSandbox, type SandboxMocks } from './sandbox-mock';
 
 export const REGION = 'eu-west-3';
 export const ACCOUNT = '123456789012';
+/** Every list call of a test sandbox answers pages this small, so a caller that stops at page one fails (CDK's fake uses 5). */
+export const TEST_PAGE_SIZE = 5;
 
 export interface SandboxFixture {
   /** The sandbox the mocked clients talk to in the current test. */
@@ -32,7 +34,7 @@ export function useSandbox(): SandboxFixture {
     mocks = mockAwsWithSandbox(sandbox);
     return sandbox;
   };
-  const restart = (options: SandboxOptions = {}): Sandbox => serve(new Sandbox({ region: REGION, account: ACCOUNT, ...options }));
+  const restart = (options: SandboxOptions = {}): Sandbox => serve(new Sandbox({ region: REGION, account: ACCOUNT, pageSize: TEST_PAGE_SIZE, ...options }));
 
   beforeEach(() => {
     restart();

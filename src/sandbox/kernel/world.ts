@@ -53,6 +53,12 @@ export interface SandboxOptions {
    * error when the policy does not allow it. Unset: the caller may do anything.
    */
   callerPolicy?: PolicyDocument;
+  /**
+   * The most items any list or describe call returns in one page (kernel/pages.ts), below AWS's
+   * own sizes. Unset: AWS's sizes (the CLI's `--sandbox`, the bench). Tests use 5, so a caller
+   * that forgets the next page is caught.
+   */
+  pageSize?: number;
 }
 
 export class SandboxWorld {
@@ -61,6 +67,7 @@ export class SandboxWorld {
   readonly partition: string;
   readonly msPerSimSecond: number;
   readonly latencies: LatencyModel;
+  readonly pageSize: number | undefined;
   private readonly clock: () => number;
   private readonly realStart: number;
   constructor(
@@ -75,6 +82,7 @@ export class SandboxWorld {
     this.partition = options.partition ?? partitionOfRegion(this.region);
     this.msPerSimSecond = options.msPerSimSecond ?? 0;
     this.latencies = { ...REAL_LATENCIES, ...options.latencies };
+    this.pageSize = options.pageSize;
     this.clock = options.clock ?? Date.now;
     this.realStart = this.clock();
   }
