@@ -11,7 +11,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
 
 function withGlobalOptions(command: Command): Command {
   return command
-    .option('-c, --config <path>', 'config file', 'shipline.json')
+    .option('-c, --config <path>', 'config file (default: shipline.json, shipline.yml or shipline.yaml, whichever is in the current directory)')
     .option('--state <path>', 'local state file (default .shipline/<stack>.json); with an S3 backend, the file state migrate moves from or to')
     .option('--sandbox', 'run against the built-in simulated AWS (no account needed)', false)
     .option('-y, --yes', 'do not ask for confirmation', false)
@@ -28,9 +28,16 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** --config, or the one config file of the current directory. */
+function configPath(given: unknown): string {
+  if (typeof given === 'string') return given;
+  const { discoverConfigFile } = require('./config-file') as typeof import('./config-file');
+  return discoverConfigFile();
+}
+
 function globalOptions(raw: Record<string, unknown>): GlobalOptions {
   return {
-    config: String(raw.config),
+    config: configPath(raw.config),
     ...(typeof raw.state === 'string' ? { state: raw.state } : {}),
     sandbox: raw.sandbox === true,
     yes: raw.yes === true,
@@ -46,6 +53,7 @@ function globalOptions(raw: Record<string, unknown>): GlobalOptions {
 export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitCode) => void): Command {
   const program = new Command('shipline')
     .description('Provision a container delivery setup on AWS: network, NAT, load balancer, ECS, ECR and a dev → approval → prod pipeline.')
+    .version((require('./version') as typeof import('./version')).packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
@@ -138,7 +146,23 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     .option('--all', 'the policy for every deploy strategy, NAT mode and state backend (reads no config)', false)
     .action(async (raw: Record<string, unknown>) => {
       const { printPermissions } = require('./commands/permissions') as typeof import('./commands/permissions');
-      await printPermissions({ config: String(raw.config), all: raw.all === true }, io);
+      const all = raw.all === true;
+      await printPermissions({ config: all ? String(raw.config ?? '') : configPath(raw.config), all }, io);
+      setExit(EXIT.ok);
+    });
+
+  program
+    .command('init')
+    .description('write a commented shipline.yml for the current directory (asks on a terminal; flags otherwise)')
+    .option('--stack <name>', 'the stack name (names and tags every resource)')
+    .option('--region <region>', 'the AWS region, e.g. eu-west-3')
+    .option('--repository <owner/name>', 'the GitHub repository the pipeline builds')
+    .option('--branch <branch>', 'the branch it builds (default main)')
+    .addHelpText('after', '\nExample:\n  shipline init --stack demo --region eu-west-3 --repository my-org/demo-app\n')
+    .action(async (raw: Record<string, unknown>) => {
+      const { init } = require('./commands/init') as typeof import('./commands/init');
+      const text = (key: string) => (typeof raw[key] === 'string' ? { [key]: raw[key] as string } : {});
+      await init({ dir: process.cwd(), ...text('stack'), ...text('region'), ...text('repository'), ...text('branch') }, io);
       setExit(EXIT.ok);
     });
 
@@ -146,11 +170,11 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     .command('init-app')
     .description('write into an application repository what the pipeline expects: buildspec.yml, and a Dockerfile and nginx.conf where missing')
     .argument('<dir>', 'the application repository')
-    .option('-c, --config <path>', 'config file', 'shipline.json')
+    .option('-c, --config <path>', 'config file (default: shipline.json, shipline.yml or shipline.yaml, whichever is in the current directory)')
     .option('--force', 'overwrite existing files', false)
     .action(async (dir: string, raw: Record<string, unknown>) => {
       const { initApp } = require('./commands/init-app') as typeof import('./commands/init-app');
-      await initApp(dir, { config: String(raw.config), force: raw.force === true }, io);
+      await initApp(dir, { config: configPath(raw.config), force: raw.force === true }, io);
       setExit(EXIT.ok);
     });
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 import { CURATED_BUILD_IMAGES, imageArchitecture } from './build-image';
 import { firstJsonError, lineAndColumn } from './json-position';
+import { isYamlFile, parseYaml, positionOf, SyntaxProblem } from './config-file';
 import { cidrContains, cidrsOverlap, parseCidr, subnetCidrs } from './net/cidr';
 
 /** AWS's limit on ALB and target group names, the tightest of the names derived from the stack. */
@@ -309,15 +310,20 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Parse an already-read value: errors name `source` (a file path) and each field. */
-export function parseConfig(value: unknown, source: string): Config {
+export function parseConfig(value: unknown, source: string, text?: string): Config {
   const result = configSchema.safeParse(value);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${fieldPath(i.path) || '(top level)'}: ${i.message}`);
+  const where = (path: PropertyKey[]) => {
+    const at = text === undefined ? undefined : positionOf(text, path);
+    return at ? ` (line ${at.line}, column ${at.column})` : '';
+  };
+  const lines = result.error.issues.map((i) => `  ${fieldPath(i.path) || '(top level)'}${where(i.path)}: ${i.message}`);
   throw new ConfigError(`${source} is not a valid shipline config:\n${lines.join('\n')}`, {
     hint: 'config.example.json shows every field with its default',
   });
 }
 
+/** Read and check the config file: JSON, or YAML when its name ends in .yml or .yaml. */
 export async function loadConfig(path: string): Promise<Config> {
   let text: string;
   try {
@@ -327,20 +333,32 @@ export async function loadConfig(path: string): Promise<Config> {
   }
   // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
   if (text.startsWith('\uFEFF')) text = text.slice(1);
-  let value: unknown;
+  return parseConfig(isYamlFile(path) ? readYaml(path, text) : readJson(path, text), path, text);
+}
+
+function readJson(path: string, text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw invalidJson(path, text, error);
   }
-  return parseConfig(value, path);
+}
+
+function readYaml(path: string, text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxProblem)) throw error;
+    if (!error.at) throw new ConfigError(`${path} is not valid YAML: ${error.reason}`, { cause: error });
+    throw new ConfigError(`${path} is not valid YAML at ${excerpt(text, error.at.line, error.at.column, error.reason)}`, { cause: error });
+  }
 }
 
 function unreadableConfig(path: string, error: unknown): ConfigError {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT':
-      return new ConfigError(`config file ${path} not found`, { hint: `copy config.example.json to ${path} and edit it, or pass --config PATH`, cause: error });
+      return new ConfigError(`config file ${path} not found`, { hint: `\`shipline init\` writes one (shipline.yml); or copy config.example.json to ${path} and edit it, or pass --config PATH`, cause: error });
     case 'EISDIR':
       return new ConfigError(`config path ${path} is a directory, not a file`, { hint: 'pass --config with the path of the JSON file itself, e.g. --config shipline.json', cause: error });
     default:
@@ -359,8 +377,13 @@ function invalidJson(path: string, text: string, error: unknown): ConfigError {
   const at = firstJsonError(text);
   if (at === undefined) return new ConfigError(`${path} is not valid JSON: ${reason}`, { cause: error });
   const { line, column } = lineAndColumn(text, at);
+  return new ConfigError(`${path} is not valid JSON at ${excerpt(text, line, column, reason)}`, { cause: error });
+}
+
+/** "line 3, column 14: <reason>", then the line and a caret under the place. */
+function excerpt(text: string, line: number, column: number, reason: string): string {
   const source = text.split('\n')[line - 1]?.replace(/\r$/, '') ?? '';
-  return new ConfigError(`${path} is not valid JSON at line ${line}, column ${column}: ${reason}\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^`, { cause: error });
+  return `line ${line}, column ${column}: ${reason}\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^`;
 }
 
 /** The subnet CIDRs a config asks for: explicit ones, or equal blocks carved from the VPC. */

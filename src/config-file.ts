@@ -1,0 +1,77 @@
+// The config file on disk: which one (shipline.json, shipline.yml or shipline.yaml in the current
+// directory, unless --config names one), how it is read (JSON or YAML, by its name), and where in
+// its text a field is, so every error can say "line 7, column 15".
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { UsageError } from './errors';
+
+/** Looked for in this order when no --config is given. */
+export const CONFIG_FILE_NAMES = ['shipline.json', 'shipline.yml', 'shipline.yaml'] as const;
+
+/**
+ * The config file of `dir`: the one of CONFIG_FILE_NAMES present, or `shipline.json` (whose absence
+ * is then reported when it is read). Two or more present is ambiguous: exit 2, naming them.
+ */
+export function discoverConfigFile(dir: string = process.cwd()): string {
+  const present = CONFIG_FILE_NAMES.filter((name) => existsSync(join(dir, name)));
+  if (present.length > 1) {
+    throw new UsageError(`${present.join(' and ')} are both in ${dir}, and shipline reads one config`, {
+      hint: `remove all but one, or name the one to use with --config ${present[0]}`,
+    });
+  }
+  return present[0] ?? CONFIG_FILE_NAMES[0];
+}
+
+export const isYamlFile = (path: string): boolean => /\.ya?ml$/i.test(path);
+
+export interface TextPosition {
+  line: number;
+  column: number;
+}
+
+/** A syntax error of the file, with where it is. */
+export class SyntaxProblem extends Error {
+  constructor(
+    readonly reason: string,
+    readonly at: TextPosition | undefined,
+  ) {
+    super(reason);
+  }
+}
+
+/** The YAML document of `text`, or a SyntaxProblem for its first error. */
+export function parseYaml(text: string): unknown {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const at = lines.linePos(error.pos[0]);
+    // yaml's own message, without the position and excerpt it appends.
+    throw new SyntaxProblem(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { line: at.line, column: at.col });
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/**
+ * Where the value at `path` (as zod reports it: keys and array indexes) starts in `text`, JSON or
+ * YAML alike (JSON is YAML); for a field that is missing, where its nearest parent starts.
+ */
+export function positionOf(text: string, path: ReadonlyArray<PropertyKey>): TextPosition | undefined {
+  const lines = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  } catch {
+    return undefined;
+  }
+  if (doc.errors.length > 0) return undefined;
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) {
+      const at = lines.linePos(node.range[0]);
+      return { line: at.line, column: at.col };
+    }
+  }
+  return undefined;
+}
