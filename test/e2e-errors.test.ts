@@ -18,18 +18,21 @@ function expectCleanFailure(result: RunResult, code: number, ...fragments: strin
 describe('bad config', () => {
   it.each([
     ['not JSON', '{ "stack": "demo", ', 'is not valid JSON'],
-    ['no stack', { ...BASE_CONFIG, stack: undefined }, 'stack:'],
-    ['a stack name AWS would reject', { ...BASE_CONFIG, stack: 'Demo Stack' }, 'stack: expected 2-20 lowercase letters'],
-    ['a malformed CIDR', { ...BASE_CONFIG, network: { cidr: '10.0.0/16' } }, 'network.cidr: expected an IPv4 CIDR like 10.0.0.0/16'],
-    ['overlapping subnets', { ...BASE_CONFIG, network: { publicSubnets: ['10.0.0.0/24', '10.0.0.0/25'] } }, 'network.publicSubnets[1]: 10.0.0.0/25 overlaps 10.0.0.0/24'],
-    ['one AZ', { ...BASE_CONFIG, network: { azs: 1 } }, 'network.azs: expected at least 2'],
+    ['no stack', { ...BASE_CONFIG, stack: undefined }, ['stack', '']],
+    ['a stack name AWS would reject', { ...BASE_CONFIG, stack: 'Demo Stack' }, ['stack', 'expected 2-20 lowercase letters']],
+    ['a malformed CIDR', { ...BASE_CONFIG, network: { cidr: '10.0.0/16' } }, ['network.cidr', 'expected an IPv4 CIDR like 10.0.0.0/16']],
+    ['overlapping subnets', { ...BASE_CONFIG, network: { publicSubnets: ['10.0.0.0/24', '10.0.0.0/25'] } }, ['network.publicSubnets[1]', '10.0.0.0/25 overlaps 10.0.0.0/24']],
+    ['one AZ', { ...BASE_CONFIG, network: { azs: 1 } }, ['network.azs', 'expected at least 2']],
     ['an unknown NAT mode', { ...BASE_CONFIG, nat: { mode: 'cheap' } }, 'nat.mode'],
     ['a typo in a field name', { ...BASE_CONFIG, nat: { instancetype: 't4g.nano' } }, 'instancetype'],
-    ['duplicate environments', { ...BASE_CONFIG, environments: [{ name: 'prod', path: '/p' }, { name: 'prod' }] }, 'environments[1].name: "prod" is used twice'],
+    ['duplicate environments', { ...BASE_CONFIG, environments: [{ name: 'prod', path: '/p' }, { name: 'prod' }] }, ['environments[1].name', '"prod" is used twice']],
   ])('%s: exit 2 and a message naming the file and field', async (_what, config, expected) => {
     h = harness({ config });
     const result = await h.run('provision');
-    expectCleanFailure(result, 2, 'shipline.json', expected);
+    // "<field> (line L, column C): <reason>": the field, where it is in the file, then why.
+    const [field, reason] = typeof expected === 'string' ? [undefined, expected] : expected;
+    expectCleanFailure(result, 2, 'shipline.json', reason);
+    if (field !== undefined) expect(result.stderr).toMatch(new RegExp(`  ${field.replace(/[.[\]]/g, '\\$&')} \\(line \\d+, column \\d+\\): ${reason.replace(/[.[\]()]/g, '\\$&')}`));
     expect(h.sandbox.calls).toEqual([]); // not even a read: config comes first
   });
 
