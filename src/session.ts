@@ -49,6 +49,8 @@ export interface Overrides {
   sandbox?: Sandbox;
   waits?: WaitSettings;
   signal?: AbortSignal;
+  /** Told of each step's progress besides the terminal or the log (the library API's `onEvent`). */
+  progress?: ProgressSink;
 }
 
 /** Real AWS: poll every few seconds, backing off; bounds as written in each step. */
@@ -73,6 +75,18 @@ export function openUi(options: Pick<GlobalOptions, 'logFormat' | 'logLevel'>, i
   }
   const log = createLogger({ format, level: options.logLevel, sink: { write: (line) => io.stderr.write(line.endsWith('\n') ? line : `${line}\n`) }, color: false });
   return { log, progress: new LogProgress(log, dryRun), stop: () => undefined };
+}
+
+/** The UI, with its progress also told to `listener`. */
+function alsoTelling(ui: Ui, listener: ProgressSink | undefined): Ui {
+  if (!listener) return ui;
+  const both = ui.progress;
+  const progress: ProgressSink = {
+    stepStarted: (step) => (both.stepStarted(step), listener.stepStarted(step)),
+    stepActivity: (step, activity) => (both.stepActivity(step, activity), listener.stepActivity(step, activity)),
+    stepFinished: (step, result) => (both.stepFinished(step, result), listener.stepFinished(step, result)),
+  };
+  return { ...ui, progress };
 }
 
 export interface AwsAccess {
@@ -203,7 +217,7 @@ export async function withSession<T>(
 ): Promise<T> {
   const config = await loadConfig(options.config);
   const statePath = localStatePath(options, config, overrides);
-  const ui = openUi(options, io, access.dryRun);
+  const ui = alsoTelling(openUi(options, io, access.dryRun), overrides.progress);
   let aws: AwsAccess | undefined;
   let lock: Lock | undefined;
   let failed = false;

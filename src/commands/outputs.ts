@@ -10,19 +10,24 @@ class NothingProvisioned extends ShiplineError {
   readonly code = 'NOT_PROVISIONED';
 }
 
-export async function showOutputs(options: GlobalOptions & { json: boolean }, io: Io, overrides: Overrides = {}): Promise<Output[]> {
+/** What the stack's state says it made, none when nothing is recorded. */
+export async function readOutputs(options: GlobalOptions, io: Io, overrides: Overrides = {}): Promise<{ outputs: Output[]; location: string; stack: string }> {
   return withBackend(options, io, overrides, { dryRun: true }, async ({ config, backend }) => {
     const state = await StateStore.readOnlyIn(backend, { stack: config.stack });
-    const outputs = state ? STEPS.flatMap((s) => s.outputs?.(state, config) ?? []) : [];
-    if (outputs.length === 0) {
-      throw new NothingProvisioned(`stack ${config.stack} has nothing provisioned (state ${backend.location})`, {
-        hint: `run \`shipline provision --config ${options.config}${options.sandbox ? ' --sandbox' : ''}\` first`,
-      });
-    }
-    if (options.json) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs.map((o) => [o.key, o.value])), null, 2)}\n`);
-    else io.stdout.write(formatOutputs(outputs));
-    return outputs;
+    return { outputs: state ? STEPS.flatMap((s) => s.outputs?.(state, config) ?? []) : [], location: backend.location, stack: config.stack };
   });
+}
+
+export async function showOutputs(options: GlobalOptions & { json: boolean }, io: Io, overrides: Overrides = {}): Promise<Output[]> {
+  const { outputs, location, stack } = await readOutputs(options, io, overrides);
+  if (outputs.length === 0) {
+    throw new NothingProvisioned(`stack ${stack} has nothing provisioned (state ${location})`, {
+      hint: `run \`shipline provision --config ${options.config}${options.sandbox ? ' --sandbox' : ''}\` first`,
+    });
+  }
+  if (options.json) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs.map((o) => [o.key, o.value])), null, 2)}\n`);
+  else io.stdout.write(formatOutputs(outputs));
+  return outputs;
 }
 
 /** One line per output, the values aligned after the longest label. */
