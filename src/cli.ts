@@ -190,13 +190,13 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
     return exit;
   } catch (error) {
     // A run stopped by SIGTERM or SIGHUP exits as that signal's code, not Ctrl-C's.
-    const code = ((c) => (c === EXIT.interrupted ? interruptedExit(overrides.signal) : c))(reportError(error, io));
+    const code = ((c) => (c === EXIT.interrupted ? interruptedExit(overrides.signal) : c))(reportError(error, io, argv));
     // With --detailed-exitcode, 2 means "changes pending": every error, a bad config or flag too, is 1 (as in Terraform).
     return code === EXIT.usage && argv.includes('--detailed-exitcode') ? EXIT.failed : code;
   }
 }
 
-export function reportError(thrown: unknown, io: Io): ExitCode {
+export function reportError(thrown: unknown, io: Io, argv: readonly string[] = []): ExitCode {
   // A file system call that failed on a path (EACCES, EROFS, ENOTDIR …) is the machine's, not a bug.
   const error = asLocalIoError(thrown) ?? thrown;
   if (error instanceof CommanderError) {
@@ -207,7 +207,9 @@ export function reportError(thrown: unknown, io: Io): ExitCode {
     const failures = error instanceof StepsFailedError ? error.failures.map((f) => f.error) : [error];
     io.stderr.write(`\nerror: ${error.message}\n`);
     const hints = new Set(failures.map((f) => (f instanceof ShiplineError ? f.hint : undefined)).filter(Boolean));
-    for (const hint of hints) io.stderr.write(`hint: ${hint}\n`);
+    const { givenFlags, withGivenFlags } = require('./given-flags') as typeof import('./given-flags');
+    const flags = givenFlags(argv);
+    for (const hint of hints) io.stderr.write(`hint: ${withGivenFlags(hint!, flags)}\n`);
     // A failure that is not shipline's own is a bug: show where it came from.
     for (const f of failures) if (!(f instanceof ShiplineError) && f instanceof Error && !asLocalIoError(f)) io.stderr.write(`\n${f.stack ?? f.message}\n(this looks like a bug in shipline)\n`);
     return error.exitCode;
@@ -242,6 +244,9 @@ function outliving(stream: NodeJS.WriteStream): NodeJS.WritableStream {
 }
 
 if (require.main === module) {
+  // The SDK versions shipline pins run on Node 20.19 and later; their releases from January 2027
+  // need Node 22 (README, "Node versions"). Their nine-line notice on every command says only that.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { stopOnSignals } = require('./signals') as typeof import('./signals');
   const stop = stopOnSignals(process, (line) => process.stderr.write(line), (code) => process.exit(code));
   void main(process.argv.slice(2), processIo(), { signal: stop.signal }).then((code) => {

@@ -3,7 +3,7 @@
 // its text a field is, so every error can say "line 7, column 15".
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import { UsageError } from './errors';
 
 /** Looked for in this order when no --config is given. */
@@ -22,6 +22,9 @@ export function discoverConfigFile(dir: string = process.cwd()): string {
   }
   return present[0] ?? CONFIG_FILE_NAMES[0];
 }
+
+// Loaded when a YAML file is read or an error placed (a sixth of a second to load): not for every JSON config.
+const yaml = () => require('yaml') as typeof import('yaml');
 
 export const isYamlFile = (path: string): boolean => /\.ya?ml$/i.test(path);
 
@@ -42,6 +45,7 @@ export class SyntaxProblem extends Error {
 
 /** The YAML document of `text`, or a SyntaxProblem for its first error. */
 export function parseYaml(text: string): unknown {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const error = doc.errors[0];
@@ -58,6 +62,7 @@ export function parseYaml(text: string): unknown {
  * YAML alike (JSON is YAML); for a field that is missing, where its nearest parent starts.
  */
 export function positionOf(text: string, path: ReadonlyArray<PropertyKey>): TextPosition | undefined {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {

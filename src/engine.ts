@@ -141,7 +141,8 @@ function logOutcome(log: Logger, o: ResourceOutcome, dryRun: boolean): void {
   const changes = o.changes?.length ? ` (${o.changes.join(', ')})` : '';
   // Resources whose ID is their name ("ECS cluster demo") need not say it twice.
   const what = o.kind.split(' ').includes(o.id) ? o.kind : `${o.kind} ${o.id}`;
-  log.info({ resource: o.resource, id: o.id, outcome: o.outcome, ...(o.changes ? { changes: o.changes } : {}) }, `${what} ${verb}${changes}`);
+  // What is already right is said at debug: a no-op run ends in one summary line, not forty.
+  log[o.outcome === 'unchanged' ? 'debug' : 'info']({ resource: o.resource, id: o.id, outcome: o.outcome, ...(o.changes ? { changes: o.changes } : {}) }, `${what} ${verb}${changes}`);
 }
 
 export function countOutcomes(outcomes: readonly ResourceOutcome[]): Record<Outcome, number> {

@@ -90,8 +90,10 @@ export class LogProgress implements ProgressSink {
     private readonly dryRun = false,
   ) {}
 
+  // A step that changed nothing is told at debug, start and end: a no-op run's log at info is its
+  // one-line summary.
   stepStarted(step: string): void {
-    this.log.info({ step, event: 'step-started' }, 'started');
+    this.log.debug({ step, event: 'step-started' }, 'started');
   }
 
   stepActivity(step: string, activity: string): void {
@@ -103,7 +105,8 @@ export class LogProgress implements ProgressSink {
 
   stepFinished(step: string, result: StepResult): void {
     const fields = { step, event: 'step-finished', status: result.status, ms: result.ms, counts: countOutcomes(result.outcomes) };
-    if (result.status === 'done') this.log.info(fields, `done: ${summarize(result, this.dryRun)} (${seconds(result.ms)})`);
+    const changed = result.outcomes.some((o) => o.outcome !== 'unchanged');
+    if (result.status === 'done') this.log[changed ? 'info' : 'debug'](fields, `done: ${summarize(result, this.dryRun)} (${seconds(result.ms)})`);
     else this.log.error(fields, `failed: ${messageOf(result.error)}`);
   }
 }

@@ -31,11 +31,15 @@ describe('provision', () => {
     h = harness();
     await h.ok('provision');
     const before = h.sandbox.calls.length;
-    const second = await h.ok('provision');
+    const second = await h.ok('provision', '--log-level', 'debug');
     const calls = h.sandbox.calls.slice(before);
     expect(calls.filter((c) => c.mutating).map((c) => c.operation)).toEqual([]);
     const outcomes = second.logs.filter((l) => l.outcome).map((l) => l.outcome);
     expect(new Set(outcomes)).toEqual(new Set(['unchanged']));
+    // At info, a no-op says so in one line (warnings aside: the connection still pending): no line per resource or step.
+    const third = await h.ok('provision');
+    const said = third.logs.filter((l) => l.level === 30).map((l) => String(l.msg));
+    expect(said).toEqual([expect.stringMatching(/^provisioned demo in [\d.]+s: \d+ unchanged$/)]);
   });
 
   it('adopts everything by its tags when the state file is lost, creating nothing', async () => {

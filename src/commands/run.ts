@@ -4,8 +4,10 @@ import { runSteps, topologicalOrder, type RunSummary } from '../engine';
 import { InterruptedError, RefusedError, UsageError } from '../errors';
 import { summarize } from '../progress';
 import { formatOutputs } from './outputs';
+import { CONFIG_FILE_NAMES } from '../config-file';
+import { withGivenFlags } from '../given-flags';
 import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
-import { isKnown, type Step } from '../step';
+import { isKnown, type Output, type Step } from '../step';
 import { stackTags } from '../tags';
 
 export type Command = 'provision' | 'plan' | 'destroy';
@@ -41,7 +43,7 @@ export async function runCommand(
         partition: opened.partition,
       },
     });
-    report(command, { ...opened, json: options.json === true }, summary, io, steps);
+    report(command, { ...opened, json: options.json === true }, summary, io, steps, options);
     refusals(summary);
     return summary;
   });
@@ -78,7 +80,7 @@ function refusals(summary: RunSummary): void {
   );
 }
 
-function report(command: Command, opened: Opened & { json: boolean }, summary: RunSummary, io: Io, steps: readonly Step[]): void {
+function report(command: Command, opened: Opened & { json: boolean }, summary: RunSummary, io: Io, steps: readonly Step[], options: GlobalOptions): void {
   const time = `${(summary.ms / 1000).toFixed(1)}s`;
   const what = summarize(summary, summary.dryRun);
   if (command === 'plan') {
@@ -102,7 +104,27 @@ function report(command: Command, opened: Opened & { json: boolean }, summary: R
   if (command === 'provision') {
     const outputs = steps.flatMap((s) => s.outputs?.(opened.state, opened.config) ?? []);
     io.stdout.write(formatOutputs(outputs));
+    // A run that made something is a first run, or a new piece: say what comes next.
+    if (summary.counts.created > 0) io.stdout.write(nextSteps(opened, outputs, options));
   }
+}
+
+/** After a provision: from a stack to a first deployment. Commands carry the flags of this run. */
+export function nextSteps(opened: Pick<Opened, 'config'>, outputs: readonly Output[], options: Pick<GlobalOptions, 'config' | 'sandbox' | 'state'>): string {
+  const approval = outputs.find((o) => o.key === 'connectionApproval')?.value;
+  const { repository, branch } = opened.config.source;
+  const lines = [
+    ...(approval ? [`approve the GitHub connection once (AWS leaves it pending until a person does): ${approval}`] : []),
+    '`shipline init-app ../your-app` writes buildspec.yml (and a Dockerfile where missing) into your application',
+    `commit and push them to ${repository} (${branch}): every push starts the pipeline`,
+    '`shipline release` starts it by hand; `shipline status` follows it, `shipline approve` lets it through to the next environment',
+  ];
+  const flags = [
+    ...(options.sandbox ? ['--sandbox'] : []),
+    ...((CONFIG_FILE_NAMES as readonly string[]).includes(options.config) ? [] : ['-c', options.config]),
+    ...(options.state ? ['--state', options.state] : []),
+  ].join(' ');
+  return `\nnext:\n${lines.map((line, i) => `  ${i + 1}. ${withGivenFlags(line, flags)}\n`).join('')}`;
 }
 
 /** `promise`, or InterruptedError as soon as the run is told to stop (SIGTERM while a prompt waits). */
