@@ -7,6 +7,7 @@ import type { Out } from '../../kernel/service';
 import type { ClientTokens } from './client-tokens';
 import { Ec2Family, type Ec2Scope, getRecord, noFreeAddress, pick, required, tagList, tagsBySpec } from './family';
 import { applyFilters, type FilterTable } from './filters';
+import { describePage } from './pages';
 import type { NetworkInterfaces } from './network-interfaces';
 import type { Architecture, ImageRecord, InstanceRecord, InstanceState, NetworkInterfaceRecord, SubnetRecord } from './records';
 import type { SecurityGroups } from './security-groups';
@@ -70,7 +71,9 @@ export class Instances extends Ec2Family {
         owners.some((owner) => owner === i.ownerId || owner === i.ownerAlias || (owner === 'self' && i.ownerId === this.world.account)),
       );
     }
-    return { Images: applyFilters(images, input.Filters, this.imageFilters).map((i) => this.toImage(i)) };
+    const paging = { operation: 'DescribeImages', max: 1000, ids: { given: input.ImageIds, name: 'imagesSet' } };
+    const page = describePage(this.world, images, input, paging, (candidates) => applyFilters(candidates, input.Filters, this.imageFilters));
+    return { Images: page.items.map((i) => this.toImage(i)), ...page.token };
   }
 
   private toImage(image: ImageRecord): EC2.Image {
@@ -206,10 +209,14 @@ export class Instances extends Ec2Family {
 
   describeInstances(input: EC2.DescribeInstancesCommandInput): Out<EC2.DescribeInstancesCommandOutput> {
     this.settle();
-    const instances = applyFilters(pick(this.data.instances, input.InstanceIds, 'instance'), input.Filters, this.instanceFilters);
+    // MaxResults counts instances; a page's instances are grouped by their reservation.
+    const paging = { operation: 'DescribeInstances', max: 1000, ids: { given: input.InstanceIds, name: 'instancesSet' } };
+    const page = describePage(this.world, pick(this.data.instances, input.InstanceIds, 'instance'), input, paging, (instances) =>
+      applyFilters(instances, input.Filters, this.instanceFilters),
+    );
     const byReservation = new Map<string, InstanceRecord[]>();
-    for (const instance of instances) byReservation.set(instance.reservationId, [...(byReservation.get(instance.reservationId) ?? []), instance]);
-    return { Reservations: [...byReservation.values()].map((group) => this.toReservation(group)) };
+    for (const instance of page.items) byReservation.set(instance.reservationId, [...(byReservation.get(instance.reservationId) ?? []), instance]);
+    return { Reservations: [...byReservation.values()].map((group) => this.toReservation(group)), ...page.token };
   }
 
   terminateInstances(input: EC2.TerminateInstancesCommandInput): Out<EC2.TerminateInstancesCommandOutput> {

@@ -7,6 +7,7 @@ import type { Out } from '../../kernel/service';
 import type { ClientTokens } from './client-tokens';
 import { Ec2Family, type Ec2Scope, getRecord, pick, specTags, tagList } from './family';
 import { applyFilters, type FilterTable } from './filters';
+import { describePage } from './pages';
 import type { NetworkInterfaces } from './network-interfaces';
 import type { AddressRecord, NatGatewayRecord } from './records';
 
@@ -169,8 +170,10 @@ export class NatGateways extends Ec2Family {
 
   describeNatGateways(input: EC2.DescribeNatGatewaysCommandInput): Out<EC2.DescribeNatGatewaysCommandOutput> {
     this.settle();
-    const gateways = applyFilters(pick(this.data.natGateways, input.NatGatewayIds, 'natGateway'), input.Filter, this.natGatewayFilters);
-    return { NatGateways: gateways.map((n) => this.toNatGateway(n)) };
+    const page = describePage(this.world, pick(this.data.natGateways, input.NatGatewayIds, 'natGateway'), input, { operation: 'DescribeNatGateways', max: 1000 }, (gateways) =>
+      applyFilters(gateways, input.Filter, this.natGatewayFilters),
+    );
+    return { NatGateways: page.items.map((n) => this.toNatGateway(n)), ...page.token };
   }
 
   deleteNatGateway(input: EC2.DeleteNatGatewayCommandInput): Out<EC2.DeleteNatGatewayCommandOutput> {

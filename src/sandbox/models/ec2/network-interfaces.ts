@@ -6,6 +6,7 @@ import { awsError } from '../../kernel/errors';
 import { type Tags, tagsToList } from '../../kernel/tags';
 import { Ec2Family, type Ec2Scope, getRecord, noFreeAddress, parseCidrParam, pick } from './family';
 import { applyFilters, type FilterTable } from './filters';
+import { describePage } from './pages';
 import { intToIp, ipToInt, nextFreeAddress } from './net';
 import type { NetworkInterfaceRecord, SubnetRecord } from './records';
 import type { SecurityGroups } from './security-groups';
@@ -57,9 +58,11 @@ export class NetworkInterfaces extends Ec2Family {
 
   describeNetworkInterfaces(input: EC2.DescribeNetworkInterfacesCommandInput): Out<EC2.DescribeNetworkInterfacesCommandOutput> {
     this.settle();
-    const enis = applyFilters(pick(this.data.networkInterfaces, input.NetworkInterfaceIds, 'networkInterface'), input.Filters, this.networkInterfaceFilters);
-    for (const eni of enis) if (eni.lingerReads !== undefined) eni.lingerReads -= 1;
-    return { NetworkInterfaces: enis.map((e) => this.toNetworkInterface(e)) };
+    const candidates = pick(this.data.networkInterfaces, input.NetworkInterfaceIds, 'networkInterface');
+    const paging = { operation: 'DescribeNetworkInterfaces', max: 1000, ids: { given: input.NetworkInterfaceIds, name: 'networkInterfaceIdSet' } };
+    const page = describePage(this.world, candidates, input, paging, (enis) => applyFilters(enis, input.Filters, this.networkInterfaceFilters));
+    for (const eni of page.items) if (eni.lingerReads !== undefined) eni.lingerReads -= 1;
+    return { NetworkInterfaces: page.items.map((e) => this.toNetworkInterface(e)), ...page.token };
   }
 
   modifyNetworkInterfaceAttribute(input: EC2.ModifyNetworkInterfaceAttributeCommandInput): Out<EC2.ModifyNetworkInterfaceAttributeCommandOutput> {

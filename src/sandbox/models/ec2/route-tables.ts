@@ -5,6 +5,7 @@ import type { Out } from '../../kernel/service';
 import { awsError, SandboxNotModelled } from '../../kernel/errors';
 import { Ec2Family, dependencyViolation, getRecord, parseCidrParam, pick, required, specTags, tagList } from './family';
 import { applyFilters, type FilterTable } from './filters';
+import { describePage } from './pages';
 import type { NetworkInterfaceRecord, RouteRecord, RouteTableRecord } from './records';
 
 /** The VPC's main table: it goes only with its VPC, and inventories leave it out. */
@@ -46,8 +47,11 @@ export class RouteTables extends Ec2Family {
 
   describeRouteTables(input: EC2.DescribeRouteTablesCommandInput): Out<EC2.DescribeRouteTablesCommandOutput> {
     this.settle();
-    const tables = applyFilters(pick(this.data.routeTables, input.RouteTableIds, 'routeTable'), input.Filters, this.routeTableFilters);
-    return { RouteTables: tables.map((t) => this.toRouteTable(t)) };
+    // DescribeRouteTables takes at most 100 a page, where the other VPC describes take 1000.
+    const page = describePage(this.world, pick(this.data.routeTables, input.RouteTableIds, 'routeTable'), input, { operation: 'DescribeRouteTables', max: 100 }, (tables) =>
+      applyFilters(tables, input.Filters, this.routeTableFilters),
+    );
+    return { RouteTables: page.items.map((t) => this.toRouteTable(t)), ...page.token };
   }
 
   associateRouteTable(input: EC2.AssociateRouteTableCommandInput): Out<EC2.AssociateRouteTableCommandOutput> {

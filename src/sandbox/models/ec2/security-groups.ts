@@ -5,6 +5,7 @@ import { awsError, SandboxNotModelled } from '../../kernel/errors';
 import type { Out } from '../../kernel/service';
 import { Ec2Family, getRecord, pick, required, specTags, tagList } from './family';
 import { applyFilters, type FilterTable } from './filters';
+import { describePage } from './pages';
 import type { SecurityGroupRecord, SecurityGroupRuleRecord, SubnetRecord } from './records';
 import { describeRule, expandPermissions, ruleKey, toIpPermissions, toSecurityGroupRule } from './rules';
 
@@ -73,8 +74,10 @@ export class SecurityGroups extends Ec2Family {
     // GroupNames only address groups of the default VPC, and the sandbox has none.
     const name = input.GroupNames?.[0];
     if (name !== undefined) throw awsError('InvalidGroup.NotFound', `The security group '${name}' does not exist in default VPC`);
-    const groups = applyFilters(pick(this.data.securityGroups, input.GroupIds, 'securityGroup'), input.Filters, this.securityGroupFilters);
-    return { SecurityGroups: groups.map((g) => this.toSecurityGroup(g)) };
+    const page = describePage(this.world, pick(this.data.securityGroups, input.GroupIds, 'securityGroup'), input, { operation: 'DescribeSecurityGroups', max: 1000 }, (groups) =>
+      applyFilters(groups, input.Filters, this.securityGroupFilters),
+    );
+    return { SecurityGroups: page.items.map((g) => this.toSecurityGroup(g)), ...page.token };
   }
 
   authorizeSecurityGroupIngress(input: EC2.AuthorizeSecurityGroupIngressCommandInput): Out<EC2.AuthorizeSecurityGroupIngressCommandOutput> {

@@ -6,6 +6,7 @@ import type { Out } from '../../kernel/service';
 import { type Tags, tagsFromList } from '../../kernel/tags';
 import { checkedTags, Ec2Family, getRecord, required } from './family';
 import { applyFilters, type FilterTable } from './filters';
+import { describePage } from './pages';
 import { TAGGABLE_PREFIXES, type Kind } from './ids';
 
 export class Ec2Tags extends Ec2Family {
@@ -48,8 +49,10 @@ export class Ec2Tags extends Ec2Family {
       key: (e) => e.key,
       value: (e) => e.value,
     };
+    const page = describePage(this.world, entries, input, { operation: 'DescribeTags', max: 1000 }, (candidates) => applyFilters(candidates, input.Filters, table));
     return {
-      Tags: applyFilters(entries, input.Filters, table).map((e) => ({
+      ...page.token,
+      Tags: page.items.map((e) => ({
         ResourceId: e.resourceId,
         ResourceType: e.resourceType as EC2.ResourceType,
         Key: e.key,

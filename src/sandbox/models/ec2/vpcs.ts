@@ -6,6 +6,7 @@ import { awsError, SandboxNotModelled } from '../../kernel/errors';
 import type { Tags } from '../../kernel/tags';
 import { Ec2Family, dependencyViolation, getRecord, parseCidrParam, pick, required, specTags, tagList } from './family';
 import { applyFilters, type FilterTable } from './filters';
+import { describePage } from './pages';
 import { cidrContains, cidrSize, cidrsOverlap, RESERVED_PER_SUBNET } from './net';
 import type { InternetGatewayRecord, RouteTableRecord, SubnetRecord, VpcRecord } from './records';
 import { isMainTable } from './route-tables';
@@ -123,8 +124,10 @@ export class Vpcs extends Ec2Family {
 
   describeVpcs(input: EC2.DescribeVpcsCommandInput): Out<EC2.DescribeVpcsCommandOutput> {
     this.settle();
-    const vpcs = applyFilters(pick(this.data.vpcs, input.VpcIds, 'vpc'), input.Filters, this.vpcFilters);
-    return { Vpcs: vpcs.map((v) => this.toVpc(v)) };
+    const page = describePage(this.world, pick(this.data.vpcs, input.VpcIds, 'vpc'), input, { operation: 'DescribeVpcs', max: 1000 }, (vpcs) =>
+      applyFilters(vpcs, input.Filters, this.vpcFilters),
+    );
+    return { Vpcs: page.items.map((v) => this.toVpc(v)), ...page.token };
   }
 
   modifyVpcAttribute(input: EC2.ModifyVpcAttributeCommandInput): Out<EC2.ModifyVpcAttributeCommandOutput> {
@@ -227,8 +230,10 @@ export class Vpcs extends Ec2Family {
 
   describeSubnets(input: EC2.DescribeSubnetsCommandInput): Out<EC2.DescribeSubnetsCommandOutput> {
     this.settle();
-    const subnets = applyFilters(pick(this.data.subnets, input.SubnetIds, 'subnet'), input.Filters, this.subnetFilters);
-    return { Subnets: subnets.map((s) => this.toSubnet(s)) };
+    const page = describePage(this.world, pick(this.data.subnets, input.SubnetIds, 'subnet'), input, { operation: 'DescribeSubnets', max: 1000 }, (subnets) =>
+      applyFilters(subnets, input.Filters, this.subnetFilters),
+    );
+    return { Subnets: page.items.map((s) => this.toSubnet(s)), ...page.token };
   }
 
   modifySubnetAttribute(input: EC2.ModifySubnetAttributeCommandInput): Out<EC2.ModifySubnetAttributeCommandOutput> {
@@ -299,8 +304,11 @@ export class Vpcs extends Ec2Family {
 
   describeInternetGateways(input: EC2.DescribeInternetGatewaysCommandInput): Out<EC2.DescribeInternetGatewaysCommandOutput> {
     this.settle();
-    const gateways = applyFilters(pick(this.data.internetGateways, input.InternetGatewayIds, 'internetGateway'), input.Filters, this.internetGatewayFilters);
-    return { InternetGateways: gateways.map((g) => this.toInternetGateway(g)) };
+    const candidates = pick(this.data.internetGateways, input.InternetGatewayIds, 'internetGateway');
+    const page = describePage(this.world, candidates, input, { operation: 'DescribeInternetGateways', max: 1000 }, (gateways) =>
+      applyFilters(gateways, input.Filters, this.internetGatewayFilters),
+    );
+    return { InternetGateways: page.items.map((g) => this.toInternetGateway(g)), ...page.token };
   }
 
   attachInternetGateway(input: EC2.AttachInternetGatewayCommandInput): Out<EC2.AttachInternetGatewayCommandOutput> {
