@@ -45,7 +45,7 @@ export function describePage<R>(
       awsMin: SMALLEST_PAGE,
       invalid: (_message, problem) =>
         problem.kind === 'token'
-          ? awsError('InvalidParameterValue', `Value (${problem.token}) for parameter NextToken is invalid. The token is invalid.`)
+          ? awsError('InvalidParameterValue', `Value ( ${problem.token} ) for parameter NextToken is invalid. The token is invalid.`)
           : awsError(
               'InvalidParameterValue',
               problem.size < problem.min
