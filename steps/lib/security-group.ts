@@ -47,7 +47,8 @@ const ALL_OUT: Rule = { protocol: '-1', cidr: '0.0.0.0/0', description: '' };
 
 const GROUP_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'];
 
-type Describe = (input: { GroupIds?: string[]; Filters?: Array<{ Name: string; Values: string[] }> }) => Promise<SecurityGroup[] | undefined>;
+// By ID only: AWS answers a read that names its groups whole (a search by tags pages: findGroupByTags).
+type Describe = (input: { GroupIds: string[] }) => Promise<SecurityGroup[] | undefined>;
 
 const describeWith = (ec2: EC2Client): Describe => async (input) =>
   (await unlessNotFound(ec2.send(new DescribeSecurityGroupsCommand(input)), ...GROUP_GONE))?.SecurityGroups;
