@@ -6,7 +6,6 @@ import {
   CreateNatGatewayCommand,
   DeleteNatGatewayCommand,
   DescribeAddressesCommand,
-  DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
   ModifyInstanceAttributeCommand,
@@ -15,6 +14,9 @@ import {
   RunInstancesCommand,
   StartInstancesCommand,
   TerminateInstancesCommand,
+  paginateDescribeImages,
+  paginateDescribeInstances,
+  paginateDescribeNatGateways,
   waitUntilInstanceRunning,
   waitUntilInstanceStopped,
   waitUntilInstanceTerminated,
@@ -27,6 +29,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { allItems, EC2_PAGE, firstItem } from '../src/aws/pages';
 import { retryWhile, untilSdk } from '../src/aws/wait';
 import { ConfigError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
@@ -124,8 +127,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
     clientToken: true,
     find: async (id) => (await describe({ InstanceIds: [id] })).find((i) => LIVE_STATES.includes(i.State?.Name ?? '')),
     foreign: (i) => foreignByTags(ctx, i.Tags),
-    findByTags: async () =>
-      (await describe({ Filters: [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }] }))[0],
+    findByTags: () => findNatInstanceByTags(ctx),
     create: async (ClientToken) => {
       const { Instances } = await ec2.send(
         new RunInstancesCommand({
@@ -189,15 +191,20 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
 async function natImage(ctx: StepContext): Promise<string> {
   if (ctx.config.nat.imageId) return ctx.config.nat.imageId;
   const architecture = architectureOf(ctx.config.nat.instanceType);
-  const { Images = [] } = await ctx.aws.ec2.send(
-    new DescribeImagesCommand({
-      Owners: [FCK_NAT_OWNER],
-      Filters: [
-        { Name: 'name', Values: [FCK_NAT_NAME] },
-        { Name: 'architecture', Values: [architecture] },
-        { Name: 'state', Values: ['available'] },
-      ],
-    }),
+  // fck-nat publishes a release after another: the list may run past one page.
+  const Images = await allItems(
+    paginateDescribeImages(
+      { client: ctx.aws.ec2, ...EC2_PAGE },
+      {
+        Owners: [FCK_NAT_OWNER],
+        Filters: [
+          { Name: 'name', Values: [FCK_NAT_NAME] },
+          { Name: 'architecture', Values: [architecture] },
+          { Name: 'state', Values: ['available'] },
+        ],
+      },
+    ),
+    (page) => page.Images,
   );
   const newest = Images.filter((i) => i.ImageId).sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
   if (!newest) {
@@ -219,6 +226,12 @@ export function architectureOf(instanceType: string): 'arm64' | 'x86_64' {
   return /^(a1|[a-z]+\d+g[a-z]*)$/.test(family) ? 'arm64' : 'x86_64';
 }
 
+/** The stack's live NAT instance by its tags, read page after page. */
+function findNatInstanceByTags(ctx: StepContext): Promise<Instance | undefined> {
+  const Filters = [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }];
+  return firstItem(paginateDescribeInstances({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filters }), (page) => page.Reservations?.flatMap((r) => r.Instances ?? []));
+}
+
 /** `lookUp`: also look for the instance and its security group by their tags when the state has no record of them. */
 async function deleteNatInstance(ctx: StepContext, lookUp: boolean): Promise<void> {
   const ec2 = ctx.aws.ec2;
@@ -227,8 +240,7 @@ async function deleteNatInstance(ctx: StepContext, lookUp: boolean): Promise<voi
     kind: 'NAT instance (fck-nat)',
     findByTags: async () => {
       if (!lookUp && ctx.state.get(KEYS.instance) === undefined) return undefined;
-      const filters = [...ctx.tags.filters('nat'), { Name: 'instance-state-name', Values: LIVE_STATES }];
-      return (await ec2.send(new DescribeInstancesCommand({ Filters: filters }))).Reservations?.[0]?.Instances?.[0];
+      return findNatInstanceByTags(ctx);
     },
     id: (i) => i.InstanceId!,
     // Filtered by ID, a gone instance is an empty answer rather than an error; its tags come with it.
@@ -268,18 +280,17 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
     id: (a) => a.AllocationId!,
     attributes: (a) => ({ publicIp: a.PublicIp }),
   });
-  const findGateway = async (input: { NatGatewayIds?: string[]; Filter?: Filter[] }) =>
-    (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand(input)), 'NatGatewayNotFound'))?.NatGateways?.find(
-      (g) => g.State !== 'deleted' && g.State !== 'deleting' && g.State !== 'failed',
-    );
+  const live = (g: NatGateway) => g.State !== 'deleted' && g.State !== 'deleting' && g.State !== 'failed';
+  const findGateway = async (NatGatewayIds: string[]) =>
+    (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds })), 'NatGatewayNotFound'))?.NatGateways?.find(live);
   const { id, resource, outcome } = await ensure<NatGateway>(ctx, {
     key: KEYS.gateway,
     kind: 'NAT gateway',
     needs: [subnetId, address.id],
     clientToken: true,
-    find: (id) => findGateway({ NatGatewayIds: [id] }),
+    find: (id) => findGateway([id]),
     foreign: (g) => foreignByTags(ctx, g.Tags),
-    findByTags: () => findGateway({ Filter: ctx.tags.filters('nat-gateway') }),
+    findByTags: () => findNatGatewayByTags(ctx, live),
     create: async (ClientToken) => {
       const { NatGateway } = await ec2.send(
         new CreateNatGatewayCommand({
@@ -301,6 +312,11 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
   return { target: { NatGatewayId: id }, outcome };
 }
 
+/** The stack's NAT gateway by its tags, the first in a state `wanted` accepts (deleted ones stay listed), read page after page. */
+function findNatGatewayByTags(ctx: StepContext, wanted: (gateway: NatGateway) => boolean): Promise<NatGateway | undefined> {
+  return firstItem(paginateDescribeNatGateways({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filter: ctx.tags.filters('nat-gateway') }), (page) => page.NatGateways, wanted);
+}
+
 /** `lookUp`: also look for the gateway and its address by their tags when the state has no record of them. */
 async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void> {
   const ec2 = ctx.aws.ec2;
@@ -311,7 +327,7 @@ async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void
     findByTags: async () =>
       unrecorded(KEYS.gateway)
         ? undefined
-        : (await ec2.send(new DescribeNatGatewaysCommand({ Filter: ctx.tags.filters('nat-gateway') }))).NatGateways?.find((g) => g.State !== 'deleted'),
+        : findNatGatewayByTags(ctx, (g) => g.State !== 'deleted'),
     id: (g) => g.NatGatewayId!,
     confirm: {
       find: async (id) => (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'nat-gateway-id', Values: [id] }] }))).NatGateways?.[0],

@@ -51,6 +51,8 @@ import {
   waitUntilInstanceTerminated,
   waitUntilNatGatewayAvailable,
   waitUntilNatGatewayDeleted,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSubnets,
   type Instance,
   type ResourceType,
   type RunInstancesCommandInput,
@@ -690,6 +692,77 @@ describe('network interfaces of other services', () => {
     clock.advance(1);
     await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: igwId, VpcId: vpcId }));
     expect(await enisIn(publicSubnetId)).toEqual([]);
+  });
+});
+
+describe('pagination (pages of 5 in tests)', () => {
+  it('answers a describe without MaxResults whole, as AWS does', async () => {
+    const vpcId = await createVpc();
+    for (let i = 0; i < 7; i += 1) await createSubnet(vpcId, `10.0.${i}.0/24`, `demo-${i}`);
+    const all = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+    expect(all.Subnets).toHaveLength(7);
+    expect(all.NextToken).toBeUndefined();
+  });
+
+  it('pages with MaxResults, the SDK paginator reads every page, and a token is good only for its own filters', async () => {
+    const vpcId = await createVpc();
+    for (let i = 0; i < 7; i += 1) await createSubnet(vpcId, `10.0.${i}.0/24`, `demo-${i}`);
+    const filters = [{ Name: 'vpc-id', Values: [vpcId] }];
+    const first = await ec2.send(new DescribeSubnetsCommand({ Filters: filters, MaxResults: 1000 }));
+    expect(first.Subnets).toHaveLength(5);
+    expect(first.NextToken).toEqual(expect.any(String));
+    const pages: number[] = [];
+    for await (const page of paginateDescribeSubnets({ client: ec2, pageSize: 1000 }, { Filters: filters })) pages.push(page.Subnets?.length ?? 0);
+    expect(pages).toEqual([5, 2]);
+    await expect(ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: ['vpc-other'] }], MaxResults: 1000, NextToken: first.NextToken }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringMatching(/parameter NextToken is invalid/),
+    });
+    await expect(ec2.send(new DescribeVpcsCommand({ NextToken: first.NextToken, MaxResults: 1000 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
+  it('pages before it filters: a page may hold fewer matches than asked, even none, with a token to go on', async () => {
+    const vpcId = await createVpc();
+    for (let i = 0; i < 6; i += 1) await createGroup(vpcId, `demo-${i}`);
+    // The VPC's default group comes first, then demo-0 … demo-5: demo-5 lies on the second page.
+    const filters = [{ Name: 'group-name', Values: ['demo-5'] }];
+    const first = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters, MaxResults: 5 }));
+    expect(first.SecurityGroups).toEqual([]);
+    expect(first.NextToken).toEqual(expect.any(String));
+    const found: string[] = [];
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2, pageSize: 1000 }, { Filters: filters })) found.push(...(page.SecurityGroups ?? []).map((g) => must(g.GroupName)));
+    expect(found).toEqual(['demo-5']);
+  });
+
+  it("refuses a page size outside 5 to the call's maximum (100 for route tables), and MaxResults next to instance or interface IDs", async () => {
+    await expect(ec2.send(new DescribeVpcsCommand({ MaxResults: 4 }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: 'Value ( 4 ) for parameter maxResults is invalid. Expecting a value greater than 5.',
+    });
+    await expect(ec2.send(new DescribeRouteTablesCommand({ MaxResults: 101 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await ec2.send(new DescribeRouteTablesCommand({ MaxResults: 100 }));
+    const { publicSubnetId, vpcId } = await network();
+    const instance = await runNat(publicSubnetId, await createGroup(vpcId, 'demo-nat'));
+    await expect(ec2.send(new DescribeInstancesCommand({ InstanceIds: [must(instance.InstanceId)], MaxResults: 5 }))).rejects.toMatchObject({
+      name: 'InvalidParameterCombination',
+      message: 'The parameter instancesSet cannot be used with the parameter maxResults',
+    });
+    const eniId = must(instance.NetworkInterfaces?.[0]?.NetworkInterfaceId);
+    await expect(ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId], MaxResults: 5 }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    // Named by ID without MaxResults: answered whole.
+    expect((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))).NetworkInterfaces).toHaveLength(1);
+  });
+
+  it('pages DescribeInstances by instance, grouped by reservation', async () => {
+    const { publicSubnetId, vpcId } = await network();
+    const groupId = await createGroup(vpcId, 'demo-nat');
+    await runNat(publicSubnetId, groupId, { MinCount: 7, MaxCount: 7 });
+    const first = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
+    expect(first.Reservations?.flatMap((r) => r.Instances ?? [])).toHaveLength(5);
+    const second = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: first.NextToken }));
+    expect(second.Reservations?.flatMap((r) => r.Instances ?? [])).toHaveLength(2);
+    expect(second.NextToken).toBeUndefined();
+    expect(second.Reservations?.[0]?.ReservationId).toBe(first.Reservations?.[0]?.ReservationId);
   });
 });
 

@@ -375,7 +375,8 @@ describe('network step: re-run', () => {
         { RouteTableIds: BOTH_TABLES },
         { RouteTableIds: [tableId('public')] },
         { RouteTableIds: [tableId('private')] },
-        { Filters: [...stackFilters('private-rt'), { Name: 'vpc-id', Values: [VPC_ID] }] },
+        // A search by tags pages (DescribeRouteTables takes at most 100 a page); reads by ID do not.
+        { Filters: [...stackFilters('private-rt'), { Name: 'vpc-id', Values: [VPC_ID] }], MaxResults: 100 },
       ]);
       expect(mutatingCommands()).toEqual(['CreateRouteTableCommand', 'AssociateRouteTableCommand', 'AssociateRouteTableCommand']);
       expect(ec2).toHaveReceivedCommandWith(AssociateRouteTableCommand, { RouteTableId: 'rtb-private-new', SubnetId: subnetId('private-a') });

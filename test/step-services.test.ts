@@ -450,7 +450,8 @@ describe('services step: re-run', () => {
       { GroupIds: [sgId('dev'), sgId('prod')] },
       { GroupIds: [sgId('dev')] },
       { GroupIds: [sgId('prod')] },
-      { Filters: sgFilters('dev') },
+      // The search by tags pages at AWS's largest page; reads by ID do not.
+      { Filters: sgFilters('dev'), MaxResults: 1000 },
     ]);
     expect(inputsOf(CreateSecurityGroupCommand)).toEqual([expect.objectContaining({ GroupName: 'demo-dev-svc' })]);
     expect(outcomes(ctx)).toMatchObject({ 'services.securityGroup.dev': 'created', 'services.securityGroup.prod': 'unchanged' });

@@ -1,6 +1,6 @@
 // Fault injection: what real AWS does to a run now and then, on demand. A "crash" is a failure
 // injected right after the sandbox applied a mutating call, before the caller could record it.
-import { createdEc2Ids, namedIds, namesExisting, notFoundError } from './models/ec2-consistency';
+import { createdEc2Ids, namedIds, namesExisting, notFoundError } from './models/ec2/consistency';
 import { awsError } from './kernel/errors';
 
 export interface CallInfo {
@@ -122,7 +122,7 @@ export class Faults {
   /**
    * EC2's eventual consistency: each resource an EC2 create makes (VPC, subnet, internet gateway,
    * route table, security group, instance and its network interface) is hidden from the next
-   * `calls` calls that modify or describe it by its ID (see ec2-consistency.ts): each is refused
+   * `calls` calls that modify or describe it by its ID (see models/ec2/consistency.ts): each is refused
    * with the resource's NotFound code and changes nothing. Listings by filter still show it.
    */
   hideNewEc2(calls: number): this {

@@ -9,7 +9,6 @@ import {
   waitUntilLoadBalancersDeleted,
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { unlessNotFound } from '../../src/aws/errors';
 import { untilSdk } from '../../src/aws/wait';
 import { testPort } from '../../src/config';
@@ -17,7 +16,7 @@ import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile'
 import { isKnown, type StepContext } from '../../src/step';
 import { findLoadBalancerByName, foreignLoadBalancerArn, GONE, isGone, notOurs } from '../lib/elbv2';
 import { ensureSecurityGroup } from '../lib/security-group';
-import { KEYS as NETWORK, subnetIds } from '../network';
+import { findVpcByTags, KEYS as NETWORK, subnetIds } from '../network';
 import { sameSet } from '../lib/compare';
 import { isBlueGreen, KEYS, ours } from './names';
 
@@ -122,5 +121,5 @@ export async function vpcId(ctx: StepContext): Promise<string | undefined> {
   const fromState = ctx.state.get(NETWORK.vpc)?.id;
   // The VPC is only needed to find the group by its tags.
   if (isKnown(fromState) || ctx.state.get(KEYS.securityGroup)) return fromState;
-  return (await ctx.aws.ec2.send(new DescribeVpcsCommand({ Filters: ctx.tags.filters('vpc') }))).Vpcs?.[0]?.VpcId;
+  return (await findVpcByTags(ctx))?.VpcId;
 }

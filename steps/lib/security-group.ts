@@ -5,8 +5,9 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
-  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroups,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   type EC2Client,
@@ -14,6 +15,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { allItems, EC2_PAGE, firstItem } from '../../src/aws/pages';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { retryWhile, until } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
@@ -45,7 +47,8 @@ const ALL_OUT: Rule = { protocol: '-1', cidr: '0.0.0.0/0', description: '' };
 
 const GROUP_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'];
 
-type Describe = (input: { GroupIds?: string[]; Filters?: Array<{ Name: string; Values: string[] }> }) => Promise<SecurityGroup[] | undefined>;
+// By ID only: AWS answers a read that names its groups whole (a search by tags pages: findGroupByTags).
+type Describe = (input: { GroupIds: string[] }) => Promise<SecurityGroup[] | undefined>;
 
 const describeWith = (ec2: EC2Client): Describe => async (input) =>
   (await unlessNotFound(ec2.send(new DescribeSecurityGroupsCommand(input)), ...GROUP_GONE))?.SecurityGroups;
@@ -95,9 +98,15 @@ function describeBatch(describe: Describe, batch: Map<string, Array<(result: Pro
   }
 }
 
+/** The stack's group for `part` by its tags (in the VPC, when known), read page after page. */
+function findGroupByTags(ctx: StepContext, part: string, vpcId: string | undefined): Promise<SecurityGroup | undefined> {
+  const inVpc = isKnown(vpcId) ? [{ Name: 'vpc-id', Values: [vpcId] }] : [];
+  const Filters = [...ctx.tags.filters(part), ...inVpc];
+  return firstItem(paginateDescribeSecurityGroups({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filters }), (page) => page.SecurityGroups);
+}
+
 export async function ensureSecurityGroup(ctx: StepContext, spec: SecurityGroupSpec): Promise<Ensured<SecurityGroup>> {
   const ec2 = ctx.aws.ec2;
-  const describe = async (filters: Parameters<Describe>[0]) => (await describeWith(ec2)(filters))?.[0];
   const wantEgress = spec.egress ?? [ALL_OUT];
   return ensure(ctx, {
     key: spec.key,
@@ -105,7 +114,7 @@ export async function ensureSecurityGroup(ctx: StepContext, spec: SecurityGroupS
     needs: [spec.vpcId],
     find: (id) => findSecurityGroup(ctx, id),
     foreign: (sg) => foreignGroup(ctx, sg, spec.vpcId),
-    findByTags: () => describe({ Filters: [...ctx.tags.filters(spec.part), { Name: 'vpc-id', Values: [spec.vpcId!] }] }),
+    findByTags: () => findGroupByTags(ctx, spec.part, spec.vpcId),
     create: async () => {
       const { GroupId } = await ec2.send(
         new CreateSecurityGroupCommand({
@@ -173,8 +182,7 @@ export async function deleteSecurityGroup(
     // The stack tag and the Name are specific enough when the VPC is unknown too (a lost state).
     findByTags: async () => {
       if (options.lookUp === false && ctx.state.get(key) === undefined) return undefined;
-      const inVpc = isKnown(vpcId) ? [{ Name: 'vpc-id', Values: [vpcId] }] : [];
-      return (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...ctx.tags.filters(part), ...inVpc] }))).SecurityGroups?.[0];
+      return findGroupByTags(ctx, part, vpcId);
     },
     id: (sg) => sg.GroupId!,
     confirm: { find: (id) => findSecurityGroup(ctx, id), foreign: (sg) => foreignGroup(ctx, sg, vpcId) },
@@ -196,7 +204,10 @@ export async function deleteSecurityGroup(
 
 async function waitForInterfacesOf(ctx: StepContext, groupId: string): Promise<void> {
   await until(ctx, `network interfaces using security group ${groupId} to be released`, 900, async () => {
-    const { NetworkInterfaces = [] } = await ctx.aws.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }));
+    const NetworkInterfaces = await allItems(
+      paginateDescribeNetworkInterfaces({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+      (page) => page.NetworkInterfaces,
+    );
     if (NetworkInterfaces.length === 0) return { done: true, value: undefined };
     const names = NetworkInterfaces.map((n) => `${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'}, ${n.Status})`);
     return { done: false, status: `${NetworkInterfaces.length} left: ${names.slice(0, 5).join(', ')}` };

@@ -5,11 +5,13 @@ import {
   DeleteInternetGatewayCommand,
   DescribeInternetGatewaysCommand,
   DetachInternetGatewayCommand,
+  paginateDescribeInternetGateways,
   type DescribeInternetGatewaysCommandInput,
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { EC2_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { type StepContext } from '../../src/step';
@@ -18,6 +20,11 @@ import { KEYS } from './keys';
 
 async function findGateway(ctx: StepContext, filters: DescribeInternetGatewaysCommandInput): Promise<InternetGateway | undefined> {
   return (await unlessNotFound(ctx.aws.ec2.send(new DescribeInternetGatewaysCommand(filters)), 'InvalidInternetGatewayID.NotFound'))?.InternetGateways?.[0];
+}
+
+/** A search by tags reads page after page (a lookup by ID above is answered whole). */
+function findGatewayByTags(ctx: StepContext): Promise<InternetGateway | undefined> {
+  return firstItem(paginateDescribeInternetGateways({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filters: ctx.tags.filters('igw') }), (page) => page.InternetGateways);
 }
 
 export async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<string> {
@@ -29,7 +36,7 @@ export async function ensureInternetGateway(ctx: StepContext, vpcId: string): Pr
     needs: [vpcId],
     find: (id) => findGateway(ctx, { InternetGatewayIds: [id] }),
     foreign: (igw) => foreignByTags(ctx, igw.Tags),
-    findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
+    findByTags: () => findGatewayByTags(ctx),
     create: async () => {
       const { InternetGateway } = await ec2.send(
         new CreateInternetGatewayCommand({ TagSpecifications: [{ ResourceType: 'internet-gateway', Tags: ctx.tags.list('network', 'igw') }] }),
@@ -53,7 +60,7 @@ export async function deleteInternetGateway(ctx: StepContext, vpcId: string | un
   await remove(ctx, {
     key: KEYS.internetGateway,
     kind: 'internet gateway',
-    findByTags: () => findGateway(ctx, { Filters: ctx.tags.filters('igw') }),
+    findByTags: () => findGatewayByTags(ctx),
     id: (igw) => igw.InternetGatewayId!,
     // The gateway as this read finds it is also what the delete detaches.
     confirm: { find: (id) => (gateway ??= findGateway(ctx, { Filters: [{ Name: 'internet-gateway-id', Values: [id] }] })), foreign: (igw) => foreignByTags(ctx, igw.Tags) },

@@ -13,6 +13,7 @@ import { deleteSubnet, ensureSubnets } from './subnets';
 import { deleteVpc, ensureVpc, findVpcByTags } from './vpc';
 
 export { KEYS, subnetIds, subnetPart } from './keys';
+export { findVpcByTags } from './vpc';
 
 export const network: Step = {
   name: 'network',

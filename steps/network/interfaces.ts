@@ -1,5 +1,6 @@
 // Destroy's wait for the network interfaces other services leave in the VPC.
-import { DescribeNetworkInterfacesCommand } from '@aws-sdk/client-ec2';
+import { paginateDescribeNetworkInterfaces } from '@aws-sdk/client-ec2';
+import { allItems, EC2_PAGE } from '../../src/aws/pages';
 import { until } from '../../src/aws/wait';
 import { ForeignResourceError } from '../../src/errors';
 import { isKnown, type StepContext } from '../../src/step';
@@ -12,8 +13,9 @@ import { isKnown, type StepContext } from '../../src/step';
 export async function waitForNetworkInterfaces(ctx: StepContext, vpcId: string | undefined): Promise<void> {
   if (!isKnown(vpcId) || ctx.dryRun) return;
   await until(ctx, `network interfaces in VPC ${vpcId} to be released`, 900, async () => {
-    const { NetworkInterfaces = [] } = await ctx.aws.ec2.send(
-      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+    const NetworkInterfaces = await allItems(
+      paginateDescribeNetworkInterfaces({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+      (page) => page.NetworkInterfaces,
     );
     if (NetworkInterfaces.length === 0) return { done: true, value: undefined };
     // AWS releases the interfaces of load balancers, NAT gateways and tasks late (requester-managed);

@@ -5,11 +5,13 @@ import {
   DeleteRouteTableCommand,
   DescribeRouteTablesCommand,
   DisassociateRouteTableCommand,
+  paginateDescribeRouteTables,
   type DescribeRouteTablesCommandInput,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { EC2_ROUTE_TABLE_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
@@ -21,6 +23,12 @@ import { allSettled } from '../lib/all-settled';
 
 async function findRouteTable(ctx: StepContext, filters: DescribeRouteTablesCommandInput): Promise<RouteTable | undefined> {
   return (await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand(filters)), 'InvalidRouteTableID.NotFound'))?.RouteTables?.[0];
+}
+
+/** A search by tags in the VPC reads page after page (a lookup by ID above is answered whole). */
+function findRouteTableByTags(ctx: StepContext, part: string, vpcId: string): Promise<RouteTable | undefined> {
+  const Filters = [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }];
+  return firstItem(paginateDescribeRouteTables({ client: ctx.aws.ec2, ...EC2_ROUTE_TABLE_PAGE }, { Filters }), (page) => page.RouteTables);
 }
 
 /**
@@ -61,7 +69,7 @@ export async function ensureRouteTable(ctx: StepContext, vpcId: string, tier: Ti
     needs: [vpcId],
     find: (id) => tables.read(id),
     foreign: (rt) => foreignInVpc(ctx, rt.Tags, rt.VpcId, vpcId),
-    findByTags: async () => (fresh ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
+    findByTags: async () => (fresh ? undefined : findRouteTableByTags(ctx, part, vpcId)),
     create: async () => {
       const { RouteTable } = await ctx.aws.ec2.send(
         new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'route-table', Tags: ctx.tags.list('network', part) }] }),
@@ -82,7 +90,7 @@ export async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: stri
     key: KEYS.routeTable(tier),
     kind: `route table ${tier}`,
     confirm: { find: (id) => owned.routeTable(id), foreign: (rt) => foreignInVpc(ctx, rt.Tags, rt.VpcId, vpcId) },
-    findByTags: async () => (vpcId === undefined ? undefined : findRouteTable(ctx, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] })),
+    findByTags: async () => (vpcId === undefined ? undefined : findRouteTableByTags(ctx, part, vpcId)),
     id: (rt) => rt.RouteTableId!,
     delete: async (id) => {
       // Associations take no tags: with a lost state file they are only found through their table.

@@ -5,10 +5,12 @@ import {
   DescribeAvailabilityZonesCommand,
   DescribeSubnetsCommand,
   ModifySubnetAttributeCommand,
+  paginateDescribeSubnets,
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { allItems, EC2_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { subnetPlan } from '../../src/config';
 import { ConfigError } from '../../src/errors';
@@ -23,7 +25,9 @@ export async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: bool
   const plan = subnetPlan(ctx.config.network);
   // One read for every subnet of the VPC; each spec below looks in it.
   const inVpc =
-    isKnown(vpcId) && !fresh ? ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? []) : [];
+    isKnown(vpcId) && !fresh
+      ? await allItems(paginateDescribeSubnets({ client: ec2, ...EC2_PAGE }, { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }), (page) => page.Subnets)
+      : [];
   let zones: Promise<string[]> | undefined;
   const zone = async (i: number) => {
     const names = await (zones ??= availabilityZones(ctx));
@@ -95,7 +99,10 @@ export async function deleteSubnet(ctx: StepContext, tier: Tier, i: number, vpcI
     findByTags: async () =>
       vpcId === undefined
         ? undefined
-        : (await ctx.aws.ec2.send(new DescribeSubnetsCommand({ Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] }))).Subnets?.[0],
+        : await firstItem(
+            paginateDescribeSubnets({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filters: [...ctx.tags.filters(part), { Name: 'vpc-id', Values: [vpcId] }] }),
+            (page) => page.Subnets,
+          ),
     id: (s) => s.SubnetId!,
     delete: (id) =>
       retryWhile(ctx, `subnet ${part} (${id}) to be free of network interfaces`, 300, ['DependencyViolation'], () =>

@@ -3,18 +3,20 @@
 import {
   CreateVpcCommand,
   DeleteVpcCommand,
-  DescribeInternetGatewaysCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeRouteTablesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   ModifyVpcAttributeCommand,
+  paginateDescribeInternetGateways,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeRouteTables,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSubnets,
+  paginateDescribeVpcs,
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { allItems, EC2_PAGE, EC2_ROUTE_TABLE_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { ConfigError, ForeignResourceError } from '../../src/errors';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
@@ -29,7 +31,7 @@ interface VpcWithDns extends Vpc {
 }
 
 export async function findVpcByTags(ctx: StepContext): Promise<Vpc | undefined> {
-  return (await ctx.aws.ec2.send(new DescribeVpcsCommand({ Filters: ctx.tags.filters('vpc') }))).Vpcs?.[0];
+  return firstItem(paginateDescribeVpcs({ client: ctx.aws.ec2, ...EC2_PAGE }, { Filters: ctx.tags.filters('vpc') }), (page) => page.Vpcs);
 }
 
 /** A VPC just listed: a NotFound from its attribute reads means it is too new for them, not gone. */
@@ -125,20 +127,20 @@ export async function deleteVpc(ctx: StepContext, owned: OwnedReads): Promise<vo
 
 /** Everything left in a VPC that keeps it from being deleted (its default group and main table aside). */
 async function vpcLeftovers(ctx: StepContext, vpcId: string): Promise<string[]> {
-  const ec2 = ctx.aws.ec2;
-  const inVpc = [{ Name: 'vpc-id', Values: [vpcId] }];
+  const client = ctx.aws.ec2;
+  const Filters = [{ Name: 'vpc-id', Values: [vpcId] }];
   const [groups, subnets, tables, gateways, interfaces] = await Promise.all([
-    ec2.send(new DescribeSecurityGroupsCommand({ Filters: inVpc })),
-    ec2.send(new DescribeSubnetsCommand({ Filters: inVpc })),
-    ec2.send(new DescribeRouteTablesCommand({ Filters: inVpc })),
-    ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] })),
-    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: inVpc })),
+    allItems(paginateDescribeSecurityGroups({ client, ...EC2_PAGE }, { Filters }), (page) => page.SecurityGroups),
+    allItems(paginateDescribeSubnets({ client, ...EC2_PAGE }, { Filters }), (page) => page.Subnets),
+    allItems(paginateDescribeRouteTables({ client, ...EC2_ROUTE_TABLE_PAGE }, { Filters }), (page) => page.RouteTables),
+    allItems(paginateDescribeInternetGateways({ client, ...EC2_PAGE }, { Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] }), (page) => page.InternetGateways),
+    allItems(paginateDescribeNetworkInterfaces({ client, ...EC2_PAGE }, { Filters }), (page) => page.NetworkInterfaces),
   ]);
   return [
-    ...(groups.SecurityGroups ?? []).filter((g) => g.GroupName !== 'default').map((g) => `security group ${g.GroupId} (${g.GroupName})`),
-    ...(subnets.Subnets ?? []).map((n) => `subnet ${n.SubnetId} (${n.CidrBlock})`),
-    ...(tables.RouteTables ?? []).filter((t) => !t.Associations?.some((a) => a.Main)).map((t) => `route table ${t.RouteTableId}`),
-    ...(gateways.InternetGateways ?? []).map((g) => `internet gateway ${g.InternetGatewayId}`),
-    ...(interfaces.NetworkInterfaces ?? []).map((n) => `network interface ${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'})`),
+    ...groups.filter((g) => g.GroupName !== 'default').map((g) => `security group ${g.GroupId} (${g.GroupName})`),
+    ...subnets.map((n) => `subnet ${n.SubnetId} (${n.CidrBlock})`),
+    ...tables.filter((t) => !t.Associations?.some((a) => a.Main)).map((t) => `route table ${t.RouteTableId}`),
+    ...gateways.map((g) => `internet gateway ${g.InternetGatewayId}`),
+    ...interfaces.map((n) => `network interface ${n.NetworkInterfaceId} (${n.Description || n.InterfaceType || 'no description'})`),
   ];
 }

@@ -4,8 +4,8 @@
 // values does. `tag:<key>`, `tag-key` and `tag-value` work on every resource; any other name must
 // be one the call documents, or AWS answers InvalidParameterValue (a typo never passes silently).
 import type { Filter } from '@aws-sdk/client-ec2';
-import { awsError } from '../kernel/errors';
-import type { Tags } from '../kernel/tags';
+import { awsError } from '../../kernel/errors';
+import type { Tags } from '../../kernel/tags';
 
 type FilterValue = string | number | boolean | undefined;
 

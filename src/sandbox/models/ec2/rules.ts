@@ -2,8 +2,8 @@
 // (one protocol/port range, one peer), compared without their description, and grouped back into
 // IpPermissions by protocol and ports when described.
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
-import type { SecurityGroupRuleRecord } from './ec2-records';
-import { awsError } from '../kernel/errors';
+import type { SecurityGroupRuleRecord } from './records';
+import { awsError } from '../../kernel/errors';
 
 export type RuleSpec = Omit<SecurityGroupRuleRecord, 'id'>;
 

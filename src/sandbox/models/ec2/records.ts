@@ -1,6 +1,6 @@
 // What the EC2 sandbox stores: one plain record type per resource family (JSON only: no Maps, no
 // Dates; times are ISO strings or simulated seconds), and the public images it starts with.
-import type { Tags } from '../kernel/tags';
+import type { Tags } from '../../kernel/tags';
 
 export interface VpcRecord {
   id: string;

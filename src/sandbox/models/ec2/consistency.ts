@@ -3,7 +3,7 @@
 // system, and you will get an error responding that the resource does not exist" (EC2 developer
 // guide, "Eventual consistency in the Amazon EC2 API"). What counts as such a call, which IDs a
 // create makes, and which NotFound code a call answers, are decided here; faults.ts keeps the counts.
-import { NOT_FOUND, TAGGABLE_PREFIXES } from './ec2-ids';
+import { NOT_FOUND, TAGGABLE_PREFIXES } from './ids';
 
 /** The IDs a create call made, from its output (the NAT instance's interface with the instance). */
 export function createdEc2Ids(operation: string, output: Record<string, unknown>): string[] {
