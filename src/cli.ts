@@ -9,17 +9,29 @@ import { interruptedExit } from './signals';
 const LOG_FORMATS = ['pretty', 'json'];
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
 
-function withGlobalOptions(command: Command): Command {
+/** The options every command accepts (scripts pass the same ones to each); help shows a command's own. */
+type GlobalFlag = 'config' | 'state' | 'sandbox' | 'yes' | 'log' | 'force-unlock' | 'concurrency' | 'no-wait';
+const WORLD: GlobalFlag[] = ['config', 'state', 'sandbox'];
+
+const EXIT_CODES = `Exit codes:
+  0    done
+  1    failed
+  2    bad usage or config (plan --detailed-exitcode: changes pending; any error is then 1)
+  129  SIGHUP, 130 Ctrl-C, 143 SIGTERM: stopped cleanly, state saved, lock released`;
+
+function withGlobalOptions(command: Command, shown: readonly GlobalFlag[], example: string): Command {
+  const option = (flag: GlobalFlag, made: Option): Option => (shown.includes(flag) ? made : made.hideHelp());
   return command
-    .option('-c, --config <path>', 'config file (default: shipline.json, shipline.yml or shipline.yaml, whichever is in the current directory)')
-    .option('--state <path>', 'local state file (default .shipline/<stack>.json); with an S3 backend, the file state migrate moves from or to')
-    .option('--sandbox', 'run against the built-in simulated AWS (no account needed)', false)
-    .option('-y, --yes', 'do not ask for confirmation', false)
-    .addOption(new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .option('--force-unlock', 'remove a lock whose holder cannot be proven dead (another host, the S3 backend); a dead run on this host is taken over without it', false)
-    .option('--concurrency <n>', 'steps run at once', positiveInt, 8)
-    .option('--no-wait', 'do not wait for services to become stable');
+    .addOption(option('config', new Option('-c, --config <path>', 'config file (default: shipline.json, shipline.yml or shipline.yaml, whichever is in the current directory)')))
+    .addOption(option('state', new Option('--state <path>', 'local state file (default .shipline/<stack>.json); with an S3 backend, the file state migrate moves from or to')))
+    .addOption(option('sandbox', new Option('--sandbox', 'run against the built-in simulated AWS (no account needed)').default(false)))
+    .addOption(option('yes', new Option('-y, --yes', 'do not ask for confirmation').default(false)))
+    .addOption(option('log', new Option('--log-format <format>', 'pretty on a terminal, json otherwise').choices(LOG_FORMATS)))
+    .addOption(option('log', new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info')))
+    .addOption(option('force-unlock', new Option('--force-unlock', 'remove a lock whose holder cannot be proven dead (another host, the S3 backend); a dead run on this host is taken over without it').default(false)))
+    .addOption(option('concurrency', new Option('--concurrency <n>', 'steps run at once').argParser(positiveInt).default(8)))
+    .addOption(option('no-wait', new Option('--no-wait', 'do not wait for services to become stable')))
+    .addHelpText('after', `\nExample:\n  ${example}\n\n${EXIT_CODES}\n`);
 }
 
 function positiveInt(value: string): number {
@@ -58,8 +70,24 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
 
+  const ENGINE_FLAGS: Record<'provision' | 'plan' | 'destroy', GlobalFlag[]> = {
+    provision: [...WORLD, 'log', 'force-unlock', 'concurrency', 'no-wait'],
+    plan: [...WORLD, 'log', 'concurrency'],
+    destroy: [...WORLD, 'yes', 'log', 'force-unlock', 'concurrency'],
+  };
+  const ENGINE_EXAMPLES = {
+    provision: 'shipline provision --sandbox    (the simulated AWS: no account needed)',
+    plan: 'shipline plan --detailed-exitcode --json > plan.json',
+    destroy: 'shipline destroy --yes -c shipline.yml',
+  };
+  const PIPELINE_EXAMPLES = {
+    status: 'shipline status --json',
+    approve: 'shipline approve --comment "looks good on /dev"',
+    reject: 'shipline reject --comment "the login page is broken"',
+    release: 'shipline release && shipline status',
+  };
   const engineCommand = (name: 'provision' | 'plan' | 'destroy', description: string) =>
-    withGlobalOptions(program.command(name).description(description)).action(async (raw: Record<string, unknown>) => {
+    withGlobalOptions(program.command(name).description(description), ENGINE_FLAGS[name], ENGINE_EXAMPLES[name]).action(async (raw: Record<string, unknown>) => {
       const { runCommand } = require('./commands/run') as typeof import('./commands/run');
       const summary = await runCommand(name, { ...globalOptions(raw), json: raw.json === true }, io, overrides);
       if (raw.detailedExitcode === true) {
@@ -78,7 +106,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     false,
   );
 
-  withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'))
+  withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'), WORLD, 'shipline outputs --json | jq -r .url')
     .option('--json', 'print JSON for scripts', false)
     .action(async (raw: Record<string, unknown>) => {
       const { showOutputs } = require('./commands/outputs') as typeof import('./commands/outputs');
@@ -87,7 +115,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     });
 
   const pipelineCommand = (name: 'status' | 'approve' | 'reject' | 'release', description: string) =>
-    withGlobalOptions(program.command(name).description(description)).action(async (raw: Record<string, unknown>) => {
+    withGlobalOptions(program.command(name).description(description), [...WORLD, 'log'], PIPELINE_EXAMPLES[name]).action(async (raw: Record<string, unknown>) => {
       const { runPipelineCommand } = require('./commands/pipeline') as typeof import('./commands/pipeline');
       const extra = { json: raw.json === true, ...(typeof raw.comment === 'string' ? { comment: raw.comment } : {}) };
       await runPipelineCommand(name, { ...globalOptions(raw), ...extra }, io, overrides);
@@ -100,21 +128,21 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
   pipelineCommand('release', 'start a pipeline run from the latest commit');
 
   const state = program.command('state').description("show, move or unlock the stack's state (a local file, or an S3 object)");
-  withGlobalOptions(state.command('show').description('print the state as stored, with where it is and who holds the lock')).action(
+  withGlobalOptions(state.command('show').description('print the state as stored, with where it is and who holds the lock'), WORLD, 'shipline state show --sandbox').action(
     async (raw: Record<string, unknown>) => {
       const { showState } = require('./commands/state') as typeof import('./commands/state');
       await showState(globalOptions(raw), io, overrides);
       setExit(EXIT.ok);
     },
   );
-  withGlobalOptions(state.command('migrate').description("move the state between the local file and the S3 object named in the config's state.backend"))
+  withGlobalOptions(state.command('migrate').description("move the state between the local file and the S3 object named in the config's state.backend"), [...WORLD, 'yes', 'log'], 'shipline state migrate --to s3')
     .addOption(new Option('--to <backend>', 'where the state goes').choices(['s3', 'local']).makeOptionMandatory())
     .action(async (raw: Record<string, unknown>) => {
       const { migrateState } = require('./commands/state') as typeof import('./commands/state');
       await migrateState(raw.to as 's3' | 'local', globalOptions(raw), io, overrides);
       setExit(EXIT.ok);
     });
-  withGlobalOptions(state.command('unlock').description("show the stack's lock; with --force, remove a dead run's lock after confirmation"))
+  withGlobalOptions(state.command('unlock').description("show the stack's lock; with --force, remove a dead run's lock after confirmation"), WORLD, 'shipline state unlock --force')
     .option('--force', 'remove the lock (asks first; --yes does not)', false)
     .action(async (raw: Record<string, unknown>) => {
       const { unlockState } = require('./commands/state') as typeof import('./commands/state');
@@ -122,7 +150,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
-  withGlobalOptions(state.command('forget').description('drop one record from the state (a record that names what is not the stack\'s); AWS is not touched'))
+  withGlobalOptions(state.command('forget').description('drop one record from the state (a record that names what is not the stack\'s); AWS is not touched'), [...WORLD, 'log'], 'shipline state forget network.subnet.private-a')
     .argument('<key>', 'the record\'s key, e.g. network.subnet.private-a (state show lists them)')
     .action(async (key: string, raw: Record<string, unknown>) => {
       const { forgetRecord } = require('./commands/state') as typeof import('./commands/state');
@@ -130,7 +158,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
-  withGlobalOptions(program.command('diagram').description('draw the stack (VPC, subnets, NAT, ALB routes, services, repository, pipeline) as Mermaid or Graphviz dot'))
+  withGlobalOptions(program.command('diagram').description('draw the stack (VPC, subnets, NAT, ALB routes, services, repository, pipeline) as Mermaid or Graphviz dot'), WORLD, 'shipline diagram --planned --format dot -o stack.dot')
     .addOption(new Option('--format <format>', 'diagram language').choices(['mermaid', 'dot']).default('mermaid'))
     .option('--planned', 'draw what the config describes (IDs where the state knows them), not what the state holds', false)
     .option('-o, --output <file>', 'write the diagram to a file instead of stdout')
@@ -142,7 +170,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     });
 
   // The global options are accepted (scripts pass them to every command); only --config is read.
-  withGlobalOptions(program.command('permissions').description('print, as JSON, the IAM policy the config needs (its strategy, NAT mode and state backend); --all: for every choice'))
+  withGlobalOptions(program.command('permissions').description('print, as JSON, the IAM policy the config needs (its strategy, NAT mode and state backend); --all: for every choice'), ['config'], 'shipline permissions > shipline-policy.json')
     .option('--all', 'the policy for every deploy strategy, NAT mode and state backend (reads no config)', false)
     .action(async (raw: Record<string, unknown>) => {
       const { printPermissions } = require('./commands/permissions') as typeof import('./commands/permissions');

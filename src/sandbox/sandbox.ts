@@ -198,7 +198,7 @@ export class Sandbox {
     const method = operation.charAt(0).toLowerCase() + operation.slice(1);
     const fn = model && (model as unknown as Record<string, unknown>)[method];
     if (typeof fn !== 'function') {
-      throw new SandboxNotModelled(`the sandbox does not model ${service}:${operation}; add it to src/sandbox/models/${service}.ts`);
+      throw new SandboxNotModelled(`the sandbox does not model ${service}:${operation}; add it to the model of ${service} in src/sandbox/models/`);
     }
     return (fn as (input: unknown) => object).call(model, input);
   }
