@@ -26,7 +26,7 @@ import {
   type ListClustersCommandOutput,
 } from '@aws-sdk/client-ecs';
 import { type Out } from '../../kernel/service';
-import { type ClusterRecord, NAME } from './records';
+import { type ClusterRecord, MAX_DESCRIBED_CLUSTERS, NAME } from './records';
 import { invalidParameter, tagsFromEcs, tagsToEcs } from './shared';
 import { EcsServices } from './services';
 
@@ -51,9 +51,11 @@ export abstract class EcsClusters extends EcsServices {
   }
 
   describeClusters(input: DescribeClustersCommandInput): Out<DescribeClustersCommandOutput> {
+    const refs = input.clusters ?? ['default'];
+    if (refs.length > MAX_DESCRIBED_CLUSTERS) throw invalidParameter(`clusters can have at most ${MAX_DESCRIBED_CLUSTERS} items.`);
     const clusters: Cluster[] = [];
     const failures: Failure[] = [];
-    for (const ref of input.clusters ?? ['default']) {
+    for (const ref of refs) {
       const arn = this.clusterArnOf(ref);
       const cluster = this.data.clusters[arn];
       if (!cluster) failures.push({ arn, reason: 'MISSING' });
@@ -62,8 +64,10 @@ export abstract class EcsClusters extends EcsServices {
     return { clusters, failures };
   }
 
-  listClusters(_input: ListClustersCommandInput): Out<ListClustersCommandOutput> {
-    return { clusterArns: Object.values(this.data.clusters).filter((c) => c.status === 'ACTIVE').map((c) => c.arn) };
+  listClusters(input: ListClustersCommandInput): Out<ListClustersCommandOutput> {
+    const active = Object.values(this.data.clusters).filter((c) => c.status === 'ACTIVE');
+    const { items, nextToken } = this.page('ListClusters', active, input, { awsDefault: 100, awsMax: 100 }, null);
+    return { clusterArns: items.map((c) => c.arn), ...(nextToken ? { nextToken } : {}) };
   }
 
   deleteCluster(input: DeleteClusterCommandInput): Out<DeleteClusterCommandOutput> {

@@ -21,10 +21,32 @@ import {
   MAX_EVENTS,
 } from './records';
 import { invalidParameter, serviceNameOf } from './shared';
+import { pageOf } from '../../kernel/pages';
 
 export abstract class EcsModel extends SandboxService<EcsData> {
   constructor(world: SandboxWorld, data: EcsData, protected readonly peers: EcsPeers) {
     super(world, data);
+  }
+
+  /**
+   * One page of a list call's answer (maxResults / nextToken), in the order ECS lists it, with the
+   * token to the next (absent on the last). `pageSize` is the operation's default and maximum page;
+   * `scope` what else the call was asked (a token is good only with the same filters).
+   */
+  protected page<T>(
+    operation: string,
+    items: readonly T[],
+    input: { maxResults?: number; nextToken?: string },
+    pageSize: { awsDefault: number; awsMax: number },
+    scope: unknown,
+  ): { items: T[]; nextToken?: string } {
+    const page = pageOf(
+      this.world,
+      items,
+      { max: input.maxResults, token: input.nextToken, scope: JSON.stringify(scope ?? null) },
+      { operation, ...pageSize, invalid: invalidParameter },
+    );
+    return { items: page.items, ...(page.next !== undefined ? { nextToken: page.next } : {}) };
   }
 
   // ---- Lookups ---------------------------------------------------------------------------------

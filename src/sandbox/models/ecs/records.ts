@@ -26,6 +26,9 @@ export const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 export const STOPPED_TASK_RETENTION = 3600;
 /** Service events kept, newest first. */
 export const MAX_EVENTS = 100;
+/** DescribeClusters and DescribeTasks take at most this many clusters / tasks per call (DescribeServices: 10). */
+export const MAX_DESCRIBED_CLUSTERS = 100;
+export const MAX_DESCRIBED_TASKS = 100;
 export const FARGATE_PLATFORM_VERSION = '1.4.0';
 
 // ---- Stored records ---------------------------------------------------------------------------

@@ -139,7 +139,9 @@ export abstract class EcsServices extends EcsTasks {
     services.forEach((s) => this.settle(s));
     // AWS: a DRAINING service "is no longer visible in the console or in the ListServices API" (DeleteService).
     const listed = services.filter((s) => s.status === 'ACTIVE' && (input.launchType === undefined || s.launchType === input.launchType));
-    return { serviceArns: listed.map((s) => s.arn) };
+    // ListServices pages by 10 unless asked for up to 100.
+    const { items, nextToken } = this.page('ListServices', listed, input, { awsDefault: 10, awsMax: 100 }, [cluster.arn, input.launchType, input.schedulingStrategy]);
+    return { serviceArns: items.map((s) => s.arn), ...(nextToken ? { nextToken } : {}) };
   }
 
   updateService(input: UpdateServiceCommandInput): Out<UpdateServiceCommandOutput> {

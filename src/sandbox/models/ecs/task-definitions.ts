@@ -137,7 +137,8 @@ export abstract class EcsTaskDefinitions extends EcsModel {
       .filter((td) => td.status === status && (input.familyPrefix === undefined || td.family === input.familyPrefix))
       .sort((a, b) => a.family.localeCompare(b.family) || a.revision - b.revision);
     if (input.sort === 'DESC') records.reverse();
-    return { taskDefinitionArns: records.map((td) => td.arn) };
+    const { items, nextToken } = this.page('ListTaskDefinitions', records, input, { awsDefault: 100, awsMax: 100 }, [input.familyPrefix, status, input.sort]);
+    return { taskDefinitionArns: items.map((td) => td.arn), ...(nextToken ? { nextToken } : {}) };
   }
 
   deregisterTaskDefinition(input: DeregisterTaskDefinitionCommandInput): Out<DeregisterTaskDefinitionCommandOutput> {

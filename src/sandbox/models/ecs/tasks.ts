@@ -31,9 +31,10 @@ import {
   type ServiceRecord,
   type TaskRecord,
   STOPPED_TASK_RETENTION,
+  MAX_DESCRIBED_TASKS,
   FARGATE_PLATFORM_VERSION,
 } from './records';
-import { isAwsError, isFargate } from './shared';
+import { invalidParameter, isAwsError, isFargate } from './shared';
 import { EcsTaskDefinitions } from './task-definitions';
 
 export abstract class EcsTasks extends EcsTaskDefinitions {
@@ -49,15 +50,20 @@ export abstract class EcsTasks extends EcsTaskDefinitions {
         (input.family === undefined || this.taskDefinitionRecord(t.taskDefinitionArn).family === input.family) &&
         (input.startedBy === undefined || t.deploymentId === input.startedBy),
     );
-    return { taskArns: tasks.map((t) => t.arn) };
+    const scope = [cluster.arn, input.serviceName, desiredStatus, input.family, input.startedBy];
+    const { items, nextToken } = this.page('ListTasks', tasks, input, { awsDefault: 100, awsMax: 100 }, scope);
+    return { taskArns: items.map((t) => t.arn), ...(nextToken ? { nextToken } : {}) };
   }
 
   describeTasks(input: DescribeTasksCommandInput): Out<DescribeTasksCommandOutput> {
     const cluster = this.activeCluster(input.cluster);
     this.servicesIn(cluster).forEach((s) => this.settle(s));
+    const refs = input.tasks ?? [];
+    if (refs.length === 0) throw invalidParameter('Tasks cannot be empty.');
+    if (refs.length > MAX_DESCRIBED_TASKS) throw invalidParameter(`taskIds can have at most ${MAX_DESCRIBED_TASKS} items.`);
     const tasks: Task[] = [];
     const failures: Failure[] = [];
-    for (const ref of input.tasks ?? []) {
+    for (const ref of refs) {
       const arn = ref.startsWith('arn:') ? ref : this.world.arn('ecs', `task/${cluster.name}/${ref}`);
       const task = this.data.tasks[arn];
       if (!task || task.clusterArn !== cluster.arn) failures.push({ arn, reason: 'MISSING' });

@@ -1,6 +1,7 @@
 // ELBv2 (simulated): the errors and the checks every resource family shares (names, ports, ARNs).
 import { type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsError } from '../../kernel/errors';
+import type { PageLimits } from '../../kernel/pages';
 
 export type ArnKind = 'loadbalancer' | 'targetgroup' | 'listener' | 'listener-rule';
 
@@ -31,8 +32,18 @@ export function validationError(message: string): Error {
   return awsError('ValidationError', message);
 }
 
-// ---- Checks ------------------------------------------------------------------------------------
+/**
+ * ELBv2's describe calls page with Marker / PageSize / NextMarker: PageSize 1 to 400, and 400 when
+ * unset. A marker ELBv2 did not give, or a size out of range, is a ValidationError.
+ */
+export function elbPages(operation: string): PageLimits {
+  return { operation, awsDefault: 400, awsMax: 400, invalid: validationError };
+}
 
+/** At most 20 load balancers or target groups named by ARN or name in one describe call. */
+export const MAX_DESCRIBED = 20;
+
+// ---- Checks ------------------------------------------------------------------------------------
 
 /** Runs an EC2 lookup; its `….NotFound` / malformed-ID errors read as "not there". */
 export function ignoreNotFound<T>(lookup: () => T): T | undefined {

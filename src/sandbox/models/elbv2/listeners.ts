@@ -102,12 +102,15 @@ export abstract class Elbv2Listeners extends Elbv2TargetGroups {
     if (input.LoadBalancerArn && input.ListenerArns?.length) {
       throw validationError('Listener ARNs and a load balancer ARN cannot be specified at the same time');
     }
+    let found: ListenerRecord[];
     if (input.LoadBalancerArn) {
-      const lb = this.getLoadBalancer(input.LoadBalancerArn);
-      return { Listeners: this.listenersOf(lb.arn).map((l) => this.describeListener(l)) };
+      found = this.listenersOf(this.getLoadBalancer(input.LoadBalancerArn).arn);
+    } else {
+      if (!input.ListenerArns?.length) throw validationError('You must specify either listener ARNs or a load balancer ARN');
+      found = input.ListenerArns.map((arn) => this.getListener(arn));
     }
-    if (!input.ListenerArns?.length) throw validationError('You must specify either listener ARNs or a load balancer ARN');
-    return { Listeners: input.ListenerArns.map((arn) => this.describeListener(this.getListener(arn))) };
+    const { items, NextMarker } = this.page('DescribeListeners', found, input, [input.LoadBalancerArn, input.ListenerArns]);
+    return { Listeners: items.map((l) => this.describeListener(l)), ...(NextMarker ? { NextMarker } : {}) };
   }
 
   modifyListener(input: ModifyListenerCommandInput): Out<ModifyListenerCommandOutput> {
@@ -161,13 +164,16 @@ export abstract class Elbv2Listeners extends Elbv2TargetGroups {
     if (input.ListenerArn && input.RuleArns?.length) {
       throw validationError('Rule ARNs and a listener ARN cannot be specified at the same time');
     }
+    let found: RuleRecord[];
     if (input.ListenerArn) {
       const listener = this.getListener(input.ListenerArn);
-      const rules = this.rulesOf(listener.arn).sort((a, b) => (a.priority ?? Infinity) - (b.priority ?? Infinity));
-      return { Rules: rules.map((r) => this.describeRule(r)) };
+      found = this.rulesOf(listener.arn).sort((a, b) => (a.priority ?? Infinity) - (b.priority ?? Infinity));
+    } else {
+      if (!input.RuleArns?.length) throw validationError('You must specify either listener ARN or rule ARNs');
+      found = input.RuleArns.map((arn) => this.getRule(arn));
     }
-    if (!input.RuleArns?.length) throw validationError('You must specify either listener ARN or rule ARNs');
-    return { Rules: input.RuleArns.map((arn) => this.describeRule(this.getRule(arn))) };
+    const { items, NextMarker } = this.page('DescribeRules', found, input, [input.ListenerArn, input.RuleArns]);
+    return { Rules: items.map((r) => this.describeRule(r)), ...(NextMarker ? { NextMarker } : {}) };
   }
 
   modifyRule(input: ModifyRuleCommandInput): Out<ModifyRuleCommandOutput> {

@@ -47,7 +47,7 @@ import {
 import { awsError } from '../../kernel/errors';
 import { type Out } from '../../kernel/service';
 import { type Zone, type LoadBalancerRecord, ARN_SERVICE } from './records';
-import { elbError, validationError, ignoreNotFound, checkName, checkArn } from './checks';
+import { elbError, validationError, ignoreNotFound, checkName, checkArn, MAX_DESCRIBED } from './checks';
 import { attributeList, modifiedAttributes } from './attributes';
 import { Elbv2Model } from './model';
 
@@ -147,6 +147,9 @@ export abstract class Elbv2LoadBalancers extends Elbv2Model {
     if (input.LoadBalancerArns?.length && input.Names?.length) {
       throw validationError('Load balancer names and load balancer ARNs cannot be specified at the same time');
     }
+    if ((input.LoadBalancerArns?.length ?? 0) > MAX_DESCRIBED || (input.Names?.length ?? 0) > MAX_DESCRIBED) {
+      throw validationError(`You cannot describe more than '${MAX_DESCRIBED}' load balancers at a time`);
+    }
     const all = Object.values(this.data.loadBalancers);
     let found = all;
     if (input.LoadBalancerArns?.length) {
@@ -159,7 +162,8 @@ export abstract class Elbv2LoadBalancers extends Elbv2Model {
       if (missing.length > 0) throw elbError(LoadBalancerNotFoundException, `Load balancers '[${missing.join(', ')}]' not found`);
       found = names.map((n) => all.find((lb) => lb.name === n)).filter((lb) => lb !== undefined);
     }
-    return { LoadBalancers: found.map((lb) => this.describeLoadBalancer(lb)) };
+    const { items, NextMarker } = this.page('DescribeLoadBalancers', found, input, [input.LoadBalancerArns, input.Names]);
+    return { LoadBalancers: items.map((lb) => this.describeLoadBalancer(lb)), ...(NextMarker ? { NextMarker } : {}) };
   }
 
   deleteLoadBalancer(input: DeleteLoadBalancerCommandInput): Out<DeleteLoadBalancerCommandOutput> {

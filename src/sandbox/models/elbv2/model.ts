@@ -22,11 +22,21 @@ import {
   type Elbv2Peers,
   MAX_TAGS,
 } from './records';
-import { elbError, validationError, checkArn, arnKind, forwardedTargetGroups } from './checks';
+import { elbError, validationError, checkArn, arnKind, forwardedTargetGroups, elbPages } from './checks';
+import { pageOf } from '../../kernel/pages';
 
 export abstract class Elbv2Model extends SandboxService<Elbv2Data> {
   constructor(world: SandboxWorld, data: Elbv2Data, protected readonly peers: Elbv2Peers) {
     super(world, data);
+  }
+
+  /**
+   * One page of a describe call's answer, in the order AWS lists it, and the marker to the next
+   * (absent on the last). `scope` is what else the call was asked: a marker is good only with it.
+   */
+  protected page<T>(operation: string, items: readonly T[], input: { Marker?: string; PageSize?: number }, scope: unknown): { items: T[]; NextMarker?: string } {
+    const page = pageOf(this.world, items, { max: input.PageSize, token: input.Marker, scope: JSON.stringify(scope ?? null) }, elbPages(operation));
+    return { items: page.items, ...(page.next !== undefined ? { NextMarker: page.next } : {}) };
   }
 
   // ==== Lookups ===================================================================================

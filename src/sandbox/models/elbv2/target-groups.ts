@@ -48,7 +48,7 @@ import {
 import { awsError } from '../../kernel/errors';
 import { type Out } from '../../kernel/service';
 import { type HealthCheck, type TargetRecord, type TargetGroupRecord, ARN_SERVICE } from './records';
-import { elbError, validationError, ignoreNotFound, checkName, checkPort, checkArn } from './checks';
+import { elbError, validationError, ignoreNotFound, checkName, checkPort, checkArn, MAX_DESCRIBED } from './checks';
 import { attributeList, modifiedAttributes } from './attributes';
 import { Elbv2LoadBalancers } from './load-balancers';
 
@@ -135,6 +135,9 @@ export abstract class Elbv2TargetGroups extends Elbv2LoadBalancers {
     if (given.reduce((a, b) => a + b, 0) > 1) {
       throw validationError('Only one of LoadBalancerArn, TargetGroupArns or Names can be specified');
     }
+    if ((input.TargetGroupArns?.length ?? 0) > MAX_DESCRIBED || (input.Names?.length ?? 0) > MAX_DESCRIBED) {
+      throw validationError(`You cannot describe more than '${MAX_DESCRIBED}' target groups at a time`);
+    }
     const all = Object.values(this.data.targetGroups);
     let found = all;
     if (input.LoadBalancerArn) {
@@ -148,7 +151,8 @@ export abstract class Elbv2TargetGroups extends Elbv2LoadBalancers {
       found = input.Names.map((n) => all.find((tg) => tg.name === n)).filter((tg) => tg !== undefined);
       if (found.length < input.Names.length) throw elbError(TargetGroupNotFoundException, 'One or more target groups not found');
     }
-    return { TargetGroups: found.map((tg) => this.describeTargetGroup(tg)) };
+    const { items, NextMarker } = this.page('DescribeTargetGroups', found, input, [input.LoadBalancerArn, input.TargetGroupArns, input.Names]);
+    return { TargetGroups: items.map((tg) => this.describeTargetGroup(tg)), ...(NextMarker ? { NextMarker } : {}) };
   }
 
   modifyTargetGroup(input: ModifyTargetGroupCommandInput): Out<ModifyTargetGroupCommandOutput> {
