@@ -2,10 +2,10 @@
 //
 // - Clusters: CreateCluster (name defaults to `default`; an ACTIVE cluster of that name is returned
 //   unchanged; an INACTIVE one is replaced by a new ACTIVE cluster with the same ARN; settings
-//   default to containerInsights=disabled). DescribeClusters (names or ARNs, default `default`;
+//   default to containerInsights=disabled). DescribeClusters (up to 100 names or ARNs, default `default`;
 //   unknown or never-created → `failures` with reason MISSING; INACTIVE clusters are described;
 //   tags only with include TAGS, settings only with include SETTINGS; activeServicesCount,
-//   runningTasksCount, pendingTasksCount computed). ListClusters (ACTIVE ones). DeleteCluster
+//   runningTasksCount, pendingTasksCount computed). ListClusters (ACTIVE ones, 100 a page). DeleteCluster
 //   (ClusterContainsServicesException while an ACTIVE or DRAINING service is in it,
 //   ClusterContainsTasksException while a task has not stopped, ClusterNotFoundException when
 //   unknown or already INACTIVE; afterwards INACTIVE, still describable). Every other call naming

@@ -22,7 +22,9 @@
 //   DeleteService (desiredCount > 0 without force → InvalidParameterException "The service cannot
 //   be stopped while it is scaled above 0."; → DRAINING with desiredCount 0, INACTIVE at
 //   readyAt('ecs.service.inactive'); a DRAINING or INACTIVE service is returned as it is).
-//   ListServices (ACTIVE ones only: AWS hides DRAINING services from it).
+//   ListServices (ACTIVE ones only: AWS hides DRAINING services from it; 10 a page unless
+//   maxResults, up to 100, says otherwise). The List calls page by nextToken (maxResults 1–100; a bad
+//   token or size → InvalidParameterException); DescribeServices takes 1 to 10 services.
 import {
   ServiceNotActiveException,
   type CreateServiceCommandInput,

@@ -11,7 +11,7 @@
 //   container, a non-Fargate container without memory when the task has none).
 //   DescribeTaskDefinition (family → latest ACTIVE revision, family:revision, or ARN; include
 //   TAGS; unknown → ClientException "Unable to describe task definition."). ListTaskDefinitions
-//   (familyPrefix is an exact family name, as in AWS; status default ACTIVE; sort ASC/DESC).
+//   (familyPrefix is an exact family name, as in AWS; status default ACTIVE; sort ASC/DESC; 100 a page).
 //   DeregisterTaskDefinition (family:revision or ARN; → INACTIVE, still describable; running
 //   services keep running it). DeleteTaskDefinitions (only INACTIVE revisions →
 //   DELETE_IN_PROGRESS, still describable; others → `failures`).

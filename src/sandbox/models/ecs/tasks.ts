@@ -14,7 +14,7 @@
 //   stay describable for an hour. A task that EC2 cannot give an ENI is not started; the service
 //   reports it in its events and stays below its desired count. Services whose launch type is not
 //   Fargate never place tasks (there are no container instances). ListTasks (cluster,
-//   serviceName, family, desiredStatus default RUNNING) and DescribeTasks (ids or ARNs; unknown →
+//   serviceName, family, desiredStatus default RUNNING; 100 a page) and DescribeTasks (1 to 100 ids or ARNs; unknown →
 //   failures MISSING) show them.
 import {
   type DescribeTasksCommandInput,

@@ -12,6 +12,8 @@
 //   region's CanonicalHostedZoneId. One requester-managed ENI per subnet goes into the VPC through
 //   the EC2 model (`ELB app/<name>/<id>`); SetSubnets / SetSecurityGroups replace them.
 // - DescribeLoadBalancers: all; LoadBalancerArns or Names, any unknown → LoadBalancerNotFound.
+//   ELBv2's describes page (Marker / PageSize 1–400, 400 unset, NextMarker; a bad marker or size →
+//   ValidationError) and take at most 20 names or ARNs (ValidationError).
 // - DeleteLoadBalancer: deletes its listeners and rules at once and releases its ENIs; the load
 //   balancer itself is still described (as active) until `elbv2.loadBalancer.deleted` has
 //   elapsed — in instant mode it is gone at the next read. Target groups stay. An unknown ARN
