@@ -269,7 +269,7 @@ describe('target groups', () => {
       HealthCheckEnabled: true,
       HealthCheckPath: '/',
       HealthCheckIntervalSeconds: 15,
-      HealthCheckTimeoutSeconds: 5,
+      HealthCheckTimeoutSeconds: 6,
       HealthyThresholdCount: 5,
       UnhealthyThresholdCount: 2,
       Matcher: { HttpCode: '200-499' },

@@ -2,7 +2,7 @@
 //
 // - CreateTargetGroup (target type instance | ip, protocol HTTP | HTTPS): Name rules as for load
 //   balancers; Port, Protocol and an existing VpcId required (ValidationError). Health check
-//   defaults: protocol = Protocol, port traffic-port, path /, interval 30 s, timeout 5 s,
+//   defaults: protocol = Protocol, port traffic-port, path /, interval 30 s, timeout 6 s (HTTPS 10 s),
 //   thresholds 5 / 2, matcher 200. Same name + same settings → the existing group; otherwise
 //   DuplicateTargetGroupName. Attributes default to deregistration_delay.timeout_seconds 300,
 //   stickiness.enabled false … DescribeTargetGroups: all, TargetGroupArns, Names (unknown →
@@ -100,7 +100,8 @@ export abstract class Elbv2TargetGroups extends Elbv2LoadBalancers {
         enabled: true,
         path: '/',
         intervalSeconds: 30,
-        timeoutSeconds: 5,
+        // AWS's default timeout: 6 s for HTTP target groups, 10 s for HTTPS.
+        timeoutSeconds: input.Protocol === 'HTTPS' ? 10 : 6,
         healthyThresholdCount: 5,
         unhealthyThresholdCount: 2,
         httpCode: '200',
