@@ -28,6 +28,9 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateServiceCommand,
+  paginateListServices,
+  paginateListTaskDefinitions,
+  paginateListTasks,
   waitUntilServicesInactive,
   waitUntilServicesStable,
   type CreateServiceCommandInput,
@@ -575,6 +578,52 @@ describe('ECS services', () => {
     clock.run();
     await waitUntilServicesInactive({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     expect(await describeService()).toMatchObject({ status: 'INACTIVE', runningCount: 0 });
+  });
+});
+
+describe('ECS pages (maxResults / nextToken, capped at 5 in tests)', () => {
+  it('pages task definitions, services and tasks; the SDK paginators read them all', async () => {
+    const revisions: string[] = [];
+    for (let i = 0; i < 7; i += 1) revisions.push(await registerTaskDefinition());
+    const first = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'demo-dev' }));
+    expect(first.taskDefinitionArns).toEqual(revisions.slice(0, 5));
+    const second = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'demo-dev', nextToken: first.nextToken }));
+    expect(second).toMatchObject({ taskDefinitionArns: revisions.slice(5) });
+    expect(second.nextToken).toBeUndefined();
+    const newestFirst: string[] = [];
+    for await (const page of paginateListTaskDefinitions({ client: ecs }, { familyPrefix: 'demo-dev', sort: 'DESC' })) newestFirst.push(...(page.taskDefinitionArns ?? []));
+    expect(newestFirst).toEqual([...revisions].reverse());
+
+    const { net } = await runningService({ desiredCount: 6 });
+    for (let i = 0; i < 6; i += 1) {
+      await ecs.send(new CreateServiceCommand(serviceInput(net, revisions[0]!, { serviceName: `extra-${i}`, desiredCount: 0, loadBalancers: [] })));
+    }
+    const services: string[] = [];
+    for await (const page of paginateListServices({ client: ecs }, { cluster: 'demo' })) services.push(...(page.serviceArns ?? []));
+    expect(services).toHaveLength(7);
+    const tasks: string[] = [];
+    for await (const page of paginateListTasks({ client: ecs }, { cluster: 'demo', serviceName: 'demo-dev' })) tasks.push(...(page.taskArns ?? []));
+    expect(tasks).toHaveLength(6);
+  });
+
+  it('refuses a token it did not give or replayed with other filters, and a page size out of range, as InvalidParameterException', async () => {
+    for (let i = 0; i < 6; i += 1) await registerTaskDefinition();
+    const first = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'demo-dev' }));
+    await expect(ecs.send(new ListTaskDefinitionsCommand({ nextToken: 'bm90LWEtdG9rZW4=' }))).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'demo-dev', status: 'INACTIVE', nextToken: first.nextToken }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
+    await expect(ecs.send(new ListTaskDefinitionsCommand({ maxResults: 101 }))).rejects.toBeInstanceOf(InvalidParameterException);
+    await ecs.send(new CreateClusterCommand({ clusterName: 'demo' }));
+    await expect(ecs.send(new ListServicesCommand({ cluster: 'demo', maxResults: 0 }))).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
+  it('describes at most 100 tasks and 100 clusters a call, and refuses no tasks at all', async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'demo' }));
+    const many = Array.from({ length: 101 }, (_, i) => `c${i}`);
+    await expect(ecs.send(new DescribeClustersCommand({ clusters: many }))).rejects.toThrow('clusters can have at most 100 items.');
+    await expect(ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: many }))).rejects.toThrow('taskIds can have at most 100 items.');
+    await expect(ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: [] }))).rejects.toThrow('Tasks cannot be empty.');
   });
 });
 

@@ -41,6 +41,8 @@ import {
   waitUntilLoadBalancersDeleted,
   waitUntilTargetDeregistered,
   waitUntilTargetInService,
+  paginateDescribeRules,
+  paginateDescribeTargetGroups,
   type Action,
   type CreateTargetGroupCommandInput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -267,7 +269,7 @@ describe('target groups', () => {
       HealthCheckEnabled: true,
       HealthCheckPath: '/',
       HealthCheckIntervalSeconds: 15,
-      HealthCheckTimeoutSeconds: 5,
+      HealthCheckTimeoutSeconds: 6,
       HealthyThresholdCount: 5,
       UnhealthyThresholdCount: 2,
       Matcher: { HttpCode: '200-499' },
@@ -533,6 +535,53 @@ describe('listeners and rules', () => {
       ['target-group', 'demo-prod'],
     ]);
     await expect(elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] }))).rejects.toMatchObject({ name: 'ListenerNotFoundException' });
+  });
+});
+
+describe('pages (Marker / PageSize, capped at 5 in tests)', () => {
+  it('pages target groups and rules; the SDK paginators read them all', async () => {
+    const names = Array.from({ length: 7 }, (_, i) => `demo-tg-${i}`);
+    const groups = [];
+    for (const name of names) groups.push(await createTargetGroup(name));
+    const first = await elb.send(new DescribeTargetGroupsCommand({}));
+    expect(first.TargetGroups?.map((g) => g.TargetGroupName)).toEqual(names.slice(0, 5));
+    expect(first.NextMarker).toBeDefined();
+    const second = await elb.send(new DescribeTargetGroupsCommand({ Marker: first.NextMarker }));
+    expect(second.TargetGroups?.map((g) => g.TargetGroupName)).toEqual(names.slice(5));
+    expect(second.NextMarker).toBeUndefined();
+    const byName = [];
+    for await (const page of paginateDescribeTargetGroups({ client: elb }, { Names: names })) byName.push(...(page.TargetGroups ?? []));
+    expect(byName.map((g) => g.TargetGroupName)).toEqual(names);
+
+    const lbArn = await createLoadBalancer();
+    const listenerArn = await createListener(lbArn, groups[0]!);
+    for (let i = 1; i < 7; i += 1) {
+      const path = `/e${i}`;
+      await elb.send(new CreateRuleCommand({ ListenerArn: listenerArn, Priority: i, Conditions: [{ Field: 'path-pattern', Values: [path] }], Actions: forward(groups[i]!) }));
+    }
+    const rules = [];
+    for await (const page of paginateDescribeRules({ client: elb }, { ListenerArn: listenerArn })) rules.push(...(page.Rules ?? []));
+    expect(rules.map((r) => r.Priority)).toEqual(['1', '2', '3', '4', '5', '6', 'default']);
+  });
+
+  it('refuses a marker it did not give, one replayed with other filters, and a page size out of 1 to 400', async () => {
+    for (const name of ['a-1', 'a-2', 'a-3', 'a-4', 'a-5', 'a-6']) await createTargetGroup(name);
+    const first = await elb.send(new DescribeTargetGroupsCommand({}));
+    await expect(elb.send(new DescribeTargetGroupsCommand({ Marker: 'bm90LWEtbWFya2Vy' }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(elb.send(new DescribeTargetGroupsCommand({ Names: ['a-1'], Marker: first.NextMarker }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(elb.send(new DescribeLoadBalancersCommand({ Marker: first.NextMarker }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(elb.send(new DescribeTargetGroupsCommand({ PageSize: 401 }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(elb.send(new DescribeTargetGroupsCommand({ PageSize: 0 }))).rejects.toMatchObject({ name: 'ValidationError' });
+    expect((await elb.send(new DescribeTargetGroupsCommand({ PageSize: 2 }))).TargetGroups).toHaveLength(2);
+  });
+
+  it('describes at most 20 target groups or load balancers by name or ARN in one call', async () => {
+    const names = Array.from({ length: 21 }, (_, i) => `x-${i}`);
+    await expect(elb.send(new DescribeTargetGroupsCommand({ Names: names }))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: "You cannot describe more than '20' target groups at a time",
+    });
+    await expect(elb.send(new DescribeLoadBalancersCommand({ Names: names }))).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });
 

@@ -12,7 +12,7 @@ import {
   type PipelineExecutionSummary,
   type StageState,
 } from '@aws-sdk/client-codepipeline';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type Service } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StateStore } from '../../state';
 import { STEPS } from '../../steps';
@@ -21,6 +21,7 @@ import { KEYS as CLUSTER } from '../../steps/cluster';
 import { KEYS as CODEDEPLOY } from '../../steps/codedeploy';
 import { connectionConsoleUrl, KEYS as CONNECTION } from '../../steps/connection';
 import { KEYS as PIPELINE } from '../../steps/pipeline';
+import { DESCRIBE_LIMIT } from '../../steps/services/names';
 import type { AwsClients } from '../aws/clients';
 import { unlessNotFound } from '../aws/errors';
 import type { Config } from '../config';
@@ -160,7 +161,11 @@ async function environmentStatus(c: Context): Promise<EnvironmentStatus[]> {
   const cluster = c.state.get(KEYS.cluster)?.id;
   if (!cluster) return [];
   const names = c.config.environments.map((e) => `${c.config.stack}-${e.name}`);
-  const { services = [] } = await c.aws.ecs.send(new DescribeServicesCommand({ cluster, services: names }));
+  // DescribeServices takes at most 10 services a call.
+  const services: Service[] = [];
+  for (let i = 0; i < names.length; i += DESCRIBE_LIMIT) {
+    services.push(...((await c.aws.ecs.send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + DESCRIBE_LIMIT) }))).services ?? []));
+  }
   const urls = new Map(STEPS.flatMap((s) => s.outputs?.(c.state, c.config) ?? []).map((o) => [o.key, o.value]));
   return Promise.all(
     c.config.environments.map(async (env, i) => {

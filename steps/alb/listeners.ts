@@ -3,17 +3,15 @@
 import {
   CreateListenerCommand,
   DeleteListenerCommand,
-  DescribeListenersCommand,
   ModifyListenerCommand,
   type Action,
   type Listener,
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { unlessNotFound } from '../../src/aws/errors';
 import { testPort } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { actionsKey, foreignOnLoadBalancer, GONE, isGone, isOurs, notOurs } from '../lib/elbv2';
+import { actionsKey, describeListenersOf, foreignOnLoadBalancer, isGone, isOurs, notOurs } from '../lib/elbv2';
 import { isBlueGreen, KEYS, onStackLoadBalancer, type ListenerKind } from './names';
 import type { Routes } from './routes';
 
@@ -37,7 +35,7 @@ interface ListenerSpec {
 /** The load balancer's listeners; one just created has none: no need to ask. */
 export async function listenersOf(ctx: StepContext, lb: Ensured<LoadBalancer>): Promise<Listener[]> {
   if (!isKnown(lb.id) || lb.outcome === 'created') return [];
-  return ((await unlessNotFound(ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.id })), ...GONE.loadBalancer))?.Listeners ?? []);
+  return (await describeListenersOf(ctx, lb.id)) ?? [];
 }
 
 /**

@@ -2,7 +2,6 @@
 import {
   CreateRuleCommand,
   DeleteRuleCommand,
-  DescribeRulesCommand,
   ModifyRuleCommand,
   SetRulePrioritiesCommand,
   type Action,
@@ -10,11 +9,10 @@ import {
   type Rule,
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { unlessNotFound } from '../../src/aws/errors';
 import type { EnvironmentConfig } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { actionsKey, foreignOnLoadBalancer, GONE, isGone, notOurs, tagsByArn } from '../lib/elbv2';
+import { actionsKey, describeRulesOf, foreignOnLoadBalancer, isGone, notOurs, tagsByArn } from '../lib/elbv2';
 import { sameSet } from '../lib/compare';
 import { KEYS, onStackLoadBalancer } from './names';
 import type { Routes } from './routes';
@@ -60,7 +58,7 @@ export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>,
 
   // A listener just created has only its default rule: no need to ask.
   const rules = isKnown(listenerArn) && listener.outcome !== 'created'
-    ? ((await unlessNotFound(elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn })), ...GONE.listener))?.Rules ?? []).filter((r) => !r.IsDefault)
+    ? ((await describeRulesOf(ctx, listenerArn)) ?? []).filter((r) => !r.IsDefault)
     : [];
   const recordedRule = (env: string) => rules.find((r) => r.RuleArn === ctx.state.get(KEYS.rule(env))?.id);
   const byRoute = (env: EnvironmentConfig) => rules.find((r) => routesTo(r, env));

@@ -5,10 +5,14 @@
 import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
+  paginateDescribeListeners,
+  paginateDescribeRules,
+  paginateDescribeTargetGroups,
   type Action,
   type DescribeTargetGroupsCommandInput,
+  type Listener,
   type LoadBalancer,
+  type Rule,
   type Tag,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -37,8 +41,28 @@ export interface Found<T> {
   owned: boolean;
 }
 
-/** AWS allows 20 ARNs per DescribeTags call. */
+/** AWS allows 20 ARNs per DescribeTags call, and 20 target groups (by ARN or name) per DescribeTargetGroups. */
 const TAGS_PER_CALL = 20;
+const TARGET_GROUPS_PER_CALL = 20;
+
+/** Every item of every page of an ELBv2 describe (Marker / NextMarker, read through the SDK's paginator). */
+async function allPages<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...(items(page) ?? []));
+  return all;
+}
+
+/** A load balancer's listeners, every page of them; undefined when the load balancer is gone. */
+export async function describeListenersOf(ctx: StepContext, loadBalancerArn: string): Promise<Listener[] | undefined> {
+  const pages = paginateDescribeListeners({ client: ctx.aws.elbv2 }, { LoadBalancerArn: loadBalancerArn });
+  return unlessNotFound(allPages(pages, (p) => p.Listeners), ...GONE.loadBalancer);
+}
+
+/** A listener's rules (its default rule included), every page of them; undefined when the listener is gone. */
+export async function describeRulesOf(ctx: StepContext, listenerArn: string): Promise<Rule[] | undefined> {
+  const pages = paginateDescribeRules({ client: ctx.aws.elbv2 }, { ListenerArn: listenerArn });
+  return unlessNotFound(allPages(pages, (p) => p.Rules), ...GONE.listener);
+}
 
 /** Tags by ARN, read in as few DescribeTags calls as AWS allows. */
 export async function tagsByArn(ctx: StepContext, arns: readonly string[]): Promise<Map<string, Tag[]>> {
@@ -86,12 +110,16 @@ async function describeTargetGroups(
   input: (keys: string[]) => DescribeTargetGroupsCommandInput,
 ): Promise<TargetGroup[]> {
   if (keys.length === 0) return [];
-  const describe = async (some: string[]) =>
-    (await unlessNotFound(ctx.aws.elbv2.send(new DescribeTargetGroupsCommand(input(some))), ...GONE.targetGroup))?.TargetGroups;
-  const all = await describe([...keys]);
-  if (all !== undefined || keys.length === 1) return all ?? [];
-  const one = await Promise.all(keys.map((k) => describe([k])));
-  return one.flatMap((groups) => groups ?? []);
+  const describe = (some: string[]) =>
+    unlessNotFound(allPages(paginateDescribeTargetGroups({ client: ctx.aws.elbv2 }, input(some)), (p) => p.TargetGroups), ...GONE.targetGroup);
+  const found: TargetGroup[] = [];
+  for (let i = 0; i < keys.length; i += TARGET_GROUPS_PER_CALL) {
+    const chunk = keys.slice(i, i + TARGET_GROUPS_PER_CALL);
+    const all = await describe(chunk);
+    if (all !== undefined || chunk.length === 1) found.push(...(all ?? []));
+    else for (const groups of await Promise.all(chunk.map((k) => describe([k])))) found.push(...(groups ?? []));
+  }
+  return found;
 }
 
 // ---- ownership by ARN ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import {
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
+  paginateListTaskDefinitions,
   RegisterTaskDefinitionCommand,
   type ContainerDefinition,
   type LogConfiguration,
@@ -225,12 +225,9 @@ export async function latestOwnedRevision(ctx: StepContext, family: string): Pro
 
 export async function activeRevisions(ctx: StepContext, family: string): Promise<string[]> {
   const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', nextToken }));
+  for await (const page of paginateListTaskDefinitions({ client: ctx.aws.ecs }, { familyPrefix: family, status: 'ACTIVE' })) {
     arns.push(...(page.taskDefinitionArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return arns;
 }
 
