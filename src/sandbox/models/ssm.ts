@@ -260,7 +260,7 @@ export class SsmSandbox extends SandboxService<SsmData> {
     const option = filter.Option ?? 'Equals';
     const values = filter.Values ?? [];
     if (filter.Key === 'Name') {
-      if (option === 'Equals') return values.some((v) => v === p.name || `/${v}` === p.name || v === `/${p.name}`);
+      if (option === 'Equals') return values.includes(p.name);
       if (option === 'BeginsWith') return values.some((v) => p.name.startsWith(v));
       throw awsError('InvalidFilterOption', `The filter option '${option}' is not valid for the key Name. Valid options: Equals, BeginsWith.`);
     }
