@@ -103,7 +103,7 @@ describe('SSM parameters', () => {
 
   it('pages DescribeParameters, filters by name prefix, and refuses a foreign token', async () => {
     for (let i = 0; i < 12; i += 1) await put(`/demo/p${String(i).padStart(2, '0')}`);
-    const first = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/demo/p'] }] }));
+    const first = await ssm.send(new DescribeParametersCommand({}));
     expect(first.Parameters).toHaveLength(5);
     expect(first.NextToken).toBeDefined();
     const names: string[] = [];
@@ -111,8 +111,27 @@ describe('SSM parameters', () => {
       names.push(...(page.Parameters ?? []).map((p) => p.Name ?? ''));
     }
     expect(names).toEqual(Array.from({ length: 12 }, (_, i) => `/demo/p${String(i).padStart(2, '0')}`));
-    await expect(ssm.send(new DescribeParametersCommand({ NextToken: first.NextToken }))).rejects.toMatchObject({ name: 'InvalidNextToken' });
+    await expect(ssm.send(new DescribeParametersCommand({ NextToken: first.NextToken, ParameterFilters: [{ Key: 'Type', Values: ['String'] }] })))
+      .rejects.toMatchObject({ name: 'InvalidNextToken' });
     await expect(ssm.send(new DescribeParametersCommand({ MaxResults: 51 }))).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('answers DescribeParameters on a best-effort basis: a filtered page may be empty with a NextToken to follow', async () => {
+    for (let i = 0; i < 6; i += 1) await put(`/a/p${i}`);
+    await put('/b/wanted');
+    const filters = [{ Key: 'Name', Option: 'Equals', Values: ['/b/wanted'] }];
+    const first = await ssm.send(new DescribeParametersCommand({ ParameterFilters: filters }));
+    expect(first.Parameters).toEqual([]);
+    expect(first.NextToken).toBeDefined();
+    const found: string[] = [];
+    for await (const page of paginateDescribeParameters({ client: ssm }, { ParameterFilters: filters })) found.push(...(page.Parameters ?? []).map((p) => p.Name ?? ''));
+    expect(found).toEqual(['/b/wanted']);
+  });
+
+  it('answers GetParameters in alphabetical order', async () => {
+    await put('/demo/b');
+    await put('/demo/a');
+    expect((await ssm.send(new GetParametersCommand({ Names: ['/demo/b', '/demo/a'] }))).Parameters?.map((p) => p.Name)).toEqual(['/demo/a', '/demo/b']);
   });
 
   it('tags a parameter by name', async () => {

@@ -12,8 +12,10 @@
 // - PutParameter: Type required for a new parameter; an existing one without Overwrite →
 //   ParameterAlreadyExists; Overwrite with Tags → ValidationException; KeyId only for SecureString;
 //   a Standard value at most 4 KB; each write adds a version.
-// - DescribeParameters: paged (1–50, default 10 here), ParameterFilters on Name (Equals, BeginsWith)
-//   and Type (Equals); the legacy `Filters` and other keys are not modelled.
+// - DescribeParameters: paged (1–50, default 10 here) and best effort: each call scans one page of
+//   parameters (by name) and answers those that match, so a page may be short or empty while a
+//   NextToken remains. ParameterFilters on Name (Equals, BeginsWith) and Type (Equals); the legacy
+//   `Filters` and other keys are not modelled. GetParameters answers in alphabetical order.
 // - Tags: AddTagsToResource / RemoveTagsFromResource / ListTagsForResource (ResourceType Parameter).
 // - Seed data: a new world holds `/demo/db-password` (SecureString), as a new account holds AWS's
 //   public parameters; inventory() leaves it out, like the seeded AMIs.
@@ -131,19 +133,23 @@ export class SsmSandbox extends SandboxService<SsmData> {
       if (parameter) found.push(this.parameterOut(parameter, input.WithDecryption === true));
       else invalid.push(ref);
     }
+    // "The results for GetParameters requests are listed in alphabetical order."
+    found.sort((a, b) => ((a.Name ?? '') < (b.Name ?? '') ? -1 : (a.Name ?? '') > (b.Name ?? '') ? 1 : 0));
     return { Parameters: found, InvalidParameters: invalid };
   }
 
   describeParameters(input: SSM.DescribeParametersCommandInput): Out<SSM.DescribeParametersCommandOutput> {
     if (input.Filters !== undefined || input.Shared) throw new SandboxNotModelled('the sandbox does not model DescribeParameters Filters (legacy) or Shared');
-    const matches = this.sorted().filter((p) => (input.ParameterFilters ?? []).every((f) => this.matchesFilter(p, f)));
-    const page = pageOf(this.world, matches, { max: input.MaxResults, token: input.NextToken, scope: JSON.stringify(input.ParameterFilters ?? []) }, {
+    // Best effort, as AWS documents it: each call scans one page of parameters and answers the
+    // ones among them that match, so a page may be short, or empty, with a NextToken still to follow.
+    const page = pageOf(this.world, this.sorted(), { max: input.MaxResults, token: input.NextToken, scope: JSON.stringify(input.ParameterFilters ?? []) }, {
       operation: 'DescribeParameters',
       awsDefault: 10,
       awsMax: 50,
       invalid: (message) => (message.includes('page size') ? validation(message) : awsError('InvalidNextToken', 'The specified token is not valid.')),
     });
-    return { Parameters: page.items.map((p) => this.metadataOut(p)), ...(page.next ? { NextToken: page.next } : {}) };
+    const matches = page.items.filter((p) => (input.ParameterFilters ?? []).every((f) => this.matchesFilter(p, f)));
+    return { Parameters: matches.map((p) => this.metadataOut(p)), ...(page.next ? { NextToken: page.next } : {}) };
   }
 
   deleteParameter(input: SSM.DeleteParameterCommandInput): Out<SSM.DeleteParameterCommandOutput> {
