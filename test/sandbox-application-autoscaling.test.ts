@@ -193,6 +193,14 @@ describe('scalable targets', () => {
     await expect(aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: [RESOURCE], NextToken: first.NextToken }))).rejects.toMatchObject({ name: 'InvalidNextTokenException' });
   });
 
+  it('can be eventually consistent, as AWS warns after RegisterScalableTarget (faults.hideNewFor)', async () => {
+    env.sandbox.faults.hideNewFor({ create: 'RegisterScalableTarget', ids: (out) => [String(out.ScalableTargetARN)], describe: 'DescribeScalableTargets', reads: 1 });
+    await aas.send(new RegisterScalableTargetCommand(target()));
+    const describe = () => aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: [RESOURCE] }));
+    expect((await describe()).ScalableTargets).toEqual([]);
+    expect((await describe()).ScalableTargets?.map((t) => t.ResourceId)).toEqual([RESOURCE]);
+  });
+
   it('deregisters a target with its policies, and refuses one that is not registered', async () => {
     await aas.send(new RegisterScalableTargetCommand(target()));
     await aas.send(new PutScalingPolicyCommand(policy()));
