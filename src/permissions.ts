@@ -199,6 +199,10 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     // A deployment reads its deployment configuration and registers the revision (the AppSpec) it deploys.
     CreateDeployment: [['codedeploy:CreateDeployment', CODEDEPLOY], ['codedeploy:GetDeploymentConfig', CODEDEPLOY], ['codedeploy:RegisterApplicationRevision', CODEDEPLOY]],
   },
+  // Modelled by the sandbox for issue 13 (secrets, autoscaling); no step calls them yet.
+  ssm: {},
+  secretsmanager: {},
+  appautoscaling: {},
 };
 
 function same(prefix: string, scope: Scope, operations: readonly string[]): Record<string, readonly Grant[]> {

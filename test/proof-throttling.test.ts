@@ -120,12 +120,15 @@ const ONE_READ: Record<ServiceName, [operation: string, send: (c: AwsClients) =>
   codepipeline: ['ListPipelines', async (c) => c.codepipeline.send(new (await import('@aws-sdk/client-codepipeline')).ListPipelinesCommand({}))],
   connections: ['ListConnections', async (c) => c.connections.send(new (await import('@aws-sdk/client-codestar-connections')).ListConnectionsCommand({}))],
   codedeploy: ['ListApplications', async (c) => c.codedeploy.send(new (await import('@aws-sdk/client-codedeploy')).ListApplicationsCommand({}))],
+  ssm: ['DescribeParameters', async (c) => c.ssm.send(new (await import('@aws-sdk/client-ssm')).DescribeParametersCommand({}))],
+  secretsmanager: ['ListSecrets', async (c) => c.secretsmanager.send(new (await import('@aws-sdk/client-secrets-manager')).ListSecretsCommand({}))],
+  appautoscaling: ['DescribeScalableTargets', async (c) => c.appautoscaling.send(new (await import('@aws-sdk/client-application-auto-scaling')).DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs' }))],
 };
 
 describe('the retry policy AWS calls get in production', () => {
-  it('covers all twelve services shipline calls', () => {
+  it('covers all fifteen services shipline calls', () => {
     expect([...SERVICE_NAMES].sort()).toEqual(
-      ['codebuild', 'codedeploy', 'codepipeline', 'connections', 'ec2', 'ecr', 'ecs', 'elbv2', 'iam', 'logs', 's3', 'sts'],
+      ['appautoscaling', 'codebuild', 'codedeploy', 'codepipeline', 'connections', 'ec2', 'ecr', 'ecs', 'elbv2', 'iam', 'logs', 's3', 'secretsmanager', 'ssm', 'sts'],
     );
   });
 

@@ -23,6 +23,9 @@ const TITLES: Record<ServiceName, string> = {
   codebuild: 'CodeBuild',
   codepipeline: 'CodePipeline',
   codedeploy: 'CodeDeploy',
+  ssm: 'SSM Parameter Store',
+  secretsmanager: 'Secrets Manager',
+  appautoscaling: 'Application Auto Scaling',
 };
 
 /** A source: an AWS documentation page, or a public GitHub thread or file (issues, PRs, botocore). */

@@ -13,6 +13,9 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { AdaptiveRetryStrategy, type AdaptiveRetryStrategyOptions } from '@smithy/core/retry';
 import type { InitializeMiddleware, MiddlewareStack, Pluggable, RetryStrategyV2 } from '@smithy/types';
 import { AwsCallError, EngineError, messageOf } from '../errors';
@@ -32,10 +35,14 @@ export interface ServiceClients {
   codepipeline: CodePipelineClient;
   connections: CodeStarConnectionsClient;
   codedeploy: CodeDeployClient;
+  ssm: SSMClient;
+  secretsmanager: SecretsManagerClient;
+  appautoscaling: ApplicationAutoScalingClient;
 }
 export type ServiceName = keyof ServiceClients;
 export const SERVICE_NAMES: readonly ServiceName[] = [
   'ec2', 'sts', 'elbv2', 'ecs', 'ecr', 'iam', 'logs', 's3', 'codebuild', 'codepipeline', 'connections', 'codedeploy',
+  'ssm', 'secretsmanager', 'appautoscaling',
 ];
 
 /** The part of every SDK client's config shipline sets. */
@@ -67,6 +74,9 @@ const LOADERS: { [K in ServiceName]: () => ClientConstructor<ServiceClients[K]> 
   codepipeline: () => require('@aws-sdk/client-codepipeline').CodePipelineClient,
   connections: () => require('@aws-sdk/client-codestar-connections').CodeStarConnectionsClient,
   codedeploy: () => require('@aws-sdk/client-codedeploy').CodeDeployClient,
+  ssm: () => require('@aws-sdk/client-ssm').SSMClient,
+  secretsmanager: () => require('@aws-sdk/client-secrets-manager').SecretsManagerClient,
+  appautoscaling: () => require('@aws-sdk/client-application-auto-scaling').ApplicationAutoScalingClient,
 };
 
 /** Attempts per call (the first and up to 7 retries) of the SDK's adaptive retry, unless set. */
@@ -116,6 +126,9 @@ export class AwsClients {
   get codepipeline(): CodePipelineClient { return this.client('codepipeline'); }
   get connections(): CodeStarConnectionsClient { return this.client('connections'); }
   get codedeploy(): CodeDeployClient { return this.client('codedeploy'); }
+  get ssm(): SSMClient { return this.client('ssm'); }
+  get secretsmanager(): SecretsManagerClient { return this.client('secretsmanager'); }
+  get appautoscaling(): ApplicationAutoScalingClient { return this.client('appautoscaling'); }
 
   client<K extends ServiceName>(service: K): ServiceClients[K] {
     const existing = this.built.get(service);

@@ -17,7 +17,19 @@
 //   authorized on the resource's ARN (a role's includes its path); the other services' on `*` here.
 // - The first load balancer and ECS service of an account make AWS create the service-linked
 //   role, which the caller must be allowed (iam:CreateServiceLinkedRole with iam:AWSServiceName;
-//   https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
+//   https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html); so does the
+//   first RegisterScalableTarget of an ECS service (AWSServiceRoleForApplicationAutoScaling_ECSService,
+//   https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html).
+// - Application Auto Scaling calls also need the target service's and CloudWatch's permissions:
+//   ecs:DescribeServices and ecs:UpdateService to register, cloudwatch:DescribeAlarms with
+//   PutMetricAlarm / DeleteAlarms for policies
+//   (https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_id-based-policy-examples.html,
+//   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/auto-scaling-IAM.html).
+// - SSM parameter calls are authorized on each parameter's ARN (GetParameters: every name it
+//   asks for), Secrets Manager calls on the secret's full ARN; PutParameter with Tags also needs
+//   ssm:AddTagsToResource, CreateSecret with Tags secretsmanager:TagResource
+//   (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html,
+//   https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
 // - sts:GetCallerIdentity needs no permission
 //   (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
 import type { ServiceName } from '../aws/clients';
@@ -26,6 +38,7 @@ import type { AuthRequest } from './models/iam-policy';
 const PREFIX: Record<ServiceName, string> = {
   sts: 'sts', ec2: 'ec2', elbv2: 'elasticloadbalancing', ecs: 'ecs', ecr: 'ecr', iam: 'iam', logs: 'logs', s3: 's3',
   codebuild: 'codebuild', codepipeline: 'codepipeline', connections: 'codestar-connections', codedeploy: 'codedeploy',
+  ssm: 'ssm', secretsmanager: 'secretsmanager', appautoscaling: 'application-autoscaling',
 };
 
 /** S3 operations authorized by an action of another name. */
@@ -48,6 +61,15 @@ const S3_ACTIONS: Record<string, string> = {
 const TAG_ON_CREATE: Partial<Record<ServiceName, string>> = {
   ec2: 'ec2:CreateTags', elbv2: 'elasticloadbalancing:AddTags', ecs: 'ecs:TagResource', ecr: 'ecr:TagResource', iam: 'iam:TagRole',
   logs: 'logs:TagResource', codepipeline: 'codepipeline:TagResource', connections: 'codestar-connections:TagResource', codedeploy: 'codedeploy:TagResource',
+  secretsmanager: 'secretsmanager:TagResource', appautoscaling: 'application-autoscaling:TagResource',
+};
+
+/** What Application Auto Scaling does on the caller's behalf, which the caller must be allowed too. */
+const AUTOSCALING_ALSO: Record<string, readonly string[]> = {
+  RegisterScalableTarget: ['ecs:DescribeServices', 'ecs:UpdateService'],
+  PutScalingPolicy: ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'],
+  DeleteScalingPolicy: ['cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'],
+  DeregisterScalableTarget: ['cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'],
 };
 
 /** Where a call hands a role to a service: the input field, and the service principal. */
@@ -69,6 +91,8 @@ export interface AuthWorld {
   region: string;
   /** A role's ARN (with its path) by name, when it exists. */
   roleArn(name: string): string | undefined;
+  /** A secret's full ARN from a SecretId (name, partial or full ARN), when it exists. */
+  secretArn(secretId: string): string | undefined;
   /** Whether AWS must still create the service-linked role of `service` (ecs.amazonaws.com …). */
   needsServiceLinkedRole(service: string): boolean;
 }
@@ -86,7 +110,11 @@ export function requestsFor(service: ServiceName, operation: string, input: Reco
   if (service === 'sts' && operation === 'GetCallerIdentity') return [];
   const prefix = PREFIX[service];
   const action = `${prefix}:${service === 's3' ? (S3_ACTIONS[operation] ?? operation) : operation}`;
-  const requests: AuthRequest[] = [{ action, resource: resourceOf(service, operation, input, world), ...contextOf(service, operation, input) }];
+  const requests: AuthRequest[] = service === 'ssm' && Array.isArray(input.Names)
+    ? strings(input.Names).map((name) => ({ action, resource: parameterArn(name, world) }))
+    : [{ action, resource: resourceOf(service, operation, input, world), ...contextOf(service, operation, input) }];
+  if (service === 'ssm' && operation === 'PutParameter' && hasTags(input)) requests.push({ action: 'ssm:AddTagsToResource', resource: requests[0]!.resource });
+  if (service === 'appautoscaling') for (const also of AUTOSCALING_ALSO[operation] ?? []) requests.push({ action: also, resource: '*' });
   if (service === 's3' && operation === 'DeleteObjects') {
     const versioned = (field(input.Delete, 'Objects') as unknown[] | undefined)?.some((o) => field(o, 'VersionId') !== undefined);
     if (versioned) requests.push({ action: 's3:DeleteObjectVersion', resource: requests[0]!.resource });
@@ -103,15 +131,27 @@ export function requestsFor(service: ServiceName, operation: string, input: Reco
       requests.push({ action: `${connectionPrefix}:PassConnection`, resource: arn, context: { [`${connectionPrefix}:PassedToService`]: 'codepipeline.amazonaws.com' } });
     }
   }
-  const linked = service === 'elbv2' && operation === 'CreateLoadBalancer' ? 'elasticloadbalancing.amazonaws.com' : service === 'ecs' && operation === 'CreateService' ? 'ecs.amazonaws.com' : undefined;
-  if (linked && world.needsServiceLinkedRole(linked)) {
+  const linked = LINKED_ROLES[`${service}:${operation}`];
+  if (linked && world.needsServiceLinkedRole(linked.service)) {
     requests.push({
       action: 'iam:CreateServiceLinkedRole',
-      resource: `arn:${world.partition}:iam::${world.account}:role/aws-service-role/${linked}/AWSServiceRoleFor${linked === 'ecs.amazonaws.com' ? 'ECS' : 'ElasticLoadBalancing'}`,
-      context: { 'iam:AWSServiceName': linked },
+      resource: `arn:${world.partition}:iam::${world.account}:role/aws-service-role/${linked.service}/${linked.role}`,
+      context: { 'iam:AWSServiceName': linked.service },
     });
   }
   return requests;
+}
+
+/** The calls that make AWS create a service-linked role on their first use: its service and name. */
+const LINKED_ROLES: Record<string, { service: string; role: string }> = {
+  'elbv2:CreateLoadBalancer': { service: 'elasticloadbalancing.amazonaws.com', role: 'AWSServiceRoleForElasticLoadBalancing' },
+  'ecs:CreateService': { service: 'ecs.amazonaws.com', role: 'AWSServiceRoleForECS' },
+  'appautoscaling:RegisterScalableTarget': { service: 'ecs.application-autoscaling.amazonaws.com', role: 'AWSServiceRoleForApplicationAutoScaling_ECSService' },
+};
+
+/** `…:parameter/<name>`, the name without its leading slash; an ARN stays as it is. */
+function parameterArn(ref: string, world: AuthWorld): string {
+  return ref.startsWith('arn:') ? ref : `arn:${world.partition}:ssm:${world.region}:${world.account}:parameter/${ref.replace(/^\//, '')}`;
 }
 
 function connectionArnsOf(pipeline: unknown): string[] {
@@ -132,6 +172,16 @@ function resourceOf(service: ServiceName, operation: string, input: Record<strin
     if (typeof group === 'string') return `arn:${world.partition}:logs:${world.region}:${world.account}:log-group:${group}`;
     if (typeof input.resourceArn === 'string') return input.resourceArn.replace(/:\*$/, '');
     return '*';
+  }
+  if (service === 'ssm') {
+    const name = input.Name ?? input.ResourceId;
+    return typeof name === 'string' ? parameterArn(name, world) : '*';
+  }
+  if (service === 'secretsmanager') {
+    if (operation === 'CreateSecret') return typeof input.Name === 'string' ? `arn:${world.partition}:secretsmanager:${world.region}:${world.account}:secret:${input.Name}-xxxxxx` : '*';
+    const id = input.SecretId;
+    if (typeof id !== 'string') return '*';
+    return world.secretArn(id) ?? (id.startsWith('arn:') ? id : `arn:${world.partition}:secretsmanager:${world.region}:${world.account}:secret:${id}`);
   }
   if (service === 's3') {
     const bucket = input.Bucket;

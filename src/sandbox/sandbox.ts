@@ -19,6 +19,9 @@ import { ConnectionsSandbox } from './models/connections';
 import { CodeBuildSandbox } from './models/codebuild';
 import { CodePipelineSandbox } from './models/codepipeline';
 import { CodeDeploySandbox } from './models/codedeploy';
+import { SsmSandbox } from './models/ssm';
+import { SecretsManagerSandbox } from './models/secrets-manager';
+import { ApplicationAutoScalingSandbox } from './models/application-autoscaling';
 import { awsError, SandboxNotModelled } from './kernel/errors';
 import { SandboxWorld, type SandboxOptions } from './kernel/world';
 
@@ -70,7 +73,10 @@ function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, ob
   const codebuild = new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty), { ecr, iam });
   const codedeploy = new CodeDeploySandbox(world, pick('codedeploy', CodeDeploySandbox.empty), { ecs, iam, elbv2 });
   const codepipeline = new CodePipelineSandbox(world, pick('codepipeline', CodePipelineSandbox.empty), { codebuild, codedeploy, connections, iam, ecs, s3 });
-  return { sts, ec2, elbv2, ecs, ecr, iam, logs, s3, connections, codebuild, codepipeline, codedeploy };
+  const ssm = new SsmSandbox(world, pick('ssm', SsmSandbox.empty));
+  const secretsmanager = new SecretsManagerSandbox(world, pick('secretsmanager', SecretsManagerSandbox.empty));
+  const appautoscaling = new ApplicationAutoScalingSandbox(world, pick('appautoscaling', ApplicationAutoScalingSandbox.empty), { ecs, elbv2 });
+  return { sts, ec2, elbv2, ecs, ecr, iam, logs, s3, connections, codebuild, codepipeline, codedeploy, ssm, secretsmanager, appautoscaling };
 }
 type Services = ReturnType<typeof buildServices>;
 
@@ -133,6 +139,9 @@ export class Sandbox {
   get codebuild(): CodeBuildSandbox { return this.services.codebuild; }
   get codepipeline(): CodePipelineSandbox { return this.services.codepipeline; }
   get codedeploy(): CodeDeploySandbox { return this.services.codedeploy; }
+  get ssm(): SsmSandbox { return this.services.ssm; }
+  get secretsmanager(): SecretsManagerSandbox { return this.services.secretsmanager; }
+  get appautoscaling(): ApplicationAutoScalingSandbox { return this.services.appautoscaling; }
 
   models(service: ServiceName): boolean {
     return service in this.services;
@@ -179,6 +188,7 @@ export class Sandbox {
       region: this.world.region,
       partition: this.world.partition,
       roleArn: (name: string) => this.services.iam.data.roles[name.toLowerCase()]?.arn,
+      secretArn: (secretId: string) => this.services.secretsmanager.arnOf(secretId),
       needsServiceLinkedRole: (linked: string) => !this.linkedRoles.has(linked),
     };
     const denied = firstDenied([policy], requestsFor(service, operation, (input ?? {}) as Record<string, unknown>, world));
@@ -191,6 +201,7 @@ export class Sandbox {
   private noteServiceLinkedRole(service: ServiceName, operation: string): void {
     if (service === 'elbv2' && operation === 'CreateLoadBalancer') this.linkedRoles.add('elasticloadbalancing.amazonaws.com');
     if (service === 'ecs' && operation === 'CreateService') this.linkedRoles.add('ecs.amazonaws.com');
+    if (service === 'appautoscaling' && operation === 'RegisterScalableTarget') this.linkedRoles.add('ecs.application-autoscaling.amazonaws.com');
   }
 
   private invoke(service: ServiceName, operation: string, input: unknown): object {

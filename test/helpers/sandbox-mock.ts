@@ -13,6 +13,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { ServiceName } from '../../src/aws/clients';
 import type { Sandbox } from '../../src/sandbox/sandbox';
@@ -30,6 +33,9 @@ const CLIENTS = {
   codebuild: CodeBuildClient,
   codepipeline: CodePipelineClient,
   codedeploy: CodeDeployClient,
+  ssm: SSMClient,
+  secretsmanager: SecretsManagerClient,
+  appautoscaling: ApplicationAutoScalingClient,
 } as const;
 type Mocked = keyof typeof CLIENTS;
 export type SandboxMocks = { [K in Mocked]: AwsClientStub<InstanceType<(typeof CLIENTS)[K]>> } & { restore(): void };
