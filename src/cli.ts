@@ -194,15 +194,19 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
-  program
-    .command('init-app')
-    .description('write into an application repository what the pipeline expects: buildspec.yml, and a Dockerfile and nginx.conf where missing')
-    .argument('<dir>', 'the application repository')
-    .option('-c, --config <path>', 'config file (default: shipline.json, shipline.yml or shipline.yaml, whichever is in the current directory)')
+  // The global options are accepted, as by every command (a script passes --sandbox to each); only --config is read.
+  withGlobalOptions(
+    program
+      .command('init-app')
+      .description('write into an application repository what the pipeline expects: buildspec.yml, and a Dockerfile and nginx.conf where missing')
+      .argument('<dir>', 'the application repository'),
+    ['config'],
+    'shipline init-app ../my-app && cd ../my-app && git add buildspec.yml Dockerfile nginx.conf',
+  )
     .option('--force', 'overwrite existing files', false)
     .action(async (dir: string, raw: Record<string, unknown>) => {
       const { initApp } = require('./commands/init-app') as typeof import('./commands/init-app');
-      await initApp(dir, { config: configPath(raw.config), force: raw.force === true }, io);
+      await initApp(dir, { config: configPath(raw.config), force: raw.force === true, sandbox: raw.sandbox === true }, io);
       setExit(EXIT.ok);
     });
 

@@ -116,7 +116,9 @@ describe('init-app for blue/green', () => {
     writeFileSync(stub, `#!/bin/sh\ncase "$4" in\n${['demo-dev', 'demo-prod'].map((f) => `  ${f}) echo '${JSON.stringify(live(f))}' ;;`).join('\n')}\n  *) exit 1 ;;\nesac\n`);
     chmodSync(stub, 0o755);
     const commands = postBuildCommands(buildspec(config)).filter((c) => !c.startsWith('docker '));
-    const run = spawnSync('bash', ['-e', '-c', commands.join('\n')], {
+    // A shell function outranks every PATH entry: the stub answers even where a real aws CLI is installed.
+    const withStub = (lines: string[]) => [`aws() { '${stub}' "$@"; }`, ...lines].join('\n');
+    const run = spawnSync('bash', ['-e', '-c', withStub(commands)], {
       cwd: dir,
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CONTAINER_NAME: 'web', ECR_REPOSITORY_URL: '123456789012.dkr.ecr.eu-west-3.amazonaws.com/demo', IMAGE_TAG: 'abc1234' },
       encoding: 'utf8',
@@ -136,7 +138,7 @@ describe('init-app for blue/green', () => {
 
     // An ECS call that fails fails the build, rather than leaving an empty template.
     writeFileSync(stub, '#!/bin/sh\necho "An error occurred (ClientException)" >&2\nexit 254\n');
-    const failed = spawnSync('bash', ['-c', commands.join('\n')], { cwd: dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CONTAINER_NAME: 'web' }, encoding: 'utf8' });
+    const failed = spawnSync('bash', ['-c', withStub(commands)], { cwd: dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CONTAINER_NAME: 'web' }, encoding: 'utf8' });
     expect(failed.status).not.toBe(0);
   });
 

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildspec, dockerfile, nginxConfig } from '../app-templates';
 import { loadConfig } from '../config';
+import { CONFIG_FILE_NAMES } from '../config-file';
 import { UsageError } from '../errors';
 import type { Io } from '../session';
 
@@ -14,7 +15,7 @@ export interface InitAppResult {
   skipped: string[];
 }
 
-export async function initApp(dir: string, options: { config: string; force: boolean }, io: Io): Promise<InitAppResult> {
+export async function initApp(dir: string, options: { config: string; force: boolean; sandbox?: boolean }, io: Io): Promise<InitAppResult> {
   const config = await loadConfig(options.config);
   await mkdir(dir, { recursive: true }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
@@ -50,6 +51,14 @@ export async function initApp(dir: string, options: { config: string; force: boo
     io.stdout.write(
       `blue/green: the buildspec copies the task definitions of ${config.environments.map((e) => e.name).join(', ')}; ` +
         'run init-app again with --force when the environments change\n',
+    );
+  }
+  if (refused.length === 0) {
+    const { repository, branch } = config.source;
+    const release = `shipline release${options.sandbox ? ' --sandbox' : ''}${CONFIG_FILE_NAMES.includes(options.config as (typeof CONFIG_FILE_NAMES)[number]) ? '' : ` -c ${options.config}`}`;
+    io.stdout.write(
+      `next: commit ${result.written.join(', ')} in ${dir} and push to ${repository} (${branch}): the push starts the pipeline ` +
+        `(or \`${release}\` starts it by hand, once the GitHub connection is approved)\n`,
     );
   }
   if (refused.length) {
