@@ -21,7 +21,9 @@ export function withGivenFlags(text: string, flags: string): string {
   if (!flags) return text;
   return text.replace(/`shipline ([^`]*)`/g, (_whole, command: string) => {
     const words = command.split(/\s+/);
-    const parts = flags.split(' ');
+    // These read the config file only: no state, no AWS (simulated or not).
+    const onlyConfig = ['permissions', 'init', 'init-app'].includes(words[0] ?? '');
+    const parts = onlyConfig ? configFlagOf(flags) : flags.split(' ');
     const extra: string[] = [];
     for (let i = 0; i < parts.length; i += 1) {
       const flag = parts[i]!;
@@ -33,6 +35,12 @@ export function withGivenFlags(text: string, flags: string): string {
     }
     return `\`shipline ${[command, ...extra].join(' ')}\``;
   });
+}
+
+/** The config flag (and its value) among `flags`, as a list of words. */
+function configFlagOf(flags: string): string[] {
+  const match = /(?:^| )((?:-c|--config) \S+|--config=\S+)/.exec(flags);
+  return match ? match[1]!.split(' ') : [];
 }
 
 function quoted(value: string): string {

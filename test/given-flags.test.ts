@@ -36,3 +36,10 @@ describe('a hint on the command line', () => {
     expect(result.stderr).toContain(`\`shipline state show --config ${h.configPath} --state ${h.statePath}\``);
   });
 });
+
+describe('withGivenFlags, for commands that read only the config', () => {
+  it('adds the config flag alone', () => {
+    expect(withGivenFlags('run `shipline permissions`', '--sandbox -c a.yml --state s.json')).toBe('run `shipline permissions -c a.yml`');
+    expect(withGivenFlags('`shipline permissions --config FILE` prints it', '--sandbox --config a.yml --state s.json')).toBe('`shipline permissions --config FILE` prints it');
+  });
+});

@@ -104,7 +104,7 @@ export function describePromises(config: ConfigInput): void {
       h = stack();
       await h.ok('provision');
       const before = h.sandbox.calls.length;
-      const second = await h.ok('provision');
+      const second = await h.ok('provision', '--log-level', 'debug');
       expect(h.sandbox.calls.slice(before).filter((c) => c.mutating).map((c) => c.operation)).toEqual([]);
       expect(new Set(second.logs.filter((l) => l.outcome).map((l) => l.outcome))).toEqual(new Set(['unchanged']));
     });
