@@ -66,6 +66,13 @@ describe.each(Object.keys(SHAPES))('the %s shape', (shape) => {
     expect(inputs.flatMap(([service, operation, input]) => inputProblems(service, operation, input))).toEqual([]);
   });
 
+  it('writes rule conditions within what an Application Load Balancer allows per rule', () => {
+    const conditions = awsInputs(settings).flatMap(([, operation, input]) =>
+      operation === 'CreateRule' || operation === 'ModifyRule' ? [(input as { Conditions?: RuleCondition[] }).Conditions ?? []] : [],
+    );
+    expect(conditions.flatMap(ruleConditionProblems)).toEqual([]);
+  });
+
   it('writes IAM documents that follow the policy grammar, within IAM’s size limits', () => {
     expect(Object.values(settings.iam as Record<string, Role>).flatMap(roleProblems)).toEqual([]);
   });
@@ -88,6 +95,14 @@ describe('the checks themselves', () => {
       'CreateRule Priority: 0 is under 1',
       'CreateRule Actions[0].Type: "route" is not one of forward, authenticate-oidc, authenticate-cognito, redirect, fixed-response, jwt-validation',
       'CreateRule (input): Colour is not a member of CreateRuleInput',
+    ]);
+  });
+
+  it('refuse rule conditions past the load balancer limits', () => {
+    const path = (...Values: string[]): RuleCondition => ({ Field: 'path-pattern', PathPatternConfig: { Values } });
+    expect(ruleConditionProblems([path('/a'), path('/b', '/c', '/d', '/e')])).toEqual(['path-pattern appears 2 times in one rule', 'path-pattern has 4 values, over 3']);
+    expect(ruleConditionProblems([{ Field: 'host-header', HostHeaderConfig: { Values: ['a.example.com', 'b.example.com', 'c.example.com'] } }, path('/a', '/b', '/c')])).toEqual([
+      'the rule has 6 values, over 5',
     ]);
   });
 
@@ -137,6 +152,33 @@ function awsInputs(settings: Record<string, unknown>): Input[] {
     if (modify !== null) inputs.push(['elbv2', 'RuleArn' in modify ? 'ModifyRule' : 'ModifyListener', modify]);
   }
   return inputs;
+}
+
+// ---- rule conditions -----------------------------------------------------------------------------
+
+interface RuleCondition {
+  Field?: string;
+  Values?: string[];
+  HostHeaderConfig?: { Values?: string[] };
+  PathPatternConfig?: { Values?: string[] };
+}
+
+/**
+ * An Application Load Balancer takes at most one host-header and one path-pattern condition per
+ * rule, three values per condition and five per rule (the "Condition basics" of
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html).
+ */
+function ruleConditionProblems(conditions: readonly RuleCondition[]): string[] {
+  const problems: string[] = [];
+  const values = (c: RuleCondition) => c.HostHeaderConfig?.Values ?? c.PathPatternConfig?.Values ?? c.Values ?? [];
+  for (const field of ['host-header', 'path-pattern']) {
+    const count = conditions.filter((c) => c.Field === field).length;
+    if (count > 1) problems.push(`${field} appears ${count} times in one rule`);
+  }
+  for (const c of conditions) if (values(c).length > 3) problems.push(`${c.Field} has ${values(c).length} values, over 3`);
+  const total = conditions.reduce((n, c) => n + values(c).length, 0);
+  if (total > 5) problems.push(`the rule has ${total} values, over 5`);
+  return problems;
 }
 
 // ---- IAM grammar ---------------------------------------------------------------------------------
