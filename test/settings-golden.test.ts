@@ -73,8 +73,10 @@ describe.each(Object.keys(SHAPES))('the %s shape', (shape) => {
     expect(conditions.flatMap(ruleConditionProblems)).toEqual([]);
   });
 
-  it('writes IAM documents that follow the policy grammar, within IAM’s size limits', () => {
-    expect(Object.values(settings.iam as Record<string, Role>).flatMap(roleProblems)).toEqual([]);
+  it('writes IAM documents (roles, the bucket policy) that follow the policy grammar, within IAM’s size limits', () => {
+    const iam = settings.iam as { roles: Record<string, Role>; bucketPolicies: Record<string, Document> };
+    expect(Object.values(iam.roles).flatMap(roleProblems)).toEqual([]);
+    expect(Object.entries(iam.bucketPolicies).flatMap(([key, doc]) => documentProblems(key, doc, 'resource'))).toEqual([]);
   });
 });
 
@@ -186,7 +188,7 @@ function ruleConditionProblems(conditions: readonly RuleCondition[]): string[] {
 interface Statement {
   Sid?: string;
   Effect: string;
-  Principal?: Record<string, string | string[]>;
+  Principal?: '*' | Record<string, string | string[]>;
   Action?: string | string[];
   Resource?: string | string[];
   Condition?: Record<string, unknown>;
@@ -208,7 +210,8 @@ const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/;
 /** IAM's limit on a role's inline policies, all together, whitespace not counted. */
 const INLINE_LIMIT = 10240;
 
-function documentProblems(where: string, doc: Document, trust: boolean): string[] {
+/** Identity policies name no principal; trust policies name one and no resource; resource policies both. */
+function documentProblems(where: string, doc: Document, kind: 'identity' | 'trust' | 'resource'): string[] {
   const problems: string[] = [];
   const fail = (why: string) => problems.push(`${where}: ${why}`);
   if (doc.Version !== '2012-10-17') fail('Version must be 2012-10-17');
@@ -223,21 +226,22 @@ function documentProblems(where: string, doc: Document, trust: boolean): string[
     if (s.Effect !== 'Allow' && s.Effect !== 'Deny') fail(`Effect "${s.Effect}" is not Allow or Deny`);
     for (const action of list(s.Action)) if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(action)) fail(`action "${action}" is not service:Action`);
     if (list(s.Action).length === 0) fail('a statement needs an Action');
-    if (trust) {
+    if (kind === 'trust') {
       if (s.Principal === undefined || s.Resource !== undefined) fail('a trust policy statement names a Principal and no Resource');
-    } else {
-      if (s.Principal !== undefined) fail('an identity policy names no Principal');
-      if (list(s.Resource).length === 0) fail('a statement needs a Resource');
-      for (const resource of list(s.Resource)) if (resource !== '*' && !ARN.test(resource)) fail(`resource "${resource}" is not an ARN or "*"`);
+      continue;
     }
+    if (kind === 'identity' && s.Principal !== undefined) fail('an identity policy names no Principal');
+    if (kind === 'resource' && s.Principal === undefined) fail('a resource policy statement names a Principal');
+    if (list(s.Resource).length === 0) fail('a statement needs a Resource');
+    for (const resource of list(s.Resource)) if (resource !== '*' && !ARN.test(resource)) fail(`resource "${resource}" is not an ARN or "*"`);
   }
   return problems;
 }
 
 function roleProblems(role: Role): string[] {
   const problems = [
-    ...documentProblems(`${role.name} trust policy`, role.trustPolicy, true),
-    ...Object.entries(role.inlinePolicies).flatMap(([name, doc]) => documentProblems(`${role.name} ${name}`, doc, false)),
+    ...documentProblems(`${role.name} trust policy`, role.trustPolicy, 'trust'),
+    ...Object.entries(role.inlinePolicies).flatMap(([name, doc]) => documentProblems(`${role.name} ${name}`, doc, 'identity')),
     ...role.managedPolicies.filter((arn) => !/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/.test(arn)).map((arn) => `${role.name}: "${arn}" is not a managed policy ARN`),
   ];
   if (!/^[\w+=,.@-]{1,64}$/.test(role.name)) problems.push(`${role.name}: not a valid role name`);

@@ -10,7 +10,7 @@ import { REDIRECT_TO_HTTPS, createListenerInput, listenerDrift, modifyListenerIn
 import { greenTargetGroupName, targetGroupName } from '../../steps/alb/names';
 import { liveGroup, routeActions } from '../../steps/alb/routing';
 import { createRuleInput, modifyRuleInput, priorityMoves, routedEnvironments, ruleDrift } from '../../steps/alb/rule-settings';
-import { artifactBucketName } from '../../steps/artifacts';
+import { artifactBucketName, tlsOnlyPolicy } from '../../steps/artifacts';
 import { buildRoleSpec, markProjectName, projectName } from '../../steps/build';
 import { clusterName, executionRoleSpec, logGroupName } from '../../steps/cluster';
 import { ROLE_PATH, type RoleSpec } from '../../steps/lib/role';
@@ -302,7 +302,10 @@ function rolesOf(config: Config, f: Facts) {
       serviceArns: Object.fromEntries(config.environments.map((e: EnvironmentConfig) => [e.name, f.serviceArn(e.name)])),
     }),
   ];
-  return Object.fromEntries(specs.map((spec) => [spec.key, roleOf(f.stack, spec)]));
+  return {
+    roles: Object.fromEntries(specs.map((spec) => [spec.key, roleOf(f.stack, spec)])),
+    bucketPolicies: { 'artifacts.bucket': tlsOnlyPolicy(f.place.partition, artifactBucketName(f.stack, ACCOUNT, config.region)) },
+  };
 }
 
 /** Every setting of a config, by golden file name. */
