@@ -17,7 +17,8 @@ import {
 import { isAwsError } from '../src/aws/errors';
 import { buildEnvironment } from '../src/build-image';
 import { isRoleNotYetAssumable, retryWhile } from '../src/aws/wait';
-import { arns, codeBuildPolicy, PRINCIPALS } from '../src/policies';
+import type { Config } from '../src/config';
+import { arns, codeBuildPolicy, PRINCIPALS, type Place } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { KEYS as ARTIFACTS } from './artifacts';
@@ -27,7 +28,7 @@ import { liveTag, MARK_BUILDSPEC, nextTag } from './lib/live-tags';
 import { claim, foreignByName, foreignByOtherStack, foreignByTags, fromEcsTags, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupReader, type LogGroupRef } from './lib/log-group';
-import { deleteRole, ensureRole } from './lib/role';
+import { deleteRole, ensureRole, type RoleSpec } from './lib/role';
 
 export const KEYS = {
   logGroup: 'build.logGroup',
@@ -77,23 +78,42 @@ function buildLogGroup(ctx: StepContext): [LogGroupRef, LogGroupReader] {
 
 // ---- role --------------------------------------------------------------------------------------
 
+/** What the build role's policy names besides the config: the ARNs state records. */
+export interface BuildRoleFacts {
+  place: Place;
+  bucketArn: string;
+  repositoryArn: string;
+}
+
+/** The build's role: CodeBuild assumes it; its inline policy names the log group, the bucket and the repository. */
+export function buildRoleSpec(config: Pick<Config, 'stack' | 'deploy'>, facts: BuildRoleFacts): RoleSpec {
+  const policy = codeBuildPolicy({
+    logGroupArn: arns.logGroup(facts.place, buildLogGroupName(config.stack)),
+    bucketArn: facts.bucketArn,
+    repositoryArn: facts.repositoryArn,
+    // The blue/green buildspec copies each environment's live task definition into taskdef-<env>.json.
+    readTaskDefinitions: config.deploy.strategy === 'blue-green',
+  });
+  return {
+    key: KEYS.role,
+    part: ROLE_PART,
+    description: `shipline ${config.stack}: lets CodeBuild build the image, push it to ECR ${repositoryName(config.stack)} and write its logs`,
+    trust: PRINCIPALS.codebuild,
+    inlinePolicies: { [POLICY_NAME]: policy },
+  };
+}
+
 /** The role's ARN, or KNOWN_AFTER_APPLY in a plan that would create it. */
 async function ensureBuildRole(ctx: StepContext): Promise<string> {
   const p = { partition: ctx.partition, region: ctx.config.region, account: ctx.accountId };
-  const policy = codeBuildPolicy({
-    logGroupArn: arns.logGroup(p, buildLogGroupName(ctx.tags.stack)),
-    bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
-    repositoryArn: recordedOr(ctx, REPOSITORY.repository, 'arn', (name) => arns.repository(p, name)),
-    // The blue/green buildspec copies each environment's live task definition into taskdef-<env>.json.
-    readTaskDefinitions: ctx.config.deploy.strategy === 'blue-green',
-  });
-  const role = await ensureRole(ctx, {
-    key: KEYS.role,
-    part: ROLE_PART,
-    description: `shipline ${ctx.tags.stack}: lets CodeBuild build the image, push it to ECR ${repositoryName(ctx.tags.stack)} and write its logs`,
-    trust: PRINCIPALS.codebuild,
-    inlinePolicies: { [POLICY_NAME]: policy },
-  });
+  const role = await ensureRole(
+    ctx,
+    buildRoleSpec(ctx.config, {
+      place: p,
+      bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
+      repositoryArn: recordedOr(ctx, REPOSITORY.repository, 'arn', (name) => arns.repository(p, name)),
+    }),
+  );
   return role.resource?.role.Arn ?? KNOWN_AFTER_APPLY;
 }
 

@@ -8,7 +8,7 @@ import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { claim, foreignByName, foreignByTags, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupRef } from './lib/log-group';
-import { deleteRole, ensureRole } from './lib/role';
+import { deleteRole, ensureRole, type RoleSpec } from './lib/role';
 
 export const KEYS = {
   cluster: 'cluster.cluster',
@@ -105,14 +105,19 @@ async function deleteCluster(ctx: StepContext): Promise<void> {
 
 // ---- task execution role ---------------------------------------------------------------------
 
-async function ensureExecutionRole(ctx: StepContext): Promise<void> {
-  await ensureRole(ctx, {
+/** The tasks' execution role: ECS assumes it to pull the image and write the logs (AWS's managed policy). */
+export function executionRoleSpec(stack: string, partition: string): RoleSpec {
+  return {
     key: KEYS.executionRole,
     part: EXECUTION_ROLE_PART,
-    description: `shipline ${ctx.tags.stack}: lets ECS pull the images and write the logs of the stack's tasks`,
+    description: `shipline ${stack}: lets ECS pull the images and write the logs of the stack's tasks`,
     trust: 'ecs-tasks.amazonaws.com',
-    managedPolicies: [ecsTaskExecutionPolicy(ctx.partition)],
-  });
+    managedPolicies: [ecsTaskExecutionPolicy(partition)],
+  };
+}
+
+async function ensureExecutionRole(ctx: StepContext): Promise<void> {
+  await ensureRole(ctx, executionRoleSpec(ctx.tags.stack, ctx.partition));
 }
 
 // ---- log groups --------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { isRoleNotYetAssumable, retryWhile } from '../src/aws/wait';
 import type { Config, EnvironmentConfig } from '../src/config';
 import { APPSPEC_FILE, IMAGE_DEFINITIONS_FILE, IMAGE_PLACEHOLDER, taskDefinitionFile } from '../src/app-templates';
-import { arns, codePipelinePolicy, PRINCIPALS } from '../src/policies';
+import { arns, codePipelinePolicy, PRINCIPALS, type Place } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type Step, type StepContext } from '../src/step';
 import { KEYS as ARTIFACTS } from './artifacts';
@@ -39,7 +39,7 @@ import { KEYS as SERVICES, serviceName, taskFamily } from './services';
 import { liveTag, MARK_VARIABLE, nextTag } from './lib/live-tags';
 import { claim, foreignByName, foreignByTags, fromEcsTags, sameJson, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
-import { deleteRole, ensureRole } from './lib/role';
+import { deleteRole, ensureRole, type RoleSpec } from './lib/role';
 
 export const KEYS = {
   role: 'pipeline.role',
@@ -268,46 +268,77 @@ export function pipelineDrift(actual: PipelineDeclaration, declared: PipelineDec
 
 const place = (ctx: StepContext) => ({ partition: ctx.partition, region: ctx.config.region, account: ctx.accountId });
 
-/** The role's ARN, or KNOWN_AFTER_APPLY in a plan that would create it. */
-async function ensurePipelineRole(ctx: StepContext): Promise<string> {
-  const p = place(ctx);
-  const stack = ctx.tags.stack;
-  const cluster = ctx.state.get(CLUSTER.cluster)?.id ?? clusterName(stack);
-  const envs = ctx.config.environments.map((e) => e.name);
-  const blueGreen = ctx.config.deploy.strategy === 'blue-green';
+/** What the pipeline role's policy names besides the config: the ARNs state records. */
+export interface PipelineRoleFacts {
+  place: Place;
+  /** The stack's cluster, as recorded, else its derived name. */
+  cluster: string;
+  bucketArn: string;
+  connectionArn: string;
+  projectArn: string;
+  markProjectArn: string;
+  executionRoleArn: string;
+  /** The services the services step recorded, by environment (the others are named by the ARN ECS will give them). */
+  serviceArns: Readonly<Record<string, string>>;
+}
+
+/** The pipeline's role: CodePipeline assumes it; its inline policy names what the actions use. */
+export function pipelineRoleSpec(config: Pick<Config, 'stack' | 'environments' | 'deploy'>, facts: PipelineRoleFacts): RoleSpec {
+  const p = facts.place;
+  const stack = config.stack;
+  const envs = config.environments.map((e) => e.name);
+  const blueGreen = config.deploy.strategy === 'blue-green';
   const application = applicationName(stack);
   const policy = codePipelinePolicy({
-    bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
-    connectionArn: recorded(ctx, CONNECTION.github),
-    projectArn: recordedOr(ctx, BUILD.project, 'arn', (name) => arns.codeBuildProject(p, name)),
-    markProjectArn: recordedOr(ctx, BUILD.markProject, 'arn', (name) => arns.codeBuildProject(p, name)),
+    bucketArn: facts.bucketArn,
+    connectionArn: facts.connectionArn,
+    projectArn: facts.projectArn,
+    markProjectArn: facts.markProjectArn,
     // A service recorded by the services step is named by its ARN; a planned one by the ARN ECS will give it.
     // Blue/green: CodeDeploy updates the services, the pipeline only starts deployments.
-    serviceArns: blueGreen
-      ? []
-      : envs.map((env) => {
-          const id = ctx.state.get(SERVICES.service(env))?.id;
-          return isKnown(id) ? id : arns.ecsService(p, cluster, serviceName(stack, env));
-        }),
+    serviceArns: blueGreen ? [] : envs.map((env) => facts.serviceArns[env] ?? arns.ecsService(p, facts.cluster, serviceName(stack, env))),
     taskDefinitionArns: envs.map((env) => arns.taskDefinitionFamily(p, taskFamily(stack, env))),
-    executionRoleArn: recorded(ctx, CLUSTER.executionRole, 'arn'),
+    executionRoleArn: facts.executionRoleArn,
     ...(blueGreen
       ? {
           codeDeploy: {
             applicationArn: arns.codeDeployApplication(p, application),
             deploymentGroupArns: envs.map((env) => arns.codeDeployGroup(p, application, deploymentGroupName(stack, env))),
-            deploymentConfigArn: arns.codeDeployConfig(p, ctx.config.deploy.deploymentConfig),
+            deploymentConfigArn: arns.codeDeployConfig(p, config.deploy.deploymentConfig),
           },
         }
       : {}),
   });
-  const role = await ensureRole(ctx, {
+  return {
     key: KEYS.role,
     part: ROLE_PART,
     description: `shipline ${stack}: lets CodePipeline pull the source, run the build and deploy the stack's services`,
     trust: PRINCIPALS.codepipeline,
     inlinePolicies: { [POLICY_NAME]: policy },
-  });
+  };
+}
+
+/** The role's ARN, or KNOWN_AFTER_APPLY in a plan that would create it. */
+async function ensurePipelineRole(ctx: StepContext): Promise<string> {
+  const p = place(ctx);
+  const serviceArns: Record<string, string> = {};
+  for (const env of ctx.config.environments) {
+    const id = ctx.state.get(SERVICES.service(env.name))?.id;
+    if (isKnown(id)) serviceArns[env.name] = id;
+  }
+  const role = await ensureRole(
+    ctx,
+    pipelineRoleSpec(ctx.config, {
+      place: p,
+      cluster: ctx.state.get(CLUSTER.cluster)?.id ?? clusterName(ctx.tags.stack),
+      bucketArn: recordedOr(ctx, ARTIFACTS.bucket, 'arn', (bucket) => arns.bucket(p, bucket)),
+      connectionArn: recorded(ctx, CONNECTION.github),
+      projectArn: recordedOr(ctx, BUILD.project, 'arn', (name) => arns.codeBuildProject(p, name)),
+      markProjectArn: recordedOr(ctx, BUILD.markProject, 'arn', (name) => arns.codeBuildProject(p, name)),
+      executionRoleArn: recorded(ctx, CLUSTER.executionRole, 'arn'),
+      serviceArns,
+    }),
+  );
   return role.resource?.role.Arn ?? KNOWN_AFTER_APPLY;
 }
 

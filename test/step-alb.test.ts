@@ -49,6 +49,9 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { stackTags } from '../src/tags';
+import { createListenerInput, HTTP_LISTENER as HTTP_SETTINGS, HTTPS_LISTENER as HTTPS_SETTINGS, REDIRECT_TO_HTTPS } from '../steps/alb/listener-settings';
+import { createRuleInput, routedEnvironments } from '../steps/alb/rule-settings';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ResourceRecord } from '../state';
 import { isMutating } from '../src/aws/operations';
@@ -265,20 +268,17 @@ describe('alb reconcile', () => {
         Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
       });
     }
-    expect(elb).toHaveReceivedCommandWith(CreateListenerCommand, {
-      LoadBalancerArn: LB_ARN,
-      Port: 80,
-      Protocol: 'HTTP',
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: TG_ARN.prod }],
-      Tags: tags('demo-alb-http'),
-    });
-    expect(elb).toHaveReceivedCommandWith(CreateRuleCommand, {
-      ListenerArn: HTTP_ARN,
-      Priority: 10,
-      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/dev', '/dev/*'] } }],
-      Actions: [{ Type: 'forward', TargetGroupArn: TG_ARN.dev }],
-      Tags: tags('demo-dev-rule'),
-    });
+    // The inputs' settings are pinned per config shape in test/golden/: here, that the step sends
+    // what the pure functions decide, on the load balancer, listener and target groups it made.
+    const albTags = (part: string) => stackTags('demo').list('alb', part);
+    expect(elb).toHaveReceivedCommandWith(
+      CreateListenerCommand,
+      createListenerInput(LB_ARN, HTTP_SETTINGS, ctx.config, [{ Type: 'forward', TargetGroupArn: TG_ARN.prod }], albTags('alb-http')),
+    );
+    expect(elb).toHaveReceivedCommandWith(
+      CreateRuleCommand,
+      createRuleInput(HTTP_ARN, routedEnvironments(ctx.config)[0]!, [{ Type: 'forward', TargetGroupArn: TG_ARN.dev }], albTags('dev-rule')),
+    );
     // Nothing to read on what was just created, and no wait: that is the alb-active step's.
     expect(elb).not.toHaveReceivedCommand(DescribeListenersCommand);
     expect(elb).not.toHaveReceivedCommand(DescribeRulesCommand);
@@ -466,19 +466,11 @@ describe('alb reconcile', () => {
       GroupId: 'sg-alb',
       IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'HTTPS from anywhere' }] }],
     });
-    expect(elb).toHaveReceivedCommandWith(CreateListenerCommand, {
-      LoadBalancerArn: LB_ARN,
-      Port: 443,
-      Protocol: 'HTTPS',
-      Certificates: [{ CertificateArn: CERT }],
-      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: TG_ARN.prod }],
-      Tags: tags('demo-alb-https'),
-    });
-    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, {
-      ListenerArn: HTTP_ARN,
-      DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }],
-    });
+    expect(elb).toHaveReceivedCommandWith(
+      CreateListenerCommand,
+      createListenerInput(LB_ARN, HTTPS_SETTINGS, ctx.config, [{ Type: 'forward', TargetGroupArn: TG_ARN.prod }], stackTags('demo').list('alb', 'alb-https')),
+    );
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, { ListenerArn: HTTP_ARN, DefaultActions: REDIRECT_TO_HTTPS });
     // 443 answers before port 80 redirects to it; the rule moves from port 80 to 443.
     expect(mutatingCalls(elb)).toEqual(['CreateListenerCommand', 'ModifyListenerCommand', 'DeleteRuleCommand', 'CreateRuleCommand']);
     expect(elb).toHaveReceivedCommandWith(DeleteRuleCommand, { RuleArn: RULE_ARN });

@@ -36,7 +36,10 @@ import { KNOWN_AFTER_APPLY } from '../src/step';
 import { ConfigError, ForeignResourceError } from '../src/errors';
 import { dependencies, dependents } from '../src/engine';
 import { STEPS } from '../steps';
+import { stackTags } from '../src/tags';
 import { services, taskDefinitionFingerprint } from '../steps/services';
+import { createServiceInput, serviceSettings } from '../steps/services/service-settings';
+import { firstRevision, ownedSettings } from '../steps/services/task-definition-settings';
 import { strictMocks } from './helpers/strict-mocks';
 import { testContext, type TestContext } from './helpers/context';
 
@@ -309,48 +312,36 @@ describe('services step: create from nothing', () => {
     expect(names()).not.toContain('RevokeSecurityGroupEgressCommand');
   });
 
-  it('registers a Fargate task definition per environment running the placeholder image', () => {
+  // What the inputs hold is pinned per config shape in test/golden/ (test/settings-golden.test.ts):
+  // here, that the step sends what the pure functions decide from the IDs in its state.
+  it('registers, per environment, the first revision decided from the execution role and log group in state', () => {
+    const envConfig = (env: Env) => ctx.config.environments.find((e) => e.name === env)!;
     expect(inputsOf(RegisterTaskDefinitionCommand)).toEqual(
-      ENVS.map((env) => ({
-        family: `demo-${env}`,
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        ...sizes(env),
-        runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
-        executionRoleArn: EXECUTION_ROLE,
-        containerDefinitions: [
-          {
-            name: 'web',
-            image: PLACEHOLDER,
-            essential: true,
-            portMappings: [{ containerPort: 80, protocol: 'tcp' }],
-            logConfiguration: logConfiguration(env),
-          },
-        ],
-        tags: tags(`demo-${env}`),
-      })),
+      ENVS.map((env) =>
+        firstRevision(
+          ctx.config,
+          `demo-${env}`,
+          ownedSettings(ctx.config, envConfig(env), { executionRoleArn: EXECUTION_ROLE, logGroup: `/shipline/demo/${env}` }),
+          stackTags('demo').list('services', env),
+        ),
+      ),
     );
+    expect(inputsOf(RegisterTaskDefinitionCommand).map((i) => i.containerDefinitions?.[0]?.image)).toEqual([PLACEHOLDER, PLACEHOLDER]);
   });
 
-  it('creates each service in the private subnets behind its target group, with a client token', () => {
+  it('creates each service in the private subnets behind its target group, on the revision just registered, with a client token', () => {
     const inputs = inputsOf(CreateServiceCommand);
     expect(inputs).toEqual(
-      ENVS.map((env) => ({
-        cluster: 'demo',
-        serviceName: `demo-${env}`,
-        taskDefinition: tdArn(env, 1),
-        desiredCount: 1,
-        launchType: 'FARGATE',
-        networkConfiguration: { awsvpcConfiguration: { subnets: PRIVATE_SUBNETS, securityGroups: [sgId(env)], assignPublicIp: 'DISABLED' } },
-        loadBalancers: [{ targetGroupArn: targetGroup(env), containerName: 'web', containerPort: 80 }],
-        deploymentController: { type: 'ECS' },
-        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, minimumHealthyPercent: 100, maximumPercent: 200 },
-        healthCheckGracePeriodSeconds: 30,
-        propagateTags: 'SERVICE',
-        enableECSManagedTags: true,
-        tags: tags(`demo-${env}`),
-        clientToken: expect.any(String),
-      })),
+      ENVS.map((env) => {
+        const want = serviceSettings(ctx.config, ctx.config.environments.find((e) => e.name === env)!, {
+          subnets: PRIVATE_SUBNETS,
+          securityGroup: sgId(env),
+          targetGroupArn: targetGroup(env),
+          taskDefinition: tdArn(env, 1),
+        });
+        const ids = { cluster: 'demo', serviceName: `demo-${env}`, startOn: targetGroup(env), tags: stackTags('demo').list('services', env), clientToken: 'token' };
+        return { ...createServiceInput(ctx.config, want, ids), clientToken: expect.any(String) };
+      }),
     );
     // The token written ahead is the one sent, and stays in state.
     for (const [i, env] of ENVS.entries()) expect(ctx.records.get(`services.service.${env}`)?.token).toBe(inputs[i]!.clientToken);

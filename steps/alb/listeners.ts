@@ -11,21 +11,22 @@ import {
 import { testPort } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { actionsKey, describeListenersOf, foreignOnLoadBalancer, isGone, isOurs, notOurs } from '../lib/elbv2';
+import { describeListenersOf, foreignOnLoadBalancer, isGone, isOurs, notOurs } from '../lib/elbv2';
 import { isBlueGreen, KEYS, onStackLoadBalancer, type ListenerKind } from './names';
 import type { Routes } from './routes';
+import {
+  createListenerInput,
+  listenerDrift,
+  modifyListenerInput,
+  productionListeners,
+  REDIRECT_TO_HTTPS,
+  testListener,
+  type ListenerSettings,
+} from './listener-settings';
 
-export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
-const REDIRECT_TO_HTTPS: Action[] = [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }];
+export { SSL_POLICY } from './listener-settings';
 
-interface ListenerSpec {
-  key: string;
-  /** Human name for logs. */
-  kind: string;
-  /** Tag part: `alb-http`, `alb-https`, `<env>-test`. */
-  part: string;
-  https: boolean;
-  port: number;
+interface ListenerSpec extends ListenerSettings {
   /** Its default actions, given the ones it has now (undefined: a new listener). */
   actions(current: readonly Action[] | undefined): Action[];
   /** The IDs it is built from: in a plan, an unknown one means "would create". */
@@ -48,35 +49,21 @@ export async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer
     actions: (current: readonly Action[] | undefined) => routes.production(defaultEnv.name, current),
     needs: [lb.id, routes.pairs.get(defaultEnv.name)!.blue],
   };
-  const http = { key: KEYS.listener('http'), kind: 'HTTP listener (port 80)', part: 'alb-http', https: false, port: 80 };
-  const forwarding = ctx.config.alb.certificateArn ? { key: KEYS.listener('https'), port: 443 } : http;
+  const { forwarding, redirecting } = productionListeners(ctx.config);
   await routes.prepare(defaultEnv.name, existingListener(ctx, existing, forwarding)?.DefaultActions);
-  if (!ctx.config.alb.certificateArn) return ensureListener(ctx, lb.id, existing, { ...http, ...forward });
   // HTTPS first, so that port 80 redirects only once 443 answers.
-  const https = await ensureListener(ctx, lb.id, existing, {
-    key: KEYS.listener('https'),
-    kind: 'HTTPS listener (port 443)',
-    part: 'alb-https',
-    https: true,
-    port: 443,
-    ...forward,
-  });
-  await ensureListener(ctx, lb.id, existing, { ...http, actions: () => REDIRECT_TO_HTTPS, needs: [lb.id] });
-  return https;
+  const forwarded = await ensureListener(ctx, lb.id, existing, { ...forwarding, ...forward });
+  if (redirecting) await ensureListener(ctx, lb.id, existing, { ...redirecting, actions: () => REDIRECT_TO_HTTPS, needs: [lb.id] });
+  return forwarded;
 }
 
 /** Blue/green: a test listener per environment, on its own port, forwarding to a group of its pair. */
 export async function ensureTestListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, existing: Listener[], routes: Routes): Promise<void> {
   if (!isBlueGreen(ctx)) return;
   for (const env of ctx.config.environments) {
-    const port = testPort(ctx.config, env.name);
     await routes.prepare(env.name, findTestListener(ctx, existing, env.name)?.DefaultActions);
     await ensureListener(ctx, lb.id, existing, {
-      key: KEYS.testListener(env.name),
-      kind: `test listener ${env.name} (port ${port})`,
-      part: `${env.name}-test`,
-      https: false,
-      port,
+      ...testListener(ctx.config, env.name),
       actions: (current) => routes.test(env.name, current),
       needs: [lb.id, routes.pairs.get(env.name)!.blue],
     });
@@ -96,10 +83,6 @@ export function findTestListener(ctx: StepContext, existing: readonly Listener[]
 
 async function ensureListener(ctx: StepContext, loadBalancerArn: string, existing: Listener[], spec: ListenerSpec): Promise<Ensured<Listener>> {
   const elb = ctx.aws.elbv2;
-  const certificateArn = ctx.config.alb.certificateArn;
-  const https = spec.https;
-  const protocol = https ? 'HTTPS' : 'HTTP';
-  const tls = () => (https ? { Certificates: [{ CertificateArn: certificateArn! }], SslPolicy: SSL_POLICY } : {});
   return ensure<Listener>(ctx, {
     key: spec.key,
     kind: spec.kind,
@@ -115,37 +98,13 @@ async function ensureListener(ctx: StepContext, loadBalancerArn: string, existin
       return found;
     },
     create: async () => {
-      const { Listeners } = await elb.send(
-        new CreateListenerCommand({
-          LoadBalancerArn: loadBalancerArn,
-          Port: spec.port,
-          Protocol: protocol,
-          ...tls(),
-          DefaultActions: spec.actions(undefined),
-          Tags: ctx.tags.list('alb', spec.part),
-        }),
-      );
+      const { Listeners } = await elb.send(new CreateListenerCommand(createListenerInput(loadBalancerArn, spec, ctx.config, spec.actions(undefined), ctx.tags.list('alb', spec.part))));
       return Listeners![0]!;
     },
     id: (l) => l.ListenerArn!,
-    drift: (l) => [
-      ...(l.Port !== spec.port ? ['port'] : []),
-      ...(l.Protocol !== protocol ? ['protocol'] : []),
-      ...(actionsKey(l.DefaultActions) !== actionsKey(spec.actions(l.DefaultActions)) ? ['defaultActions'] : []),
-      ...(https && l.Certificates?.[0]?.CertificateArn !== certificateArn ? ['certificate'] : []),
-      ...(https && l.SslPolicy !== SSL_POLICY ? ['sslPolicy'] : []),
-    ],
+    drift: (l) => listenerDrift(l, spec, ctx.config, spec.actions(l.DefaultActions)),
     update: async (l, changes) => {
-      const tlsChanged = changes.some((c) => c === 'protocol' || c === 'certificate' || c === 'sslPolicy');
-      await elb.send(
-        new ModifyListenerCommand({
-          ListenerArn: l.ListenerArn,
-          ...(changes.includes('port') ? { Port: spec.port } : {}),
-          ...(changes.includes('protocol') ? { Protocol: protocol } : {}),
-          ...(tlsChanged ? tls() : {}),
-          ...(changes.includes('defaultActions') ? { DefaultActions: spec.actions(l.DefaultActions) } : {}),
-        }),
-      );
+      await elb.send(new ModifyListenerCommand(modifyListenerInput(l, spec, ctx.config, changes, spec.actions(l.DefaultActions))));
     },
   });
 }

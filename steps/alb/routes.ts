@@ -5,10 +5,9 @@
 import type { Action, Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isKnown, type StepContext } from '../../src/step';
 import { activeDeployments } from '../lib/deployments';
-import { forwardTo } from '../lib/elbv2';
 import { findTestListener } from './listeners';
 import { isBlueGreen } from './names';
-import { blueGreenRoute, isCodeDeploys, liveGroup } from './routing';
+import { isCodeDeploys, liveGroup, routeActions } from './routing';
 import type { Pair } from './target-groups';
 
 export class Routes {
@@ -74,10 +73,6 @@ export class Routes {
 
   /** `current` when it stays as it is; else the actions to set. */
   private decide(env: string, current: readonly Action[] | undefined, sibling: string | undefined): readonly Action[] {
-    const pair = this.pairs.get(env)!;
-    if (!isBlueGreen(this.ctx)) return isKnown(pair.blue) ? forwardTo(pair.blue) : [];
-    const decision = blueGreenRoute(current, pair, sibling, this.deploying.has(env));
-    if (decision.keep) return current!;
-    return isKnown(decision.target) ? forwardTo(decision.target) : [];
+    return routeActions(isBlueGreen(this.ctx), this.pairs.get(env)!, current, sibling, this.deploying.has(env));
   }
 }

@@ -7,6 +7,7 @@
 // its actions; the group with the highest weight is the one serving.
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isKnown } from '../../src/step';
+import { forwardTo } from '../lib/elbv2';
 
 export interface WeightedGroup {
   arn: string;
@@ -56,4 +57,22 @@ export function blueGreenRoute(
   const members = [pair.blue, pair.green].filter(isKnown);
   if (current !== undefined && (deploying || isCodeDeploys(current, members))) return { keep: true, live: liveGroup(current) };
   return { keep: false, target: sibling !== undefined && members.includes(sibling) ? sibling : pair.blue };
+}
+
+/**
+ * The actions of one route of an environment, given its actions now (undefined: a new route):
+ * rolling, a forward to the environment's group; blue/green, `current` itself when it stays as it
+ * is (see blueGreenRoute), else a forward to the group decided. No forward while the group is unknown (a plan).
+ */
+export function routeActions(
+  blueGreen: boolean,
+  pair: { blue: string; green: string | undefined },
+  current: readonly Action[] | undefined,
+  sibling: string | undefined,
+  deploying: boolean,
+): readonly Action[] {
+  if (!blueGreen) return isKnown(pair.blue) ? forwardTo(pair.blue) : [];
+  const decision = blueGreenRoute(current, pair, sibling, deploying);
+  if (decision.keep) return current!;
+  return isKnown(decision.target) ? forwardTo(decision.target) : [];
 }

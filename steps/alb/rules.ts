@@ -7,34 +7,14 @@ import {
   type Action,
   type Listener,
   type Rule,
-  type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { EnvironmentConfig } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
-import { actionsKey, describeRulesOf, foreignOnLoadBalancer, isGone, notOurs, tagsByArn } from '../lib/elbv2';
-import { sameSet } from '../lib/compare';
+import { describeRulesOf, foreignOnLoadBalancer, isGone, notOurs, tagsByArn } from '../lib/elbv2';
 import { KEYS, onStackLoadBalancer } from './names';
 import type { Routes } from './routes';
-
-const pathValues = (path: string) => [path, `${path}/*`];
-
-/** An environment's rule conditions: its host header and/or its path (`/dev` and `/dev/*`). */
-function routeConditions(env: EnvironmentConfig): RuleCondition[] {
-  return [
-    ...(env.host !== undefined ? [{ Field: 'host-header', HostHeaderConfig: { Values: [env.host] } }] : []),
-    ...(env.path !== undefined ? [{ Field: 'path-pattern', PathPatternConfig: { Values: pathValues(env.path) } }] : []),
-  ];
-}
-
-const conditionValues = (c: RuleCondition) => c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.Values;
-
-/** Does the rule route exactly this environment's host and/or path? */
-function routesTo(rule: Rule, env: EnvironmentConfig): boolean {
-  const have = rule.Conditions ?? [];
-  const want = routeConditions(env);
-  return have.length === want.length && want.every((w) => have.some((c) => c.Field === w.Field && sameSet(conditionValues(c), conditionValues(w) ?? [])));
-}
+import { createRuleInput, modifyRuleInput, priorityMoves, routedEnvironments, routesTo, ruleDrift, type RoutedEnvironment } from './rule-settings';
 
 /** `…:listener-rule/app/<lb>/<id>/<listener id>/<rule id>` belongs to `…:listener/app/<lb>/<id>/<listener id>`. */
 function listenerOfRule(ruleArn: string): string {
@@ -46,9 +26,7 @@ function listenerOfRule(ruleArn: string): string {
 export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>, routes: Routes): Promise<void> {
   const elb = ctx.aws.elbv2;
   const listenerArn = listener.id;
-  const routed = ctx.config.environments.flatMap((env, i) =>
-    env.path === undefined && env.host === undefined ? [] : [{ env, label: `${env.host ?? ''}${env.path ?? ''}`, priority: 10 * (i + 1) }],
-  );
+  const routed = routedEnvironments(ctx.config);
 
   // A rule recorded on another listener (a certificate added or removed, a load balancer replaced) goes first.
   for (const { env } of routed) {
@@ -62,7 +40,7 @@ export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>,
     : [];
   const recordedRule = (env: string) => rules.find((r) => r.RuleArn === ctx.state.get(KEYS.rule(env))?.id);
   const byRoute = (env: EnvironmentConfig) => rules.find((r) => routesTo(r, env));
-  const located = (route: (typeof routed)[number]) => recordedRule(route.env.name) ?? byRoute(route.env);
+  const located = (route: RoutedEnvironment) => recordedRule(route.env.name) ?? byRoute(route.env);
   // Adoption reads the tags of every rule it could adopt in one call.
   let tags: ReturnType<typeof tagsByArn> | undefined;
   const owned = async (arn: string) =>
@@ -70,10 +48,7 @@ export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>,
 
   // Priorities move together in one call, and before any new rule takes a freed one: moving them
   // one by one could clash when two rules swap places.
-  const moves = routed.flatMap((route) => {
-    const rule = located(route);
-    return rule && Number(rule.Priority) !== route.priority ? [{ RuleArn: rule.RuleArn, Priority: route.priority }] : [];
-  });
+  const moves = priorityMoves(routed, located);
   let moved = moves.length === 0;
   const applyMoves = async () => {
     if (moved) return;
@@ -103,35 +78,15 @@ export async function ensureRules(ctx: StepContext, listener: Ensured<Listener>,
       },
       create: async () => {
         await applyMoves();
-        const { Rules } = await elb.send(
-          new CreateRuleCommand({
-            ListenerArn: listenerArn,
-            Priority: route.priority,
-            Conditions: routeConditions(route.env),
-            Actions: actions(undefined),
-            Tags: ctx.tags.list('alb', `${name}-rule`),
-          }),
-        );
+        const { Rules } = await elb.send(new CreateRuleCommand(createRuleInput(listenerArn, route, actions(undefined), ctx.tags.list('alb', `${name}-rule`))));
         return Rules![0]!;
       },
       id: (r) => r.RuleArn!,
-      drift: (r) => [
-        ...(routesTo(r, route.env) ? [] : ['conditions']),
-        ...(actionsKey(r.Actions) !== actionsKey(actions(r.Actions)) ? ['actions'] : []),
-        ...(Number(r.Priority) !== route.priority ? ['priority'] : []),
-      ],
+      drift: (r) => ruleDrift(r, route, actions(r.Actions)),
       update: async (r, changes) => {
         if (changes.includes('priority')) await applyMoves();
-        // Only what drifted: a route's actions may be CodeDeploy's to move, even while its conditions are repaired.
-        if (changes.includes('conditions') || changes.includes('actions')) {
-          await elb.send(
-            new ModifyRuleCommand({
-              RuleArn: r.RuleArn,
-              ...(changes.includes('conditions') ? { Conditions: routeConditions(route.env) } : {}),
-              ...(changes.includes('actions') ? { Actions: actions(r.Actions) } : {}),
-            }),
-          );
-        }
+        const input = modifyRuleInput(r, route, changes, actions(r.Actions));
+        if (input) await elb.send(new ModifyRuleCommand(input));
       },
     });
   }

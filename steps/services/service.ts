@@ -6,11 +6,7 @@ import {
   DescribeServicesCommand,
   UpdateServiceCommand,
   waitUntilServicesInactive,
-  type LoadBalancer,
-  type NetworkConfiguration,
-  type CreateServiceCommandInput,
   type Service,
-  type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { isAwsError } from '../../src/aws/errors';
 import { isRoleNotYetAssumable, retryWhile, until, untilSdk, type Poll } from '../../src/aws/wait';
@@ -20,16 +16,12 @@ import { ensure, remove } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { KEYS as ALB, liveTargetGroup } from '../alb';
 import { clusterName } from '../cluster';
-import { foreignByTags, fromEcsTags, toEcsTags } from '../lib/owned';
+import { foreignByTags, fromEcsTags } from '../lib/owned';
 import { subnetIds } from '../network';
 import {
-  BLUE_GREEN_DEPLOYMENT,
-  CONTAINER_NAME,
   controllerFor,
   controllerOf,
-  DEPLOYMENT,
   DESCRIBE_LIMIT,
-  HEALTH_CHECK_GRACE_SECONDS,
   INACTIVE_TIMEOUT_SECONDS,
   KEYS,
   ROLE_PROPAGATION_SECONDS,
@@ -37,10 +29,17 @@ import {
   type EnsuredService,
   type LiveServices,
 } from './names';
-import { sameSet } from '../lib/compare';
 import { clusterRef, ourService } from './live';
 import { strategySwitchRefused } from './controller';
 import type { EnsuredTaskDefinition } from './task-definition';
+import {
+  blueGreenServiceDrift,
+  createServiceInput,
+  serviceDrift,
+  serviceSettings,
+  updateServiceInput,
+  type ServiceSettings,
+} from './service-settings';
 
 export async function ensureService(
   ctx: StepContext,
@@ -52,14 +51,9 @@ export async function ensureService(
   const cluster = clusterRef(ctx);
   const subnets = subnetIds(ctx, 'private');
   const targetGroupArn = ctx.state.get(ALB.targetGroup(env.name))?.id;
-  const port = ctx.config.services.containerPort;
   const taskDefinition = deps.taskDefinition.arn;
-  const networkConfiguration: NetworkConfiguration = {
-    awsvpcConfiguration: { subnets: subnets.filter(isKnown), securityGroups: [deps.securityGroup], assignPublicIp: 'DISABLED' },
-  };
-  const loadBalancers: LoadBalancer[] = [{ targetGroupArn, containerName: CONTAINER_NAME, containerPort: port }];
+  const want = serviceSettings(ctx.config, env, { subnets: subnets.filter(isKnown), securityGroup: deps.securityGroup, targetGroupArn, taskDefinition });
   const controller = controllerFor(ctx.config);
-  const deployment = controller === 'CODE_DEPLOY' ? BLUE_GREEN_DEPLOYMENT : DEPLOYMENT;
   /** A service found with the other controller: the preflight check missed it (a service made meanwhile). */
   const checkController = (s: Service | undefined) => {
     if (s && controllerOf(s) !== controller) throw strategySwitchRefused(ctx, [[env.name, controllerOf(s)]]);
@@ -86,22 +80,7 @@ export async function ensureService(
       // A CODE_DEPLOY service starts on the group of its pair that the production route serves
       // (after a deployment, maybe the second one); only a deployment moves it later.
       const startOn = controller === 'CODE_DEPLOY' ? await liveTargetGroup(ctx, env.name) : targetGroupArn;
-      const input: CreateServiceCommandInput = {
-        cluster,
-        serviceName: name,
-        taskDefinition,
-        desiredCount: env.desiredCount,
-        launchType: 'FARGATE',
-        networkConfiguration,
-        loadBalancers: loadBalancers.map((lb) => ({ ...lb, targetGroupArn: startOn })),
-        deploymentController: { type: controller },
-        deploymentConfiguration: deployment,
-        healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
-        propagateTags: 'SERVICE',
-        enableECSManagedTags: true,
-        tags: toEcsTags(ctx.tags.list(ctx.step, env.name)),
-        clientToken,
-      };
+      const input = createServiceInput(ctx.config, want, { cluster, serviceName: name, startOn, tags: ctx.tags.list(ctx.step, env.name), clientToken });
       // A role created seconds ago (ECS's service-linked role on a new account) is refused until IAM
       // has propagated it; the same client token makes the retries one service.
       const { service } = await retryWhile(ctx, `ECS to be able to assume its role for service ${name}`, ROLE_PROPAGATION_SECONDS, isRoleNotYetAssumable, () =>
@@ -113,23 +92,9 @@ export async function ensureService(
     isGone: (s) => s.status !== 'ACTIVE',
     id: (s) => s.serviceArn!,
     attributes: (s) => ({ name: s.serviceName, controller: controllerOf(s) }),
-    drift: (s) =>
-      controller === 'CODE_DEPLOY'
-        ? blueGreenServiceDrift(ctx, s, { taskDefinition, desiredCount: env.desiredCount, networkConfiguration, loadBalancers }, env.name)
-        : serviceDrift(s, { taskDefinition, desiredCount: env.desiredCount, networkConfiguration, loadBalancers }),
+    drift: (s) => (controller === 'CODE_DEPLOY' ? blueGreenChanges(ctx, s, want, env.name) : serviceDrift(s, want)),
     update: async (s, changes) => {
-      const input: UpdateServiceCommandInput = { cluster, service: s.serviceName };
-      if (changes.includes('taskDefinition')) input.taskDefinition = taskDefinition;
-      if (changes.includes('desiredCount')) input.desiredCount = env.desiredCount;
-      if (changes.includes('networkConfiguration')) input.networkConfiguration = networkConfiguration;
-      if (changes.includes('loadBalancers')) input.loadBalancers = loadBalancers;
-      if (changes.includes('deploymentConfiguration')) input.deploymentConfiguration = deployment;
-      if (changes.includes('healthCheckGracePeriod')) input.healthCheckGracePeriodSeconds = HEALTH_CHECK_GRACE_SECONDS;
-      if (changes.includes('tagPropagation')) {
-        input.propagateTags = 'SERVICE';
-        input.enableECSManagedTags = true;
-      }
-      await ecs.send(new UpdateServiceCommand(input));
+      await ecs.send(new UpdateServiceCommand(updateServiceInput(ctx.config, want, { cluster, service: s.serviceName }, changes)));
     },
   });
   // A state file from before the record named its controller: name it now, so the preflight check needs no AWS call.
@@ -145,58 +110,10 @@ export async function ensureService(
   };
 }
 
-export interface ServiceSettings {
-  taskDefinition: string;
-  desiredCount: number;
-  networkConfiguration: NetworkConfiguration;
-  loadBalancers: LoadBalancer[];
-}
-
-export function serviceDrift(s: Service, want: ServiceSettings): string[] {
-  const changes: string[] = [];
-  if (s.taskDefinition !== want.taskDefinition) changes.push('taskDefinition');
-  if (s.desiredCount !== want.desiredCount) changes.push('desiredCount');
-  const have = s.networkConfiguration?.awsvpcConfiguration;
-  const wanted = want.networkConfiguration.awsvpcConfiguration!;
-  if (!sameSet(have?.subnets, wanted.subnets) || !sameSet(have?.securityGroups, wanted.securityGroups) || (have?.assignPublicIp ?? 'DISABLED') !== 'DISABLED') {
-    changes.push('networkConfiguration');
-  }
-  const lbs = s.loadBalancers ?? [];
-  const lb = want.loadBalancers[0]!;
-  if (lbs.length !== 1 || lbs[0]?.targetGroupArn !== lb.targetGroupArn || lbs[0]?.containerName !== lb.containerName || lbs[0]?.containerPort !== lb.containerPort) {
-    changes.push('loadBalancers');
-  }
-  const dc = s.deploymentConfiguration;
-  if (
-    dc?.deploymentCircuitBreaker?.enable !== true ||
-    dc.deploymentCircuitBreaker.rollback !== true ||
-    dc.minimumHealthyPercent !== DEPLOYMENT.minimumHealthyPercent ||
-    dc.maximumPercent !== DEPLOYMENT.maximumPercent
-  ) {
-    changes.push('deploymentConfiguration');
-  }
-  if (s.healthCheckGracePeriodSeconds !== HEALTH_CHECK_GRACE_SECONDS) changes.push('healthCheckGracePeriod');
-  if (s.propagateTags !== 'SERVICE' || s.enableECSManagedTags !== true) changes.push('tagPropagation');
-  return changes;
-}
-
-/**
- * A CODE_DEPLOY service: UpdateService cannot change its task definition, network or load
- * balancers. A new task definition goes through CodeDeploy (the codedeploy step); the network and
- * load balancers only change with a new service, which is said rather than attempted.
- */
-export function blueGreenServiceDrift(ctx: StepContext, s: Service, want: ServiceSettings, env: string): string[] {
-  const changes = serviceDrift(s, want).filter((c) => !['taskDefinition', 'networkConfiguration', 'loadBalancers', 'deploymentConfiguration'].includes(c));
-  const dc = s.deploymentConfiguration;
-  if (dc?.minimumHealthyPercent !== BLUE_GREEN_DEPLOYMENT.minimumHealthyPercent || dc?.maximumPercent !== BLUE_GREEN_DEPLOYMENT.maximumPercent) {
-    changes.push('deploymentConfiguration');
-  }
-  const unchangeable: string[] = serviceDrift(s, want).filter((c) => c === 'networkConfiguration');
-  const lb = s.loadBalancers?.[0];
+/** blueGreenServiceDrift, and a warning for what only a new service could change. */
+function blueGreenChanges(ctx: StepContext, s: Service, want: ServiceSettings, env: string): string[] {
   const pair = [ctx.state.get(ALB.targetGroup(env))?.id, ctx.state.get(ALB.greenTargetGroup(env))?.id];
-  if ((s.loadBalancers?.length ?? 0) !== 1 || !pair.includes(lb?.targetGroupArn) || lb?.containerName !== CONTAINER_NAME || lb?.containerPort !== want.loadBalancers[0]!.containerPort) {
-    unchangeable.push('loadBalancers');
-  }
+  const { changes, unchangeable } = blueGreenServiceDrift(s, want, pair);
   if (unchangeable.length > 0) {
     ctx.log.warn(
       { service: s.serviceName, differs: unchangeable },

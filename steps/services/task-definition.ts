@@ -5,127 +5,29 @@ import {
   DescribeTaskDefinitionCommand,
   paginateListTaskDefinitions,
   RegisterTaskDefinitionCommand,
-  type ContainerDefinition,
-  type LogConfiguration,
-  type RegisterTaskDefinitionCommandInput,
-  type RuntimePlatform,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { createHash } from 'node:crypto';
 import { unlessNotFound } from '../../src/aws/errors';
 import type { EnvironmentConfig } from '../../src/config';
 import { ensure, remove } from '../../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type Outcome, type StepContext } from '../../src/step';
 import { KEYS as CLUSTER, logGroupName } from '../cluster';
-import { canonicalJson, fromEcsTags, toEcsTags } from '../lib/owned';
-import { sameRecord } from '../lib/compare';
+import { fromEcsTags } from '../lib/owned';
 import { CONTAINER_NAME, controllerOf, KEYS, taskFamily, type LiveServices } from './names';
 import { ourService } from './live';
+import { firstRevision, nextRevision, ownedFingerprint, ownedSettings, taskDefinitionDrift, type OwnedSettings } from './task-definition-settings';
 
-/** The parts of the task definition that provision owns; the rest (the image above all) is the pipeline's. */
-export interface OwnedSettings {
-  cpu: string;
-  memory: string;
-  executionRoleArn: string | undefined;
-  runtimePlatform: RuntimePlatform;
-  portMappings: ContainerDefinition['portMappings'];
-  logConfiguration: LogConfiguration;
-}
-
-export function ownedSettings(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>, env: EnvironmentConfig): OwnedSettings {
-  return {
-    cpu: String(env.cpu),
-    memory: String(env.memory),
+/** The owned settings as the config and the state say now (see task-definition-settings.ts). */
+export function ownedSettingsOf(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>, env: EnvironmentConfig): OwnedSettings {
+  return ownedSettings(ctx.config, env, {
     executionRoleArn: ctx.state.get(CLUSTER.executionRole)?.arn,
-    runtimePlatform: { cpuArchitecture: ctx.config.services.architecture, operatingSystemFamily: 'LINUX' },
-    portMappings: [{ containerPort: ctx.config.services.containerPort, protocol: 'tcp' }],
-    logConfiguration: {
-      logDriver: 'awslogs',
-      options: {
-        'awslogs-group': ctx.state.get(CLUSTER.logGroup(env.name))?.id ?? logGroupName(ctx.tags.stack, env.name),
-        'awslogs-region': ctx.config.region,
-        'awslogs-stream-prefix': CONTAINER_NAME,
-      },
-    },
-  };
+    logGroup: ctx.state.get(CLUSTER.logGroup(env.name))?.id ?? logGroupName(ctx.tags.stack, env.name),
+  });
 }
 
-/** The first revision: the placeholder image until the pipeline deploys its own. */
-export function firstRevision(ctx: StepContext, env: string, owned: OwnedSettings): RegisterTaskDefinitionCommandInput {
-  return {
-    family: taskFamily(ctx.tags.stack, env),
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: owned.cpu,
-    memory: owned.memory,
-    runtimePlatform: owned.runtimePlatform,
-    executionRoleArn: owned.executionRoleArn,
-    containerDefinitions: [
-      {
-        name: CONTAINER_NAME,
-        image: ctx.config.services.placeholderImage,
-        essential: true,
-        portMappings: owned.portMappings,
-        logConfiguration: owned.logConfiguration,
-      },
-    ],
-    tags: toEcsTags(ctx.tags.list(ctx.step, env)),
-  };
-}
-
-/** A new revision of what runs now, with the owned settings put back: same image, same everything else. */
-export function nextRevision(ctx: StepContext, env: string, current: TaskDefinition, owned: OwnedSettings): RegisterTaskDefinitionCommandInput {
-  const containers = current.containerDefinitions ?? [];
-  // Without a `web` container there is no image of the pipeline's to keep.
-  if (!containers.some((c) => c.name === CONTAINER_NAME)) return firstRevision(ctx, env, owned);
-  return {
-    family: current.family ?? taskFamily(ctx.tags.stack, env),
-    taskRoleArn: current.taskRoleArn,
-    executionRoleArn: owned.executionRoleArn,
-    networkMode: 'awsvpc',
-    containerDefinitions: containers.map((c) =>
-      c.name === CONTAINER_NAME ? { ...c, portMappings: owned.portMappings, logConfiguration: owned.logConfiguration } : c,
-    ),
-    volumes: current.volumes,
-    placementConstraints: current.placementConstraints,
-    requiresCompatibilities: ['FARGATE'],
-    cpu: owned.cpu,
-    memory: owned.memory,
-    pidMode: current.pidMode,
-    ipcMode: current.ipcMode,
-    proxyConfiguration: current.proxyConfiguration,
-    ephemeralStorage: current.ephemeralStorage,
-    runtimePlatform: owned.runtimePlatform,
-    tags: toEcsTags(ctx.tags.list(ctx.step, env)),
-  };
-}
-
-export function taskDefinitionDrift(td: TaskDefinition, owned: OwnedSettings): string[] {
-  const changes: string[] = [];
-  if (td.cpu !== owned.cpu) changes.push('cpu');
-  if (td.memory !== owned.memory) changes.push('memory');
-  if (td.executionRoleArn !== owned.executionRoleArn) changes.push('executionRole');
-  if (td.runtimePlatform?.cpuArchitecture !== owned.runtimePlatform.cpuArchitecture || td.runtimePlatform?.operatingSystemFamily !== 'LINUX') {
-    changes.push('runtimePlatform');
-  }
-  const web = td.containerDefinitions?.find((c) => c.name === CONTAINER_NAME);
-  if (!web) return [...changes, `container ${CONTAINER_NAME}`];
-  const port = owned.portMappings?.[0]?.containerPort;
-  const mappings = web.portMappings ?? [];
-  if (mappings.length !== 1 || mappings[0]?.containerPort !== port || (mappings[0]?.protocol ?? 'tcp') !== 'tcp') changes.push('portMappings');
-  const logs = web.logConfiguration;
-  if (logs?.logDriver !== owned.logConfiguration.logDriver || !sameRecord(logs?.options, owned.logConfiguration.options)) changes.push('logConfiguration');
-  return changes;
-}
-
-/**
- * A hash of what provision owns in a revision (see OwnedSettings), as the config and the state
- * say now. A revision never changes once registered: recorded with the revision it was checked
- * (or registered) against, an unchanged fingerprint says the revision still matches, unread.
- */
+/** The fingerprint of the owned settings as the config and the state say now (see ownedFingerprint). */
 export function taskDefinitionFingerprint(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>, env: EnvironmentConfig): string {
-  const owned = ownedSettings(ctx, env);
-  return createHash('sha256').update(canonicalJson({ family: taskFamily(ctx.tags.stack, env.name), container: CONTAINER_NAME, owned })).digest('hex').slice(0, 32);
+  return ownedFingerprint(taskFamily(ctx.tags.stack, env.name), ownedSettingsOf(ctx, env));
 }
 
 export interface EnsuredTaskDefinition {
@@ -138,8 +40,9 @@ export async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentCon
   const ecs = ctx.aws.ecs;
   const key = KEYS.taskDefinition(env.name);
   const family = taskFamily(ctx.tags.stack, env.name);
-  const owned = ownedSettings(ctx, env);
-  const fingerprint = taskDefinitionFingerprint(ctx, env);
+  const owned = ownedSettingsOf(ctx, env);
+  const fingerprint = ownedFingerprint(family, owned);
+  const tags = ctx.tags.list(ctx.step, env.name);
   const service = ourService(ctx, env.name, live);
   const running = service?.taskDefinition;
   const codeDeploy = service !== undefined && controllerOf(service) === 'CODE_DEPLOY';
@@ -188,7 +91,7 @@ export async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentCon
       return td?.status === 'ACTIVE' ? td : undefined;
     },
     findByTags: async () => (running ? describeRunning(running) : latestOwnedRevision(ctx, family)),
-    create: async () => (await ecs.send(new RegisterTaskDefinitionCommand(firstRevision(ctx, env.name, owned)))).taskDefinition!,
+    create: async () => (await ecs.send(new RegisterTaskDefinitionCommand(firstRevision(ctx.config, family, owned, tags)))).taskDefinition!,
     id: (td) => td.taskDefinitionArn!,
     attributes,
     drift: (td) => {
@@ -197,7 +100,7 @@ export async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentCon
       return changes;
     },
     update: async (td) => {
-      registered = (await ecs.send(new RegisterTaskDefinitionCommand(nextRevision(ctx, env.name, td, owned)))).taskDefinition!;
+      registered = (await ecs.send(new RegisterTaskDefinitionCommand(nextRevision(ctx.config, family, td, owned, tags)))).taskDefinition!;
       const attrs = Object.fromEntries(Object.entries(attributes(registered)).filter((e): e is [string, string] => e[1] !== undefined));
       await ctx.state.record(key, { id: registered.taskDefinitionArn!, ...attrs, fingerprint });
     },
