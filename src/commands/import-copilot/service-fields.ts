@@ -14,7 +14,7 @@
 //   workload_ecs.go (TaskConfig, Secret), workload.go (PlatformArgsOrString)
 import { FARGATE_MEMORY } from '../../config';
 import { REASON, refuse, type NotCarried } from './report';
-import { asInteger, asRecord, asString, asStrings, isRecord, shown } from './values';
+import { asInteger, asRecord, asString, isRecord, shown } from './values';
 
 /** A field's carried value (undefined: nothing to carry) and what of it could not be carried. */
 export interface Mapped<T> {

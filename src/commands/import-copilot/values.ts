@@ -16,13 +16,6 @@ export function asInteger(value: unknown): number | undefined {
   return undefined;
 }
 
-/** A string or a list of strings (Copilot's `StringSliceOrString`), as a list. */
-export function asStrings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return [];
-}
-
 /**
  * An environment's effective manifest: Copilot merges `environments.<env>` over the service's own
  * fields (maps key by key, anything else replaced whole).
