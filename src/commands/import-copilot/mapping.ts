@@ -83,7 +83,7 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
       cpu: cpuFrom(merged.cpu, service.file).value ?? 256,
       memory: memoryFrom(merged.memory, service.file).value ?? 512,
       desiredCount: desiredCountFrom(merged.count, service.file).value ?? 1,
-      approval: piped?.stages.find((s) => s.name === copilotName)?.approval ?? false,
+      stage: piped?.stages.find((s) => s.name === copilotName),
       architecture: architectureFrom(merged.platform, service.file).value,
       port: containerPortFrom(merged.image, service.file).value,
       origin,
@@ -101,17 +101,20 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
       cpu: env.cpu,
       memory: env.memory,
       desiredCount: env.desiredCount,
-      ...(env.approval ? { approval: true } : {}),
+      ...(env.stage?.approval ? { approval: true } : {}),
     };
     const at = (key: string) => `environments[${i}].${key}`;
-    const stageFile = pipeline && piped?.stages.some((s) => s.name === env.copilotName) ? from(pipeline.file, 'stages') : undefined;
-    carried.push({ setting: at('name'), value: env.name, from: stageFile ?? order.source });
-    if (route.path !== undefined) carried.push({ setting: at('path'), value: route.path, from: env.route.path === route.path ? env.origin('http') : 'the shared load balancer (see below)' });
-    if (route.host !== undefined) carried.push({ setting: at('host'), value: route.host, from: env.origin('http') });
+    const stageField = (suffix: string) => (pipeline && env.stage ? from(pipeline.file, `stages[${env.stage.index}]${suffix}`) : undefined);
+    carried.push({ setting: at('name'), value: env.name, from: stageField('.name') ?? order.source });
+    if (route.path !== undefined) {
+      const moved = env.route.path === route.path ? '' : ` (moved apart on the shared load balancer: see the not-carried list)`;
+      carried.push({ setting: at('path'), value: route.path, from: `${from(service.file, env.pathField)}${moved}` });
+    }
+    if (route.host !== undefined) carried.push({ setting: at('host'), value: route.host, from: from(service.file, env.hostField) });
     carried.push({ setting: at('cpu'), value: env.cpu, from: env.origin('cpu') });
     carried.push({ setting: at('memory'), value: env.memory, from: env.origin('memory') });
     carried.push({ setting: at('desiredCount'), value: env.desiredCount, from: env.origin('count') });
-    if (env.approval) carried.push({ setting: at('approval'), value: true, from: `${stageFile ?? pipeline?.file ?? ''} requires_approval` });
+    if (env.stage?.approval) carried.push({ setting: at('approval'), value: true, from: stageField('.requires_approval')! });
     return out;
   });
 

@@ -11,6 +11,8 @@ export interface PipelineStage {
   /** The Copilot environment the stage deploys to. */
   name: string;
   approval: boolean;
+  /** Its place in `stages`. */
+  index: number;
 }
 
 export interface PipelineFields {
@@ -89,7 +91,7 @@ function stagesFrom(value: unknown, file: string): Pick<PipelineFields, 'stages'
     for (const key of Object.keys(stage)) {
       if (key !== 'name' && key !== 'requires_approval') notes.push(refuse(file, `stages[${i}].${key}`, STAGE_REFUSALS[key] ?? REASON.unknown));
     }
-    return [{ name, approval: stage.requires_approval === true }];
+    return [{ name, approval: stage.requires_approval === true, index: i }];
   });
   return { stages, notes };
 }

@@ -31,4 +31,4 @@ export const refuse = (file: string, field: string, reason: string): NotCarried 
 
 export const notCarriedLine = (n: NotCarried): string => `${n.file} › ${n.field}: ${n.reason}`;
 
-export const carriedLine = (c: Carried): string => `${c.setting} = ${JSON.stringify(c.value)}  (from ${c.from})`;
+export const carriedLine = (c: Carried): string => `${c.setting} = ${JSON.stringify(c.value)}  ← ${c.from}`;

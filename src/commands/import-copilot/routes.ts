@@ -37,7 +37,7 @@ export function assignRoutes(environments: EnvironmentRoute[], file: string): { 
     let route: Route = { path, host };
     if (host === undefined && path === undefined) {
       route = { path: `/${env.name}`, host: undefined };
-      notes.push(refuse(file, env.pathField, `"/": Copilot gave each environment a load balancer of its own; shipline's share one, so ${env.name} is served at /${env.name}`));
+      notes.push(refuse(file, env.pathField, `"/": Copilot gave each environment a load balancer of its own; shipline's share one, so ${env.name} is served at /${env.name} (the app sees that prefix)`));
     } else if (taken.has(key(route))) {
       route = { path: `/${env.name}${path ?? ''}`, host };
       notes.push(refuse(file, env.pathField, `"${path ?? '/'}"${host ? ` on ${host}` : ''} is another environment's route on shipline's shared load balancer; ${env.name} is served at ${route.path} (the app sees that prefix)`));

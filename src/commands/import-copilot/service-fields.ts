@@ -246,11 +246,12 @@ export function secretsFrom(value: unknown, file: string, field = 'secrets'): No
 
 function secretSource(secret: unknown): string {
   const record = asRecord(secret);
-  if (record.secretsmanager !== undefined) return `Secrets Manager secret ${shown(record.secretsmanager)}`;
-  if (record.from_cfn !== undefined) return `the CloudFormation export ${shown(record.from_cfn)}`;
+  // In full, not shortened: the list is what the user recreates the secrets from.
+  if (record.secretsmanager !== undefined) return `Secrets Manager secret ${JSON.stringify(record.secretsmanager)}`;
+  if (record.from_cfn !== undefined) return `the CloudFormation export ${JSON.stringify(record.from_cfn)}`;
   const name = asString(secret) ?? '';
-  if (name.startsWith('arn:') && name.includes(':secretsmanager:')) return `Secrets Manager secret ${shown(name)}`;
-  return `SSM parameter ${shown(name)}`;
+  if (name.startsWith('arn:') && name.includes(':secretsmanager:')) return `Secrets Manager secret ${JSON.stringify(name)}`;
+  return `SSM parameter ${JSON.stringify(name)}`;
 }
 
 /** `exec`: ECS Exec (issue 13 adds `exec`). */
