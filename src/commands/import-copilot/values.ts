@@ -31,5 +31,5 @@ export function mergeOverride(base: unknown, override: unknown): unknown {
 /** A value as it reads in a message: short, on one line. */
 export function shown(value: unknown): string {
   const text = typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
