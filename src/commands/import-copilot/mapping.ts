@@ -1,8 +1,15 @@
 // From a Copilot workspace to a shipline config: the service's manifest (with each environment's
 // overrides merged in), the environment manifests and the pipeline. Pure: it reads nothing and asks
 // nothing; what it cannot carry it lists, field by field, and nothing is left out silently.
+//
+// Sources: the manifest pages cited in service-fields.ts, environment-fields.ts and
+// pipeline-fields.ts; the workspace layout, aws/copilot-cli internal/pkg/workspace/workspace.go;
+// workload types, internal/pkg/manifest/manifestinfo/type.go. "Certificates in ACM are regional
+// resources" (a load balancer takes one of its own region):
+// https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html
 import type { ConfigInput } from '../../config';
 import { UsageError } from '../../errors';
+import { stackFromDirectory } from '../init';
 import { environmentFields } from './environment-fields';
 import { pipelineFields, type PipelineFields } from './pipeline-fields';
 import { REASON, refuse, type Carried, type NotCarried } from './report';
@@ -198,9 +205,7 @@ function environmentOrder(ws: CopilotWorkspace, piped: PipelineFields | undefine
 
 /** The application's name as the stack, where it is a valid one (else made valid, and said so). */
 function stackFrom(application: string | undefined, directoryName: string, notes: NotCarried[]): string {
-  const wanted = application ?? directoryName;
-  const stack = wanted.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 20).replace(/-+$/, '');
-  const valid = stack.length >= 2 ? stack : 'app';
+  const valid = stackFromDirectory(application ?? directoryName) ?? 'app';
   if (application === undefined) notes.push(refuse(WORKSPACE_FILE, 'application', `missing; the stack is named after the directory, "${valid}"`));
   else if (valid !== application) notes.push(refuse(WORKSPACE_FILE, 'application', `"${application}": shipline's stack names are 2-20 lowercase letters, digits or hyphens; written as "${valid}"`));
   return valid;

@@ -4,6 +4,7 @@
 //
 // Copilot's words: https://aws.github.io/copilot-cli/docs/manifest/pipeline/ ; shapes:
 // aws/copilot-cli internal/pkg/manifest/pipeline.go (Source, PipelineStage).
+import { githubRepository } from '../init';
 import { REASON, refuse, type NotCarried } from './report';
 import { asRecord, asString, shown } from './values';
 
@@ -72,10 +73,10 @@ export function sourceFrom(value: unknown, file: string): Pick<PipelineFields, '
   return { source: { repository, branch: asString(props.branch) }, notes };
 }
 
-/** `owner/name` of `https://github.com/owner/name(.git)`, or of `owner/name` itself. */
+/** `owner/name` of a GitHub URL (https or ssh), or of `owner/name` itself. */
 export function githubOwnerName(value: string): string | undefined {
-  const match = /^(?:(?:https?:\/\/)?(?:www\.)?github\.com\/)?([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(value.trim());
-  return match ? `${match[1]}/${match[2]}` : undefined;
+  const plain = value.trim();
+  return /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(plain) ? plain.replace(/\.git$/, '') : githubRepository(plain);
 }
 
 function stagesFrom(value: unknown, file: string): Pick<PipelineFields, 'stages' | 'notes'> {
