@@ -4,7 +4,6 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { main } from '../src/cli';
 import { importCopilotCommand, type ImportCopilotOptions } from '../src/commands/import-copilot';
 import { githubOwnerName } from '../src/commands/import-copilot/pipeline-fields';
@@ -13,27 +12,13 @@ import { architectureFrom, desiredCountFrom, routeFrom } from '../src/commands/i
 import type { Suggestions } from '../src/commands/init';
 import { loadConfig } from '../src/config';
 import { ConfigError, UsageError } from '../src/errors';
-import type { Io } from '../src/session';
+import { fakeTerminal } from './helpers/fake-terminal';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'copilot');
 const fixture = (name: string) => path.join(FIXTURES, name);
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'shipline-import-'));
 
-function io(answers?: string[]): Io & { out: () => string; questions: string[] } {
-  let out = '';
-  const questions: string[] = [];
-  return {
-    stdout: new Writable({ write: (chunk, _e, done) => ((out += String(chunk)), done()) }),
-    stderr: new Writable({ write: (_c, _e, done) => done() }),
-    interactive: answers !== undefined,
-    prompt: async (question) => {
-      questions.push(question);
-      return answers!.shift() ?? '';
-    },
-    out: () => out,
-    questions,
-  };
-}
+const io = (answers?: string[]) => fakeTerminal(answers);
 
 const NO_SUGGESTIONS: Suggestions = { region: async () => undefined, repository: async () => undefined };
 
