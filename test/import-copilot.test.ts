@@ -13,6 +13,7 @@ import type { Suggestions } from '../src/commands/init';
 import { loadConfig } from '../src/config';
 import { ConfigError, UsageError } from '../src/errors';
 import { fakeTerminal } from './helpers/fake-terminal';
+import { harness } from './helpers/harness';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'copilot');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -247,6 +248,58 @@ describe('import-copilot: what it writes, and where', () => {
     const help = io();
     await main(['import-copilot', '--help'], help);
     expect(help.out()).toContain('shipline import-copilot ../my-app --service frontend --region eu-west-3');
+  });
+});
+
+describe('import-copilot: workspaces without a pipeline or environment manifests', () => {
+  /** A workspace of the given files (path → text) in a temporary directory. */
+  function workspace(files: Record<string, string>): string {
+    const dir = tmp();
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    }
+    return dir;
+  }
+  const web = 'name: web\ntype: Load Balanced Web Service\nimage:\n  port: 80\nhttp:\n  path: /\n';
+
+  it("takes the environments from the service's overrides, renames what shipline cannot name, and names the fields it does not know", async () => {
+    const dir = workspace({
+      'copilot/.workspace': 'application: shop\n',
+      'copilot/web/manifest.yml': `${web}healthcheck_grace: 30s\nenvironments:\n  pre-prod:\n    count: 2\n  production:\n    count: 4\n`,
+    });
+    const result = await importCopilotCommand({ dir, cwd: tmp(), region: 'eu-west-3', repository: 'acme/shop' }, io());
+    const config = await loadConfig(result.file);
+    expect(config.environments.map((e) => [e.name, e.path, e.desiredCount])).toEqual([['preprod', '/preprod', 2], ['production', undefined, 4]]);
+    expect(result.imported.notCarried.map(notCarriedLine)).toEqual([
+      'copilot/web/manifest.yml › healthcheck_grace: import-copilot does not know this field; carry it by hand if shipline has an equivalent',
+      `copilot/web/manifest.yml › name: "pre-prod": shipline's environment names are 1-10 lowercase letters or digits; written as "preprod"`,
+      `copilot/web/manifest.yml › http.path: "/": Copilot gave each environment a load balancer of its own; shipline's share one, so preprod is served at /preprod (the app sees that prefix)`,
+    ]);
+  });
+
+  it('with no environment anywhere, exits 2 saying where environments are looked for', async () => {
+    const dir = workspace({ 'copilot/.workspace': 'application: shop\n', 'copilot/web/manifest.yml': web });
+    const error = await failure(importCopilotCommand({ dir, cwd: tmp(), region: 'eu-west-3', repository: 'acme/shop' }, io()));
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('found no environment: no pipeline stages, no copilot/environments/<env>/manifest.yml, no "environments:" in the service manifest');
+  });
+});
+
+describe('import-copilot: the written config runs', () => {
+  it('plans in the sandbox as written: the stack, and a service per imported environment', async () => {
+    const { file } = await run('web-pipeline');
+    const h = harness();
+    try {
+      const result = await h.run('plan', '--json', '--config', file);
+      expect(result.code).toBe(0);
+      const doc = JSON.parse(result.stdout) as { stack: string; changes: Array<{ step: string; resource: string; action: string }> };
+      expect(doc.stack).toBe('shop');
+      const services = doc.changes.filter((c) => c.step === 'services').map((c) => c.resource);
+      for (const env of ['test', 'staging', 'prod']) expect(services.some((r) => r.endsWith(`.${env}`))).toBe(true);
+    } finally {
+      h.restore();
+    }
   });
 });
 
