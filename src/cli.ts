@@ -210,6 +210,22 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
+  program
+    .command('import-copilot')
+    .description("write the shipline.yml that recreates an AWS Copilot workspace's Load Balanced Web Service, environments and pipeline, and list what it could not carry")
+    .argument('<dir>', 'the Copilot workspace (the directory holding copilot/)')
+    .option('--service <name>', 'the Load Balanced Web Service to import, when the workspace has several')
+    .option('--region <region>', 'the AWS region, e.g. eu-west-3 (Copilot manifests do not hold it)')
+    .option('--repository <owner/name>', 'the GitHub repository to build, when no pipeline manifest names one (or to replace it)')
+    .option('--out <file>', 'where to write the config (default shipline.yml in the current directory)')
+    .addHelpText('after', '\nExample:\n  shipline import-copilot ../my-app --service frontend --region eu-west-3\n')
+    .action(async (dir: string, raw: Record<string, unknown>) => {
+      const { importCopilotCommand } = require('./commands/import-copilot') as typeof import('./commands/import-copilot');
+      const text = (key: string) => (typeof raw[key] === 'string' ? { [key]: raw[key] as string } : {});
+      await importCopilotCommand({ dir, cwd: process.cwd(), ...text('service'), ...text('region'), ...text('repository'), ...text('out') }, io);
+      setExit(EXIT.ok);
+    });
+
   return program;
 }
 

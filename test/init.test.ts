@@ -3,30 +3,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { githubRepository, init, stackFromDirectory, type Suggestions } from '../src/commands/init';
 import { loadConfig } from '../src/config';
 import { ConfigError, UsageError } from '../src/errors';
-import type { Io } from '../src/session';
+import { fakeTerminal } from './helpers/fake-terminal';
 
 const dir = (name = 'shipline-init-') => mkdtempSync(path.join(tmpdir(), name));
 
-function io(answers: string[] | undefined): Io & { out: () => string; questions: string[] } {
-  let out = '';
-  const questions: string[] = [];
-  const sink = new Writable({ write: (chunk, _enc, done) => ((out += String(chunk)), done()) });
-  return {
-    stdout: sink,
-    stderr: new Writable({ write: (_c, _e, done) => done() }),
-    interactive: answers !== undefined,
-    prompt: async (question) => {
-      questions.push(question);
-      return answers!.shift() ?? '';
-    },
-    out: () => out,
-    questions,
-  };
-}
+const io = fakeTerminal;
 
 const NO_SUGGESTIONS: Suggestions = { region: async () => undefined, repository: async () => undefined };
 

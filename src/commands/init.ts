@@ -102,7 +102,7 @@ export function githubRepository(url: string): string | undefined {
   return match ? `${match[1]}/${match[2]}` : undefined;
 }
 
-const defaultSuggestions: Suggestions = {
+export const defaultSuggestions: Suggestions = {
   // The region the SDK itself would use: AWS_REGION, then the profile's region in ~/.aws/config.
   region: async () => {
     const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = await import('@smithy/core/config');

@@ -1,0 +1,90 @@
+// The fields of a Copilot environment manifest (copilot/environments/<env>/manifest.yml). shipline
+// makes one VPC and one load balancer for all environments, where Copilot made one of each per
+// environment: a certificate carries when every environment names the same one; an imported VPC
+// waits for issue 14 (`network.vpcId`, `publicSubnetIds`, `privateSubnetIds`, `nat.mode: none`).
+//
+// Copilot's words: https://aws.github.io/copilot-cli/docs/manifest/environment/ (network.vpc.id with
+// subnets.public/private[].id, network.vpc.cidr, http.public.certificates, observability);
+// shapes: aws/copilot-cli internal/pkg/manifest/env.go (environmentVPCConfig, PublicHTTPConfig).
+import { REASON, refuse, type NotCarried } from './report';
+import { asRecord, asString, shown } from './values';
+
+export interface EnvironmentFields {
+  /** `http.public.certificates`, as listed. */
+  certificates: string[];
+  notes: NotCarried[];
+}
+
+/** Every field of one environment manifest: the certificates to weigh across environments, and refusals. */
+export function environmentFields(manifest: Record<string, unknown>, file: string): EnvironmentFields {
+  const notes: NotCarried[] = [];
+  let certificates: string[] = [];
+  for (const [key, value] of Object.entries(manifest)) {
+    if (key === 'name' || key === 'type') continue;
+    if (key === 'network') notes.push(...vpcFrom(value, file));
+    else if (key === 'http') {
+      const http = httpFrom(value, file);
+      certificates = http.certificates;
+      notes.push(...http.notes);
+    } else if (key === 'observability') notes.push(...observabilityFrom(value, file));
+    else if (key === 'cdn') notes.push(refuse(file, 'cdn', `${shown(value)}: shipline puts no CloudFront distribution in front of its load balancer`));
+    else notes.push(refuse(file, key, REASON.unknown));
+  }
+  return { certificates, notes };
+}
+
+/** `network.vpc`: an imported VPC (issue 14), or the CIDRs of the one Copilot made. */
+function vpcFrom(value: unknown, file: string): NotCarried[] {
+  const network = asRecord(value);
+  const notes: NotCarried[] = Object.keys(network)
+    .filter((key) => key !== 'vpc')
+    .map((key) => refuse(file, `network.${key}`, REASON.unknown));
+  const vpc = asRecord(network.vpc);
+  if (vpc.id !== undefined) notes.push(importedVpcFrom(vpc, file));
+  for (const [key, v] of Object.entries(vpc)) {
+    if (key === 'id' || (key === 'subnets' && vpc.id !== undefined)) continue;
+    if (key === 'cidr' || key === 'subnets') notes.push(refuse(file, `network.vpc.${key}`, `${shown(v)}: Copilot made one VPC per environment; shipline makes one for all of them (set network.cidr, publicSubnets and privateSubnets by hand if the defaults collide with your networks)`));
+    else if (key === 'security_group') notes.push(refuse(file, 'network.vpc.security_group', 'shipline manages its own security groups and their rules'));
+    else if (key === 'flow_logs') notes.push(refuse(file, 'network.vpc.flow_logs', 'shipline turns on no VPC flow logs'));
+    else notes.push(refuse(file, `network.vpc.${key}`, REASON.unknown));
+  }
+  return notes;
+}
+
+/** `network.vpc.id` and its subnets: `network.vpcId`, `publicSubnetIds`, `privateSubnetIds` once issue 14 lands. */
+export function importedVpcFrom(vpc: Record<string, unknown>, file: string): NotCarried {
+  const subnets = asRecord(vpc.subnets);
+  const ids = (side: unknown) => (Array.isArray(side) ? side.map((s) => asString(asRecord(s).id) ?? shown(s)) : []);
+  const pub = ids(subnets.public);
+  const priv = ids(subnets.private);
+  const detail = [pub.length > 0 ? `public ${pub.join(', ')}` : '', priv.length > 0 ? `private ${priv.join(', ')}` : ''].filter(Boolean).join('; ');
+  return refuse(file, 'network.vpc.id', `imported VPC ${shown(vpc.id)}${detail ? ` (${detail})` : ''}: ${REASON.domain}; shipline makes a VPC of its own`);
+}
+
+function httpFrom(value: unknown, file: string): EnvironmentFields {
+  const http = asRecord(value);
+  const notes: NotCarried[] = [];
+  let certificates: string[] = [];
+  for (const key of Object.keys(http)) {
+    if (key === 'private') notes.push(refuse(file, 'http.private', 'shipline makes no internal load balancer'));
+    else if (key !== 'public') notes.push(refuse(file, `http.${key}`, REASON.unknown));
+  }
+  for (const [key, v] of Object.entries(asRecord(http.public))) {
+    if (key === 'certificates') certificates = Array.isArray(v) ? v.map((c) => String(c)) : [String(v)];
+    else notes.push(refuse(file, `http.public.${key}`, PUBLIC_HTTP_REFUSALS[key] ?? REASON.unknown));
+  }
+  return { certificates, notes };
+}
+
+const PUBLIC_HTTP_REFUSALS: Record<string, string> = {
+  access_logs: "shipline turns on no load balancer access logs",
+  ingress: 'shipline opens its load balancer to every address',
+  security_groups: 'shipline opens its load balancer to every address',
+  ssl_policy: "shipline keeps the HTTPS listener's default security policy",
+};
+
+function observabilityFrom(value: unknown, file: string): NotCarried[] {
+  return Object.entries(asRecord(value)).map(([key, v]) =>
+    refuse(file, `observability.${key}`, key === 'container_insights' ? `${shown(v)}: ${REASON.serviceSettings}` : REASON.unknown),
+  );
+}
