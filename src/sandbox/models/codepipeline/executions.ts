@@ -178,7 +178,6 @@ export abstract class CodePipelineExecutions extends CodePipelineActions {
     }
   }
 
-
   private completeAction(pipeline: PipelineRecord, execution: ExecutionRecord, run: ActionRunRecord, outcome: Outcome, at: number): void {
     run.status = outcome.status;
     if (outcome.summary !== undefined) run.summary = outcome.summary;
@@ -272,7 +271,6 @@ export abstract class CodePipelineExecutions extends CodePipelineActions {
       stageRun.actions[action.name] = this.startAction(this.declarationOf(pipeline, execution), execution, action, at);
     }
   }
-
 
   private endExecution(execution: ExecutionRecord, status: PipelineExecutionStatus, at: number, summary?: string): void {
     execution.status = status;
