@@ -50,4 +50,14 @@ describe('pageOf', () => {
     expect(() => pageOf(world, ITEMS, { max: 101 }, LIMITS)).toThrow(/out of range/);
     expect(() => pageOf(world, ITEMS, { max: 4 }, { ...LIMITS, awsMin: 5 })).toThrow(/5 to 100/);
   });
+
+  it("refuses a bad size with the service's own error where it differs from the bad token's", () => {
+    class Validation extends Error {
+      override readonly name = 'ValidationException';
+    }
+    const limits: PageLimits = { ...LIMITS, invalidSize: (message) => new Validation(message) };
+    const world = new SandboxWorld({ pageSize: 5 });
+    expect(() => pageOf(world, ITEMS, { max: 0 }, limits)).toThrow(Validation);
+    expect(() => pageOf(world, ITEMS, { token: 'bm90LWEtdG9rZW4=' }, limits)).toThrow(InvalidToken);
+  });
 });

@@ -16,6 +16,8 @@ export interface PageLimits {
   awsMin?: number;
   /** AWS's error for a token it did not give (or a size out of range), as this service throws it. */
   invalid: (message: string) => Error;
+  /** AWS's error for a page size out of range, where it is not `invalid`'s (CodePipeline: ValidationException). */
+  invalidSize?: (message: string) => Error;
 }
 
 export interface PageRequest {
@@ -37,7 +39,7 @@ export interface Page<T> {
 export function pageOf<T>(world: SandboxWorld, items: readonly T[], request: PageRequest, limits: PageLimits): Page<T> {
   const min = limits.awsMin ?? 1;
   if (request.max !== undefined && (request.max < min || request.max > limits.awsMax)) {
-    throw limits.invalid(`The page size ${request.max} is out of range: ${limits.operation} takes ${min} to ${limits.awsMax}.`);
+    throw (limits.invalidSize ?? limits.invalid)(`The page size ${request.max} is out of range: ${limits.operation} takes ${min} to ${limits.awsMax}.`);
   }
   const start = request.token === undefined ? 0 : offsetOf(request.token, limits, request.scope);
   const asked = request.max ?? limits.awsDefault;

@@ -13,10 +13,12 @@ import {
   type GetApplicationCommandOutput,
   type ListApplicationsCommandInput,
   type ListApplicationsCommandOutput,
+  BatchLimitExceededException,
 } from '@aws-sdk/client-codedeploy';
 import type { Out } from '../../kernel/service';
 import { tagsFromList } from '../../kernel/tags';
-import { cdError, checkApplicationName, groupKey } from './checks';
+import { pageOf } from '../../kernel/pages';
+import { BATCH_LIMIT, cdError, checkApplicationName, groupKey, listLimits } from './checks';
 import type { ApplicationRecord } from './records';
 import { CodeDeployStore } from './store';
 
@@ -44,11 +46,16 @@ export abstract class CodeDeployApplications extends CodeDeployStore {
   batchGetApplications(input: BatchGetApplicationsCommandInput): Out<BatchGetApplicationsCommandOutput> {
     const names = input.applicationNames ?? [];
     if (names.length === 0) throw cdError(ApplicationNameRequiredException, 'The minimum number of required application names was not specified.');
+    if (names.length > BATCH_LIMIT) {
+      throw cdError(BatchLimitExceededException, `The maximum number of names or IDs allowed for this request (${BATCH_LIMIT}) was exceeded.`);
+    }
     return { applicationsInfo: names.map((name) => this.applicationOut(this.application(name))) };
   }
 
-  listApplications(_input: ListApplicationsCommandInput): Out<ListApplicationsCommandOutput> {
-    return { applications: Object.keys(this.data.applications).sort() };
+  listApplications(input: ListApplicationsCommandInput): Out<ListApplicationsCommandOutput> {
+    const names = Object.keys(this.data.applications).sort();
+    const page = pageOf(this.world, names, { token: input.nextToken }, listLimits('ListApplications'));
+    return { applications: page.items, ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   /** Deletes its deployment groups and deployments too. A missing application is no error (AWS). */

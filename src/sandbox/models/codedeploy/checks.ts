@@ -12,9 +12,11 @@ import {
   InvalidRevisionException,
   type RevisionLocation,
   RevisionRequiredException,
+  InvalidNextTokenException,
 } from '@aws-sdk/client-codedeploy';
 import { createHash } from 'node:crypto';
 import { SandboxNotModelled } from '../../kernel/errors';
+import type { PageLimits } from '../../kernel/pages';
 import {
   type AutoRollbackRecord,
   type BlueGreenRecord,
@@ -23,6 +25,17 @@ import {
   NAME,
   type TrafficRecord,
 } from './records';
+
+/**
+ * CodeDeploy's lists take no page size: AWS answers a page with a `nextToken` when more remain
+ * (100 IDs or names a page in the sandbox) and refuses a token it did not give.
+ */
+export function listLimits(operation: string): PageLimits {
+  return { operation, awsDefault: 100, awsMax: 100, invalid: (message) => cdError(InvalidNextTokenException, message) };
+}
+
+/** The most names BatchGetApplications and BatchGetDeploymentGroups take. */
+export const BATCH_LIMIT = 100;
 
 export type CodeDeployErrorClass<E> = new (options: { message: string; $metadata: Record<string, never> }) => E;
 

@@ -29,8 +29,11 @@ import {
 import { SandboxNotModelled } from '../../kernel/errors';
 import type { Out } from '../../kernel/service';
 import { tagsFromList } from '../../kernel/tags';
+import { pageOf } from '../../kernel/pages';
 import { CodeDeployApplications } from './applications';
 import {
+  BATCH_LIMIT,
+  listLimits,
   blueGreenOut,
   cdError,
   checkDeploymentConfig,
@@ -82,7 +85,9 @@ export abstract class CodeDeployDeploymentGroups extends CodeDeployApplications 
     const application = this.application(input.applicationName);
     const names = input.deploymentGroupNames ?? [];
     if (names.length === 0) throw cdError(DeploymentGroupNameRequiredException, 'The deployment group name was not specified.');
-    if (names.length > 100) throw cdError(BatchLimitExceededException, 'The maximum number of names or IDs allowed for this request (100) was exceeded.');
+    if (names.length > BATCH_LIMIT) {
+      throw cdError(BatchLimitExceededException, `The maximum number of names or IDs allowed for this request (${BATCH_LIMIT}) was exceeded.`);
+    }
     names.forEach(checkGroupName);
     const found = names.flatMap((name) => this.data.deploymentGroups[groupKey(application.name, name)] ?? []);
     const missing = names.filter((name) => !this.data.deploymentGroups[groupKey(application.name, name)]);
@@ -94,7 +99,9 @@ export abstract class CodeDeployDeploymentGroups extends CodeDeployApplications 
 
   listDeploymentGroups(input: ListDeploymentGroupsCommandInput): Out<ListDeploymentGroupsCommandOutput> {
     const application = this.application(input.applicationName);
-    return { applicationName: application.name, deploymentGroups: this.groupsOf(application.name).map((g) => g.name).sort() };
+    const names = this.groupsOf(application.name).map((g) => g.name).sort();
+    const page = pageOf(this.world, names, { token: input.nextToken, scope: application.name }, listLimits('ListDeploymentGroups'));
+    return { applicationName: application.name, deploymentGroups: page.items, ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   /** Fields given replace the group's; others stay. `newDeploymentGroupName` renames it. */

@@ -24,6 +24,7 @@ import {
   type StopDeploymentCommandOutput,
 } from '@aws-sdk/client-codedeploy';
 import { SandboxNotModelled } from '../../kernel/errors';
+import { pageOf } from '../../kernel/pages';
 import type { Out } from '../../kernel/service';
 import { checkServiceWork } from '../service-work';
 import { type AppSpec, AppSpecError, appSpecRevision, readAppSpec } from './appspec';
@@ -35,6 +36,7 @@ import {
   checkedRevision,
   groupKey,
   isAwsError,
+  listLimits,
   loadBalancerInfoOut,
 } from './checks';
 import { CodeDeployDeploymentGroups } from './deployment-groups';
@@ -91,7 +93,9 @@ export abstract class CodeDeployDeployments extends CodeDeployDeploymentGroups {
     const listed = deployments
       .filter((d) => statuses.length === 0 || statuses.includes(d.status))
       .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
-    return { deployments: listed.map((d) => d.id) };
+    const scope = [group ? groupKey(group.applicationName, group.name) : '', ...[...statuses].sort()].join('\n');
+    const page = pageOf(this.world, listed.map((d) => d.id), { token: input.nextToken, scope }, listLimits('ListDeployments'));
+    return { deployments: page.items, ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   stopDeployment(input: StopDeploymentCommandInput): Out<StopDeploymentCommandOutput> {

@@ -11,8 +11,10 @@ import {
   type Tag,
   TooManyTagsException,
   ValidationException,
+  InvalidNextTokenException,
 } from '@aws-sdk/client-codepipeline';
 import { SandboxNotModelled } from '../../kernel/errors';
+import type { PageLimits } from '../../kernel/pages';
 import type { Tags } from '../../kernel/tags';
 import { type ActionRecord, ARTIFACT_NAME, MAX_TAGS, NAME, type StageRecord } from './records';
 
@@ -69,6 +71,21 @@ export const UNMODELLED_ACTION_TYPES: readonly string[] = [
 ];
 
 // ---- Declaration checks ------------------------------------------------------------------------
+
+/**
+ * A list's page limits: a token AWS did not give is InvalidNextTokenException, a page size out of
+ * range a ValidationException (botocore: maxResults 1-1000 for ListPipelines, 1-100 for
+ * ListPipelineExecutions).
+ */
+export function listLimits(operation: string, awsDefault: number, awsMax: number): PageLimits {
+  return {
+    operation,
+    awsDefault,
+    awsMax,
+    invalid: (message) => new InvalidNextTokenException({ message, $metadata: {} }),
+    invalidSize: (message) => validation(`1 validation error detected: ${message}`),
+  };
+}
 
 export function validation(message: string): ValidationException {
   return new ValidationException({ message, $metadata: {} });

@@ -26,8 +26,10 @@ import {
   ValidationException,
 } from '@aws-sdk/client-codepipeline';
 import { SandboxNotModelled } from '../../kernel/errors';
+import { pageOf } from '../../kernel/pages';
 import type { Out } from '../../kernel/service';
 import { CodePipelineActions } from './actions';
+import { listLimits } from './declaration';
 import type {
   ActionRecord,
   ActionRunRecord,
@@ -87,8 +89,13 @@ export abstract class CodePipelineExecutions extends CodePipelineActions {
     if (input.filter) throw new SandboxNotModelled('the sandbox does not model filter in codepipeline:ListPipelineExecutions');
     const pipeline = this.getPipelineRecord(input.pipelineName);
     this.settle(pipeline);
-    const newestFirst = [...pipeline.executions].reverse().slice(0, input.maxResults ?? 100);
-    return { pipelineExecutionSummaries: newestFirst.map((e) => this.executionSummaryOut(pipeline, e)) };
+    const newestFirst = [...pipeline.executions].reverse();
+    const limits = listLimits('ListPipelineExecutions', 100, 100);
+    const page = pageOf(this.world, newestFirst, { max: input.maxResults, token: input.nextToken, scope: pipeline.name }, limits);
+    return {
+      pipelineExecutionSummaries: page.items.map((e) => this.executionSummaryOut(pipeline, e)),
+      ...(page.next ? { nextToken: page.next } : {}),
+    };
   }
 
   putApprovalResult(input: PutApprovalResultCommandInput): Out<PutApprovalResultCommandOutput> {

@@ -18,8 +18,9 @@ import {
   type UpdatePipelineCommandOutput,
 } from '@aws-sdk/client-codepipeline';
 import { SandboxNotModelled } from '../../kernel/errors';
+import { pageOf } from '../../kernel/pages';
 import type { Out } from '../../kernel/service';
-import { checkName, checkStages, checkTags, structure, validation } from './declaration';
+import { checkName, checkStages, checkTags, listLimits, structure, validation } from './declaration';
 import { CodePipelineExecutions } from './executions';
 import type { DeclarationRecord, PipelineRecord } from './records';
 import { dateAt, tagsOut } from './shapes';
@@ -79,10 +80,12 @@ export abstract class CodePipelinePipelines extends CodePipelineExecutions {
     return {};
   }
 
-  listPipelines(_input: ListPipelinesCommandInput): Out<ListPipelinesCommandOutput> {
+  listPipelines(input: ListPipelinesCommandInput): Out<ListPipelinesCommandOutput> {
     const pipelines = Object.values(this.data.pipelines).sort((a, b) => a.name.localeCompare(b.name));
+    const page = pageOf(this.world, pipelines, { max: input.maxResults, token: input.nextToken }, listLimits('ListPipelines', 100, 1000));
     return {
-      pipelines: pipelines.map((p) => {
+      ...(page.next ? { nextToken: page.next } : {}),
+      pipelines: page.items.map((p) => {
         const current = this.current(p);
         return {
           name: p.name,

@@ -53,8 +53,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { awsError, SandboxNotModelled } from '../../kernel/errors';
+import { pageOf } from '../../kernel/pages';
 import type { Out } from '../../kernel/service';
 import { tagsToList } from '../../kernel/tags';
+import { s3Limits } from './pages';
 import { canonicalUserId, compareKeys, defaultEncryption, S3Store } from './store';
 import { SSE_ALGORITHMS, TRANSITION_DEFAULT } from './records';
 
@@ -113,9 +115,14 @@ export abstract class S3Buckets extends S3Store {
       .filter((b) => input.Prefix === undefined || b.name.startsWith(input.Prefix))
       .filter((b) => input.BucketRegion === undefined || b.region === input.BucketRegion)
       .sort((a, b) => compareKeys(a.name, b.name));
+    // Unpaged unless asked: a page size, a prefix, a region or a token make pages (of 10,000 by default).
+    const paged = input.MaxBuckets !== undefined || input.Prefix !== undefined || input.BucketRegion !== undefined || input.ContinuationToken !== undefined;
+    const scope = [input.Prefix ?? '', input.BucketRegion ?? ''].join('\n');
+    const page = pageOf(this.world, buckets, { max: input.MaxBuckets, token: input.ContinuationToken, scope }, s3Limits('ListBuckets', paged ? 10_000 : Infinity));
     return {
-      Buckets: buckets.map((b) => ({ Name: b.name, CreationDate: new Date(b.creationDate), BucketRegion: b.region })),
+      Buckets: page.items.map((b) => ({ Name: b.name, CreationDate: new Date(b.creationDate), BucketRegion: b.region })),
       Owner: { ID: canonicalUserId(this.world.account) },
+      ...(page.next !== undefined ? { ContinuationToken: page.next } : {}),
       ...(input.Prefix !== undefined ? { Prefix: input.Prefix } : {}),
     };
   }

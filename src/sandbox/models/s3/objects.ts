@@ -25,8 +25,10 @@ import {
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { awsError, SandboxNotModelled } from '../../kernel/errors';
+import { pageOf } from '../../kernel/pages';
 import type { Out } from '../../kernel/service';
 import { S3Buckets } from './buckets';
+import { s3Limits, servedMaxKeys, versionPage } from './pages';
 import { canonicalUserId, compareKeys } from './store';
 import {
   type BucketRecord,
@@ -172,18 +174,28 @@ export abstract class S3Objects extends S3Buckets {
       .filter((key) => latestObject(bucket, key) !== undefined)
       .filter((key) => input.StartAfter === undefined || compareKeys(key, input.StartAfter) > 0);
     const { matched, commonPrefixes } = groupKeys(keys, prefix, input.Delimiter);
-    const contents: S3ObjectSummary[] = matched.map((key) => {
-      const object = latestObject(bucket, key) as ObjectVersionRecord;
-      return { Key: key, LastModified: new Date(object.lastModified), ETag: object.etag, Size: object.size, StorageClass: 'STANDARD' };
+    // Keys and common prefixes share the pages, each counting once against MaxKeys.
+    const entries = [...matched.map((key) => ({ key })), ...commonPrefixes.map((common) => ({ common }))].sort((a, b) =>
+      compareKeys('key' in a ? a.key : a.common, 'key' in b ? b.key : b.common),
+    );
+    const scope = [bucket.name, prefix, input.Delimiter ?? '', input.StartAfter ?? ''].join('\n');
+    const page = pageOf(this.world, entries, { max: servedMaxKeys(input.MaxKeys), token: input.ContinuationToken, scope }, s3Limits('ListObjectsV2'));
+    const contents: S3ObjectSummary[] = page.items.flatMap((entry) => {
+      if (!('key' in entry)) return [];
+      const object = latestObject(bucket, entry.key) as ObjectVersionRecord;
+      return [{ Key: entry.key, LastModified: new Date(object.lastModified), ETag: object.etag, Size: object.size, StorageClass: 'STANDARD' }];
     });
+    const pagePrefixes = page.items.flatMap((entry) => ('common' in entry ? [entry.common] : []));
     return {
       Name: bucket.name,
       Prefix: prefix,
       MaxKeys: input.MaxKeys ?? MAX_KEYS,
-      KeyCount: contents.length + commonPrefixes.length,
-      IsTruncated: false,
+      KeyCount: page.items.length,
+      IsTruncated: page.next !== undefined,
+      ...(input.ContinuationToken !== undefined ? { ContinuationToken: input.ContinuationToken } : {}),
+      ...(page.next !== undefined ? { NextContinuationToken: page.next } : {}),
       ...(contents.length > 0 ? { Contents: contents } : {}),
-      ...(commonPrefixes.length > 0 ? { CommonPrefixes: commonPrefixes.map((p) => ({ Prefix: p })) } : {}),
+      ...(pagePrefixes.length > 0 ? { CommonPrefixes: pagePrefixes.map((p) => ({ Prefix: p })) } : {}),
       ...(input.Delimiter !== undefined ? { Delimiter: input.Delimiter } : {}),
       ...(input.StartAfter !== undefined ? { StartAfter: input.StartAfter } : {}),
     };
@@ -194,16 +206,25 @@ export abstract class S3Objects extends S3Buckets {
     const prefix = input.Prefix ?? '';
     const { matched, commonPrefixes } = groupKeys(Object.keys(bucket.objects), prefix, input.Delimiter);
     const owner = { ID: canonicalUserId(bucket.owner) };
+    // Keys in order, each key's versions newest first; a common prefix stands where its keys would.
+    const entries: Array<{ key: string; versionId?: string; record?: ObjectVersionRecord; isLatest?: boolean }> = [
+      ...matched.flatMap((key) =>
+        [...(bucket.objects[key] ?? [])].reverse().map((record, index) => ({ key, versionId: record.versionId, record, isLatest: index === 0 })),
+      ),
+      ...commonPrefixes.map((key) => ({ key })),
+    ].sort((a, b) => compareKeys(a.key, b.key));
+    const page = versionPage(this.world, entries, { maxKeys: input.MaxKeys, keyMarker: input.KeyMarker, versionIdMarker: input.VersionIdMarker });
     const versions: ObjectVersion[] = [];
     const deleteMarkers: DeleteMarkerEntry[] = [];
-    // Keys in order, each key's versions newest first.
-    for (const key of matched) {
-      const newestFirst = [...(bucket.objects[key] ?? [])].reverse();
-      newestFirst.forEach((record, index) => {
-        const common = { Key: key, VersionId: record.versionId, IsLatest: index === 0, LastModified: new Date(record.lastModified), Owner: owner };
-        if (record.deleteMarker) deleteMarkers.push(common);
-        else versions.push({ ...common, ETag: record.etag, Size: record.size, StorageClass: 'STANDARD' });
-      });
+    const pagePrefixes: string[] = [];
+    for (const { key, record, isLatest } of page.entries) {
+      if (!record) {
+        pagePrefixes.push(key);
+        continue;
+      }
+      const common = { Key: key, VersionId: record.versionId, IsLatest: isLatest, LastModified: new Date(record.lastModified), Owner: owner };
+      if (record.deleteMarker) deleteMarkers.push(common);
+      else versions.push({ ...common, ETag: record.etag, Size: record.size, StorageClass: 'STANDARD' });
     }
     return {
       Name: bucket.name,
@@ -211,10 +232,12 @@ export abstract class S3Objects extends S3Buckets {
       KeyMarker: input.KeyMarker ?? '',
       VersionIdMarker: input.VersionIdMarker ?? '',
       MaxKeys: input.MaxKeys ?? MAX_KEYS,
-      IsTruncated: false,
+      IsTruncated: page.next !== undefined,
+      ...(page.next ? { NextKeyMarker: page.next.keyMarker } : {}),
+      ...(page.next?.versionIdMarker !== undefined ? { NextVersionIdMarker: page.next.versionIdMarker } : {}),
       ...(versions.length > 0 ? { Versions: versions } : {}),
       ...(deleteMarkers.length > 0 ? { DeleteMarkers: deleteMarkers } : {}),
-      ...(commonPrefixes.length > 0 ? { CommonPrefixes: commonPrefixes.map((p) => ({ Prefix: p })) } : {}),
+      ...(pagePrefixes.length > 0 ? { CommonPrefixes: pagePrefixes.map((p) => ({ Prefix: p })) } : {}),
       ...(input.Delimiter !== undefined ? { Delimiter: input.Delimiter } : {}),
     };
   }
