@@ -1,6 +1,6 @@
 // CodeDeploy names and "is a deployment running", shared by the codedeploy step (which deploys)
 // and the alb step (which leaves the routes alone while CodeDeploy moves traffic).
-import { ListDeploymentsCommand, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import { paginateListDeployments, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import { unlessNotFound } from '../../src/aws/errors';
 import type { StepContext } from '../../src/step';
 
@@ -11,18 +11,18 @@ export const deploymentGroupName = (stack: string, env: string) => `${stack}-${e
 /** Deployments CodeDeploy has not finished: a new one is refused while one of these runs. */
 export const ACTIVE: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Ready', 'Baking'];
 
-/** The IDs of the environment's deployments that have not finished; none when it has no group (yet). */
+/** The IDs of the environment's deployments that have not finished (every page); none when it has no group (yet). */
 export async function activeDeployments(ctx: StepContext, env: string): Promise<string[]> {
-  const out = await unlessNotFound(
-    ctx.aws.codedeploy.send(
-      new ListDeploymentsCommand({
-        applicationName: applicationName(ctx.tags.stack),
-        deploymentGroupName: deploymentGroupName(ctx.tags.stack, env),
-        includeOnlyStatuses: ACTIVE,
-      }),
-    ),
-    'ApplicationDoesNotExistException',
-    'DeploymentGroupDoesNotExistException',
+  const pages = paginateListDeployments(
+    { client: ctx.aws.codedeploy },
+    { applicationName: applicationName(ctx.tags.stack), deploymentGroupName: deploymentGroupName(ctx.tags.stack, env), includeOnlyStatuses: ACTIVE },
   );
-  return out?.deployments ?? [];
+  const ids = await unlessNotFound(idsOf(pages), 'ApplicationDoesNotExistException', 'DeploymentGroupDoesNotExistException');
+  return ids ?? [];
+}
+
+async function idsOf(pages: AsyncIterable<{ deployments?: string[] }>): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of pages) ids.push(...(page.deployments ?? []));
+  return ids;
 }
