@@ -81,7 +81,10 @@
 //   actions, stage conditions (beforeEntry/onSuccess/onFailure) and blockers, action commands,
 //   outputVariables and timeouts, other action types (S3/CodeCommit/ECR sources, CloudFormation,
 //   Lambda …), Stop/Retry/Rollback, disabled transitions, ListActionExecutions, approval expiry
-//   (7 days on AWS), webhooks, pagination.
+//   (7 days on AWS), webhooks.
+// - ListPipelines and ListPipelineExecutions come in pages (kernel/pages.ts): maxResults 1-1000 and
+//   1-100 (else ValidationException), a nextToken good only for the call that gave it (else
+//   InvalidNextTokenException).
 //
 // One file per family, each class building on the one before: store → actions → executions →
 // pipelines → this one (tags, helpers for tests, inventory).

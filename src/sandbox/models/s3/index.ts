@@ -11,7 +11,8 @@
 //   (stored, never applied), tagging.
 // - Objects: PutObject (conditional with IfMatch / IfNoneMatch '*'), GetObject / HeadObject (with
 //   VersionId and the four conditional headers), DeleteObject(s), ListObjectsV2,
-//   ListObjectVersions. Bytes are kept base64 in `data`; ETag is the quoted MD5.
+//   ListObjectVersions, each in pages (pages.ts). Bytes are kept base64 in `data`; ETag is the
+//   quoted MD5.
 // - Non-AWS helper: createForeignBucket(name), a bucket another account owns.
 // - inventory(): one `bucket` per bucket (foreign ones too), one `object-version` per remaining
 //   object version or delete marker (key `<bucket>/<key>@<n>`, n counting from the oldest).
