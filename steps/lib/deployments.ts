@@ -2,6 +2,7 @@
 // and the alb step (which leaves the routes alone while CodeDeploy moves traffic).
 import { paginateListDeployments, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import { unlessNotFound } from '../../src/aws/errors';
+import { allItems } from '../../src/aws/pages';
 import type { StepContext } from '../../src/step';
 
 /** The application is named after the stack; each environment's group `<stack>-<env>`. */
@@ -17,12 +18,10 @@ export async function activeDeployments(ctx: StepContext, env: string): Promise<
     { client: ctx.aws.codedeploy },
     { applicationName: applicationName(ctx.tags.stack), deploymentGroupName: deploymentGroupName(ctx.tags.stack, env), includeOnlyStatuses: ACTIVE },
   );
-  const ids = await unlessNotFound(idsOf(pages), 'ApplicationDoesNotExistException', 'DeploymentGroupDoesNotExistException');
+  const ids = await unlessNotFound(
+    allItems(pages, (page) => page.deployments),
+    'ApplicationDoesNotExistException',
+    'DeploymentGroupDoesNotExistException',
+  );
   return ids ?? [];
-}
-
-async function idsOf(pages: AsyncIterable<{ deployments?: string[] }>): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const page of pages) ids.push(...(page.deployments ?? []));
-  return ids;
 }

@@ -8,17 +8,22 @@ import type { SandboxWorld } from './world';
 export interface PageLimits {
   /** The operation's name: a token is good only for the operation (and filter) that gave it. */
   operation: string;
-  /** Items AWS returns when the caller sets no page size. `Infinity`: all of them, unpaged (EC2's describes without MaxResults). */
+  /**
+   * Items AWS returns when the caller sets no page size. `Infinity`: all of them, unpaged (EC2's
+   * describes without MaxResults): such a call is answered whole, under the world's cap too, as AWS
+   * never pages it; only a call that asks a page size (or follows a token) is paged.
+   */
   awsDefault: number;
   /** The largest page size AWS accepts; a larger one is refused. */
   awsMax: number;
   /** The smallest page size AWS accepts (EC2's describes: 5); a smaller one is refused. Default 1. */
   awsMin?: number;
-  /** AWS's error for a token it did not give (or a size out of range), as this service throws it. */
-  invalid: (message: string) => Error;
-  /** AWS's error for a page size out of range, where it is not `invalid`'s (CodePipeline: ValidationException). */
-  invalidSize?: (message: string) => Error;
+  /** AWS's error for a token it did not give (or a size out of range), as this service throws it; `problem` says which, for a service whose message names the value. */
+  invalid: (message: string, problem: PageProblem) => Error;
 }
+
+/** What was wrong with a request: its token, or its page size (with the range AWS accepts). */
+export type PageProblem = { kind: 'token'; token: string } | { kind: 'size'; size: number; min: number; max: number };
 
 export interface PageRequest {
   /** The caller's page size (MaxResults, MaxItems, maxResults, PageSize …). */
@@ -39,9 +44,15 @@ export interface Page<T> {
 export function pageOf<T>(world: SandboxWorld, items: readonly T[], request: PageRequest, limits: PageLimits): Page<T> {
   const min = limits.awsMin ?? 1;
   if (request.max !== undefined && (request.max < min || request.max > limits.awsMax)) {
-    throw (limits.invalidSize ?? limits.invalid)(`The page size ${request.max} is out of range: ${limits.operation} takes ${min} to ${limits.awsMax}.`);
+    throw limits.invalid(`The page size ${request.max} is out of range: ${limits.operation} takes ${min} to ${limits.awsMax}.`, {
+      kind: 'size',
+      size: request.max,
+      min,
+      max: limits.awsMax,
+    });
   }
   const start = request.token === undefined ? 0 : offsetOf(request.token, limits, request.scope);
+  if (request.max === undefined && request.token === undefined && limits.awsDefault === Infinity) return { items: items.slice(start) };
   const asked = request.max ?? limits.awsDefault;
   const size = Math.min(asked, world.pageSize ?? Infinity);
   if (!Number.isFinite(size)) return { items: items.slice(start) };
@@ -63,7 +74,7 @@ function offsetOf(token: string, limits: PageLimits, scope?: string): number {
   const text = Buffer.from(token, 'base64').toString('utf8');
   const match = /^sandbox-page:(\d+):([0-9a-f]{16})$/.exec(text);
   if (!match || seal(Number(match[1]), limits.operation, scope) !== match[2]) {
-    throw limits.invalid(`The pagination token is not valid for ${limits.operation} with these parameters.`);
+    throw limits.invalid(`The pagination token is not valid for ${limits.operation} with these parameters.`, { kind: 'token', token });
   }
   return Number(match[1]);
 }

@@ -82,8 +82,10 @@ export function listLimits(operation: string, awsDefault: number, awsMax: number
     operation,
     awsDefault,
     awsMax,
-    invalid: (message) => new InvalidNextTokenException({ message, $metadata: {} }),
-    invalidSize: (message) => validation(`1 validation error detected: ${message}`),
+    invalid: (message, problem) =>
+      problem.kind === 'size'
+        ? validation(`1 validation error detected: Value '${problem.size}' at 'maxResults' failed to satisfy constraint: Member must have value between ${problem.min} and ${problem.max}`)
+        : new InvalidNextTokenException({ message, $metadata: {} }),
   };
 }
 
