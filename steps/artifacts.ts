@@ -338,13 +338,17 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
   });
 }
 
-/** Delete every object version and delete marker, a listing page at a time. */
+/**
+ * Delete every object version and delete marker, a listing page at a time. Each page is deleted
+ * before the next listing, which starts again from the top: the markers of the page just listed
+ * would name versions that no longer exist, and S3 documents nothing for such markers. The client
+ * has no paginator for ListObjectVersions (its two markers are beyond `createPaginator`).
+ */
 async function emptyBucket(ctx: StepContext, name: string): Promise<void> {
   const s3 = ctx.aws.s3;
   let deleted = 0;
-  let marker: { KeyMarker?: string; VersionIdMarker?: string } = {};
   for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: name, ExpectedBucketOwner: ctx.accountId, ...marker }));
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: name, ExpectedBucketOwner: ctx.accountId }));
     const objects: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
     for (let i = 0; i < objects.length; i += DELETE_BATCH) {
       const batch = objects.slice(i, i + DELETE_BATCH);
@@ -357,7 +361,6 @@ async function emptyBucket(ctx: StepContext, name: string): Promise<void> {
       ctx.progress(`emptying S3 bucket ${name}: ${deleted} object versions deleted`);
     }
     if (!page.IsTruncated) break;
-    marker = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
   }
   if (deleted > 0) ctx.log.debug({ resource: KEYS.bucket, id: name, deleted }, 'emptied the bucket');
 }

@@ -131,9 +131,15 @@ describe('delivery', () => {
     h = harness();
     await h.ok('provision');
     const bucket = state(h).resources['artifacts.bucket']!.id!;
-    for (const body of ['one', 'two', 'three']) await h.sandbox.dispatch('s3', 'PutObject', { Bucket: bucket, Key: 'artifact.zip', Body: body });
+    // Seven versions and a delete marker: more than a page of 5 (the tests' page size).
+    for (const body of ['one', 'two', 'three', 'four', 'five', 'six', 'seven']) {
+      await h.sandbox.dispatch('s3', 'PutObject', { Bucket: bucket, Key: 'artifact.zip', Body: body });
+    }
     await h.sandbox.dispatch('s3', 'DeleteObject', { Bucket: bucket, Key: 'artifact.zip' }); // a delete marker too
+    const before = h.sandbox.calls.length;
     await h.ok('destroy', '--yes', '--keep-connection');
+    const listings = h.sandbox.calls.slice(before).filter((c) => c.operation === 'ListObjectVersions');
+    expect(listings.length).toBeGreaterThanOrEqual(2);
     expect(h.sandbox.inventory().map((i) => `${i.service}/${i.type}`)).toEqual(['connections/connection']);
     expect(Object.keys(state(h).resources)).toEqual(['connection.github']);
     // The next provision finds it again by its ARN: no second connection to approve.

@@ -19,6 +19,7 @@ import {
   GetApplicationCommand,
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
+  InvalidNextTokenException,
   ListApplicationsCommand,
   ListDeploymentGroupsCommand,
   ListDeploymentsCommand,
@@ -27,6 +28,9 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateDeploymentGroupCommand,
+  BatchLimitExceededException,
+  paginateListApplications,
+  paginateListDeployments,
   waitUntilDeploymentSuccessful,
   type CreateDeploymentGroupCommandInput,
   type DeploymentInfo,
@@ -770,6 +774,46 @@ describe('a deployment', () => {
 });
 
 // ---- Snapshots ---------------------------------------------------------------------------------
+
+describe('pagination (pages of 5 in tests)', () => {
+  it('pages ListApplications with a nextToken, refusing a token it did not give and batches past 100 names', async () => {
+    const names = Array.from({ length: 7 }, (_, i) => `app-${i}`);
+    for (const applicationName of names) await codedeploy.send(new CreateApplicationCommand({ applicationName, computePlatform: 'ECS' }));
+    const pages: string[][] = [];
+    for await (const page of paginateListApplications({ client: codedeploy }, {})) pages.push(page.applications ?? []);
+    expect(pages.map((p) => p.length)).toEqual([5, 2]);
+    expect(pages.flat()).toEqual(names);
+
+    const first = await codedeploy.send(new ListApplicationsCommand({}));
+    await expect(codedeploy.send(new ListApplicationsCommand({ nextToken: 'not-a-token' }))).rejects.toBeInstanceOf(InvalidNextTokenException);
+    await expect(codedeploy.send(new ListDeploymentGroupsCommand({ applicationName: 'app-0', nextToken: first.nextToken }))).rejects.toBeInstanceOf(
+      InvalidNextTokenException,
+    );
+    const many = Array.from({ length: 101 }, () => 'app-0');
+    await expect(codedeploy.send(new BatchGetApplicationsCommand({ applicationNames: many }))).rejects.toBeInstanceOf(BatchLimitExceededException);
+  });
+
+  it("pages a group's deployments newest first, a token good only for the same group and statuses", async () => {
+    await deploymentGroup();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const id = await deploy(appSpecYaml(await registerTaskDefinition(`demo:v${i + 2}`)));
+      await waitUntilDeploymentSuccessful({ client: codedeploy, ...WAIT }, { deploymentId: id });
+      ids.push(id);
+    }
+    const query = { applicationName: 'demo', deploymentGroupName: 'demo-prod', includeOnlyStatuses: ['Succeeded' as const] };
+    const pages: string[][] = [];
+    // The SDK's paginator writes its nextToken into the input it is given: hand it a copy.
+    for await (const page of paginateListDeployments({ client: codedeploy }, { ...query })) pages.push(page.deployments ?? []);
+    expect(pages.map((p) => p.length)).toEqual([5, 1]);
+    expect(pages.flat()).toEqual([...ids].reverse());
+
+    const first = await codedeploy.send(new ListDeploymentsCommand(query));
+    await expect(codedeploy.send(new ListDeploymentsCommand({ ...query, includeOnlyStatuses: ['Failed'], nextToken: first.nextToken }))).rejects.toBeInstanceOf(
+      InvalidNextTokenException,
+    );
+  });
+});
 
 describe('snapshots', () => {
   it('carries applications, groups and a deployment waiting in Ready across a snapshot', async () => {

@@ -15,10 +15,13 @@ import {
   InvalidActionDeclarationException,
   InvalidApprovalTokenException,
   InvalidArnException,
+  InvalidNextTokenException,
   InvalidStructureException,
   ListPipelineExecutionsCommand,
   ListPipelinesCommand,
   ListTagsForResourceCommand,
+  paginateListPipelineExecutions,
+  paginateListPipelines,
   PipelineExecutionNotFoundException,
   PipelineNameInUseException,
   PipelineNotFoundException,
@@ -629,5 +632,35 @@ describe('pipeline declarations', () => {
     const b = await pipelines.send(new StartPipelineExecutionCommand({ name: 'demo', clientRequestToken: 'release-1' }));
     expect(b.pipelineExecutionId).toBe(a.pipelineExecutionId);
     expect(await executions()).toHaveLength(2);
+  });
+});
+
+describe('pagination (pages of 5 in tests)', () => {
+  it('pages ListPipelines and ListPipelineExecutions (newest first), refusing a bad maxResults or token as AWS does', async () => {
+    const s = await setup();
+    const names = Array.from({ length: 6 }, (_, i) => `demo-${i}`);
+    for (const name of names) await createPipeline(s, { name });
+    const listed: string[][] = [];
+    for await (const page of paginateListPipelines({ client: pipelines }, {})) listed.push((page.pipelines ?? []).map((p) => p.name ?? ''));
+    expect(listed.map((p) => p.length)).toEqual([5, 1]);
+    expect(listed.flat()).toEqual(names);
+
+    const started: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      started.push((await pipelines.send(new StartPipelineExecutionCommand({ name: 'demo-0' }))).pipelineExecutionId ?? '');
+    }
+    const pages: string[][] = [];
+    for await (const page of paginateListPipelineExecutions({ client: pipelines }, { pipelineName: 'demo-0' })) {
+      pages.push((page.pipelineExecutionSummaries ?? []).map((e) => e.pipelineExecutionId ?? ''));
+    }
+    expect(pages.map((p) => p.length)).toEqual([5, 2]);
+    expect(pages.flat().slice(0, 6)).toEqual([...started].reverse());
+
+    const first = await pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: 'demo-0' }));
+    await expect(pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: 'demo-1', nextToken: first.nextToken }))).rejects.toBeInstanceOf(
+      InvalidNextTokenException,
+    );
+    await expect(pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: 'demo-0', maxResults: 101 }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(pipelines.send(new ListPipelinesCommand({ maxResults: 0 }))).rejects.toBeInstanceOf(ValidationException);
   });
 });

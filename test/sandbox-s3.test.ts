@@ -27,6 +27,8 @@ import {
   NoSuchBucket,
   NoSuchKey,
   NotFound,
+  paginateListBuckets,
+  paginateListObjectsV2,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -519,6 +521,71 @@ describe('S3 versioning', () => {
     const after = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET }));
     expect(after.Versions?.map((v) => v.VersionId)).toEqual([enabled.VersionId]);
     expect(after.DeleteMarkers?.map((m) => m.VersionId)).toEqual(['null']);
+  });
+});
+
+describe('S3 pagination (pages of 5 in tests)', () => {
+  it('pages ListObjectVersions with key and version markers: versions and delete markers in key order, newest first', async () => {
+    await createBucket();
+    await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+    for (const key of ['a', 'b', 'c']) {
+      await put(key, `${key}1`);
+      await put(key, `${key}2`);
+    }
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'b' }));
+    const all = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, MaxKeys: 1000 }));
+
+    const seen: Array<[string, string]> = [];
+    let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+    let pages = 0;
+    for (;;) {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, MaxKeys: 5000, ...markers }));
+      pages += 1;
+      const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])];
+      expect(entries.length).toBeLessThanOrEqual(5);
+      seen.push(...entries.map((v): [string, string] => [v.Key ?? '', v.VersionId ?? '']));
+      if (!page.IsTruncated) break;
+      markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+    }
+    expect(pages).toBe(2);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen.map(([key, id]) => `${key}@${id}`)).size).toBe(7);
+    expect(seen.map(([key]) => key)).toEqual(['a', 'a', 'b', 'b', 'b', 'c', 'c']);
+    expect(all.IsTruncated).toBe(true);
+    expect(all.MaxKeys).toBe(1000);
+
+    await expect(s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, VersionIdMarker: seen[0]![1] }))).rejects.toMatchObject({ name: 'InvalidArgument' });
+    await expect(s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, KeyMarker: 'a', VersionIdMarker: 'A'.repeat(32) }))).rejects.toMatchObject({
+      name: 'InvalidArgument',
+    });
+    await expect(s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, MaxKeys: -1 }))).rejects.toMatchObject({ name: 'InvalidArgument' });
+    const afterA = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, KeyMarker: 'a' }));
+    expect([...(afterA.Versions ?? []), ...(afterA.DeleteMarkers ?? [])].every((v) => v.Key !== 'a')).toBe(true);
+  });
+
+  it('pages ListObjectsV2 and ListBuckets with continuation tokens bound to their query', async () => {
+    await createBucket();
+    const keys = Array.from({ length: 7 }, (_, i) => `k${i}`);
+    for (const key of keys) await put(key, key);
+    const listed: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: BUCKET })) {
+      pages += 1;
+      expect(page.KeyCount).toBe(page.Contents?.length);
+      listed.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+    }
+    expect([pages, listed]).toEqual([2, keys]);
+    const first = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    await expect(s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'k1', ContinuationToken: first.NextContinuationToken }))).rejects.toMatchObject({
+      name: 'InvalidArgument',
+    });
+
+    const names = Array.from({ length: 6 }, (_, i) => `${BUCKET}-${i}`);
+    for (const name of names) await createBucket(name);
+    const buckets: string[] = [];
+    for await (const page of paginateListBuckets({ client: s3 }, { MaxBuckets: 1000 })) buckets.push(...(page.Buckets ?? []).map((b) => b.Name ?? ''));
+    expect(buckets).toEqual([BUCKET, ...names]);
+    await expect(s3.send(new ListBucketsCommand({ MaxBuckets: 1001 }))).rejects.toMatchObject({ name: 'InvalidArgument' });
   });
 });
 
