@@ -8,7 +8,6 @@ import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
-  GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
@@ -32,6 +31,7 @@ import { AwsCallError } from '../src/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import { arns } from '../src/policies';
 import type { Step, StepContext } from '../src/step';
+import { bucketTags } from './lib/resource-tags';
 import { foreignByName, foreignByOtherStack, foreignResource, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { bucket: 'artifacts.bucket' };
@@ -132,11 +132,6 @@ async function headBucket(ctx: StepContext, name: string): Promise<'ours' | 'for
   }
 }
 
-async function tagsOf(ctx: StepContext, name: string): Promise<S3Tag[]> {
-  const out = await unlessNotFound(ctx.aws.s3.send(new GetBucketTaggingCommand({ Bucket: name, ExpectedBucketOwner: ctx.accountId })), 'NoSuchTagSet');
-  return out?.TagSet ?? [];
-}
-
 /** Every setting the config sets, one Get each, all at once; undefined when the bucket is gone. */
 async function readBucket(ctx: StepContext, name: string): Promise<BucketState | undefined> {
   const s3 = ctx.aws.s3;
@@ -148,7 +143,7 @@ async function readBucket(ctx: StepContext, name: string): Promise<BucketState |
       unlessNotFound(s3.send(new GetBucketEncryptionCommand(input)), 'ServerSideEncryptionConfigurationNotFoundError'),
       unlessNotFound(s3.send(new GetBucketPolicyCommand(input)), 'NoSuchBucketPolicy'),
       unlessNotFound(s3.send(new GetBucketLifecycleConfigurationCommand(input)), 'NoSuchLifecycleConfiguration'),
-      tagsOf(ctx, name),
+      bucketTags(ctx, name),
     ]);
     return {
       name,
@@ -306,7 +301,7 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
     // A lost state: only the bucket that carries the stack's tag, never one merely named like it.
     findByTags: async () => {
       if ((await headBucket(ctx, name)) !== 'ours') return undefined;
-      if (ctx.tags.owns(await tagsOf(ctx, name))) return name;
+      if (ctx.tags.owns(await bucketTags(ctx, name))) return name;
       ctx.log.warn({ resource: KEYS.bucket, id: name }, `S3 bucket ${name} does not carry the stack's tag; leaving it alone`);
       return undefined;
     },
@@ -316,7 +311,7 @@ async function deleteBucket(ctx: StepContext): Promise<void> {
       find: async (id) => {
         if (foreignByName(id, name) !== undefined) return { id, tags: [] };
         try {
-          return { id, tags: await tagsOf(ctx, id) };
+          return { id, tags: await bucketTags(ctx, id) };
         } catch (error) {
           if (isAwsError(error, 'NoSuchBucket')) return undefined;
           throw error;

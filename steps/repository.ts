@@ -7,7 +7,6 @@ import {
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
   GetLifecyclePolicyCommand,
-  ListTagsForResourceCommand,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
@@ -17,6 +16,7 @@ import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { keptTags } from './lib/live-tags';
+import { ecrTags } from './lib/resource-tags';
 import { claim, foreignByName, foreignByTags, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { repository: 'repository.repository' };
@@ -92,10 +92,6 @@ async function withLifecycle(ctx: StepContext, repo: Repository | undefined): Pr
   return { ...repo, lifecycle: parseJson(policy?.lifecyclePolicyText) };
 }
 
-async function tagsOf(ctx: StepContext, repo: Repository) {
-  return (await ctx.aws.ecr.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags;
-}
-
 async function ensureRepository(ctx: StepContext): Promise<void> {
   const ecr = ctx.aws.ecr;
   const name = repositoryName(ctx.tags.stack);
@@ -108,7 +104,7 @@ async function ensureRepository(ctx: StepContext): Promise<void> {
     find: async (id) => withLifecycle(ctx, await findRepository(ctx, id)),
     findByTags: async () => {
       const found = await findRepository(ctx, name);
-      return withLifecycle(ctx, found && claim(ctx, 'ECR repository', name, found, await tagsOf(ctx, found)));
+      return withLifecycle(ctx, found && claim(ctx, 'ECR repository', name, found, await ecrTags(ctx, found.repositoryArn)));
     },
     create: async () => {
       const { repository: created } = await ecr.send(
@@ -152,7 +148,7 @@ async function deleteRepository(ctx: StepContext): Promise<void> {
     kind: `ECR repository ${name}`,
     findByTags: async () => {
       const found = await findRepository(ctx, name);
-      return found && ctx.tags.owns(await tagsOf(ctx, found)) ? found : undefined;
+      return found && ctx.tags.owns(await ecrTags(ctx, found.repositoryArn)) ? found : undefined;
     },
     id: (r) => r.repositoryName!,
     // Its name, and its tags (ListTagsForResource: DescribeRepositories has none) before its images go.
@@ -160,7 +156,7 @@ async function deleteRepository(ctx: StepContext): Promise<void> {
       find: async (id) => {
         if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
         const found = await findRepository(ctx, id);
-        return found && { name: id, tags: (await tagsOf(ctx, found)) ?? [] };
+        return found && { name: id, tags: (await ecrTags(ctx, found.repositoryArn)) };
       },
       foreign: (r: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(r.name, name) ?? foreignByTags(ctx, r.tags),
     },

@@ -11,8 +11,9 @@ import { arns } from '../../src/policies';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
 import { applicationName } from '../lib/deployments';
+import { codeDeployTags } from '../lib/resource-tags';
 import { claim, foreignByName, foreignByTags, tagsNamed } from '../lib/owned';
-import { isGroupGone, KEYS, place, tagsOf } from './names';
+import { isGroupGone, KEYS, place } from './names';
 
 export async function findApplication(ctx: StepContext, name: string): Promise<ApplicationInfo | undefined> {
   const out = await unlessNotFound(ctx.aws.codedeploy.send(new GetApplicationCommand({ applicationName: name })), 'ApplicationDoesNotExistException');
@@ -31,7 +32,7 @@ export async function ensureApplication(ctx: StepContext): Promise<{ id: string;
     find: (id) => findApplication(ctx, id),
     findByTags: async () => {
       const found = await findApplication(ctx, name);
-      return found && claim(ctx, 'CodeDeploy application', name, found, await tagsOf(ctx, arn));
+      return found && claim(ctx, 'CodeDeploy application', name, found, await codeDeployTags(ctx, arn));
     },
     create: async () => {
       await ctx.aws.codedeploy.send(new CreateApplicationCommand({ applicationName: name, computePlatform: 'ECS', tags: tagsNamed(ctx, name) }));
@@ -59,7 +60,7 @@ export async function deleteApplication(ctx: StepContext): Promise<void> {
     kind: `CodeDeploy application ${name}`,
     findByTags: async () => {
       const found = await findApplication(ctx, name);
-      return found && ctx.tags.owns(await tagsOf(ctx, arns.codeDeployApplication(place(ctx), name))) ? found : undefined;
+      return found && ctx.tags.owns(await codeDeployTags(ctx, arns.codeDeployApplication(place(ctx), name))) ? found : undefined;
     },
     id: (a) => a.applicationName!,
     // Its name, then its tags: deleting it deletes every deployment group in it.
@@ -67,7 +68,7 @@ export async function deleteApplication(ctx: StepContext): Promise<void> {
       find: async (id) => {
         if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
         const found = await findApplication(ctx, id);
-        return found && { name: id, tags: await tagsOf(ctx, arns.codeDeployApplication(place(ctx), id)) };
+        return found && { name: id, tags: await codeDeployTags(ctx, arns.codeDeployApplication(place(ctx), id)) };
       },
       foreign: (a: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(a.name, name) ?? foreignByTags(ctx, a.tags),
     },

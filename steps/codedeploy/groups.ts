@@ -17,10 +17,11 @@ import { isKnown, KNOWN_AFTER_APPLY, type StepContext } from '../../src/step';
 import { KEYS as ALB, productionListenerKey } from '../alb';
 import { KEYS as CLUSTER } from '../cluster';
 import { applicationName, deploymentGroupName } from '../lib/deployments';
+import { codeDeployTags } from '../lib/resource-tags';
 import { claim, foreignByName, foreignByTags } from '../lib/owned';
 import { describeServices, KEYS as SERVICES, serviceName, servicesReadKey, type LiveServices } from '../services';
 import { deployRevision, pendingRevision } from './deployment';
-import { groupArn, isGroupGone, KEYS, ROLE_PART, tagsOf } from './names';
+import { groupArn, isGroupGone, KEYS, ROLE_PART } from './names';
 import { asInfo, deploymentGroupDrift, deploymentGroupSettings } from './settings';
 
 const ROLE_PROPAGATION_SECONDS = 120;
@@ -123,7 +124,7 @@ export async function ensureDeploymentGroup(
       // An application created a moment ago has no groups: no need to ask.
       if (deps.application.created) return undefined;
       const info = await findGroup(ctx, name);
-      return info && live(claim(ctx, 'CodeDeploy deployment group', name, info, await tagsOf(ctx, arn)));
+      return info && live(claim(ctx, 'CodeDeploy deployment group', name, info, await codeDeployTags(ctx, arn)));
     },
     create: async () => {
       await whileRoleIsNew(() => codedeploy.send(new CreateDeploymentGroupCommand({ ...want, tags: ctx.tags.list(ctx.step, env) })));
@@ -149,14 +150,14 @@ export async function deleteDeploymentGroup(ctx: StepContext, env: string): Prom
     kind: `CodeDeploy deployment group ${name}`,
     findByTags: async () => {
       const found = await findGroup(ctx, name);
-      return found && ctx.tags.owns(await tagsOf(ctx, groupArn(ctx, env))) ? found : undefined;
+      return found && ctx.tags.owns(await codeDeployTags(ctx, groupArn(ctx, env))) ? found : undefined;
     },
     id: (g) => g.deploymentGroupName!,
     confirm: {
       find: async (id) => {
         if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
         const found = await findGroup(ctx, id);
-        return found && { name: id, tags: await tagsOf(ctx, groupArn(ctx, env)) };
+        return found && { name: id, tags: await codeDeployTags(ctx, groupArn(ctx, env)) };
       },
       foreign: (g: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(g.name, name) ?? foreignByTags(ctx, g.tags),
     },

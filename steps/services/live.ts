@@ -48,7 +48,3 @@ export function ourService(ctx: StepContext, env: string, live: LiveServices): S
   return claim(ctx, 'ECS service', name, found, fromEcsTags(found.tags));
 }
 
-/** The environments this step has anything recorded for. */
-export function recordedEnvironments(ctx: StepContext): string[] {
-  return [...new Set(ctx.state.keys('services.').map((key) => key.split('.')[2]).filter((env): env is string => env !== undefined))];
-}
