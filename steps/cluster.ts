@@ -1,7 +1,7 @@
 // The ECS cluster the services run in, the role ECS assumes to start their tasks (pull the image,
 // write the logs), and one log group per environment, kept for services.logRetentionDays.
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, type Cluster } from '@aws-sdk/client-ecs';
-import { isAwsError } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
 import { retryWhile } from '../src/aws/wait';
 import { ecsTaskExecutionPolicy } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
@@ -99,7 +99,7 @@ async function deleteCluster(ctx: StepContext): Promise<void> {
     // The services step deletes the services first, but a draining one lingers for a moment.
     delete: (id) =>
       retryWhile(ctx, `the services of ECS cluster ${id} to drain`, 600, ['ClusterContainsServicesException', 'ClusterContainsTasksException'], () =>
-        ignoringGone(() => ctx.aws.ecs.send(new DeleteClusterCommand({ cluster: id })), (e) => isAwsError(e, 'ClusterNotFoundException')),
+        ignoringGone(() => ctx.aws.ecs.send(new DeleteClusterCommand({ cluster: id })), isGone(GONE.ecs.cluster)),
       ),
   });
 }

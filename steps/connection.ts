@@ -10,7 +10,8 @@ import {
   ListTagsForResourceCommand,
   type Connection,
 } from '@aws-sdk/client-codestar-connections';
-import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
+import { unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { foreignByTags, foreignResource } from './lib/owned';
@@ -53,7 +54,7 @@ export const connection: Step = {
 // ---- reading -------------------------------------------------------------------------------------
 
 async function getConnection(ctx: StepContext, arn: string): Promise<Connection | undefined> {
-  const out = await unlessNotFound(ctx.aws.connections.send(new GetConnectionCommand({ ConnectionArn: arn })), 'ResourceNotFoundException');
+  const out = await unlessNotFound(ctx.aws.connections.send(new GetConnectionCommand({ ConnectionArn: arn })), ...GONE.connections.connection);
   return out?.Connection;
 }
 
@@ -164,7 +165,7 @@ async function deleteConnection(ctx: StepContext): Promise<void> {
     // Its tags say whose it is (names need not be unique); a connection gone answers ResourceNotFoundException.
     confirm: {
       find: async (arn) => {
-        const out = await unlessNotFound(ctx.aws.connections.send(new ListTagsForResourceCommand({ ResourceArn: arn })), 'ResourceNotFoundException');
+        const out = await unlessNotFound(ctx.aws.connections.send(new ListTagsForResourceCommand({ ResourceArn: arn })), ...GONE.connections.connection);
         return out && (out.Tags ?? []);
       },
       foreign: (tags) => foreignByTags(ctx, tags),
@@ -172,7 +173,7 @@ async function deleteConnection(ctx: StepContext): Promise<void> {
     delete: (arn) =>
       ignoringGone(
         () => ctx.aws.connections.send(new DeleteConnectionCommand({ ConnectionArn: arn })),
-        (e) => isAwsError(e, 'ResourceNotFoundException'),
+        isGone(GONE.connections.connection),
       ),
   });
 }

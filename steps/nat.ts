@@ -26,6 +26,7 @@ import {
   type NatGateway,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../src/aws/consistency';
+import { GONE, isGone } from '../src/aws/gone';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { retryWhile, untilSdk } from '../src/aws/wait';
 import { ConfigError } from '../src/errors';
@@ -116,7 +117,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
     ingress: [{ protocol: '-1', cidr: ctx.config.network.cidr, description: 'everything from inside the VPC' }],
   });
   const describe = async (input: { InstanceIds?: string[]; Filters?: Filter[] }) =>
-    (await unlessNotFound(ec2.send(new DescribeInstancesCommand(input)), 'InvalidInstanceID.NotFound'))?.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    (await unlessNotFound(ec2.send(new DescribeInstancesCommand(input)), ...GONE.ec2.instance))?.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
   const { id, resource, outcome } = await ensure<Instance>(ctx, {
     key: KEYS.instance,
     kind: 'NAT instance (fck-nat)',
@@ -239,7 +240,7 @@ async function deleteNatInstance(ctx: StepContext, lookUp: boolean): Promise<voi
     },
     delete: async (id) => {
       // Gone long enough for AWS to forget it: nothing to wait for (the SDK's waiter would retry NotFound).
-      const terminating = await unlessNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), 'InvalidInstanceID.NotFound');
+      const terminating = await unlessNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), ...GONE.ec2.instance);
       if (terminating) await untilSdk(ctx, `NAT instance ${id} to terminate`, 600, waitUntilInstanceTerminated, ec2, { InstanceIds: [id] });
     },
   });
@@ -252,7 +253,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
   const ec2 = ctx.aws.ec2;
   const subnetId = subnetIds(ctx, 'public')[0];
   const findAddress = async (input: { AllocationIds?: string[]; Filters?: Filter[] }) =>
-    (await unlessNotFound(ec2.send(new DescribeAddressesCommand(input)), 'InvalidAllocationID.NotFound'))?.Addresses?.[0];
+    (await unlessNotFound(ec2.send(new DescribeAddressesCommand(input)), ...GONE.ec2.address))?.Addresses?.[0];
   const address = await ensure<Address>(ctx, {
     key: KEYS.address,
     kind: 'Elastic IP for the NAT gateway',
@@ -269,7 +270,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
     attributes: (a) => ({ publicIp: a.PublicIp }),
   });
   const findGateway = async (input: { NatGatewayIds?: string[]; Filter?: Filter[] }) =>
-    (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand(input)), 'NatGatewayNotFound'))?.NatGateways?.find(
+    (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand(input)), ...GONE.ec2.natGateway))?.NatGateways?.find(
       (g) => g.State !== 'deleted' && g.State !== 'deleting' && g.State !== 'failed',
     );
   const { id, resource, outcome } = await ensure<NatGateway>(ctx, {
@@ -318,7 +319,7 @@ async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void
       foreign: (g) => foreignByTags(ctx, g.Tags),
     },
     delete: async (id) => {
-      const deleting = await unlessNotFound(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), 'NatGatewayNotFound');
+      const deleting = await unlessNotFound(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), ...GONE.ec2.natGateway);
       if (deleting) await untilSdk(ctx, `NAT gateway ${id} to be deleted`, 600, waitUntilNatGatewayDeleted, ec2, { NatGatewayIds: [id] });
     },
   });
@@ -335,7 +336,7 @@ async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void
     // The address stays associated for a moment after the gateway is deleted.
     delete: (id) =>
       retryWhile(ctx, `Elastic IP ${id} to be released by the NAT gateway`, 120, ['InvalidIPAddress.InUse', 'AuthFailure'], () =>
-        ignoringGone(() => ec2.send(new ReleaseAddressCommand({ AllocationId: id })), (e) => isAwsError(e, 'InvalidAllocationID.NotFound')),
+        ignoringGone(() => ec2.send(new ReleaseAddressCommand({ AllocationId: id })), isGone(GONE.ec2.address)),
       ),
   });
 }

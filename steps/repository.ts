@@ -12,7 +12,8 @@ import {
   PutLifecyclePolicyCommand,
   type Repository,
 } from '@aws-sdk/client-ecr';
-import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
+import { unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { keptTags } from './lib/live-tags';
@@ -78,7 +79,7 @@ export const repository: Step = {
 async function findRepository(ctx: StepContext, name: string): Promise<Repository | undefined> {
   const out = await unlessNotFound(
     ctx.aws.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
-    'RepositoryNotFoundException',
+    ...GONE.ecr.repository,
   );
   return out?.repositories?.[0];
 }
@@ -164,7 +165,7 @@ async function deleteRepository(ctx: StepContext): Promise<void> {
     delete: (id) =>
       ignoringGone(
         () => ctx.aws.ecr.send(new DeleteRepositoryCommand({ repositoryName: id, force: true })),
-        (e) => isAwsError(e, 'RepositoryNotFoundException'),
+        isGone(GONE.ecr.repository),
       ),
   });
 }

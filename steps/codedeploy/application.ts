@@ -6,6 +6,7 @@ import {
   GetApplicationCommand,
   type ApplicationInfo,
 } from '@aws-sdk/client-codedeploy';
+import { GONE } from '../../src/aws/gone';
 import { unlessNotFound } from '../../src/aws/errors';
 import { arns } from '../../src/policies';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
@@ -16,7 +17,7 @@ import { claim, foreignByName, foreignByTags, tagsNamed } from '../lib/owned';
 import { isGroupGone, KEYS, place } from './names';
 
 export async function findApplication(ctx: StepContext, name: string): Promise<ApplicationInfo | undefined> {
-  const out = await unlessNotFound(ctx.aws.codedeploy.send(new GetApplicationCommand({ applicationName: name })), 'ApplicationDoesNotExistException');
+  const out = await unlessNotFound(ctx.aws.codedeploy.send(new GetApplicationCommand({ applicationName: name })), ...GONE.codedeploy.application);
   return out?.application;
 }
 

@@ -10,6 +10,7 @@ import {
   UpdateDeploymentGroupCommand,
   type DeploymentGroupInfo,
 } from '@aws-sdk/client-codedeploy';
+import { GONE } from '../../src/aws/gone';
 import { unlessNotFound } from '../../src/aws/errors';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
@@ -64,7 +65,7 @@ export async function recordedGroups(ctx: StepContext, application: { id: string
     for (let i = 0; i < names.length; i += BATCH_LIMIT) {
       const out = await unlessNotFound(
         ctx.aws.codedeploy.send(new BatchGetDeploymentGroupsCommand({ applicationName: app, deploymentGroupNames: names.slice(i, i + BATCH_LIMIT) })),
-        'ApplicationDoesNotExistException',
+        ...GONE.codedeploy.application,
       );
       for (const info of out?.deploymentGroupsInfo ?? []) infos.set(info.deploymentGroupName!, info);
     }
@@ -82,8 +83,7 @@ interface LiveGroup {
 async function findGroup(ctx: StepContext, name: string): Promise<DeploymentGroupInfo | undefined> {
   const out = await unlessNotFound(
     ctx.aws.codedeploy.send(new GetDeploymentGroupCommand({ applicationName: applicationName(ctx.tags.stack), deploymentGroupName: name })),
-    'ApplicationDoesNotExistException',
-    'DeploymentGroupDoesNotExistException',
+    ...GONE.codedeploy.deploymentGroup,
   );
   return out?.deploymentGroupInfo;
 }

@@ -1,6 +1,6 @@
 // The codedeploy step's state keys, its derived names and ARNs: shared by every file of the step
 // (and read by the pipeline, status and diagram code).
-import { isAwsError } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
 import { arns } from '../../src/policies';
 import type { StepContext } from '../../src/step';
 import { applicationName, deploymentGroupName } from '../lib/deployments';
@@ -21,4 +21,4 @@ export const place = (ctx: StepContext) => ({ partition: ctx.partition, region: 
 export const groupArn = (ctx: StepContext, env: string) =>
   arns.codeDeployGroup(place(ctx), applicationName(ctx.tags.stack), deploymentGroupName(ctx.tags.stack, env));
 
-export const isGroupGone = (e: unknown) => isAwsError(e, 'ApplicationDoesNotExistException', 'DeploymentGroupDoesNotExistException');
+export const isGroupGone = isGone(GONE.codedeploy.deploymentGroup);

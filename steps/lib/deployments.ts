@@ -1,6 +1,7 @@
 // CodeDeploy names and "is a deployment running", shared by the codedeploy step (which deploys)
 // and the alb step (which leaves the routes alone while CodeDeploy moves traffic).
 import { ListDeploymentsCommand, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import { GONE } from '../../src/aws/gone';
 import { unlessNotFound } from '../../src/aws/errors';
 import type { StepContext } from '../../src/step';
 
@@ -21,8 +22,7 @@ export async function activeDeployments(ctx: StepContext, env: string): Promise<
         includeOnlyStatuses: ACTIVE,
       }),
     ),
-    'ApplicationDoesNotExistException',
-    'DeploymentGroupDoesNotExistException',
+    ...GONE.codedeploy.deploymentGroup,
   );
   return out?.deployments ?? [];
 }

@@ -13,7 +13,7 @@ import {
   PutRetentionPolicyCommand,
   type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { isAwsError } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
 import { arns } from '../../src/policies';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
@@ -117,6 +117,6 @@ export async function deleteLogGroup(ctx: StepContext, { key, name }: LogGroupRe
       foreign: (g: { logGroupName: string; tags: Record<string, string> }) => foreignByName(g.logGroupName, name) ?? foreignByTags(ctx, g.tags),
     },
     delete: (id) =>
-      ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
+      ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), isGone(GONE.logs.logGroup)),
   });
 }

@@ -4,12 +4,13 @@
 import { ListTagsForResourceCommand as ListCodeDeployTags, type Tag as CodeDeployTag } from '@aws-sdk/client-codedeploy';
 import { ListTagsForResourceCommand as ListEcrTags, type Tag as EcrTag } from '@aws-sdk/client-ecr';
 import { GetBucketTaggingCommand, type Tag as S3Tag } from '@aws-sdk/client-s3';
+import { GONE } from '../../src/aws/gone';
 import { unlessNotFound } from '../../src/aws/errors';
 import type { StepContext } from '../../src/step';
 
 /** An S3 bucket's tags; a bucket without any answers NoSuchTagSet, which is none. */
 export async function bucketTags(ctx: StepContext, bucket: string): Promise<S3Tag[]> {
-  const out = await unlessNotFound(ctx.aws.s3.send(new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: ctx.accountId })), 'NoSuchTagSet');
+  const out = await unlessNotFound(ctx.aws.s3.send(new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: ctx.accountId })), ...GONE.s3.tagSet);
   return out?.TagSet ?? [];
 }
 

@@ -26,7 +26,8 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import { trustPolicy, type PolicyDocument } from '../../src/policies';
-import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { unlessNotFound } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
 import { claim, foreignByName, foreignByTags, parseJson, sameJson } from './owned';
@@ -57,8 +58,6 @@ export interface RoleState {
   inline: Record<string, unknown>;
 }
 
-const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEntity');
-
 /**
  * The role of that name, or undefined. IAM authorizes GetRole on the role's ARN with its path; for
  * a name it does not know that is `role/<name>`, outside the `role/shipline/*` of shipline's
@@ -66,7 +65,7 @@ const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEnt
  */
 async function findRole(ctx: StepContext, name: string): Promise<Role | undefined> {
   const call = ctx.aws.iam.send(new GetRoleCommand({ RoleName: name }));
-  return (await unlessNotFound(call, 'NoSuchEntityException', 'NoSuchEntity', 'AccessDenied', 'AccessDeniedException'))?.Role;
+  return (await unlessNotFound(call, ...GONE.iam.role, 'AccessDenied', 'AccessDeniedException'))?.Role;
 }
 
 /** Every role under ROLE_PATH by name, listed once per run: names, ARNs and trust policies, no tags. */
@@ -161,14 +160,14 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
       if (changes.includes('managed policies')) {
         for (const arn of managed.filter((a) => !r.managed.includes(a))) await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: arn }));
         for (const arn of r.managed.filter((a) => !managed.includes(a))) {
-          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })), isGone);
+          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })), isGone(GONE.iam.rolePolicy));
         }
       }
       for (const change of changes.filter((c) => c.startsWith('inline policy '))) {
         const PolicyName = change.slice('inline policy '.length);
         const document = inline[PolicyName];
         if (document) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(document) }));
-        else await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone);
+        else await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone(GONE.iam.rolePolicy));
       }
     },
   });
@@ -195,14 +194,14 @@ export async function deleteRole(ctx: StepContext, key: string, part: string): P
       ignoringGone(async () => {
         const { AttachedPolicies = [] } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName }));
         for (const p of AttachedPolicies) {
-          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: p.PolicyArn })), isGone);
+          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: p.PolicyArn })), isGone(GONE.iam.rolePolicy));
         }
         const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName }));
         for (const PolicyName of PolicyNames) {
-          await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone);
+          await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone(GONE.iam.rolePolicy));
         }
         await iam.send(new DeleteRoleCommand({ RoleName }));
-      }, isGone),
+      }, isGone(GONE.iam.role)),
   });
 }
 

@@ -13,6 +13,7 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
+import { GONE, isGone } from '../../src/aws/gone';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
 import { retryWhile, until } from '../../src/aws/wait';
@@ -43,7 +44,7 @@ export interface SecurityGroupSpec {
 
 const ALL_OUT: Rule = { protocol: '-1', cidr: '0.0.0.0/0', description: '' };
 
-const GROUP_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'];
+const GROUP_GONE = [...GONE.ec2.securityGroup, 'InvalidGroupId.Malformed'];
 
 type Describe = (input: { GroupIds?: string[]; Filters?: Array<{ Name: string; Values: string[] }> }) => Promise<SecurityGroup[] | undefined>;
 
@@ -179,7 +180,7 @@ export async function deleteSecurityGroup(
     id: (sg) => sg.GroupId!,
     confirm: { find: (id) => findSecurityGroup(ctx, id), foreign: (sg) => foreignGroup(ctx, sg, vpcId) },
     delete: async (id) => {
-      const attempt = () => ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound'));
+      const attempt = () => ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), isGone(GONE.ec2.securityGroup));
       try {
         return await attempt();
       } catch (error) {

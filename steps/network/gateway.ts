@@ -9,7 +9,8 @@ import {
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
-import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
+import { unlessNotFound } from '../../src/aws/errors';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { type StepContext } from '../../src/step';
@@ -17,7 +18,7 @@ import { foreignByTags } from '../lib/owned';
 import { KEYS } from './keys';
 
 async function findGateway(ctx: StepContext, filters: DescribeInternetGatewaysCommandInput): Promise<InternetGateway | undefined> {
-  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeInternetGatewaysCommand(filters)), 'InvalidInternetGatewayID.NotFound'))?.InternetGateways?.[0];
+  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeInternetGatewaysCommand(filters)), ...GONE.ec2.internetGateway))?.InternetGateways?.[0];
 }
 
 export async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<string> {
@@ -62,12 +63,10 @@ export async function deleteInternetGateway(ctx: StepContext, vpcId: string | un
       for (const a of igw?.Attachments ?? []) {
         // The NAT's public IP keeps the gateway attached until the NAT is gone; AWS says DependencyViolation.
         await retryWhile(ctx, `internet gateway ${id} to detach from ${a.VpcId}`, 300, ['DependencyViolation'], () =>
-          ignoringGone(() => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: a.VpcId ?? vpcId })), (e) =>
-            isAwsError(e, 'Gateway.NotAttached', 'InvalidInternetGatewayID.NotFound'),
-          ),
+          ignoringGone(() => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: a.VpcId ?? vpcId })), isGone(GONE.ec2.internetGatewayAttachment)),
         );
       }
-      await ignoringGone(() => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })), (e) => isAwsError(e, 'InvalidInternetGatewayID.NotFound'));
+      await ignoringGone(() => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })), isGone(GONE.ec2.internetGateway));
     },
   });
 }
