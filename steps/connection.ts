@@ -6,7 +6,7 @@ import {
   CreateConnectionCommand,
   DeleteConnectionCommand,
   GetConnectionCommand,
-  ListConnectionsCommand,
+  paginateListConnections,
   ListTagsForResourceCommand,
   type Connection,
 } from '@aws-sdk/client-codestar-connections';
@@ -62,12 +62,9 @@ async function getConnection(ctx: StepContext, arn: string): Promise<Connection 
 async function findNamed(ctx: StepContext, name: string): Promise<Array<{ connection: Connection; owned: boolean }>> {
   const client = ctx.aws.connections;
   const named: Connection[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await client.send(new ListConnectionsCommand({ ProviderTypeFilter: 'GitHub', NextToken }));
+  for await (const page of paginateListConnections({ client }, { ProviderTypeFilter: 'GitHub' })) {
     named.push(...(page.Connections ?? []).filter((c) => c.ConnectionName === name));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return Promise.all(
     named.map(async (c) => {
       const { Tags } = await client.send(new ListTagsForResourceCommand({ ResourceArn: c.ConnectionArn }));

@@ -8,7 +8,7 @@
 import {
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
+  paginateDescribeLogGroups,
   ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
   type LogGroup,
@@ -33,12 +33,7 @@ export type LogGroupReader = (name: string) => Promise<LogGroup | undefined>;
 /** Every log group whose name starts with `prefix`, all pages. */
 async function describeLogGroups(ctx: StepContext, prefix: string): Promise<LogGroup[]> {
   const groups: LogGroup[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken }));
-    groups.push(...(page.logGroups ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const page of paginateDescribeLogGroups({ client: ctx.aws.logs }, { logGroupNamePrefix: prefix })) groups.push(...(page.logGroups ?? []));
   return groups;
 }
 
