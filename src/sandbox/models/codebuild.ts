@@ -20,7 +20,8 @@
 //   Unknown → ResourceNotFoundException "Project cannot be found: <arn>".
 // - DeleteProject: idempotent (no error when missing), as AWS; the project's builds stay readable.
 // - ListProjects: names, sortBy NAME (default) | CREATED_TIME | LAST_MODIFIED_TIME, sortOrder
-//   ASCENDING (default) | DESCENDING.
+//   ASCENDING (default) | DESCENDING; 100 names a page with nextToken (another sort's token →
+//   InvalidInputException). BatchGetProjects takes at most 100 names.
 // - StartBuild: projectName (name or ARN; unknown → ResourceNotFoundException), sourceVersion;
 //   id `<project>:<uuid>`, buildNumber counting per project. A build is IN_PROGRESS (the StartBuild
 //   answer says currentPhase QUEUED) until `codebuild.build` has passed, its currentPhase moving

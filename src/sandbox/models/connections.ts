@@ -8,7 +8,8 @@
 //   the console, and a pipeline cannot use it before that.
 // - GetConnection, DeleteConnection: unknown ARN → ResourceNotFoundException; an ARN that is not
 //   one → ValidationException. The `codeconnections` spelling of an ARN finds the same connection.
-// - ListConnections: every connection, or those of ProviderTypeFilter (HostArnFilter finds none).
+// - ListConnections: every connection, or those of ProviderTypeFilter (HostArnFilter finds none);
+//   paged by MaxResults (at most 100) and NextToken (another call's → ValidationException).
 // - Tags: TagResource / UntagResource / ListTagsForResource by connection ARN.
 // - Non-AWS helpers: approveConnection(arn) (the console handshake → AVAILABLE),
 //   connectionStatus(arn).

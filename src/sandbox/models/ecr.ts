@@ -7,7 +7,8 @@
 //   `[{ Key, Value }]`, at most 50 (TooManyTagsException), a tag without Key →
 //   InvalidTagParameterException. repositoryArn `arn:aws:ecr:<region>:<account>:repository/<name>`,
 //   repositoryUri `<account>.dkr.ecr.<region>.amazonaws.com/<name>`.
-// - DescribeRepositories: all, or repositoryNames (any unknown → RepositoryNotFoundException).
+// - DescribeRepositories: all, sorted by name and paged (maxResults 1–1000, default 100, nextToken),
+//   or repositoryNames (any unknown → RepositoryNotFoundException; no page size or token with them).
 // - DeleteRepository: RepositoryNotEmptyException while it holds images unless `force`.
 // - PutImageScanningConfiguration, PutImageTagMutability: update and echo the setting.
 // - PutLifecyclePolicy checks the policy as ECR does (ecr-lifecycle.ts: priorities unique, `any`
@@ -26,7 +27,8 @@
 //   ImageTagAlreadyExistsException on an IMMUTABLE one, ImageAlreadyExistsException when the image
 //   already has the tag (or no tag is given), ImageDigestDoesNotMatchException when `imageDigest`
 //   is not the manifest's, LayersNotFoundException for a manifest whose layers were never pushed.
-// - Images: DescribeImages (imageIds, any unknown → ImageNotFoundException; filter.tagStatus),
+// - Images: DescribeImages and ListImages page as DescribeRepositories (not with imageIds);
+//   DescribeImages (imageIds, any unknown → ImageNotFoundException; filter.tagStatus),
 //   ListImages (one imageId per tag; untagged images by digest only), BatchDeleteImage (by digest:
 //   the image and all its tags; by tag: the tag, and the image with its last tag; unknown →
 //   failures ImageNotFound, neither → MissingDigestAndTag, tag on another digest →

@@ -4,7 +4,8 @@
 // - CreateLogGroup: name 1–512 chars of [A-Za-z0-9._/#-], not starting with `aws/`
 //   (InvalidParameterException otherwise);
 //   ResourceAlreadyExistsException if the name exists. Optional tags and logGroupClass (STANDARD).
-// - DescribeLogGroups: every group, sorted by name; filtered by logGroupNamePrefix, or by
+// - DescribeLogGroups: every group, sorted by name, paged (limit 1–50, default 50, nextToken;
+//   another call's token → InvalidParameterException); filtered by logGroupNamePrefix, or by
 //   logGroupNamePattern (case-insensitive substring), or by logGroupIdentifiers (names or ARNs;
 //   unknown ones are simply absent). Prefix together with identifiers/pattern →
 //   InvalidParameterException. Each group carries `arn` with AWS's trailing `:*` and `logGroupArn`
