@@ -14,7 +14,7 @@ import {
   type EnvironmentVariable,
   type Project,
 } from '@aws-sdk/client-codebuild';
-import { isAwsError } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
 import { buildEnvironment } from '../src/build-image';
 import { isRoleNotYetAssumable, retryWhile } from '../src/aws/wait';
 import type { Config } from '../src/config';
@@ -285,6 +285,6 @@ async function deleteProjectAs(ctx: StepContext, key: string, name: string): Pro
     },
     // DeleteProject succeeds on a project already gone.
     delete: (id) =>
-      ignoringGone(() => ctx.aws.codebuild.send(new DeleteProjectCommand({ name: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
+      ignoringGone(() => ctx.aws.codebuild.send(new DeleteProjectCommand({ name: id })), isGone(GONE.codebuild.project)),
   });
 }

@@ -1,13 +1,14 @@
 // The ECS cluster the services run in, the role ECS assumes to start their tasks (pull the image,
 // write the logs), and one log group per environment, kept for services.logRetentionDays.
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, type Cluster } from '@aws-sdk/client-ecs';
-import { isAwsError } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
 import { retryWhile } from '../src/aws/wait';
 import { ecsTaskExecutionPolicy } from '../src/policies';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { claim, foreignByName, foreignByTags, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
 import { deleteLogGroup, directLogGroups, ensureLogGroup, logGroupPrefix, type LogGroupRef } from './lib/log-group';
+import { recordedEnvironments } from './lib/recorded';
 import { deleteRole, ensureRole, type RoleSpec } from './lib/role';
 
 export const KEYS = {
@@ -33,7 +34,7 @@ export const cluster: Step = {
     await ensureExecutionRole(ctx);
     for (const env of ctx.config.environments) await ensureLogGroup(ctx, envLogGroup(ctx, env.name), groups);
     // Environments gone from the config: their log groups go too.
-    for (const env of recordedEnvironments(ctx)) {
+    for (const env of recordedEnvironments(ctx, LOG_GROUP_KEYS)) {
       if (!ctx.config.environments.some((e) => e.name === env)) await deleteLogGroup(ctx, envLogGroup(ctx, env), groups);
     }
   },
@@ -45,7 +46,7 @@ export const cluster: Step = {
 
   async destroy(ctx) {
     const groups = logGroups(ctx);
-    const envs = new Set([...recordedEnvironments(ctx), ...ctx.config.environments.map((e) => e.name)]);
+    const envs = new Set([...recordedEnvironments(ctx, LOG_GROUP_KEYS), ...ctx.config.environments.map((e) => e.name)]);
     for (const env of envs) await deleteLogGroup(ctx, envLogGroup(ctx, env), groups);
     await deleteRole(ctx, KEYS.executionRole, EXECUTION_ROLE_PART);
     await deleteCluster(ctx);
@@ -98,7 +99,7 @@ async function deleteCluster(ctx: StepContext): Promise<void> {
     // The services step deletes the services first, but a draining one lingers for a moment.
     delete: (id) =>
       retryWhile(ctx, `the services of ECS cluster ${id} to drain`, 600, ['ClusterContainsServicesException', 'ClusterContainsTasksException'], () =>
-        ignoringGone(() => ctx.aws.ecs.send(new DeleteClusterCommand({ cluster: id })), (e) => isAwsError(e, 'ClusterNotFoundException')),
+        ignoringGone(() => ctx.aws.ecs.send(new DeleteClusterCommand({ cluster: id })), isGone(GONE.ecs.cluster)),
       ),
   });
 }
@@ -126,8 +127,3 @@ async function ensureExecutionRole(ctx: StepContext): Promise<void> {
 const logGroups = (ctx: StepContext) => directLogGroups(ctx, logGroupPrefix(ctx.tags.stack));
 
 const envLogGroup = (ctx: StepContext, env: string): LogGroupRef => ({ key: KEYS.logGroup(env), name: logGroupName(ctx.tags.stack, env) });
-
-/** The environments whose log groups are in state. */
-function recordedEnvironments(ctx: StepContext): string[] {
-  return ctx.state.keys(LOG_GROUP_KEYS).map((k) => k.slice(LOG_GROUP_KEYS.length));
-}

@@ -6,11 +6,12 @@ import {
   CreateConnectionCommand,
   DeleteConnectionCommand,
   GetConnectionCommand,
-  ListConnectionsCommand,
+  paginateListConnections,
   ListTagsForResourceCommand,
   type Connection,
 } from '@aws-sdk/client-codestar-connections';
-import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
+import { unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { foreignByTags, foreignResource } from './lib/owned';
@@ -53,7 +54,7 @@ export const connection: Step = {
 // ---- reading -------------------------------------------------------------------------------------
 
 async function getConnection(ctx: StepContext, arn: string): Promise<Connection | undefined> {
-  const out = await unlessNotFound(ctx.aws.connections.send(new GetConnectionCommand({ ConnectionArn: arn })), 'ResourceNotFoundException');
+  const out = await unlessNotFound(ctx.aws.connections.send(new GetConnectionCommand({ ConnectionArn: arn })), ...GONE.connections.connection);
   return out?.Connection;
 }
 
@@ -61,12 +62,9 @@ async function getConnection(ctx: StepContext, arn: string): Promise<Connection 
 async function findNamed(ctx: StepContext, name: string): Promise<Array<{ connection: Connection; owned: boolean }>> {
   const client = ctx.aws.connections;
   const named: Connection[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await client.send(new ListConnectionsCommand({ ProviderTypeFilter: 'GitHub', NextToken }));
+  for await (const page of paginateListConnections({ client }, { ProviderTypeFilter: 'GitHub' })) {
     named.push(...(page.Connections ?? []).filter((c) => c.ConnectionName === name));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return Promise.all(
     named.map(async (c) => {
       const { Tags } = await client.send(new ListTagsForResourceCommand({ ResourceArn: c.ConnectionArn }));
@@ -164,7 +162,7 @@ async function deleteConnection(ctx: StepContext): Promise<void> {
     // Its tags say whose it is (names need not be unique); a connection gone answers ResourceNotFoundException.
     confirm: {
       find: async (arn) => {
-        const out = await unlessNotFound(ctx.aws.connections.send(new ListTagsForResourceCommand({ ResourceArn: arn })), 'ResourceNotFoundException');
+        const out = await unlessNotFound(ctx.aws.connections.send(new ListTagsForResourceCommand({ ResourceArn: arn })), ...GONE.connections.connection);
         return out && (out.Tags ?? []);
       },
       foreign: (tags) => foreignByTags(ctx, tags),
@@ -172,7 +170,7 @@ async function deleteConnection(ctx: StepContext): Promise<void> {
     delete: (arn) =>
       ignoringGone(
         () => ctx.aws.connections.send(new DeleteConnectionCommand({ ConnectionArn: arn })),
-        (e) => isAwsError(e, 'ResourceNotFoundException'),
+        isGone(GONE.connections.connection),
       ),
   });
 }

@@ -28,6 +28,7 @@ import {
   type NatGateway,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../src/aws/consistency';
+import { GONE, isGone } from '../src/aws/gone';
 import { isAwsError, unlessNotFound } from '../src/aws/errors';
 import { allItems, EC2_PAGE, firstItem } from '../src/aws/pages';
 import { retryWhile, untilSdk } from '../src/aws/wait';
@@ -119,7 +120,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
     ingress: [{ protocol: '-1', cidr: ctx.config.network.cidr, description: 'everything from inside the VPC' }],
   });
   const describe = async (input: { InstanceIds?: string[]; Filters?: Filter[] }) =>
-    (await unlessNotFound(ec2.send(new DescribeInstancesCommand(input)), 'InvalidInstanceID.NotFound'))?.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    (await unlessNotFound(ec2.send(new DescribeInstancesCommand(input)), ...GONE.ec2.instance))?.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
   const { id, resource, outcome } = await ensure<Instance>(ctx, {
     key: KEYS.instance,
     kind: 'NAT instance (fck-nat)',
@@ -251,7 +252,7 @@ async function deleteNatInstance(ctx: StepContext, lookUp: boolean): Promise<voi
     },
     delete: async (id) => {
       // Gone long enough for AWS to forget it: nothing to wait for (the SDK's waiter would retry NotFound).
-      const terminating = await unlessNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), 'InvalidInstanceID.NotFound');
+      const terminating = await unlessNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), ...GONE.ec2.instance);
       if (terminating) await untilSdk(ctx, `NAT instance ${id} to terminate`, 600, waitUntilInstanceTerminated, ec2, { InstanceIds: [id] });
     },
   });
@@ -264,7 +265,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
   const ec2 = ctx.aws.ec2;
   const subnetId = subnetIds(ctx, 'public')[0];
   const findAddress = async (input: { AllocationIds?: string[]; Filters?: Filter[] }) =>
-    (await unlessNotFound(ec2.send(new DescribeAddressesCommand(input)), 'InvalidAllocationID.NotFound'))?.Addresses?.[0];
+    (await unlessNotFound(ec2.send(new DescribeAddressesCommand(input)), ...GONE.ec2.address))?.Addresses?.[0];
   const address = await ensure<Address>(ctx, {
     key: KEYS.address,
     kind: 'Elastic IP for the NAT gateway',
@@ -282,7 +283,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
   });
   const live = (g: NatGateway) => g.State !== 'deleted' && g.State !== 'deleting' && g.State !== 'failed';
   const findGateway = async (NatGatewayIds: string[]) =>
-    (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds })), 'NatGatewayNotFound'))?.NatGateways?.find(live);
+    (await unlessNotFound(ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds })), ...GONE.ec2.natGateway))?.NatGateways?.find(live);
   const { id, resource, outcome } = await ensure<NatGateway>(ctx, {
     key: KEYS.gateway,
     kind: 'NAT gateway',
@@ -334,7 +335,7 @@ async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void
       foreign: (g) => foreignByTags(ctx, g.Tags),
     },
     delete: async (id) => {
-      const deleting = await unlessNotFound(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), 'NatGatewayNotFound');
+      const deleting = await unlessNotFound(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), ...GONE.ec2.natGateway);
       if (deleting) await untilSdk(ctx, `NAT gateway ${id} to be deleted`, 600, waitUntilNatGatewayDeleted, ec2, { NatGatewayIds: [id] });
     },
   });
@@ -351,7 +352,7 @@ async function deleteNatGateway(ctx: StepContext, lookUp: boolean): Promise<void
     // The address stays associated for a moment after the gateway is deleted.
     delete: (id) =>
       retryWhile(ctx, `Elastic IP ${id} to be released by the NAT gateway`, 120, ['InvalidIPAddress.InUse', 'AuthFailure'], () =>
-        ignoringGone(() => ec2.send(new ReleaseAddressCommand({ AllocationId: id })), (e) => isAwsError(e, 'InvalidAllocationID.NotFound')),
+        ignoringGone(() => ec2.send(new ReleaseAddressCommand({ AllocationId: id })), isGone(GONE.ec2.address)),
       ),
   });
 }

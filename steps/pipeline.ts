@@ -23,7 +23,8 @@ import {
   type PipelineDeclaration,
   type StageDeclaration,
 } from '@aws-sdk/client-codepipeline';
-import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
+import { unlessNotFound } from '../src/aws/errors';
 import { isRoleNotYetAssumable, retryWhile } from '../src/aws/wait';
 import type { Config, EnvironmentConfig } from '../src/config';
 import { APPSPEC_FILE, IMAGE_DEFINITIONS_FILE, IMAGE_PLACEHOLDER, taskDefinitionFile } from '../src/app-templates';
@@ -350,7 +351,7 @@ interface LivePipeline {
 }
 
 async function findPipeline(ctx: StepContext, name: string): Promise<LivePipeline | undefined> {
-  const out = await unlessNotFound(ctx.aws.codepipeline.send(new GetPipelineCommand({ name })), 'PipelineNotFoundException');
+  const out = await unlessNotFound(ctx.aws.codepipeline.send(new GetPipelineCommand({ name })), ...GONE.codepipeline.pipeline);
   if (!out?.pipeline) return undefined;
   return { declaration: out.pipeline, arn: out.metadata?.pipelineArn ?? arns.pipeline(place(ctx), name) };
 }
@@ -417,14 +418,13 @@ async function deletePipeline(ctx: StepContext): Promise<void> {
         if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
         const out = await unlessNotFound(
           ctx.aws.codepipeline.send(new ListTagsForResourceCommand({ resourceArn: arns.pipeline(place(ctx), id) })),
-          'PipelineNotFoundException',
-          'ResourceNotFoundException',
+          ...GONE.codepipeline.pipeline,
         );
         return out && { name: id, tags: fromEcsTags(out.tags) };
       },
       foreign: (p: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(p.name, name) ?? foreignByTags(ctx, p.tags),
     },
     delete: (id) =>
-      ignoringGone(() => ctx.aws.codepipeline.send(new DeletePipelineCommand({ name: id })), (e) => isAwsError(e, 'PipelineNotFoundException')),
+      ignoringGone(() => ctx.aws.codepipeline.send(new DeletePipelineCommand({ name: id })), isGone(GONE.codepipeline.pipeline)),
   });
 }

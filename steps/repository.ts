@@ -7,16 +7,17 @@ import {
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
   GetLifecyclePolicyCommand,
-  ListTagsForResourceCommand,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
   type Repository,
 } from '@aws-sdk/client-ecr';
-import { isAwsError, unlessNotFound } from '../src/aws/errors';
+import { GONE, isGone } from '../src/aws/gone';
+import { unlessNotFound } from '../src/aws/errors';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { keptTags } from './lib/live-tags';
+import { ecrTags } from './lib/resource-tags';
 import { claim, foreignByName, foreignByTags, parseJson, sameJson, tagsNamed } from './lib/owned';
 
 export const KEYS = { repository: 'repository.repository' };
@@ -78,7 +79,7 @@ export const repository: Step = {
 async function findRepository(ctx: StepContext, name: string): Promise<Repository | undefined> {
   const out = await unlessNotFound(
     ctx.aws.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
-    'RepositoryNotFoundException',
+    ...GONE.ecr.repository,
   );
   return out?.repositories?.[0];
 }
@@ -90,10 +91,6 @@ async function withLifecycle(ctx: StepContext, repo: Repository | undefined): Pr
     'LifecyclePolicyNotFoundException',
   );
   return { ...repo, lifecycle: parseJson(policy?.lifecyclePolicyText) };
-}
-
-async function tagsOf(ctx: StepContext, repo: Repository) {
-  return (await ctx.aws.ecr.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags;
 }
 
 async function ensureRepository(ctx: StepContext): Promise<void> {
@@ -108,7 +105,7 @@ async function ensureRepository(ctx: StepContext): Promise<void> {
     find: async (id) => withLifecycle(ctx, await findRepository(ctx, id)),
     findByTags: async () => {
       const found = await findRepository(ctx, name);
-      return withLifecycle(ctx, found && claim(ctx, 'ECR repository', name, found, await tagsOf(ctx, found)));
+      return withLifecycle(ctx, found && claim(ctx, 'ECR repository', name, found, await ecrTags(ctx, found.repositoryArn)));
     },
     create: async () => {
       const { repository: created } = await ecr.send(
@@ -152,7 +149,7 @@ async function deleteRepository(ctx: StepContext): Promise<void> {
     kind: `ECR repository ${name}`,
     findByTags: async () => {
       const found = await findRepository(ctx, name);
-      return found && ctx.tags.owns(await tagsOf(ctx, found)) ? found : undefined;
+      return found && ctx.tags.owns(await ecrTags(ctx, found.repositoryArn)) ? found : undefined;
     },
     id: (r) => r.repositoryName!,
     // Its name, and its tags (ListTagsForResource: DescribeRepositories has none) before its images go.
@@ -160,7 +157,7 @@ async function deleteRepository(ctx: StepContext): Promise<void> {
       find: async (id) => {
         if (foreignByName(id, name) !== undefined) return { name: id, tags: [] };
         const found = await findRepository(ctx, id);
-        return found && { name: id, tags: (await tagsOf(ctx, found)) ?? [] };
+        return found && { name: id, tags: (await ecrTags(ctx, found.repositoryArn)) };
       },
       foreign: (r: { name: string; tags: Array<{ Key?: string; Value?: string }> }) => foreignByName(r.name, name) ?? foreignByTags(ctx, r.tags),
     },
@@ -168,7 +165,7 @@ async function deleteRepository(ctx: StepContext): Promise<void> {
     delete: (id) =>
       ignoringGone(
         () => ctx.aws.ecr.send(new DeleteRepositoryCommand({ repositoryName: id, force: true })),
-        (e) => isAwsError(e, 'RepositoryNotFoundException'),
+        isGone(GONE.ecr.repository),
       ),
   });
 }

@@ -60,10 +60,11 @@ function operationsInCode(): { found: Set<string>; unknown: string[] } {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/([a-z0-9-]+)'/g)) {
       const service = PACKAGES[m[2]!];
-      const names = m[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!).filter(Boolean);
-      for (const name of names) {
+      // Each import as [its name in the SDK, its name in this file] (`X as Y` is called as `new Y(`).
+      const names = m[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)).filter((n) => n[0]);
+      for (const [name = '', local = name] of names) {
         const where = path.relative(ROOT, file);
-        if (name.endsWith('Command') && new RegExp(`new\\s+${name}\\(`).test(text)) {
+        if (name.endsWith('Command') && new RegExp(`new\\s+${local}\\(`).test(text)) {
           if (!service) unknown.push(`${where}: ${name} from @aws-sdk/${m[2]!}`);
           else found.add(`${service}:${name.slice(0, -'Command'.length)}`);
         } else if (/^waitUntil|^waitFor/.test(name) && new RegExp(`\\b${name}\\b`).test(text.slice(m.index! + m[0].length))) {

@@ -13,6 +13,7 @@ import {
   ResourceNotFoundException,
   StartBuildCommand,
   UpdateProjectCommand,
+  paginateListProjects,
   type Build,
   type CreateProjectCommandInput,
 } from '@aws-sdk/client-codebuild';
@@ -83,6 +84,21 @@ async function build(id: string): Promise<Build> {
 }
 
 describe('CodeBuild projects', () => {
+  it('pages ListProjects (100 names a page at AWS\'s sizes, no page size to ask) and takes at most 100 names in BatchGetProjects', async () => {
+    await prerequisites();
+    const names = Array.from({ length: 7 }, (_, i) => `demo-${i}`);
+    for (const name of names) await codebuild.send(new CreateProjectCommand(projectInput({ name })));
+    const first = await codebuild.send(new ListProjectsCommand({}));
+    expect(first.projects).toHaveLength(5);
+    const listed: string[] = [];
+    for await (const page of paginateListProjects({ client: codebuild }, {})) listed.push(...(page.projects ?? []));
+    expect(listed).toEqual(names);
+    await expect(codebuild.send(new ListProjectsCommand({ sortOrder: 'DESCENDING', nextToken: first.nextToken }))).rejects.toMatchObject({ name: 'InvalidInputException' });
+    await expect(codebuild.send(new BatchGetProjectsCommand({ names: Array.from({ length: 101 }, (_, i) => `p${i}`) }))).rejects.toMatchObject({
+      name: 'InvalidInputException',
+    });
+  });
+
   it('creates a project and reads it back by name and by ARN, unknown names in projectsNotFound', async () => {
     await prerequisites();
     const created = await codebuild.send(new CreateProjectCommand(projectInput()));

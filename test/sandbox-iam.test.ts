@@ -153,7 +153,30 @@ describe('IAM roles', () => {
     await expect(iam.send(new ListRolesCommand({ PathPrefix: 'shipline/' }))).rejects.toMatchObject({ name: 'ValidationError' });
   });
 
+  it('pages a role\'s attached and inline policies and its instance profiles, IsTruncated and Marker as ListRoles', async () => {
+    await createRole('demo-many');
+    await createRole('demo-exec');
+    const policies = ['AWSCodeDeployRoleForECS', 'AWSCodeDeployRoleForECSLimited', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEC2ContainerRegistryPowerUser', 'CloudWatchLogsFullAccess', 'ReadOnlyAccess'];
+    for (const name of policies) await iam.send(new AttachRolePolicyCommand({ RoleName: 'demo-many', PolicyArn: `arn:aws:iam::aws:policy/${name}` }));
+    const inline = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
+    for (let i = 0; i < 6; i += 1) await iam.send(new PutRolePolicyCommand({ RoleName: 'demo-many', PolicyName: `p${i}`, PolicyDocument: inline }));
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'demo-many', MaxItems: 1000 }));
+    expect(attached.AttachedPolicies).toHaveLength(5); // the tests' page size caps it
+    expect(attached.IsTruncated).toBe(true);
+    const rest = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'demo-many', Marker: attached.Marker }));
+    expect([...attached.AttachedPolicies!, ...rest.AttachedPolicies!].map((p) => p.PolicyName).sort()).toEqual([...policies].sort());
+    expect(rest.IsTruncated).toBe(false);
+    const names = await iam.send(new ListRolePoliciesCommand({ RoleName: 'demo-many' }));
+    expect(names.PolicyNames).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'demo-many', Marker: names.Marker }))).PolicyNames).toEqual(['p5']);
+    // A Marker is good only for the call and role that gave it.
+    await expect(iam.send(new ListRolePoliciesCommand({ RoleName: 'demo-exec', Marker: names.Marker }))).rejects.toMatchObject({ name: 'ValidationError', message: 'Invalid Marker.' });
+    await expect(iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'demo-many', Marker: names.Marker }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(iam.send(new ListRolePoliciesCommand({ RoleName: 'demo-many', MaxItems: 0 }))).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+
   it('lists 100 roles a page when MaxItems is not given', async () => {
+    env.restart({ pageSize: undefined }); // AWS's page sizes, not the tests' pages of 5
     for (let i = 0; i < 101; i += 1) await createRole(`role-${String(i).padStart(3, '0')}`);
     const first = await iam.send(new ListRolesCommand({}));
     expect(first.Roles).toHaveLength(100);

@@ -454,11 +454,15 @@ describe('build step: reads shared by the run', () => {
 
   it('follows the listing of log groups over its pages', async () => {
     awsHasBuild();
-    logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS }).resolves({ logGroups: [logGroup({ logGroupName: '/shipline/demo/dev' })], nextToken: 'page-2' });
-    logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS, nextToken: 'page-2' }).resolves({ logGroups: [logGroup()] });
+    // The inputs as sent (the SDK's paginator reuses one input object from page to page).
+    const sent: unknown[] = [];
+    logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: STACK_GROUPS }).callsFake((input: { nextToken?: string }) => {
+      sent.push({ ...input });
+      return input.nextToken === 'page-2' ? { logGroups: [logGroup()] } : { logGroups: [logGroup({ logGroupName: '/shipline/demo/dev' })], nextToken: 'page-2' };
+    });
     const ctx = testContext('build', { state: FULL_STATE });
     await build.reconcile(ctx);
-    expect(logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input)).toEqual([
+    expect(sent).toEqual([
       { logGroupNamePrefix: STACK_GROUPS },
       { logGroupNamePrefix: STACK_GROUPS, nextToken: 'page-2' },
     ]);

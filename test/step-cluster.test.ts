@@ -392,12 +392,16 @@ describe('cluster step: reads shared by the run', () => {
   it('follows the listing over its pages', async () => {
     awsHasCluster();
     const other = role({ RoleName: 'other-stack-codebuild', Arn: `arn:aws:iam::${ACCOUNT}:role/shipline/other-stack-codebuild` });
-    iam.on(ListRolesCommand).resolves({ ...listedRoles(other), IsTruncated: true, Marker: 'page-2' });
-    iam.on(ListRolesCommand, { Marker: 'page-2' }).resolves(listedRoles(role()));
+    // The inputs as sent (the SDK's paginator reuses one input object from page to page).
+    const sent: unknown[] = [];
+    iam.on(ListRolesCommand).callsFake((input: { Marker?: string }) => {
+      sent.push({ ...input });
+      return input.Marker === 'page-2' ? listedRoles(role()) : { ...listedRoles(other), IsTruncated: true, Marker: 'page-2' };
+    });
     const ctx = testContext('cluster', { state: FULL_STATE });
     await cluster.reconcile(ctx);
     expect(iam).toHaveReceivedCommandTimes(ListRolesCommand, 2);
-    expect(iam.commandCalls(ListRolesCommand).map((c) => c.args[0].input)).toEqual([
+    expect(sent).toEqual([
       { PathPrefix: '/shipline/', MaxItems: 1000 },
       { PathPrefix: '/shipline/', MaxItems: 1000, Marker: 'page-2' },
     ]);

@@ -5,6 +5,7 @@
 // create go through `retryWhileNotFound`, which retries only the codes of the resources just made.
 import { messageOf } from '../errors';
 import { awsErrorCode, isAwsError } from './errors';
+import { GONE } from './gone';
 import { until } from './wait';
 import type { StepContext } from '../step';
 
@@ -14,16 +15,19 @@ import type { StepContext } from '../step';
  */
 export const EC2_PROPAGATION_SECONDS = 300;
 
-/** The code each EC2 resource kind answers with while a call can't see it yet (or when it is gone). */
+/**
+ * The code each EC2 resource kind answers with while a call can't see it yet (or when it is gone):
+ * the "already gone" table's (gone.ts), and two that only a route names.
+ */
 export const EC2_NOT_FOUND = {
-  vpc: 'InvalidVpcID.NotFound',
-  subnet: 'InvalidSubnetID.NotFound',
-  internetGateway: 'InvalidInternetGatewayID.NotFound',
+  vpc: GONE.ec2.vpc[0],
+  subnet: GONE.ec2.subnet[0],
+  internetGateway: GONE.ec2.internetGateway[0],
   /** CreateRoute/ReplaceRoute name an internet gateway as `GatewayId`, and answer with this code. */
   routeGateway: 'InvalidGatewayID.NotFound',
-  routeTable: 'InvalidRouteTableID.NotFound',
-  securityGroup: 'InvalidGroup.NotFound',
-  instance: 'InvalidInstanceID.NotFound',
+  routeTable: GONE.ec2.routeTable[0],
+  securityGroup: GONE.ec2.securityGroup[0],
+  instance: GONE.ec2.instance[0],
   networkInterface: 'InvalidNetworkInterfaceID.NotFound',
 } as const;
 

@@ -1,6 +1,7 @@
 // Reading AWS errors. The SDK throws ServiceException subclasses whose `name` is AWS's error code
 // (EC2 codes such as InvalidVpcID.NotFound included); shipline's own AwsCallError keeps that code in
-// `awsCode`. Steps ask `isAwsError(e, 'InvalidVpcID.NotFound')` and never compare messages.
+// `awsCode`. Steps ask `isAwsError(e, ...GONE.ec2.vpc)` (the "already gone" table, gone.ts) and never
+// compare messages.
 import { AwsCallError, ShiplineError } from '../errors';
 
 export interface AwsErrorShape {

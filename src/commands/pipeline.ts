@@ -23,6 +23,7 @@ import { connectionConsoleUrl, KEYS as CONNECTION } from '../../steps/connection
 import { KEYS as PIPELINE } from '../../steps/pipeline';
 import { DESCRIBE_LIMIT } from '../../steps/services/names';
 import type { AwsClients } from '../aws/clients';
+import { GONE } from '../aws/gone';
 import { unlessNotFound } from '../aws/errors';
 import type { Config } from '../config';
 import { ShiplineError } from '../errors';
@@ -104,7 +105,7 @@ function pipelineName(c: Context): string {
 async function connectionStatus(c: Context): Promise<ConnectionStatus | undefined> {
   const arn = c.state.get(KEYS.connection)?.id;
   if (!arn) return undefined;
-  const out = await unlessNotFound(c.aws.connections.send(new GetConnectionCommand({ ConnectionArn: arn })), 'ResourceNotFoundException');
+  const out = await unlessNotFound(c.aws.connections.send(new GetConnectionCommand({ ConnectionArn: arn })), ...GONE.connections.connection);
   return { arn, status: out?.Connection?.ConnectionStatus ?? 'DELETED' };
 }
 
@@ -135,7 +136,7 @@ type PipelineStatus = NonNullable<StackStatus['pipeline']> & { approval?: Pendin
 
 async function pipelineStatus(c: Context): Promise<PipelineStatus | undefined> {
   const name = pipelineName(c);
-  const state = await unlessNotFound(c.aws.codepipeline.send(new GetPipelineStateCommand({ name })), 'PipelineNotFoundException');
+  const state = await unlessNotFound(c.aws.codepipeline.send(new GetPipelineStateCommand({ name })), ...GONE.codepipeline.pipeline);
   if (!state) return undefined;
   const executions = await c.aws.codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name, maxResults: 1 }));
   const stages = state.stageStates ?? [];
@@ -176,7 +177,7 @@ async function environmentStatus(c: Context): Promise<EnvironmentStatus[]> {
       // Blue/green: the tasks are in either group of the pair, whichever the last deployment left serving.
       const groups = [c.state.get(KEYS.targetGroup(env.name))?.id, c.state.get(KEYS.greenTargetGroup(env.name))?.id].filter((g): g is string => g !== undefined);
       const healths = await Promise.all(
-        groups.map((g) => unlessNotFound(c.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: g })), 'TargetGroupNotFoundException', 'TargetGroupNotFound')),
+        groups.map((g) => unlessNotFound(c.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: g })), ...GONE.elbv2.targetGroup)),
       );
       const targets = groups.length > 0 ? healths.flatMap((h) => h?.TargetHealthDescriptions ?? []) : undefined;
       const deployment = c.config.deploy.strategy === 'blue-green' ? { deployment: await latestDeployment(c, env.name) } : {};
@@ -202,8 +203,7 @@ async function latestDeployment(c: Context, env: string): Promise<DeploymentStat
   if (!group || !application) return null;
   const list = await unlessNotFound(
     c.aws.codedeploy.send(new ListDeploymentsCommand({ applicationName: application, deploymentGroupName: group })),
-    'ApplicationDoesNotExistException',
-    'DeploymentGroupDoesNotExistException',
+    ...GONE.codedeploy.deploymentGroup,
   );
   const id = list?.deployments?.[0];
   if (!id) return null;
@@ -289,7 +289,7 @@ async function requireConnection(c: Context, doing: string): Promise<void> {
 async function release(c: Context, io: Io): Promise<void> {
   await requireConnection(c, 'start a pipeline run');
   const name = pipelineName(c);
-  const out = await unlessNotFound(c.aws.codepipeline.send(new StartPipelineExecutionCommand({ name })), 'PipelineNotFoundException');
+  const out = await unlessNotFound(c.aws.codepipeline.send(new StartPipelineExecutionCommand({ name })), ...GONE.codepipeline.pipeline);
   if (!out) throw new NothingToDoError(`pipeline ${name} does not exist`, { hint: 'run `npm run provision` first' });
   io.stdout.write(`started pipeline ${name}: run ${out.pipelineExecutionId}\nfollow it with: npm run status\n`);
 }

@@ -3,6 +3,7 @@
 import type { Config } from '../../src/config';
 import type { StepContext } from '../../src/step';
 import { foreignOnLoadBalancer } from '../lib/elbv2';
+import { recordedEnvironments } from '../lib/recorded';
 
 export type ListenerKind = 'http' | 'https';
 
@@ -30,9 +31,7 @@ export const greenTargetGroupName = (stack: string, env: string) => `${stack}-${
 export const productionListenerKey = (config: Pick<Config, 'alb'>) => KEYS.listener(config.alb.certificateArn ? 'https' : 'http');
 
 /** The environments with a record under `prefix` (`alb.rule.`, `alb.targetGroup.` …). */
-export function recorded(ctx: StepContext, prefix: string): string[] {
-  return ctx.state.keys(prefix).map((key) => key.slice(prefix.length));
-}
+export const recorded = (ctx: StepContext, prefix: string): string[] => recordedEnvironments(ctx, prefix);
 
 export const inConfig = (ctx: StepContext, env: string) => ctx.config.environments.some((e) => e.name === env);
 export const routed = (ctx: StepContext, env: string) => ctx.config.environments.some((e) => e.name === env && (e.path !== undefined || e.host !== undefined));

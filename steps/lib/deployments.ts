@@ -1,6 +1,7 @@
 // CodeDeploy names and "is a deployment running", shared by the codedeploy step (which deploys)
 // and the alb step (which leaves the routes alone while CodeDeploy moves traffic).
 import { paginateListDeployments, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import { GONE } from '../../src/aws/gone';
 import { unlessNotFound } from '../../src/aws/errors';
 import { allItems } from '../../src/aws/pages';
 import type { StepContext } from '../../src/step';
@@ -20,8 +21,7 @@ export async function activeDeployments(ctx: StepContext, env: string): Promise<
   );
   const ids = await unlessNotFound(
     allItems(pages, (page) => page.deployments),
-    'ApplicationDoesNotExistException',
-    'DeploymentGroupDoesNotExistException',
+    ...GONE.codedeploy.deploymentGroup,
   );
   return ids ?? [];
 }

@@ -17,16 +17,12 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { GONE as AWS_GONE } from '../../src/aws/gone';
 import type { StepContext } from '../../src/step';
 import { foreignResource } from './owned';
 
-/** AWS's wire codes and the SDK's exception names, both: either may reach a step. */
-export const GONE = {
-  loadBalancer: ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'],
-  targetGroup: ['TargetGroupNotFound', 'TargetGroupNotFoundException'],
-  listener: ['ListenerNotFound', 'ListenerNotFoundException'],
-  rule: ['RuleNotFound', 'RuleNotFoundException'],
-} as const;
+/** ELBv2's "already gone" codes (src/aws/gone.ts). */
+export const GONE = AWS_GONE.elbv2;
 
 export const RESOURCE_IN_USE = ['ResourceInUse', 'ResourceInUseException'];
 

@@ -8,12 +8,12 @@
 import {
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
+  paginateDescribeLogGroups,
   ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
   type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { isAwsError } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
 import { arns } from '../../src/policies';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
@@ -33,12 +33,7 @@ export type LogGroupReader = (name: string) => Promise<LogGroup | undefined>;
 /** Every log group whose name starts with `prefix`, all pages. */
 async function describeLogGroups(ctx: StepContext, prefix: string): Promise<LogGroup[]> {
   const groups: LogGroup[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken }));
-    groups.push(...(page.logGroups ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const page of paginateDescribeLogGroups({ client: ctx.aws.logs }, { logGroupNamePrefix: prefix })) groups.push(...(page.logGroups ?? []));
   return groups;
 }
 
@@ -117,6 +112,6 @@ export async function deleteLogGroup(ctx: StepContext, { key, name }: LogGroupRe
       foreign: (g: { logGroupName: string; tags: Record<string, string> }) => foreignByName(g.logGroupName, name) ?? foreignByTags(ctx, g.tags),
     },
     delete: (id) =>
-      ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), (e) => isAwsError(e, 'ResourceNotFoundException')),
+      ignoringGone(() => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: id })), isGone(GONE.logs.logGroup)),
   });
 }

@@ -23,3 +23,11 @@ export function recordedOr(ctx: Pick<StepContext, 'state' | 'dryRun' | 'step'>, 
   const id = recorded(ctx, key);
   return isKnown(id) ? derive(id) : id;
 }
+
+/**
+ * The environments with a record under any of `prefixes` (`<prefix><env>`), each once, sorted: what a
+ * step made for environments the config may no longer have.
+ */
+export function recordedEnvironments(ctx: Pick<StepContext, 'state'>, ...prefixes: string[]): string[] {
+  return [...new Set(prefixes.flatMap((prefix) => ctx.state.keys(prefix).map((key) => key.slice(prefix.length))))].sort();
+}

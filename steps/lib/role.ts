@@ -18,15 +18,16 @@ import {
   DetachRolePolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
-  ListRolesCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
+  paginateListRoles,
   type Role,
 } from '@aws-sdk/client-iam';
 import { trustPolicy, type PolicyDocument } from '../../src/policies';
-import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { unlessNotFound } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import type { StepContext } from '../../src/step';
 import { claim, foreignByName, foreignByTags, parseJson, sameJson } from './owned';
@@ -57,8 +58,6 @@ export interface RoleState {
   inline: Record<string, unknown>;
 }
 
-const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEntity');
-
 /**
  * The role of that name, or undefined. IAM authorizes GetRole on the role's ARN with its path; for
  * a name it does not know that is `role/<name>`, outside the `role/shipline/*` of shipline's
@@ -66,19 +65,16 @@ const isGone = (e: unknown) => isAwsError(e, 'NoSuchEntityException', 'NoSuchEnt
  */
 async function findRole(ctx: StepContext, name: string): Promise<Role | undefined> {
   const call = ctx.aws.iam.send(new GetRoleCommand({ RoleName: name }));
-  return (await unlessNotFound(call, 'NoSuchEntityException', 'NoSuchEntity', 'AccessDenied', 'AccessDeniedException'))?.Role;
+  return (await unlessNotFound(call, ...GONE.iam.role, 'AccessDenied', 'AccessDeniedException'))?.Role;
 }
 
 /** Every role under ROLE_PATH by name, listed once per run: names, ARNs and trust policies, no tags. */
 function listedRoles(ctx: StepContext): Promise<ReadonlyMap<string, Role>> {
   return ctx.shared.once(`iam:roles:${ROLE_PATH}`, async () => {
     const roles = new Map<string, Role>();
-    let Marker: string | undefined;
-    do {
-      const page = await ctx.aws.iam.send(new ListRolesCommand({ PathPrefix: ROLE_PATH, MaxItems: 1000, Marker }));
+    for await (const page of paginateListRoles({ client: ctx.aws.iam, pageSize: LIST_MAX }, { PathPrefix: ROLE_PATH })) {
       for (const role of page.Roles ?? []) roles.set(role.RoleName!, role);
-      Marker = page.IsTruncated ? page.Marker : undefined;
-    } while (Marker);
+    }
     return roles;
   });
 }
@@ -91,22 +87,37 @@ async function recordedRole(ctx: StepContext, name: string, trust: PolicyDocumen
 
 const hasTrust = (role: Role, trust: PolicyDocument) => sameJson(parseJson(role.AssumeRolePolicyDocument, true), trust);
 
+/** The largest page IAM's lists answer (MaxItems 1-1000). */
+const LIST_MAX = 1000;
+
+/** The ARNs of the managed policies attached to the role, every page. */
+async function attachedPolicies(ctx: StepContext, RoleName: string): Promise<string[]> {
+  const arns: string[] = [];
+  for await (const page of paginateListAttachedRolePolicies({ client: ctx.aws.iam, pageSize: LIST_MAX }, { RoleName })) {
+    arns.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
+  }
+  return arns;
+}
+
+/** The names of the role's inline policies, every page. */
+async function inlinePolicyNames(ctx: StepContext, RoleName: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const page of paginateListRolePolicies({ client: ctx.aws.iam, pageSize: LIST_MAX }, { RoleName })) names.push(...(page.PolicyNames ?? []));
+  return names;
+}
+
 async function withPolicies(ctx: StepContext, role: Role | undefined, wantedInline: readonly string[]): Promise<RoleState | undefined> {
   if (!role) return undefined;
   const iam = ctx.aws.iam;
   const RoleName = role.RoleName!;
-  // A role holds at most 20 managed policies and shipline's few inline ones: one page each.
-  const [attached, inlineList] = await Promise.all([
-    iam.send(new ListAttachedRolePoliciesCommand({ RoleName })),
-    iam.send(new ListRolePoliciesCommand({ RoleName })),
-  ]);
-  const inlineNames = inlineList.PolicyNames ?? [];
+  // A role holds at most 20 managed policies and shipline's few inline ones: one page each at AWS's sizes.
+  const [managed, inlineNames] = await Promise.all([attachedPolicies(ctx, RoleName), inlinePolicyNames(ctx, RoleName)]);
   const inline: Record<string, unknown> = {};
   for (const name of inlineNames.filter((n) => wantedInline.includes(n))) {
     const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: name }));
     inline[name] = parseJson(PolicyDocument, true);
   }
-  return { role, managed: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn!), inlineNames, inline };
+  return { role, managed, inlineNames, inline };
 }
 
 export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensured<RoleState>> {
@@ -161,14 +172,14 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
       if (changes.includes('managed policies')) {
         for (const arn of managed.filter((a) => !r.managed.includes(a))) await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: arn }));
         for (const arn of r.managed.filter((a) => !managed.includes(a))) {
-          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })), isGone);
+          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })), isGone(GONE.iam.rolePolicy));
         }
       }
       for (const change of changes.filter((c) => c.startsWith('inline policy '))) {
         const PolicyName = change.slice('inline policy '.length);
         const document = inline[PolicyName];
         if (document) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(document) }));
-        else await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone);
+        else await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone(GONE.iam.rolePolicy));
       }
     },
   });
@@ -193,16 +204,14 @@ export async function deleteRole(ctx: StepContext, key: string, part: string): P
     },
     delete: (RoleName) =>
       ignoringGone(async () => {
-        const { AttachedPolicies = [] } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName }));
-        for (const p of AttachedPolicies) {
-          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: p.PolicyArn })), isGone);
+        for (const PolicyArn of await attachedPolicies(ctx, RoleName)) {
+          await ignoringGone(() => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })), isGone(GONE.iam.rolePolicy));
         }
-        const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName }));
-        for (const PolicyName of PolicyNames) {
-          await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone);
+        for (const PolicyName of await inlinePolicyNames(ctx, RoleName)) {
+          await ignoringGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), isGone(GONE.iam.rolePolicy));
         }
         await iam.send(new DeleteRoleCommand({ RoleName }));
-      }, isGone),
+      }, isGone(GONE.iam.role)),
   });
 }
 

@@ -10,7 +10,8 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
-import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
+import { unlessNotFound } from '../../src/aws/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { firstForeign, foreignByParent, foreignByTags } from './owned';
@@ -47,7 +48,7 @@ export type RouteTables = ReadonlyMap<string, RouteTable> | undefined;
 /** Make the run's shared read of these route tables (the first caller's IDs stand for the run). */
 export function readRouteTablesOnce(ctx: StepContext, routeTableIds: string[]): Promise<RouteTables> {
   return ctx.shared.once<RouteTables>(ROUTE_TABLES, async () => {
-    const out = await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: routeTableIds })), 'InvalidRouteTableID.NotFound');
+    const out = await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: routeTableIds })), ...GONE.ec2.routeTable);
     return out && new Map((out.RouteTables ?? []).map((t) => [t.RouteTableId!, t]));
   });
 }
@@ -66,7 +67,7 @@ const routeId = (routeTableId: string, destination: string) => `${routeTableId}:
 async function readTable(ctx: StepContext, routeTableId: string): Promise<RouteTable | undefined> {
   const out = await unlessNotFound(
     ctx.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
-    'InvalidRouteTableID.NotFound',
+    ...GONE.ec2.routeTable,
   );
   return out?.RouteTables?.[0];
 }
@@ -154,7 +155,7 @@ export async function deleteRoute(ctx: StepContext, key: string, kind: string, r
       const { RouteTableId, DestinationCidrBlock } = splitRouteId(id);
       await ignoringGone(
         () => ctx.aws.ec2.send(new DeleteRouteCommand({ RouteTableId, DestinationCidrBlock })),
-        (e) => isAwsError(e, 'InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound'),
+        isGone(GONE.ec2.route),
       );
     },
   });

@@ -14,6 +14,7 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
+import { GONE, isGone } from '../../src/aws/gone';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { allItems, EC2_PAGE, firstItem } from '../../src/aws/pages';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
@@ -45,7 +46,7 @@ export interface SecurityGroupSpec {
 
 const ALL_OUT: Rule = { protocol: '-1', cidr: '0.0.0.0/0', description: '' };
 
-const GROUP_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'];
+const GROUP_GONE = [...GONE.ec2.securityGroup, 'InvalidGroupId.Malformed'];
 
 // By ID only: AWS answers a read that names its groups whole (a search by tags pages: findGroupByTags).
 type Describe = (input: { GroupIds: string[] }) => Promise<SecurityGroup[] | undefined>;
@@ -187,7 +188,7 @@ export async function deleteSecurityGroup(
     id: (sg) => sg.GroupId!,
     confirm: { find: (id) => findSecurityGroup(ctx, id), foreign: (sg) => foreignGroup(ctx, sg, vpcId) },
     delete: async (id) => {
-      const attempt = () => ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), (e) => isAwsError(e, 'InvalidGroup.NotFound'));
+      const attempt = () => ignoringGone(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), isGone(GONE.ec2.securityGroup));
       try {
         return await attempt();
       } catch (error) {

@@ -10,7 +10,8 @@ import {
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
-import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
+import { unlessNotFound } from '../../src/aws/errors';
 import { EC2_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
@@ -19,7 +20,7 @@ import { foreignByTags } from '../lib/owned';
 import { KEYS } from './keys';
 
 async function findGateway(ctx: StepContext, filters: DescribeInternetGatewaysCommandInput): Promise<InternetGateway | undefined> {
-  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeInternetGatewaysCommand(filters)), 'InvalidInternetGatewayID.NotFound'))?.InternetGateways?.[0];
+  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeInternetGatewaysCommand(filters)), ...GONE.ec2.internetGateway))?.InternetGateways?.[0];
 }
 
 /** A search by tags reads page after page (a lookup by ID above is answered whole). */
@@ -69,12 +70,10 @@ export async function deleteInternetGateway(ctx: StepContext, vpcId: string | un
       for (const a of igw?.Attachments ?? []) {
         // The NAT's public IP keeps the gateway attached until the NAT is gone; AWS says DependencyViolation.
         await retryWhile(ctx, `internet gateway ${id} to detach from ${a.VpcId}`, 300, ['DependencyViolation'], () =>
-          ignoringGone(() => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: a.VpcId ?? vpcId })), (e) =>
-            isAwsError(e, 'Gateway.NotAttached', 'InvalidInternetGatewayID.NotFound'),
-          ),
+          ignoringGone(() => ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: a.VpcId ?? vpcId })), isGone(GONE.ec2.internetGatewayAttachment)),
         );
       }
-      await ignoringGone(() => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })), (e) => isAwsError(e, 'InvalidInternetGatewayID.NotFound'));
+      await ignoringGone(() => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })), isGone(GONE.ec2.internetGateway));
     },
   });
 }

@@ -10,7 +10,8 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
-import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
+import { unlessNotFound } from '../../src/aws/errors';
 import { EC2_ROUTE_TABLE_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
@@ -22,7 +23,7 @@ import { foreignInVpc, type OwnedReads } from './owned';
 import { allSettled } from '../lib/all-settled';
 
 async function findRouteTable(ctx: StepContext, filters: DescribeRouteTablesCommandInput): Promise<RouteTable | undefined> {
-  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand(filters)), 'InvalidRouteTableID.NotFound'))?.RouteTables?.[0];
+  return (await unlessNotFound(ctx.aws.ec2.send(new DescribeRouteTablesCommand(filters)), ...GONE.ec2.routeTable))?.RouteTables?.[0];
 }
 
 /** A search by tags in the VPC reads page after page (a lookup by ID above is answered whole). */
@@ -96,12 +97,10 @@ export async function deleteRouteTable(ctx: StepContext, tier: Tier, vpcId: stri
       // Associations take no tags: with a lost state file they are only found through their table.
       for (const a of (await findRouteTable(ctx, { RouteTableIds: [id] }))?.Associations ?? []) {
         if (a.Main || !a.RouteTableAssociationId) continue;
-        await ignoringGone(() => ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId })), (e) =>
-          isAwsError(e, 'InvalidAssociationID.NotFound'),
-        );
+        await ignoringGone(() => ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId })), isGone(GONE.ec2.routeTableAssociation));
       }
       await retryWhile(ctx, `route table ${id} to lose its subnet associations`, 120, ['DependencyViolation'], () =>
-        ignoringGone(() => ec2.send(new DeleteRouteTableCommand({ RouteTableId: id })), (e) => isAwsError(e, 'InvalidRouteTableID.NotFound')),
+        ignoringGone(() => ec2.send(new DeleteRouteTableCommand({ RouteTableId: id })), isGone(GONE.ec2.routeTable)),
       );
     },
   });
@@ -154,9 +153,7 @@ export async function deleteAssociation(ctx: StepContext, tier: Tier, i: number,
       foreign: (rt) => firstForeign(foreignByParent('route table', rt.RouteTableId, table), foreignByTags(ctx, rt.Tags)),
     },
     delete: (id) =>
-      ignoringGone(() => ctx.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: id })), (e) =>
-        isAwsError(e, 'InvalidAssociationID.NotFound'),
-      ),
+      ignoringGone(() => ctx.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: id })), isGone(GONE.ec2.routeTableAssociation)),
   });
 }
 

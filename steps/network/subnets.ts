@@ -9,7 +9,8 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
-import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { GONE, isGone } from '../../src/aws/gone';
+import { unlessNotFound } from '../../src/aws/errors';
 import { allItems, EC2_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { subnetPlan } from '../../src/config';
@@ -45,7 +46,7 @@ export async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: bool
       // Not in the VPC: gone, or elsewhere (someone else's: refused), which only a read by ID tells.
       find: async (id) =>
         inVpc.find((s) => s.SubnetId === id) ??
-        (await unlessNotFound(ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] })), 'InvalidSubnetID.NotFound'))?.Subnets?.[0],
+        (await unlessNotFound(ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] })), ...GONE.ec2.subnet))?.Subnets?.[0],
       foreign: (s) => foreignInVpc(ctx, s.Tags, s.VpcId, vpcId),
       findByTags: async () => inVpc.find((s) => ctx.tags.owns(s.Tags) && s.Tags?.some((t) => t.Key === 'Name' && t.Value === ctx.tags.name(part))),
       create: async () => {
@@ -106,7 +107,7 @@ export async function deleteSubnet(ctx: StepContext, tier: Tier, i: number, vpcI
     id: (s) => s.SubnetId!,
     delete: (id) =>
       retryWhile(ctx, `subnet ${part} (${id}) to be free of network interfaces`, 300, ['DependencyViolation'], () =>
-        ignoringGone(() => ctx.aws.ec2.send(new DeleteSubnetCommand({ SubnetId: id })), (e) => isAwsError(e, 'InvalidSubnetID.NotFound')),
+        ignoringGone(() => ctx.aws.ec2.send(new DeleteSubnetCommand({ SubnetId: id })), isGone(GONE.ec2.subnet)),
       ),
   });
 }

@@ -15,6 +15,7 @@ import {
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import { EC2_NOT_FOUND, retryWhileNotFound } from '../../src/aws/consistency';
+import { GONE, isGone } from '../../src/aws/gone';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { allItems, EC2_PAGE, EC2_ROUTE_TABLE_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
@@ -45,7 +46,7 @@ async function withDns(ctx: StepContext, vpc: Vpc | undefined): Promise<VpcWithD
 async function readDns(ctx: StepContext, VpcId: string, { listed = false } = {}): Promise<Pick<VpcWithDns, 'dnsSupport' | 'dnsHostnames'> | undefined> {
   const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') => {
     const read = () => ctx.aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId, Attribute }));
-    return listed ? retryWhileNotFound(ctx, `DescribeVpcAttribute ${Attribute} of VPC ${VpcId}`, [EC2_NOT_FOUND.vpc], read) : unlessNotFound(read(), 'InvalidVpcID.NotFound');
+    return listed ? retryWhileNotFound(ctx, `DescribeVpcAttribute ${Attribute} of VPC ${VpcId}`, [EC2_NOT_FOUND.vpc], read) : unlessNotFound(read(), ...GONE.ec2.vpc);
   };
   const [support, hostnames] = await Promise.all([attr('enableDnsSupport'), attr('enableDnsHostnames')]);
   if (!support || !hostnames) return undefined;
@@ -62,7 +63,7 @@ export async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome
     // tags say whose it is) and its DNS attributes are read together.
     find: async (id) => {
       const [described, dns] = await Promise.all([
-        unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), 'InvalidVpcID.NotFound'),
+        unlessNotFound(ec2.send(new DescribeVpcsCommand({ VpcIds: [id] })), ...GONE.ec2.vpc),
         readDns(ctx, id),
       ]);
       const vpc = described?.Vpcs?.[0];
@@ -107,7 +108,7 @@ export async function deleteVpc(ctx: StepContext, owned: OwnedReads): Promise<vo
     delete: (id) =>
       retryWhile(ctx, `VPC ${id} to be empty`, 600, ['DependencyViolation'], async () => {
         try {
-          await ignoringGone(() => ctx.aws.ec2.send(new DeleteVpcCommand({ VpcId: id })), (e) => isAwsError(e, 'InvalidVpcID.NotFound'));
+          await ignoringGone(() => ctx.aws.ec2.send(new DeleteVpcCommand({ VpcId: id })), isGone(GONE.ec2.vpc));
         } catch (error) {
           // AWS's "has dependencies" names nothing. What is still in the VPC at this point is not
           // shipline's (its own pieces are gone): name it and stop rather than wait for it.

@@ -24,10 +24,11 @@ import type { EnvironmentConfig } from '../../src/config';
 import type { Step, StepContext } from '../../src/step';
 import { KEYS as ALB } from '../alb';
 import { clusterName } from '../cluster';
+import { recordedEnvironments } from '../lib/recorded';
 import { deleteSecurityGroup, ensureSecurityGroup } from '../lib/security-group';
 import { KEYS as NETWORK } from '../network';
 import { KEYS, securityGroupPart, serviceName, type EnsuredService, type LiveServices } from './names';
-import { clusterRef, describeServices, lazyServices, ourService, recordedEnvironments, servicesReadKey } from './live';
+import { clusterRef, describeServices, lazyServices, ourService, servicesReadKey } from './live';
 import { checkDeploymentControllers } from './controller';
 import { deleteTaskDefinitions, ensureTaskDefinition } from './task-definition';
 import { deleteService, ensureService, waitForStable } from './service';
@@ -35,6 +36,9 @@ import { deleteService, ensureService, waitForStable } from './service';
 export { CONTAINER_NAME, controllerFor, KEYS, serviceName, taskFamily, type LiveServices } from './names';
 export { describeServices, servicesReadKey } from './live';
 export { taskDefinitionFingerprint } from './task-definition';
+
+/** The key prefixes of what this step records per environment (`services.service.` …). */
+const RECORD_PREFIXES = Object.values(KEYS).map((key) => key(''));
 
 export const services: Step = {
   name: 'services',
@@ -69,7 +73,7 @@ export const services: Step = {
 
   async destroy(ctx) {
     // With a lost state, the services named after the config's environments that carry the stack's tag.
-    const envs = [...new Set([...recordedEnvironments(ctx), ...ctx.config.environments.map((e) => e.name)])];
+    const envs = [...new Set([...recordedEnvironments(ctx, ...RECORD_PREFIXES), ...ctx.config.environments.map((e) => e.name)])];
     const live = lazyServices(ctx, clusterRef(ctx) ?? clusterName(ctx.tags.stack), envs);
     await forEachEnvironment(envs, (env) => deleteEnvironment(ctx, env, live));
   },
@@ -84,7 +88,7 @@ async function ensureEnvironment(ctx: StepContext, env: EnvironmentConfig, live:
 
 /** Environments gone from the config: their service, then its task definitions, then its security group. */
 async function deleteDroppedEnvironments(ctx: StepContext): Promise<void> {
-  const dropped = recordedEnvironments(ctx).filter((env) => !ctx.config.environments.some((e) => e.name === env));
+  const dropped = recordedEnvironments(ctx, ...RECORD_PREFIXES).filter((env) => !ctx.config.environments.some((e) => e.name === env));
   // Read only if a record lacks its ID (a create cut short): the service is then found by name and tag.
   const live = lazyServices(ctx, clusterRef(ctx), dropped);
   await forEachEnvironment(dropped, (env) => deleteEnvironment(ctx, env, live));

@@ -1,6 +1,7 @@
 // What the step reads of the cluster's services: one DescribeServices for every environment, shared
 // with the codedeploy step, and which of them are the stack's.
 import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
+import { GONE } from '../../src/aws/gone';
 import { unlessNotFound } from '../../src/aws/errors';
 import { isKnown, type StepContext } from '../../src/step';
 import { KEYS as CLUSTER } from '../cluster';
@@ -17,7 +18,7 @@ export async function describeServices(ctx: StepContext, cluster: string | undef
   for (let i = 0; i < names.length; i += DESCRIBE_LIMIT) {
     const out = await unlessNotFound(
       ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + DESCRIBE_LIMIT), include: ['TAGS'] })),
-      'ClusterNotFoundException',
+      ...GONE.ecs.cluster,
     );
     for (const s of out?.services ?? []) live.set(s.serviceName!, s);
   }
@@ -48,7 +49,3 @@ export function ourService(ctx: StepContext, env: string, live: LiveServices): S
   return claim(ctx, 'ECS service', name, found, fromEcsTags(found.tags));
 }
 
-/** The environments this step has anything recorded for. */
-export function recordedEnvironments(ctx: StepContext): string[] {
-  return [...new Set(ctx.state.keys('services.').map((key) => key.split('.')[2]).filter((env): env is string => env !== undefined))];
-}

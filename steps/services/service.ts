@@ -8,6 +8,7 @@ import {
   waitUntilServicesInactive,
   type Service,
 } from '@aws-sdk/client-ecs';
+import { GONE } from '../../src/aws/gone';
 import { isAwsError } from '../../src/aws/errors';
 import { isRoleNotYetAssumable, retryWhile, until, untilSdk, type Poll } from '../../src/aws/wait';
 import type { EnvironmentConfig } from '../../src/config';
@@ -195,7 +196,7 @@ export async function deleteService(ctx: StepContext, env: string, live: () => P
     },
     delete: async (arn) => {
       // Gone for good: nothing to wait for. Not active (draining): delete and wait all the same.
-      const missing = (e: unknown) => isAwsError(e, 'ServiceNotFoundException', 'ClusterNotFoundException');
+      const missing = (e: unknown) => isAwsError(e, ...GONE.ecs.service);
       const call = async (send: () => Promise<unknown>): Promise<boolean> => {
         try {
           await send();

@@ -7,6 +7,7 @@ import {
   RegisterTaskDefinitionCommand,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { GONE } from '../../src/aws/gone';
 import { unlessNotFound } from '../../src/aws/errors';
 import type { EnvironmentConfig } from '../../src/config';
 import { ensure, remove } from '../../src/reconcile';
@@ -52,7 +53,7 @@ export async function ensureTaskDefinition(ctx: StepContext, env: EnvironmentCon
   const confirmed: TaskDefinition | undefined =
     running !== undefined && rec?.id === running && rec.fingerprint === fingerprint ? { taskDefinitionArn: running, family: rec.family } : undefined;
   const describe = async (ref: string) =>
-    (await unlessNotFound(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref })), 'ClientException'))?.taskDefinition;
+    (await unlessNotFound(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref })), ...GONE.ecs.taskDefinition))?.taskDefinition;
   // The running revision must be readable: never fall back to a fresh one (the placeholder image).
   const describeRunning = async (ref: string) => (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref }))).taskDefinition;
   const attributes = (td: TaskDefinition) => ({

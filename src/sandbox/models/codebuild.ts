@@ -20,7 +20,8 @@
 //   Unknown → ResourceNotFoundException "Project cannot be found: <arn>".
 // - DeleteProject: idempotent (no error when missing), as AWS; the project's builds stay readable.
 // - ListProjects: names, sortBy NAME (default) | CREATED_TIME | LAST_MODIFIED_TIME, sortOrder
-//   ASCENDING (default) | DESCENDING.
+//   ASCENDING (default) | DESCENDING; 100 names a page with nextToken (another sort's token →
+//   InvalidInputException). BatchGetProjects takes at most 100 names.
 // - StartBuild: projectName (name or ARN; unknown → ResourceNotFoundException), sourceVersion;
 //   id `<project>:<uuid>`, buildNumber counting per project. A build is IN_PROGRESS (the StartBuild
 //   answer says currentPhase QUEUED) until `codebuild.build` has passed, its currentPhase moving
@@ -87,6 +88,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { SandboxNotModelled } from '../kernel/errors';
 import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { pageOf, type PageLimits } from '../kernel/pages';
 import type { Tags } from '../kernel/tags';
 import type { SandboxWorld } from '../kernel/world';
 import type { EcrSandbox } from './ecr';
@@ -204,6 +206,17 @@ export interface PipelineBuildResult {
 /** The services this one calls, as AWS's own services call each other (given at construction). */
 export type CodeBuildPeers = { ecr: EcrSandbox; iam: IamSandbox };
 
+/** ListProjects answers 100 names a page (it takes no page size); a bad nextToken is an InvalidInputException. */
+const PROJECT_PAGES: PageLimits = {
+  operation: 'ListProjects',
+  awsDefault: 100,
+  awsMax: 100,
+  invalid: (message) => new InvalidInputException({ message, $metadata: {} }),
+};
+
+/** BatchGetProjects takes 1 to 100 names. */
+const BATCH_GET_PROJECTS_MAX = 100;
+
 export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
   readonly service = 'codebuild' as const;
 
@@ -257,6 +270,9 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
   batchGetProjects(input: BatchGetProjectsCommandInput): Out<BatchGetProjectsCommandOutput> {
     const projects: Project[] = [];
     const projectsNotFound: string[] = [];
+    if ((input.names?.length ?? 0) > BATCH_GET_PROJECTS_MAX) {
+      throw new InvalidInputException({ message: `Batch size of ${BATCH_GET_PROJECTS_MAX} exceeded: ${input.names?.length} names`, $metadata: {} });
+    }
     for (const nameOrArn of input.names ?? []) {
       const project = this.findProject(nameOrArn);
       if (project) projects.push(this.projectOut(project));
@@ -304,7 +320,8 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
       return x < y ? -1 : x > y ? 1 : a.name.localeCompare(b.name);
     });
     if (input.sortOrder === 'DESCENDING') projects.reverse();
-    return { projects: projects.map((p) => p.name) };
+    const page = pageOf(this.world, projects, { token: input.nextToken, scope: `${by}\n${input.sortOrder ?? ''}` }, PROJECT_PAGES);
+    return { projects: page.items.map((p) => p.name), ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   // ---- Builds ----------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 //   the console, and a pipeline cannot use it before that.
 // - GetConnection, DeleteConnection: unknown ARN → ResourceNotFoundException; an ARN that is not
 //   one → ValidationException. The `codeconnections` spelling of an ARN finds the same connection.
-// - ListConnections: every connection, or those of ProviderTypeFilter (HostArnFilter finds none).
+// - ListConnections: every connection, or those of ProviderTypeFilter (HostArnFilter finds none);
+//   paged by MaxResults (at most 100) and NextToken (another call's → ValidationException).
 // - Tags: TagResource / UntagResource / ListTagsForResource by connection ARN.
 // - Non-AWS helpers: approveConnection(arn) (the console handshake → AVAILABLE),
 //   connectionStatus(arn).
@@ -37,6 +38,7 @@ import {
 import { createHash } from 'node:crypto';
 import { awsError, SandboxNotModelled } from '../kernel/errors';
 import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { pageOf, type PageLimits } from '../kernel/pages';
 import { type Tags, tagsToList } from '../kernel/tags';
 
 const MAX_NAME_LENGTH = 32;
@@ -59,6 +61,17 @@ export interface ConnectionsData {
   /** By connection ARN (the `codestar-connections` spelling), in creation order. */
   connections: Record<string, ConnectionRecord>;
 }
+
+/**
+ * ListConnections: MaxResults at most 100 (botocore's model; it sets no default, so the sandbox
+ * answers at most 100 too, and refuses 0, which the model allows but could never page).
+ */
+const CONNECTION_PAGES: PageLimits = {
+  operation: 'ListConnections',
+  awsDefault: 100,
+  awsMax: 100,
+  invalid: (message) => awsError('ValidationException', message),
+};
 
 export class ConnectionsSandbox extends SandboxService<ConnectionsData> {
   readonly service = 'connections' as const;
@@ -98,7 +111,9 @@ export class ConnectionsSandbox extends SandboxService<ConnectionsData> {
     const connections = Object.values(this.data.connections)
       .filter((c) => input.ProviderTypeFilter === undefined || c.providerType === input.ProviderTypeFilter)
       .filter(() => input.HostArnFilter === undefined); // no connection has a host
-    return { Connections: connections.map((c) => this.describeConnection(c)) };
+    const scope = `${input.ProviderTypeFilter ?? ''}\n${input.HostArnFilter ?? ''}`;
+    const page = pageOf(this.world, connections, { max: input.MaxResults, token: input.NextToken, scope }, CONNECTION_PAGES);
+    return { Connections: page.items.map((c) => this.describeConnection(c)), ...(page.next ? { NextToken: page.next } : {}) };
   }
 
   deleteConnection(input: DeleteConnectionCommandInput): Out<DeleteConnectionCommandOutput> {

@@ -7,7 +7,8 @@
 //   `[{ Key, Value }]`, at most 50 (TooManyTagsException), a tag without Key →
 //   InvalidTagParameterException. repositoryArn `arn:aws:ecr:<region>:<account>:repository/<name>`,
 //   repositoryUri `<account>.dkr.ecr.<region>.amazonaws.com/<name>`.
-// - DescribeRepositories: all, or repositoryNames (any unknown → RepositoryNotFoundException).
+// - DescribeRepositories: all, sorted by name and paged (maxResults 1–1000, default 100, nextToken),
+//   or repositoryNames (any unknown → RepositoryNotFoundException; no page size or token with them).
 // - DeleteRepository: RepositoryNotEmptyException while it holds images unless `force`.
 // - PutImageScanningConfiguration, PutImageTagMutability: update and echo the setting.
 // - PutLifecyclePolicy checks the policy as ECR does (ecr-lifecycle.ts: priorities unique, `any`
@@ -26,7 +27,8 @@
 //   ImageTagAlreadyExistsException on an IMMUTABLE one, ImageAlreadyExistsException when the image
 //   already has the tag (or no tag is given), ImageDigestDoesNotMatchException when `imageDigest`
 //   is not the manifest's, LayersNotFoundException for a manifest whose layers were never pushed.
-// - Images: DescribeImages (imageIds, any unknown → ImageNotFoundException; filter.tagStatus),
+// - Images: DescribeImages and ListImages page as DescribeRepositories (not with imageIds);
+//   DescribeImages (imageIds, any unknown → ImageNotFoundException; filter.tagStatus),
 //   ListImages (one imageId per tag; untagged images by digest only), BatchDeleteImage (by digest:
 //   the image and all its tags; by tag: the tag, and the image with its last tag; unknown →
 //   failures ImageNotFound, neither → MissingDigestAndTag, tag on another digest →
@@ -96,6 +98,7 @@ import {
 import { createHash } from 'node:crypto';
 import { expiredDigests, parseLifecyclePolicy } from './ecr-lifecycle';
 import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { pageOf, type PageLimits } from '../kernel/pages';
 import { type Tags, tagsToList } from '../kernel/tags';
 
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -137,6 +140,21 @@ export interface EcrData {
   repositories: Record<string, RepositoryRecord>;
 }
 
+/** ECR's list pages: maxResults 1–1000, 100 when not given; a bad nextToken is an InvalidParameterException. */
+const ecrPages = (operation: string): PageLimits => ({
+  operation,
+  awsDefault: 100,
+  awsMax: 1000,
+  invalid: (message) => new InvalidParameterException({ message, $metadata: {} }),
+});
+
+/** maxResults and nextToken cannot be used with a list of names or image IDs. */
+function onlyUnpaged(input: { maxResults?: number; nextToken?: string }, list: string): void {
+  if (input.maxResults !== undefined || input.nextToken !== undefined) {
+    throw new InvalidParameterException({ message: `Invalid parameter: maxResults and nextToken cannot be used with ${list}`, $metadata: {} });
+  }
+}
+
 export class EcrSandbox extends SandboxService<EcrData> {
   readonly service = 'ecr' as const;
 
@@ -176,10 +194,13 @@ export class EcrSandbox extends SandboxService<EcrData> {
   }
 
   describeRepositories(input: DescribeRepositoriesCommandInput): Out<DescribeRepositoriesCommandOutput> {
-    const repositories = input.repositoryNames
-      ? input.repositoryNames.map((name) => this.getRepository(name))
-      : Object.values(this.data.repositories);
-    return { repositories: repositories.map((r) => this.describeRepository(r)) };
+    if (input.repositoryNames) {
+      onlyUnpaged(input, 'repositoryNames');
+      return { repositories: input.repositoryNames.map((name) => this.getRepository(name)).map((r) => this.describeRepository(r)) };
+    }
+    const repositories = Object.values(this.data.repositories).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const page = pageOf(this.world, repositories, { max: input.maxResults, token: input.nextToken }, ecrPages('DescribeRepositories'));
+    return { repositories: page.items.map((r) => this.describeRepository(r)), ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   deleteRepository(input: DeleteRepositoryCommandInput): Out<DeleteRepositoryCommandOutput> {
@@ -352,10 +373,14 @@ export class EcrSandbox extends SandboxService<EcrData> {
 
   describeImages(input: DescribeImagesCommandInput): Out<DescribeImagesCommandOutput> {
     const repository = this.getRepository(input.repositoryName);
-    const images = input.imageIds
-      ? input.imageIds.map((id) => this.getImage(repository, id))
-      : repository.images.filter((image) => matchesTagStatus(image, input.filter?.tagStatus));
-    return { imageDetails: images.map((image) => this.describeImage(repository, image)) };
+    if (input.imageIds) {
+      onlyUnpaged(input, 'imageIds');
+      return { imageDetails: input.imageIds.map((id) => this.describeImage(repository, this.getImage(repository, id))) };
+    }
+    const images = repository.images.filter((image) => matchesTagStatus(image, input.filter?.tagStatus));
+    const scope = `${repository.name}\n${input.filter?.tagStatus ?? ''}`;
+    const page = pageOf(this.world, images, { max: input.maxResults, token: input.nextToken, scope }, ecrPages('DescribeImages'));
+    return { imageDetails: page.items.map((image) => this.describeImage(repository, image)), ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   listImages(input: ListImagesCommandInput): Out<ListImagesCommandOutput> {
@@ -367,7 +392,9 @@ export class EcrSandbox extends SandboxService<EcrData> {
           ? [{ imageDigest: image.digest }]
           : image.tags.map((imageTag) => ({ imageDigest: image.digest, imageTag })),
       );
-    return { imageIds };
+    const scope = `${repository.name}\n${input.filter?.tagStatus ?? ''}`;
+    const page = pageOf(this.world, imageIds, { max: input.maxResults, token: input.nextToken, scope }, ecrPages('ListImages'));
+    return { imageIds: page.items, ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   batchDeleteImage(input: BatchDeleteImageCommandInput): Out<BatchDeleteImageCommandOutput> {

@@ -100,6 +100,7 @@ import {
 import type { PolicyDocument } from '../../policies';
 import { AWS_MANAGED_POLICIES, type ManagedPolicy } from './iam-managed-policies';
 import { awsError } from '../kernel/errors';
+import { pageOf, type PageLimits } from '../kernel/pages';
 import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
 import { type Tags, tagsFromList, tagsToList } from '../kernel/tags';
 
@@ -193,18 +194,17 @@ export class IamSandbox extends SandboxService<IamData> {
 
   listRoles(input: ListRolesCommandInput): Out<ListRolesCommandOutput> {
     const prefix = checkPathPrefix(input.PathPrefix);
-    const maxItems = checkMaxItems(input.MaxItems);
-    const from = input.Marker === undefined ? '' : markerKey(input.Marker);
     const roles = Object.values(this.data.roles)
-      .filter((r) => r.path.startsWith(prefix) && r.name.toLowerCase() >= from)
+      .filter((r) => r.path.startsWith(prefix))
       .sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
-    const page = roles.slice(0, maxItems);
-    const next = roles[maxItems];
-    return {
-      Roles: page.map((r) => this.roleOut(r, { tags: false })),
-      IsTruncated: next !== undefined,
-      ...(next ? { Marker: markerFor(next.name.toLowerCase()) } : {}),
-    };
+    const { items, ...more } = this.page('ListRoles', roles, input, prefix);
+    return { Roles: items.map((r) => this.roleOut(r, { tags: false })), ...more };
+  }
+
+  /** One page of an IAM list: MaxItems 1–1000 (100 when not given), IsTruncated and an opaque Marker. */
+  private page<T>(operation: string, items: readonly T[], input: { MaxItems?: number; Marker?: string }, scope: string) {
+    const page = pageOf(this.world, items, { max: checkMaxItems(input.MaxItems), token: input.Marker, scope }, iamPages(operation));
+    return { items: page.items, IsTruncated: page.next !== undefined, ...(page.next ? { Marker: page.next } : {}) };
   }
 
   updateRole(input: UpdateRoleCommandInput): Out<UpdateRoleCommandOutput> {
@@ -292,7 +292,8 @@ export class IamSandbox extends SandboxService<IamData> {
       .map((arn) => ({ arn, policy: this.managedPolicy(arn) }))
       .filter(({ policy }) => policy !== undefined && policy.path.startsWith(prefix))
       .map(({ arn, policy }) => ({ PolicyName: policy?.name, PolicyArn: arn }));
-    return { AttachedPolicies: attached, IsTruncated: false };
+    const { items, ...more } = this.page('ListAttachedRolePolicies', attached, input, `${role.name}\n${prefix}`);
+    return { AttachedPolicies: items, ...more };
   }
 
   // ---- Inline policies -------------------------------------------------------------------------
@@ -318,7 +319,8 @@ export class IamSandbox extends SandboxService<IamData> {
 
   listRolePolicies(input: ListRolePoliciesCommandInput): Out<ListRolePoliciesCommandOutput> {
     const role = this.role(input.RoleName);
-    return { PolicyNames: Object.keys(role.inlinePolicies).sort(), IsTruncated: false };
+    const { items, ...more } = this.page('ListRolePolicies', Object.keys(role.inlinePolicies).sort(), input, role.name);
+    return { PolicyNames: items, ...more };
   }
 
   deleteRolePolicy(input: DeleteRolePolicyCommandInput): Out<DeleteRolePolicyCommandOutput> {
@@ -386,7 +388,8 @@ export class IamSandbox extends SandboxService<IamData> {
   listInstanceProfilesForRole(input: ListInstanceProfilesForRoleCommandInput): Out<ListInstanceProfilesForRoleCommandOutput> {
     const role = this.role(input.RoleName);
     const profiles = Object.values(this.data.instanceProfiles).filter((p) => p.roles.includes(role.name.toLowerCase()));
-    return { InstanceProfiles: profiles.map((p) => this.instanceProfileOut(p)), IsTruncated: false };
+    const { items, ...more } = this.page('ListInstanceProfilesForRole', profiles, input, role.name);
+    return { InstanceProfiles: items.map((p) => this.instanceProfileOut(p)), ...more };
   }
 
   // ---- Inventory -------------------------------------------------------------------------------
@@ -543,15 +546,13 @@ function checkMaxItems(maxItems: number | undefined): number {
   return value;
 }
 
-/** An opaque Marker: the lower-cased name the next page starts at (a role deleted meanwhile is skipped). */
-const MARKER_PREFIX = 'roles:';
-const markerFor = (key: string) => Buffer.from(`${MARKER_PREFIX}${key}`).toString('base64');
-
-function markerKey(marker: string): string {
-  const text = Buffer.from(marker, 'base64').toString();
-  if (!text.startsWith(MARKER_PREFIX) || markerFor(text.slice(MARKER_PREFIX.length)) !== marker) throw awsError('ValidationError', 'Invalid Marker.');
-  return text.slice(MARKER_PREFIX.length);
-}
+/** IAM's list pages; a Marker it did not give (or one replayed with other parameters) is "Invalid Marker.". */
+const iamPages = (operation: string): PageLimits => ({
+  operation,
+  awsDefault: 100,
+  awsMax: 1000,
+  invalid: () => awsError('ValidationError', 'Invalid Marker.'),
+});
 
 function checkSessionDuration(seconds: number | undefined): number {
   const value = seconds ?? DEFAULT_SESSION_SECONDS;

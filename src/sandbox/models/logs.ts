@@ -4,7 +4,8 @@
 // - CreateLogGroup: name 1–512 chars of [A-Za-z0-9._/#-], not starting with `aws/`
 //   (InvalidParameterException otherwise);
 //   ResourceAlreadyExistsException if the name exists. Optional tags and logGroupClass (STANDARD).
-// - DescribeLogGroups: every group, sorted by name; filtered by logGroupNamePrefix, or by
+// - DescribeLogGroups: every group, sorted by name, paged (limit 1–50, default 50, nextToken;
+//   another call's token → InvalidParameterException); filtered by logGroupNamePrefix, or by
 //   logGroupNamePattern (case-insensitive substring), or by logGroupIdentifiers (names or ARNs;
 //   unknown ones are simply absent). Prefix together with identifiers/pattern →
 //   InvalidParameterException. Each group carries `arn` with AWS's trailing `:*` and `logGroupArn`
@@ -50,6 +51,7 @@ import {
   type UntagResourceCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
+import { pageOf, type PageLimits } from '../kernel/pages';
 import type { Tags } from '../kernel/tags';
 
 /** The only retention periods AWS accepts, in days. */
@@ -73,6 +75,14 @@ export interface LogsData {
   /** By log group name. */
   logGroups: Record<string, LogGroupRecord>;
 }
+
+/** DescribeLogGroups: `limit` 1–50, 50 when not given; a bad nextToken is an InvalidParameterException. */
+const LOG_GROUP_PAGES: PageLimits = {
+  operation: 'DescribeLogGroups',
+  awsDefault: 50,
+  awsMax: 50,
+  invalid: (message) => new InvalidParameterException({ message, $metadata: {} }),
+};
 
 export class LogsSandbox extends SandboxService<LogsData> {
   readonly service = 'logs' as const;
@@ -127,7 +137,9 @@ export class LogsSandbox extends SandboxService<LogsData> {
       .filter((g) => wanted === undefined || wanted.includes(g.name))
       .filter((g) => input.logGroupClass === undefined || g.logGroupClass === input.logGroupClass)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { logGroups: groups.map((g) => this.describe(g)) };
+    const scope = JSON.stringify([prefix, pattern, wanted, input.logGroupClass]);
+    const page = pageOf(this.world, groups, { max: input.limit, token: input.nextToken, scope }, LOG_GROUP_PAGES);
+    return { logGroups: page.items.map((g) => this.describe(g)), ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   deleteLogGroup(input: DeleteLogGroupCommandInput): Out<DeleteLogGroupCommandOutput> {
