@@ -1,17 +1,19 @@
-// `npm run mutation [-- MODULE]`: Stryker over one module of mutation/modules.mjs (or all of them),
-// incremental, then the score per file from reports/mutation/mutation.json.
+// `npm run mutation [-- MODULE [STRYKER OPTIONS]]`: Stryker over one module of mutation/modules.mjs (or
+// all of them), incremental, then the score per file from reports/mutation/mutation.json. Options
+// after the module go to `stryker run` as they are (`--concurrency 1` on a busy machine,
+// `--mutate src/reconcile.ts:100-140` for part of a file).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { MODULES, moduleNamed } from './modules.mjs';
 
-const name = process.argv[2] ?? 'all';
+const [name = 'all', ...strykerOptions] = process.argv.slice(2);
 try {
   moduleNamed(name);
 } catch (error) {
   console.error(error.message);
   process.exit(2);
 }
-const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, SHIPLINE_MUTATION_MODULE: name } });
+const run = spawnSync('npx', ['stryker', 'run', ...strykerOptions], { stdio: 'inherit', env: { ...process.env, SHIPLINE_MUTATION_MODULE: name } });
 if (run.status !== 0) process.exit(run.status ?? 1);
 
 const report = JSON.parse(readFileSync('reports/mutation/mutation.json', 'utf8'));
