@@ -37,7 +37,9 @@ export const MODULES = [
   {
     name: 'ownership',
     mutate: ['steps/lib/owned.ts', 'src/tags.ts'],
-    tests: ['proof-foreign.test.ts', 'e2e-state.test.ts', 'step-*.test.ts'],
+    // The checks' own tests and promise 7's proofs; every step test reaches them too, but running
+    // all of them on every mutant takes hours here.
+    tests: ['owned.test.ts', 'proof-foreign.test.ts', 'proof-two-stacks.test.ts', 'step-repository.test.ts', 'step-connection.test.ts', 'step-artifacts.test.ts'],
   },
 ];
 
