@@ -20,9 +20,18 @@ const report = JSON.parse(readFileSync('reports/mutation/mutation.json', 'utf8')
 const DETECTED = new Set(['Killed', 'Timeout']);
 const VALID = new Set(['Killed', 'Timeout', 'Survived', 'NoCoverage']);
 console.log(`\nmutation score per file (${name}; modules: ${MODULES.map((m) => m.name).join(', ')}):`);
+const uncovered = [];
 for (const [file, { mutants }] of Object.entries(report.files)) {
   const valid = mutants.filter((m) => VALID.has(m.status));
   const killed = valid.filter((m) => DETECTED.has(m.status)).length;
   const score = valid.length ? ((100 * killed) / valid.length).toFixed(1) : '-';
-  console.log(`  ${file}: ${score}% (${killed} of ${valid.length} killed)`);
+  const noCoverage = valid.filter((m) => m.status === 'NoCoverage').length;
+  console.log(`  ${file}: ${score}% (${killed} of ${valid.length} killed${noCoverage ? `, ${noCoverage} covered by no test` : ''})`);
+  if (valid.length > 0 && noCoverage === valid.length) uncovered.push(file);
+}
+// A file no test reaches is a broken run (the tests load another copy of the code, the coverage
+// analysis lost track), not a score: say so rather than print 0% as if it were measured.
+if (uncovered.length > 0) {
+  console.error(`\nno test covers ${uncovered.join(', ')}: check that the module's tests import it (mutation/modules.mjs) before trusting any score`);
+  process.exit(1);
 }
