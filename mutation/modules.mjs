@@ -7,7 +7,7 @@ export const MODULES = [
     // The contract's own tests, promise 1's proof that bites, and the step that uses both kinds of
     // token. Not the crash loops (e2e-promises, proof-crash) nor every step: Stryker runs every test
     // that covers a mutant, without bail, and they cover every line of ensure() at minutes a run.
-    tests: ['reconcile.test.ts', 'proof-crash-token.test.ts', 'step-nat.test.ts'],
+    tests: ['reconcile.test.ts', 'reconcile-logs.test.ts', 'proof-crash-token.test.ts', 'step-nat.test.ts'],
   },
   {
     name: 'state',
