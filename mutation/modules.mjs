@@ -4,10 +4,11 @@ export const MODULES = [
   {
     name: 'reconcile',
     mutate: ['src/reconcile.ts'],
-    // The contract's own tests, promise 1's proof that bites, and the step that uses both kinds of
-    // token. Not the crash loops (e2e-promises, proof-crash) nor every step: Stryker runs every test
-    // that covers a mutant, without bail, and they cover every line of ensure() at minutes a run.
-    tests: ['reconcile.test.ts', 'reconcile-logs.test.ts', 'proof-crash-token.test.ts', 'step-nat.test.ts'],
+    // The contract's own tests. Stryker runs every test that covers a mutant, without bail, and
+    // every end-to-end test covers all of ensure(): with them (proof-crash-token, the crash loops,
+    // the steps) a run takes hours on two shared cores. Promise 1's proofs are checked by hand
+    // against the bug they catch (README, Guarantees).
+    tests: ['reconcile.test.ts', 'reconcile-logs.test.ts'],
   },
   {
     name: 'state',
