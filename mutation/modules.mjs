@@ -19,7 +19,7 @@ export const MODULES = [
     // The lock alone (part of `state`, whose ~1200 mutants take hours here): its own tests.
     name: 'lock',
     mutate: ['state/lock.ts', 'state/holder-liveness.ts'],
-    tests: ['state-lock.test.ts', 'holder-liveness.test.ts'],
+    tests: ['state-lock.test.ts', 'state-lock-errors.test.ts', 'holder-liveness.test.ts'],
   },
   {
     name: 'engine',
