@@ -1,11 +1,12 @@
 // What the lock tells a user who cannot take it, or who breaks it (`state unlock --force`): who
 // holds it and since when, what is wrong with a lock file that names no one, and which path an I/O
 // failure is about. state-lock.test.ts proves the takeovers; this, the words and the edges.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockError, StateError } from '../src/errors';
 import { acquireLock, breakLock, isSame, readLock, since, type LockHolder } from '../state/lock';
+import { exists } from './helpers/files';
 
 let dir: string;
 let statePath: string;
@@ -23,11 +24,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const exists = (p: string) =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(
