@@ -83,12 +83,15 @@ describe('ownership checks', () => {
     expect(foreignByTags(ctx, [{ Key: 'shipline:stack', Value: 'demo' }])).toBeUndefined();
     expect(foreignByTags(ctx, [{ Key: 'shipline:stack', Value: 'bravo' }])).toBe('carries shipline:stack=bravo');
     expect(foreignByTags(ctx, { 'shipline:stack': 'bravo' })).toBe('carries shipline:stack=bravo');
+    expect(foreignByTags(ctx, [{ Key: 'Name', Value: 'x' }, { Key: 'shipline:stack', Value: 'bravo' }])).toBe('carries shipline:stack=bravo');
     expect(foreignByTags(ctx, [{ Key: 'Name', Value: 'demo-vpc' }])).toBe('does not carry shipline:stack=demo');
     expect(foreignByTags(ctx, undefined)).toBe('does not carry shipline:stack=demo');
   });
 
   it('foreignByOtherStack: a lost tag is the stack\'s (drift); only another stack\'s tag refuses', () => {
     expect(foreignByOtherStack(ctx, [])).toBeUndefined();
+    expect(foreignByOtherStack(ctx, [{ Key: 'Name', Value: 'demo-build' }])).toBeUndefined();
+    expect(foreignByOtherStack(ctx, [{ Key: 'Name', Value: 'x' }, { Key: 'shipline:stack', Value: 'bravo' }])).toBe('carries shipline:stack=bravo');
     expect(foreignByOtherStack(ctx, undefined)).toBeUndefined();
     expect(foreignByOtherStack(ctx, { 'shipline:stack': 'demo' })).toBeUndefined();
     expect(foreignByOtherStack(ctx, [{ Key: 'shipline:stack', Value: 'bravo' }])).toBe('carries shipline:stack=bravo');
@@ -133,6 +136,9 @@ describe('tags and documents in AWS\'s shapes', () => {
     expect(canonicalJson({ z: 1, a: { d: 1, c: [2] } })).toBe('{"a":{"c":2,"d":1},"z":1}');
     expect(canonicalJson(undefined)).toBe('null');
     expect(canonicalJson({ b: 1, a: 2, c: 3 })).toBe('{"a":2,"b":1,"c":3}');
+    expect(canonicalJson({ c: 1, a: 1, e: 1, b: 1, d: 1 })).toBe('{"a":1,"b":1,"c":1,"d":1,"e":1}');
+    expect(canonicalJson({ a: null, b: 'text', c: [] })).toBe('{"a":null,"b":"text","c":[]}');
+    expect(sameJson({ a: ['x', 'y'] }, { a: ['x', 'z'] })).toBe(false);
   });
 
   it('parseJson reads JSON, URL-encoded JSON when asked (IAM), and gives undefined for what is neither', () => {
