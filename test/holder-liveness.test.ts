@@ -193,3 +193,23 @@ describe('parsing /proc', () => {
     expect(parseBootTime('btime 17abc\n')).toBeUndefined();
   });
 });
+
+describe('reading the right files', () => {
+  it('reads the holder\'s own /proc/<pid>/stat', () => {
+    const only = probe({ readText: (p) => (p === '/proc/stat' ? `btime ${BOOT}\n` : p === '/proc/4242/stat' ? stat('Z', 900) : undefined) });
+    expect(holderLiveness(holder, only)).toEqual({ verdict: 'dead', why: 'zombie' });
+  });
+
+  it('a recorded start without any boot to match (none recorded, none readable): the lock time decides', () => {
+    const noBootId = probe({ readText: (p) => (p === '/proc/stat' ? `btime ${BOOT}\n` : p.endsWith('boot_id') ? undefined : stat('S', 1100)) });
+    expect(holderLiveness({ ...holder, startTicks: 1100 * 100 }, noBootId)).toEqual({ verdict: 'dead', why: 'reused' });
+  });
+
+  it('systemProbe reads text', () => {
+    expect(typeof systemProbe.readText(__filename)).toBe('string');
+  });
+
+  it('a line without the parenthesised name is not a stat, however many fields it has', () => {
+    expect(parseProcStat(`1 x ${Array.from({ length: 30 }, () => '5').join(' ')}`)).toBeUndefined();
+  });
+});
