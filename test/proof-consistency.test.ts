@@ -304,6 +304,40 @@ describe('the sandbox\'s hideNewEc2 (EC2\'s eventual consistency, on in the cras
     expect(sandbox.inventory().filter((i) => i.type === 'subnet')).toEqual([]);
   });
 
+  it('with `listings`, also leaves a new resource out of the describes that list by filter, for the same count', async () => {
+    h = harness();
+    const sandbox = h.sandbox;
+    sandbox.faults.hideNewEc2(2, { listings: true });
+    const call = (operation: string, input: object) => sandbox.dispatch('ec2', operation, input);
+    const tags = [{ ResourceType: 'vpc', Tags: [{ Key: 'shipline:stack', Value: 'demo' }] }];
+    const { Vpc } = (await call('CreateVpc', { CidrBlock: '10.0.0.0/16', TagSpecifications: tags })) as { Vpc: { VpcId: string } };
+    const byTag = { Filters: [{ Name: 'tag:shipline:stack', Values: ['demo'] }] };
+    const listed = async () => ((await call('DescribeVpcs', byTag)) as { Vpcs: Array<{ VpcId: string }> }).Vpcs.map((v) => v.VpcId);
+    expect(await listed()).toEqual([]);
+    await expect(call('DescribeVpcs', { VpcIds: [Vpc.VpcId] })).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
+    expect(await listed()).toEqual([Vpc.VpcId]);
+  });
+
+  it('with `listings`, a new instance\'s reservation is not listed while its only instance is hidden', async () => {
+    h = harness();
+    await h.ok('provision');
+    const sandbox = h.sandbox;
+    const listed = async () =>
+      ((await sandbox.dispatch('ec2', 'DescribeInstances', {})) as { Reservations: Array<{ Instances: Array<{ InstanceId: string }> }> }).Reservations.map((r) =>
+        r.Instances.map((i) => i.InstanceId),
+      );
+    const before = await listed();
+    expect(before).toHaveLength(1);
+    sandbox.faults.hideNewEc2(1, { listings: true });
+    const subnet = sandbox.inventory().find((i) => i.type === 'subnet')!.id;
+    const image = ((await sandbox.dispatch('ec2', 'DescribeImages', { Owners: ['568608671756'] })) as { Images: Array<{ ImageId: string; Architecture: string }> }).Images.find((i) => i.Architecture === 'arm64')!;
+    const { Instances } = (await sandbox.dispatch('ec2', 'RunInstances', { ImageId: image.ImageId, InstanceType: 't4g.nano', MinCount: 1, MaxCount: 1, SubnetId: subnet })) as {
+      Instances: Array<{ InstanceId: string }>;
+    };
+    expect(await listed()).toEqual(before);
+    expect(await listed()).toEqual([...before, [Instances[0]!.InstanceId]]);
+  });
+
   it('hides a new instance and its network interface', async () => {
     h = harness();
     await h.ok('provision');

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockError } from '../src/errors';
 import { acquireLock, readLock, type LockHolder } from '../state/lock';
 import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
 import { deadPid } from './helpers/dead-pid';
+import { exists } from './helpers/files';
 
 let dir: string;
 let statePath: string;
@@ -24,12 +25,6 @@ afterEach(async () => {
 
 afterAll(removeCompiledProject);
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** The LockError `promise` rejects with (fails the test when it resolves or throws something else). */
 async function lockError(promise: Promise<unknown>): Promise<LockError> {

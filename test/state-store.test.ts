@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StateError } from '../src/errors';
 import { checkIdentity } from '../state/identity';
 import { StateStore } from '../state/store';
+import { exists } from './helpers/files';
 
 const expect_ = { stack: 'dev', region: 'eu-west-1' };
 
@@ -19,12 +20,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 function validState(resources: Record<string, Record<string, string>> = {}, stack = 'dev'): string {
   return `${JSON.stringify({

@@ -1,6 +1,6 @@
 // Fault injection: what real AWS does to a run now and then, on demand. A "crash" is a failure
 // injected right after the sandbox applied a mutating call, before the caller could record it.
-import { createdEc2Ids, namedIds, namesExisting, notFoundError } from './models/ec2/consistency';
+import { createdEc2Ids, namedIds, namesExisting, notFoundError, withoutHiddenListed } from './models/ec2/consistency';
 import { awsError } from './kernel/errors';
 
 export interface CallInfo {
@@ -32,6 +32,17 @@ export interface HideNewOptions {
   notFound?: string;
   /** Say "missing" as this API does (ECS: a `failures` entry with reason MISSING), after it is left out. */
   absent?: (output: Record<string, unknown>, id: string) => void;
+}
+
+/** EC2's eventual consistency: see `hideNewEc2`. */
+export interface HideNewEc2Options {
+  /**
+   * Also leave the new resource out of the describes that list by filter (the stack's tags …),
+   * each counting as one of its `calls`: what a re-run after a crash sees when it looks up by tags
+   * what the crashed run made a moment ago. Off by default: a lookup that misses a resource that
+   * takes no client token makes a second one, on AWS as here.
+   */
+  listings?: boolean;
 }
 
 export class InjectedCrash extends Error {
@@ -123,9 +134,10 @@ export class Faults {
    * EC2's eventual consistency: each resource an EC2 create makes (VPC, subnet, internet gateway,
    * route table, security group, instance and its network interface) is hidden from the next
    * `calls` calls that modify or describe it by its ID (see models/ec2/consistency.ts): each is refused
-   * with the resource's NotFound code and changes nothing. Listings by filter still show it.
+   * with the resource's NotFound code and changes nothing. Listings by filter still show it, unless
+   * `options.listings`.
    */
-  hideNewEc2(calls: number): this {
+  hideNewEc2(calls: number, options: HideNewEc2Options = {}): this {
     const hidden = new Map<string, number>();
     this.on(undefined, (call) => {
       if (call.service !== 'ec2' || !namesExisting(call.operation)) return;
@@ -139,6 +151,14 @@ export class Faults {
       if (call.service === 'ec2') for (const id of createdEc2Ids(call.operation, output)) hidden.set(id, calls);
       return output;
     });
+    if (options.listings) {
+      this.onOutput(undefined, (call, output) => {
+        if (call.service !== 'ec2') return output;
+        const listed = withoutHiddenListed(call.operation, output, (id) => (hidden.get(id) ?? 0) > 0);
+        for (const id of new Set(listed.leftOut)) hidden.set(id, hidden.get(id)! - 1);
+        return listed.output;
+      });
+    }
     return this;
   }
 

@@ -57,3 +57,48 @@ export function namedIds(input: unknown, param = ''): Array<{ param: string; id:
 function ids(...values: Array<string | undefined>): string[] {
   return values.filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
+
+/** Where each describe lists its resources (a path of lists), and the field holding each one's own ID. */
+const LISTINGS: Record<string, { path: readonly string[]; id: string }> = {
+  DescribeVpcs: { path: ['Vpcs'], id: 'VpcId' },
+  DescribeSubnets: { path: ['Subnets'], id: 'SubnetId' },
+  DescribeInternetGateways: { path: ['InternetGateways'], id: 'InternetGatewayId' },
+  DescribeRouteTables: { path: ['RouteTables'], id: 'RouteTableId' },
+  DescribeSecurityGroups: { path: ['SecurityGroups'], id: 'GroupId' },
+  DescribeNetworkInterfaces: { path: ['NetworkInterfaces'], id: 'NetworkInterfaceId' },
+  DescribeInstances: { path: ['Reservations', 'Instances'], id: 'InstanceId' },
+};
+
+/**
+ * A describe's output without the resources it lists that are `hidden` (only the resources
+ * themselves: a route table is not left out for a route to a hidden interface), and the IDs left
+ * out. A reservation left with no instance is left out too, as AWS lists none.
+ */
+export function withoutHiddenListed(
+  operation: string,
+  output: Record<string, unknown>,
+  hidden: (id: string) => boolean,
+): { output: Record<string, unknown>; leftOut: string[] } {
+  const listing = LISTINGS[operation];
+  if (!listing) return { output, leftOut: [] };
+  const leftOut: string[] = [];
+  const filter = (items: unknown, depth: number): unknown => {
+    if (!Array.isArray(items)) return items;
+    const key = listing.path[depth + 1];
+    if (key === undefined) {
+      return items.filter((item: Record<string, unknown>) => {
+        const id = item[listing.id];
+        if (typeof id !== 'string' || !hidden(id)) return true;
+        leftOut.push(id);
+        return false;
+      });
+    }
+    return items.flatMap((item: Record<string, unknown>) => {
+      const kept = filter(item[key], depth + 1);
+      const emptied = Array.isArray(kept) && kept.length === 0 && Array.isArray(item[key]) && item[key].length > 0;
+      return emptied ? [] : [{ ...item, [key]: kept }];
+    });
+  };
+  const top = listing.path[0]!;
+  return { output: { ...output, [top]: filter(output[top], 0) }, leftOut };
+}
