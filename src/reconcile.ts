@@ -105,7 +105,10 @@ export async function ensure<R>(ctx: StepContext, spec: ResourceSpec<R>): Promis
   }
 
   if (ctx.dryRun) return planCreate(ctx, spec);
-  return create(ctx, spec, rec?.id === undefined ? rec?.token : undefined);
+  // The recorded token goes with the create even when the recorded ID was not found: a describe
+  // right after a create may not show it yet (eventual consistency), and the same token gets the
+  // same resource back. A token whose resource is gone for good is replaced below.
+  return create(ctx, spec, rec?.token);
 }
 
 async function create<R>(ctx: StepContext, spec: ResourceSpec<R>, pendingToken: string | undefined): Promise<Ensured<R>> {

@@ -178,13 +178,26 @@ describe('ensure', () => {
       expect(ctx.records.get(KEY)).toMatchObject({ id: made.id, token: 'tok-crashed' });
     });
 
-    it('a recorded resource gone for good gets a fresh token, recorded before the create', async () => {
+    it('a recorded resource that its describe does not show yet is asked for with its recorded token: the same one comes back, no duplicate', async () => {
+      const { ctx, cloud } = setup({ [KEY]: { id: 't-hidden', token: 'tok-made' } });
+      // Made by the run that recorded it; the describe by ID (eventually consistent) misses it.
+      const made = { id: 't-hidden', stack: 'demo', size: 2 };
+      cloud.byToken.set('tok-made', made);
+      const result = await ensure(ctx, spec(cloud, ctx, { clientToken: true, findByTags: async () => undefined }));
+      expect(cloud.calls.filter((c) => c.startsWith('create'))).toEqual(['create tok-made']);
+      expect(result.id).toBe('t-hidden');
+      expect(cloud.things.size).toBe(0); // nothing new was made
+      expect(ctx.records.get(KEY)).toMatchObject({ id: 't-hidden', token: 'tok-made' });
+    });
+
+    it('a recorded resource gone for good: its token answers with the dead one, so a fresh token is recorded before the new create', async () => {
       const { ctx, cloud } = setup({ [KEY]: { id: 't-gone', token: 'tok-old' } });
-      await ensure(ctx, spec(cloud, ctx, { clientToken: true, findByTags: async () => undefined }));
+      cloud.byToken.set('tok-old', { id: 't-gone', stack: 'demo', size: -1 });
+      await ensure(ctx, spec(cloud, ctx, { clientToken: true, findByTags: async () => undefined, isGone: (t) => t.size < 0 }));
       const token = ctx.records.get(KEY)!.token!;
       expect(token).not.toBe('tok-old');
-      expect(cloud.calls).toContain(`create ${token}`);
-      expect(cloud.recordAtCreate).toEqual([{ token }]);
+      expect(cloud.calls.filter((c) => c.startsWith('create'))).toEqual(['create tok-old', `create ${token}`]);
+      expect(cloud.recordAtCreate.at(-1)).toEqual({ token });
     });
 
     it('a reused token answered with a resource gone for good: created again with a fresh token, recorded first', async () => {

@@ -443,15 +443,21 @@ describe('nat step, instance mode: re-run', () => {
       ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-nat1'] }).resolves(reservations(instance({ State: { Name: 'terminated' } })));
       ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-nat2'] }).resolves(reservations(instance({ InstanceId: 'i-nat2', NetworkInterfaces: [{ NetworkInterfaceId: 'eni-nat2' }] })));
       ec2.on(RunInstancesCommand).resolves({ Instances: [launched({ InstanceId: 'i-nat2', NetworkInterfaces: [{ NetworkInterfaceId: 'eni-nat2' }] })] });
+      // The recorded token is tried first (the instance might only be hidden from the describe);
+      // EC2 refuses a token whose instance is terminated.
+      ec2
+        .on(RunInstancesCommand, { ClientToken: 'token-first-launch' })
+        .rejects(Object.assign(new Error('The client token you have provided is associated with a resource that is already deleted.'), { name: 'IdempotentInstanceTerminated' }));
       ec2.on(DescribeRouteTablesCommand).resolves(privateTable(defaultRoute({ NetworkInterfaceId: 'eni-nat1' }, 'blackhole')));
       ec2.on(ReplaceRouteCommand).resolves({});
       ctx = testContext('nat', { state: INSTANCE_STATE });
       await nat.reconcile(ctx);
     });
 
-    it('launches a replacement with a fresh client token, not the one of the dead instance', () => {
-      const [sent] = inputsOf<RunInstancesCommandInput>(RunInstancesCommand);
-      expect(ec2).toHaveReceivedCommandTimes(RunInstancesCommand, 1);
+    it('launches a replacement with a fresh client token, once EC2 refused the dead instance\'s', () => {
+      const [first, sent] = inputsOf<RunInstancesCommandInput>(RunInstancesCommand);
+      expect(ec2).toHaveReceivedCommandTimes(RunInstancesCommand, 2);
+      expect(first?.ClientToken).toBe('token-first-launch');
       expect(sent?.ClientToken).toEqual(expect.any(String));
       expect(sent?.ClientToken).not.toBe('token-first-launch');
       expect(ctx.records.get('nat.instance')).toEqual({ id: 'i-nat2', token: sent?.ClientToken, eni: 'eni-nat2' });
