@@ -38,6 +38,14 @@ import { isKnown, type Outcome, type Step, type StepContext } from '../src/step'
 import { deleteSecurityGroup, ensureSecurityGroup } from './lib/security-group';
 import { deleteRoute, ensureRoute, routeTableSnapshot, type RouteTarget } from './lib/route';
 import { foreignByTags } from './lib/owned';
+
+/**
+ * EC2 refuses a recorded client token when its instance is terminated (IdempotentInstanceTerminated)
+ * or when the request differs from the token's first one (IdempotentParameterMismatch: the subnet
+ * or group it named was replaced since): either way only a fresh token makes the resource.
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
+ */
+const tokenRefused = (e: unknown): boolean => isAwsError(e, 'IdempotentInstanceTerminated', 'IdempotentParameterMismatch');
 import { KEYS as NETWORK, subnetIds } from './network';
 
 /** fck-nat's publisher; its AMIs are looked up, never pinned (old public AMIs get deprecated). */
@@ -148,7 +156,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
       return Instances![0]!;
     },
     isGone: (i) => !LIVE_STATES.includes(i.State?.Name ?? ''),
-    tokenRefused: (e) => isAwsError(e, 'IdempotentInstanceTerminated'),
+    tokenRefused: tokenRefused,
     id: (i) => i.InstanceId!,
     attributes: (i) => ({ eni: i.NetworkInterfaces?.[0]?.NetworkInterfaceId }),
     drift: (i) => {
@@ -304,6 +312,7 @@ async function ensureNatGateway(ctx: StepContext): Promise<EnsuredNat> {
       return NatGateway!;
     },
     isGone: (g) => g.State === 'deleted' || g.State === 'deleting' || g.State === 'failed',
+    tokenRefused,
     id: (g) => g.NatGatewayId!,
   });
   if (!isKnown(id)) return { target: undefined, outcome };

@@ -158,7 +158,7 @@ describe('the end of a first provision', () => {
     h2 = harness();
     const first = await h2.ok('provision', '--sandbox');
     expect(first.stdout).toMatch(/\nnext:\n  1\. approve the GitHub connection once .*: https:\/\/console\.aws\.amazon\.com\/codesuite\/settings\/connections\?region=eu-west-3\n/);
-    expect(first.stdout).toContain(`  2. \`shipline init-app ../your-app --sandbox -c ${h2.configPath} --state ${h2.statePath}\``);
+    expect(first.stdout).toContain(`  2. \`shipline init-app ../your-app -c ${h2.configPath}\``); // it reads the config only
     expect(first.stdout).toContain('  3. commit and push them to my-org/demo-app (main)');
     expect(first.stdout).toMatch(/  4\. `shipline release --sandbox [^`]*` starts it by hand/);
     const again = await h2.ok('provision');
