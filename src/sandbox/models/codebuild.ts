@@ -525,17 +525,8 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
   }
 
   private checkServiceRole(arn: string | undefined): string {
-    const name = arn?.match(/^arn:aws[\w-]*:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/)?.[1];
-    let exists = false;
-    if (name) {
-      try {
-        exists = this.peers.iam.getRole({ RoleName: name }).Role?.Arn === arn;
-      } catch {
-        exists = false;
-      }
-    }
-    if (!exists) throw invalidInput(`CodeBuild is not authorized to perform: sts:AssumeRole on ${arn ?? ''}`);
-    return arn ?? '';
+    if (!this.peers.iam.hasRoleArn(arn)) throw invalidInput(`CodeBuild is not authorized to perform: sts:AssumeRole on ${arn ?? ''}`);
+    return arn!;
   }
 
   private findProject(nameOrArn: string): ProjectRecord | undefined {

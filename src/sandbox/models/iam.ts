@@ -429,6 +429,15 @@ export class IamSandbox extends SandboxService<IamData> {
     return [...inline, ...managed];
   }
 
+  /**
+   * Is there a role with exactly this ARN (non-AWS helper)? What a service checks before it takes
+   * a role it is given (CodeBuild's serviceRole, CodePipeline's roleArn): the ARN's name, path and
+   * account must all be the role's.
+   */
+  hasRoleArn(arn: string | undefined): boolean {
+    return arn !== undefined && Object.values(this.data.roles).some((r) => r.arn === arn);
+  }
+
   private role(name: string | undefined): RoleRecord {
     const role = this.data.roles[(name ?? '').toLowerCase()];
     if (!role) throw new NoSuchEntityException({ message: `The role with name ${name ?? ''} cannot be found.`, $metadata: {} });

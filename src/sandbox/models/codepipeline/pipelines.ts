@@ -139,17 +139,8 @@ export abstract class CodePipelinePipelines extends CodePipelineExecutions {
   }
 
   private checkRole(arn: string | undefined): string {
-    const name = arn?.match(/^arn:aws[\w-]*:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/)?.[1];
-    let exists = false;
-    if (name) {
-      try {
-        exists = this.peers.iam.getRole({ RoleName: name }).Role?.Arn === arn;
-      } catch {
-        exists = false;
-      }
-    }
-    if (!exists) throw structure(`CodePipeline is not authorized to perform AssumeRole on role ${arn ?? ''}`);
-    return arn ?? '';
+    if (!this.peers.iam.hasRoleArn(arn)) throw structure(`CodePipeline is not authorized to perform AssumeRole on role ${arn ?? ''}`);
+    return arn!;
   }
 
   private declarationOut(name: string, d: DeclarationRecord, version: number): PipelineDeclaration {
