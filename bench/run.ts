@@ -13,6 +13,9 @@ import { formatReport } from './report';
 import { scaledWaits, type Strategy } from './scenario';
 import { measureStartup, type StartupResult } from './startup';
 
+// As the CLI does: the pinned SDK runs on Node 20.19+, its notice about 2027 releases is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface Target {
   what: string;
   limit: string;
