@@ -93,7 +93,14 @@ export interface EnvironmentStatus {
 
 export interface StackStatus {
   connection: ConnectionStatus | undefined;
-  pipeline: { name: string; stages: Array<{ name: string; status: string; executionId?: string; changed?: string }>; latest?: PipelineExecutionSummary } | undefined;
+  pipeline:
+    | {
+        name: string;
+        /** `cause`: why a failed stage failed (its failed action's error, e.g. the connection still pending). */
+        stages: Array<{ name: string; status: string; executionId?: string; changed?: string; cause?: string }>;
+        latest?: PipelineExecutionSummary;
+      }
+    | undefined;
   approval: PendingApproval | undefined;
   environments: EnvironmentStatus[];
 }
@@ -147,10 +154,18 @@ async function pipelineStatus(c: Context): Promise<PipelineStatus | undefined> {
       status: s.latestExecution?.status ?? 'not run',
       ...(s.latestExecution?.pipelineExecutionId ? { executionId: s.latestExecution.pipelineExecutionId } : {}),
       ...(lastChange(s) ? { changed: lastChange(s)!.toISOString() } : {}),
+      ...(failureOf(s) ? { cause: failureOf(s) } : {}),
     })),
     ...(executions.pipelineExecutionSummaries?.[0] ? { latest: executions.pipelineExecutionSummaries[0] } : {}),
     ...(await pendingApproval(c, stages).then((approval) => (approval ? { approval } : {}))),
   };
+}
+
+/** A failed stage's reason: its failed action's error (GetPipelineState's errorDetails), else its summary. */
+function failureOf(stage: StageState): string | undefined {
+  if (stage.latestExecution?.status !== 'Failed') return undefined;
+  const failed = (stage.actionStates ?? []).find((a) => a.latestExecution?.status === 'Failed')?.latestExecution;
+  return failed?.errorDetails?.message ?? failed?.summary;
 }
 
 function lastChange(stage: StageState): Date | undefined {
@@ -236,7 +251,10 @@ function renderStatus(c: Context, status: StackStatus): string {
   if (status.pipeline) {
     const latest = status.pipeline.latest;
     lines.push(`pipeline           ${status.pipeline.name}${latest ? `: latest run ${latest.pipelineExecutionId} ${latest.status} (${when(latest.lastUpdateTime)})` : ''}`);
-    for (const stage of status.pipeline.stages) lines.push(`  ${stage.name.padEnd(16)} ${stage.status.padEnd(12)} ${when(stage.changed)}`);
+    for (const stage of status.pipeline.stages) {
+      lines.push(`  ${stage.name.padEnd(16)} ${stage.status.padEnd(12)} ${when(stage.changed)}`);
+      if (stage.cause) lines.push(`  ${''.padEnd(16)} ${stage.cause}`);
+    }
   } else lines.push('pipeline           not created yet (run provision)');
   if (status.approval) {
     lines.push(`approval waiting   ${status.approval.stage}/${status.approval.action} since ${when(status.approval.since)}`);

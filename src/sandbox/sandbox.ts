@@ -40,6 +40,11 @@ export interface SandboxSnapshot {
   version: 1;
   options: SandboxOptions;
   simNow: number;
+  /**
+   * The real time (ms) when a world file was saved (`world-file.ts`): the world's clock runs on
+   * between commands, so a process opening it adds the real time since then.
+   */
+  savedAt?: number;
   idCounter: number;
   services: Partial<Record<ServiceName, object>>;
 }
@@ -173,6 +178,14 @@ export class Sandbox {
       record.error = error instanceof Error ? error.name : String(error);
       throw error;
     }
+  }
+
+  /**
+   * What a person does outside the API (the console's "Update pending connection"), applied to
+   * the world as one call is: with a world file (`--sandbox`), loaded first and saved after.
+   */
+  byHand<T>(action: (sandbox: this) => T): T {
+    return this.transaction(() => action(this));
   }
 
   private transaction<T>(apply: () => T): T {
