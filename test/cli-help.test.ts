@@ -62,7 +62,7 @@ describe('sandbox approve-connection --help', () => {
     const listed = optionsOf(text);
     expect(listed).toEqual(expect.arrayContaining(['--config', '--state']));
     for (const option of ['--sandbox', '--yes', '--concurrency']) expect(listed).not.toContain(option);
-    expect(text).toContain('Update pending connection');
+    expect(text).toContain('pending GitHub connection');
     expect(text).toMatch(/\nExample:\n {2}shipline sandbox approve-connection/);
     expect(text).toContain('Exit codes:');
   });
