@@ -75,7 +75,7 @@ function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, ob
   const connections = new ConnectionsSandbox(world, pick('connections', ConnectionsSandbox.empty));
   const elbv2 = new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty), { ec2 });
   const ecs = new EcsSandbox(world, pick('ecs', EcsSandbox.empty), { ec2, elbv2, ecr, iam });
-  const codebuild = new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty), { ecr, iam });
+  const codebuild = new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty), { ecr, iam, logs });
   const codedeploy = new CodeDeploySandbox(world, pick('codedeploy', CodeDeploySandbox.empty), { ecs, iam, elbv2 });
   const codepipeline = new CodePipelineSandbox(world, pick('codepipeline', CodePipelineSandbox.empty), { codebuild, codedeploy, connections, iam, ecs, s3 });
   const ssm = new SsmSandbox(world, pick('ssm', SsmSandbox.empty));
