@@ -21,8 +21,6 @@ export function buildLogEvents(build: EndedBuild): LogEventRecord[] {
   const events: LogEventRecord[] = [];
   const line = (timestamp: number, text: string) => events.push({ timestamp, message: `[Container] ${stamp(timestamp)} ${text}\n` });
   const ran = build.phases.filter((p) => CONTAINER_PHASES.includes(p.phase));
-  const first = ran[0];
-  if (first) line(first.startsAt, 'Running on CodeBuild On-demand');
   for (const [i, { phase, startsAt }] of ran.entries()) {
     const endsAt = ran[i + 1]?.startsAt ?? startsAt;
     line(startsAt, `Entering phase ${phase}`);
@@ -38,8 +36,8 @@ export function buildLogEvents(build: EndedBuild): LogEventRecord[] {
   return events;
 }
 
-/** The agent's time format: `2026/01/01 00:02:00.000000`. */
+/** The agent's time format: `2026/01/01 00:02:00` (aws/aws-codebuild-docker-images#385). */
 function stamp(epochMs: number): string {
   const iso = new Date(epochMs).toISOString();
-  return `${iso.slice(0, 10).replaceAll('-', '/')} ${iso.slice(11, 23)}000`;
+  return `${iso.slice(0, 10).replaceAll('-', '/')} ${iso.slice(11, 19)}`;
 }
