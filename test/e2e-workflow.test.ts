@@ -89,13 +89,14 @@ describe('the whole workflow on a --sandbox world', () => {
     w.pass(60);
     const failed = await w.run(status);
     expect(failed.code).toBe(0);
-    expect(failed.stdout).toMatch(/GitHub connection {2}PENDING: approve it once at https:\/\/console\.aws\.amazon\.com\/codesuite\/settings\/connections/);
+    expect(failed.stdout).toContain('GitHub connection  PENDING: run `shipline sandbox approve-connection`');
     expect(stages(failed.stdout)).toEqual({ Source: 'Failed', Build: 'not run', Deploy: 'not run', Acceptance: 'not run' });
     expect(failed.stdout).toMatch(/\n {19}Connection arn:aws:codestar-connections:eu-west-3:123456789012:connection\/\S+ is not available: its status is PENDING/);
     // shipline refuses to start another run that would fail the same way.
     const refused = await w.run(release);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is still PENDING');
+    expect(refused.stderr).toMatch(/hint: run `shipline sandbox approve-connection [^`]*--state [^`]*` \(what a person does once in the console on AWS\)/);
 
     const approved = await w.run(approveConnection);
     expect(approved.code).toBe(0);

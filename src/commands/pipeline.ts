@@ -53,6 +53,13 @@ interface Context {
   config: Config;
   state: StateStore;
   aws: AwsClients;
+  /** On the simulated AWS: the connection is approved with `shipline sandbox approve-connection`, not in a console. */
+  sandbox?: boolean;
+}
+
+/** Where the pending connection is approved: the console on AWS, the sandbox's command on the sandbox. */
+function approveConnectionAt(c: Context): string {
+  return c.sandbox ? 'run `shipline sandbox approve-connection` (the sandbox\'s console)' : `approve it once at ${connectionConsoleUrl(c.config.region)}`;
 }
 
 export interface ConnectionStatus {
@@ -277,7 +284,7 @@ function renderStatus(c: Context, status: StackStatus): string {
   const when = (d: Date | string | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '');
   lines.push(`stack ${c.config.stack} (${c.config.region})`);
   if (status.connection) {
-    lines.push(`GitHub connection  ${status.connection.status}${status.connection.status === 'PENDING' ? `: approve it once at ${connectionConsoleUrl(c.config.region)}` : ''}`);
+    lines.push(`GitHub connection  ${status.connection.status}${status.connection.status === 'PENDING' ? `: ${approveConnectionAt(c)}` : ''}`);
   } else lines.push('GitHub connection  not created yet (run provision)');
   if (status.pipeline) {
     const latest = status.pipeline.latest;
@@ -319,7 +326,7 @@ export interface PipelineOptions extends GlobalOptions {
 
 export async function runPipelineCommand(command: PipelineCommand, options: PipelineOptions, io: Io, overrides: Overrides = {}): Promise<void> {
   await withSession(command, options, io, overrides, { dryRun: false, lock: false }, async (opened) => {
-    const c: Context = { config: opened.config, state: opened.state, aws: opened.aws.clients };
+    const c: Context = { config: opened.config, state: opened.state, aws: opened.aws.clients, sandbox: options.sandbox };
     if (command === 'status') {
       const status = await getStatus(c);
       io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(c, status));
@@ -334,7 +341,9 @@ async function requireConnection(c: Context, doing: string): Promise<void> {
   const connection = await connectionStatus(c);
   if (connection?.status === 'PENDING') {
     throw new NothingToDoError(`cannot ${doing}: the GitHub connection ${connection.arn} is still PENDING`, {
-      hint: `approve it once in the AWS console (${connectionConsoleUrl(c.config.region)}), then run \`npm run release\``,
+      hint: c.sandbox
+        ? 'run `shipline sandbox approve-connection` (what a person does once in the console on AWS), then `shipline release --sandbox`'
+        : `approve it once in the AWS console (${connectionConsoleUrl(c.config.region)}), then run \`npm run release\``,
     });
   }
 }
