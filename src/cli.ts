@@ -127,6 +127,17 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
   pipelineCommand('reject', 'reject the deployment waiting for approval').requiredOption('--comment <text>', 'why (required)');
   pipelineCommand('release', 'start a pipeline run from the latest commit');
 
+  const sandbox = program.command('sandbox').description('do by hand, on the simulated AWS of --sandbox, what a person does in the AWS console');
+  withGlobalOptions(
+    sandbox.command('approve-connection').description("approve the stack's pending GitHub connection, as the console's \"Update pending connection\" does"),
+    ['config', 'state'],
+    'shipline sandbox approve-connection && shipline release --sandbox',
+  ).action(async (raw: Record<string, unknown>) => {
+    const { approveSandboxConnection } = require('./commands/sandbox') as typeof import('./commands/sandbox');
+    await approveSandboxConnection(globalOptions(raw), io, overrides);
+    setExit(EXIT.ok);
+  });
+
   const state = program.command('state').description("show, move or unlock the stack's state (a local file, or an S3 object)");
   withGlobalOptions(state.command('show').description('print the state as stored, with where it is and who holds the lock'), WORLD, 'shipline state show --sandbox').action(
     async (raw: Record<string, unknown>) => {

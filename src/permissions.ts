@@ -149,7 +149,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     DetachRolePolicy: [['iam:DetachRolePolicy', ROLE_POLICIES], ['iam:DetachRolePolicy', RETIRED_POLICIES]],
   },
   logs: {
-    ...same('logs', LOG_GROUPS, ['DeleteLogGroup', 'ListTagsForResource', 'PutRetentionPolicy']),
+    ...same('logs', LOG_GROUPS, ['DeleteLogGroup', 'GetLogEvents', 'ListTagsForResource', 'PutRetentionPolicy']),
     CreateLogGroup: [['logs:CreateLogGroup', LOG_GROUPS], ['logs:TagResource', LOG_GROUPS]],
     DescribeLogGroups: [['logs:DescribeLogGroups', LOG_LISTING]],
   },
@@ -178,6 +178,8 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   },
   codebuild: {
     BatchGetProjects: [['codebuild:BatchGetProjects', CODEBUILD]],
+    // status: the pipeline's latest build, to show its log lines.
+    BatchGetBuilds: [['codebuild:BatchGetBuilds', CODEBUILD]],
     CreateProject: [['codebuild:CreateProject', CODEBUILD], ['iam:PassRole', PASS_ROLE]],
     UpdateProject: [['codebuild:UpdateProject', CODEBUILD], ['iam:PassRole', PASS_ROLE]],
     DeleteProject: [['codebuild:DeleteProject', CODEBUILD]],

@@ -51,6 +51,8 @@ export interface Overrides {
   signal?: AbortSignal;
   /** Told of each step's progress besides the terminal or the log (the library API's `onEvent`). */
   progress?: ProgressSink;
+  /** The real clock of a `--sandbox` world file (`Date.now` by default): tests move it by hand. */
+  sandboxClock?: () => number;
 }
 
 /** Real AWS: poll every few seconds, backing off; bounds as written in each step. */
@@ -111,7 +113,7 @@ export async function openAws(options: GlobalOptions, config: Config, log: Logge
     // Loaded only here: the simulated AWS is half of the start-up time of a real run.
     handle = overrides.sandbox
       ? { sandbox: overrides.sandbox, save: async () => undefined }
-      : await (await import('./sandbox/persist')).openSandbox(sandboxFile(options, config), config.region);
+      : await (await import('./sandbox/persist')).openSandbox(sandboxFile(options, config), config.region, overrides.sandboxClock ? { clock: overrides.sandboxClock } : {});
   }
   const { sandboxClientOptions } = handle ? await import('./sandbox/client-plugin') : { sandboxClientOptions: undefined };
   const clientOptions: ClientOptions = {
@@ -149,7 +151,7 @@ function sandboxWaits(sandbox: Sandbox): WaitSettings {
   return { minDelay: Math.max(0.01, 2 * scale), maxDelay: Math.max(0.05, 10 * scale), timeoutScale: Math.max(scale, 0.01) };
 }
 
-function sandboxFile(options: GlobalOptions, config: Config): string {
+export function sandboxFile(options: Pick<GlobalOptions, 'state'>, config: Config): string {
   return path.join(path.dirname(options.state ?? defaultStatePath(config.stack, true)), 'aws.json');
 }
 

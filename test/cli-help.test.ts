@@ -54,3 +54,16 @@ describe('a global option a command does not show', () => {
     expect(result.stdout).toContain(`\`shipline release --sandbox -c ${h.configPath}\``);
   });
 });
+
+describe('sandbox approve-connection --help', () => {
+  it('shows its own options, an example and the exit codes', async () => {
+    const { code, text } = await help('sandbox', 'approve-connection');
+    expect(code).toBe(0);
+    const listed = optionsOf(text);
+    expect(listed).toEqual(expect.arrayContaining(['--config', '--state']));
+    for (const option of ['--sandbox', '--yes', '--concurrency']) expect(listed).not.toContain(option);
+    expect(text).toContain('pending GitHub connection');
+    expect(text).toMatch(/\nExample:\n {2}shipline sandbox approve-connection/);
+    expect(text).toContain('Exit codes:');
+  });
+});

@@ -331,3 +331,38 @@ describe('shipline\'s mark buildspec, simulated', () => {
     expect(gone).toMatchObject({ status: 'FAILED', message: expect.stringContaining('aws ecr batch-get-image') });
   });
 });
+
+describe('a build writes its log lines', () => {
+  it('in its log group, under the stream BatchGetBuilds names: each phase it ran, a failed one with its message', async () => {
+    const { CloudWatchLogsClient, CreateLogGroupCommand, GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const logs = new CloudWatchLogsClient({ region: REGION });
+    await prerequisites();
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/shipline/demo/build' })); // the project's logsConfig group
+    await codebuild.send(new CreateProjectCommand(projectInput()));
+    const ok = await build((await codebuild.send(new StartBuildCommand({ projectName: 'demo-build' }))).build?.id ?? '');
+    expect(ok.buildStatus).toBe('SUCCEEDED');
+    const read = (b: Build, limit?: number) =>
+      logs.send(new GetLogEventsCommand({ logGroupName: b.logs!.groupName!, logStreamName: b.logs!.streamName!, ...(limit ? { limit } : {}) }));
+    const lines = ((await read(ok)).events ?? []).map((e) => e.message ?? '');
+    expect(lines[0]).toMatch(/^\[Container\] 2026\/01\/01 \d\d:\d\d:\d\d Entering phase DOWNLOAD_SOURCE\n$/);
+    expect(lines.filter((l) => l.includes('Entering phase')).map((l) => l.replace(/^.* Entering phase /, '').trim())).toEqual([
+      'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING',
+    ]);
+    expect(lines.some((l) => l.includes(`Running command docker push ${REPOSITORY_URL}:latest`))).toBe(true);
+    // Without startFromHead: the last `limit` events, oldest first.
+    expect(((await read(ok, 2)).events ?? []).map((e) => e.message?.trim().replace(/^.*\d\d:\d\d:\d\d /, ''))).toEqual([
+      'Phase complete: FINALIZING State: SUCCEEDED',
+      'Phase context status code:  Message:',
+    ]);
+
+    env.sandbox.codebuild.simulateBuildFailure('demo-build');
+    const failed = await build((await codebuild.send(new StartBuildCommand({ projectName: 'demo-build' }))).build?.id ?? '');
+    const tail = ((await read(failed, 2)).events ?? []).map((e) => e.message ?? '');
+    expect(tail[0]).toContain('Phase complete: BUILD State: FAILED');
+    expect(tail[1]).toContain('Phase context status code: COMMAND_EXECUTION_ERROR Message: Build terminated with state: FAILED. Phase: BUILD');
+    await expect(logs.send(new GetLogEventsCommand({ logGroupName: '/shipline/demo/build', logStreamName: 'nope' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: 'The specified log stream does not exist.',
+    });
+  });
+});

@@ -2,6 +2,8 @@
 // read the state file for names and IDs, ask AWS how things stand, and explain what to do when
 // there is nothing to act on (no approval waiting, the GitHub connection still pending).
 import { GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { BatchGetBuildsCommand } from '@aws-sdk/client-codebuild';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import {
   GetPipelineCommand,
@@ -17,6 +19,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import type { StateStore } from '../../state';
 import { STEPS } from '../../steps';
 import { KEYS as ALB } from '../../steps/alb';
+import { KEYS as BUILD } from '../../steps/build';
 import { KEYS as CLUSTER } from '../../steps/cluster';
 import { KEYS as CODEDEPLOY } from '../../steps/codedeploy';
 import { connectionConsoleUrl, KEYS as CONNECTION } from '../../steps/connection';
@@ -38,6 +41,7 @@ export class NothingToDoError extends ShiplineError {
 const KEYS = {
   connection: CONNECTION.github,
   pipeline: PIPELINE.pipeline,
+  buildProject: BUILD.project,
   cluster: CLUSTER.cluster,
   targetGroup: ALB.targetGroup,
   greenTargetGroup: ALB.greenTargetGroup,
@@ -49,6 +53,13 @@ interface Context {
   config: Config;
   state: StateStore;
   aws: AwsClients;
+  /** On the simulated AWS: the connection is approved with `shipline sandbox approve-connection`, not in a console. */
+  sandbox?: boolean;
+}
+
+/** Where the pending connection is approved: the console on AWS, the sandbox's command on the sandbox. */
+function approveConnectionAt(c: Context): string {
+  return c.sandbox ? 'run `shipline sandbox approve-connection` (the sandbox\'s console)' : `approve it once at ${connectionConsoleUrl(c.config.region)}`;
 }
 
 export interface ConnectionStatus {
@@ -93,7 +104,14 @@ export interface EnvironmentStatus {
 
 export interface StackStatus {
   connection: ConnectionStatus | undefined;
-  pipeline: { name: string; stages: Array<{ name: string; status: string; executionId?: string; changed?: string }>; latest?: PipelineExecutionSummary } | undefined;
+  pipeline:
+    | {
+        name: string;
+        /** `cause`: why a failed stage failed (its failed action's error, e.g. the connection still pending). */
+        stages: Array<{ name: string; status: string; executionId?: string; changed?: string; cause?: string; build?: BuildLog }>;
+        latest?: PipelineExecutionSummary;
+      }
+    | undefined;
   approval: PendingApproval | undefined;
   environments: EnvironmentStatus[];
 }
@@ -132,6 +150,31 @@ async function pendingApproval(c: Context, stages: StageState[]): Promise<Pendin
   return undefined;
 }
 
+/** The latest build of the stack's build project in a stage: its status and the last lines of its log. */
+export interface BuildLog {
+  id: string;
+  status: string;
+  lines: string[];
+}
+
+/** Lines of a build's log that `status` shows. */
+const BUILD_LOG_LINES = 5;
+
+/** The stage's build (the action whose external execution is a build of the stack's project), with its last log lines. */
+async function buildLogOf(c: Context, stage: StageState): Promise<BuildLog | undefined> {
+  const project = c.state.get(KEYS.buildProject)?.id;
+  const id = (stage.actionStates ?? []).map((a) => a.latestExecution?.externalExecutionId).find((x) => project && x?.startsWith(`${project}:`));
+  if (!id) return undefined;
+  const { builds } = await c.aws.codebuild.send(new BatchGetBuildsCommand({ ids: [id] }));
+  const build = builds?.[0];
+  if (!build) return undefined;
+  const { groupName, streamName } = build.logs ?? {};
+  const events = groupName && streamName
+    ? await unlessNotFound(c.aws.logs.send(new GetLogEventsCommand({ logGroupName: groupName, logStreamName: streamName, limit: BUILD_LOG_LINES })), ...GONE.logs.logGroup)
+    : undefined;
+  return { id, status: build.buildStatus ?? 'unknown', lines: (events?.events ?? []).map((e) => (e.message ?? '').trimEnd()) };
+}
+
 type PipelineStatus = NonNullable<StackStatus['pipeline']> & { approval?: PendingApproval };
 
 async function pipelineStatus(c: Context): Promise<PipelineStatus | undefined> {
@@ -140,17 +183,27 @@ async function pipelineStatus(c: Context): Promise<PipelineStatus | undefined> {
   if (!state) return undefined;
   const executions = await c.aws.codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name, maxResults: 1 }));
   const stages = state.stageStates ?? [];
+  const builds = await Promise.all(stages.map((s) => buildLogOf(c, s)));
   return {
     name,
-    stages: stages.map((s) => ({
+    stages: stages.map((s, i) => ({
       name: s.stageName ?? '?',
       status: s.latestExecution?.status ?? 'not run',
       ...(s.latestExecution?.pipelineExecutionId ? { executionId: s.latestExecution.pipelineExecutionId } : {}),
       ...(lastChange(s) ? { changed: lastChange(s)!.toISOString() } : {}),
+      ...(failureOf(s) ? { cause: failureOf(s) } : {}),
+      ...(builds[i] ? { build: builds[i] } : {}),
     })),
     ...(executions.pipelineExecutionSummaries?.[0] ? { latest: executions.pipelineExecutionSummaries[0] } : {}),
     ...(await pendingApproval(c, stages).then((approval) => (approval ? { approval } : {}))),
   };
+}
+
+/** A failed stage's reason: its failed action's error (GetPipelineState's errorDetails), else its summary. */
+function failureOf(stage: StageState): string | undefined {
+  if (stage.latestExecution?.status !== 'Failed') return undefined;
+  const failed = (stage.actionStates ?? []).find((a) => a.latestExecution?.status === 'Failed')?.latestExecution;
+  return failed?.errorDetails?.message ?? failed?.summary;
 }
 
 function lastChange(stage: StageState): Date | undefined {
@@ -231,12 +284,19 @@ function renderStatus(c: Context, status: StackStatus): string {
   const when = (d: Date | string | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '');
   lines.push(`stack ${c.config.stack} (${c.config.region})`);
   if (status.connection) {
-    lines.push(`GitHub connection  ${status.connection.status}${status.connection.status === 'PENDING' ? `: approve it once at ${connectionConsoleUrl(c.config.region)}` : ''}`);
+    lines.push(`GitHub connection  ${status.connection.status}${status.connection.status === 'PENDING' ? `: ${approveConnectionAt(c)}` : ''}`);
   } else lines.push('GitHub connection  not created yet (run provision)');
   if (status.pipeline) {
     const latest = status.pipeline.latest;
     lines.push(`pipeline           ${status.pipeline.name}${latest ? `: latest run ${latest.pipelineExecutionId} ${latest.status} (${when(latest.lastUpdateTime)})` : ''}`);
-    for (const stage of status.pipeline.stages) lines.push(`  ${stage.name.padEnd(16)} ${stage.status.padEnd(12)} ${when(stage.changed)}`);
+    for (const stage of status.pipeline.stages) {
+      lines.push(`  ${stage.name.padEnd(16)} ${stage.status.padEnd(12)} ${when(stage.changed)}`);
+      if (stage.cause) lines.push(`  ${''.padEnd(16)} ${stage.cause}`);
+      if (stage.build) {
+        lines.push(`  ${''.padEnd(16)} build ${stage.build.id} ${stage.build.status}${stage.build.lines.length > 0 ? ', its log ends:' : ''}`);
+        for (const line of stage.build.lines) lines.push(`  ${''.padEnd(16)}   ${line}`);
+      }
+    }
   } else lines.push('pipeline           not created yet (run provision)');
   if (status.approval) {
     lines.push(`approval waiting   ${status.approval.stage}/${status.approval.action} since ${when(status.approval.since)}`);
@@ -266,7 +326,7 @@ export interface PipelineOptions extends GlobalOptions {
 
 export async function runPipelineCommand(command: PipelineCommand, options: PipelineOptions, io: Io, overrides: Overrides = {}): Promise<void> {
   await withSession(command, options, io, overrides, { dryRun: false, lock: false }, async (opened) => {
-    const c: Context = { config: opened.config, state: opened.state, aws: opened.aws.clients };
+    const c: Context = { config: opened.config, state: opened.state, aws: opened.aws.clients, sandbox: options.sandbox };
     if (command === 'status') {
       const status = await getStatus(c);
       io.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(c, status));
@@ -281,7 +341,9 @@ async function requireConnection(c: Context, doing: string): Promise<void> {
   const connection = await connectionStatus(c);
   if (connection?.status === 'PENDING') {
     throw new NothingToDoError(`cannot ${doing}: the GitHub connection ${connection.arn} is still PENDING`, {
-      hint: `approve it once in the AWS console (${connectionConsoleUrl(c.config.region)}), then run \`npm run release\``,
+      hint: c.sandbox
+        ? 'run `shipline sandbox approve-connection` (what a person does once in the console on AWS), then `shipline release --sandbox`'
+        : `approve it once in the AWS console (${connectionConsoleUrl(c.config.region)}), then run \`npm run release\``,
     });
   }
 }

@@ -5,7 +5,7 @@
 // loses nothing a call had already answered.
 import { StateError } from '../errors';
 import { Sandbox } from './sandbox';
-import { nodeWorldFs, parseWorld, WorldFile, type WorldFs } from './world-file';
+import { nodeWorldFs, parseWorld, simNowOf, WorldFile, type WorldFs } from './world-file';
 import type { WorldLockOptions } from './world-lock';
 
 /** Real milliseconds per simulated second for `--sandbox`: a 150 s load balancer takes 1.5 s. */
@@ -27,6 +27,8 @@ export interface OpenSandboxOptions {
   fs?: WorldFs;
   lock?: WorldLockOptions;
   env?: NodeJS.ProcessEnv;
+  /** The real clock (`Date.now` by default); tests pass one they move by hand (test/helpers/test-clock.ts). */
+  clock?: () => number;
 }
 
 export async function openSandbox(file: string, region: string, options: OpenSandboxOptions = {}): Promise<SandboxHandle> {
@@ -40,7 +42,11 @@ export async function openSandbox(file: string, region: string, options: OpenSan
       cause: error,
     });
   }
-  const sandbox = text === undefined ? new Sandbox({ region, msPerSimSecond: CLI_SANDBOX_SPEED }) : Sandbox.restore(parseWorld(file, text));
+  const clock = options.clock ? { clock: options.clock } : {};
+  const snapshot = text === undefined ? undefined : parseWorld(file, text);
+  const sandbox = snapshot ? Sandbox.restore(snapshot, clock) : new Sandbox({ region, msPerSimSecond: CLI_SANDBOX_SPEED, ...clock });
+  // The world's clock ran on since it was saved: pipelines, builds and deployments moved on too.
+  if (snapshot) sandbox.world.catchUp(simNowOf(snapshot, sandbox.world));
   const world = new WorldFile(file, sandbox, fs, options.lock);
   world.adopt(text);
   sandbox.keepIn(world);

@@ -40,6 +40,11 @@ export interface SandboxSnapshot {
   version: 1;
   options: SandboxOptions;
   simNow: number;
+  /**
+   * The real time (ms) when a world file was saved (`world-file.ts`): the world's clock runs on
+   * between commands, so a process opening it adds the real time since then.
+   */
+  savedAt?: number;
   idCounter: number;
   services: Partial<Record<ServiceName, object>>;
 }
@@ -70,7 +75,7 @@ function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, ob
   const connections = new ConnectionsSandbox(world, pick('connections', ConnectionsSandbox.empty));
   const elbv2 = new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty), { ec2 });
   const ecs = new EcsSandbox(world, pick('ecs', EcsSandbox.empty), { ec2, elbv2, ecr, iam });
-  const codebuild = new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty), { ecr, iam });
+  const codebuild = new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty), { ecr, iam, logs });
   const codedeploy = new CodeDeploySandbox(world, pick('codedeploy', CodeDeploySandbox.empty), { ecs, iam, elbv2 });
   const codepipeline = new CodePipelineSandbox(world, pick('codepipeline', CodePipelineSandbox.empty), { codebuild, codedeploy, connections, iam, ecs, s3 });
   const ssm = new SsmSandbox(world, pick('ssm', SsmSandbox.empty));
@@ -173,6 +178,14 @@ export class Sandbox {
       record.error = error instanceof Error ? error.name : String(error);
       throw error;
     }
+  }
+
+  /**
+   * What a person does outside the API (the console's "Update pending connection"), applied to
+   * the world as one call is: with a world file (`--sandbox`), loaded first and saved after.
+   */
+  byHand<T>(action: (sandbox: this) => T): T {
+    return this.transaction(() => action(this));
   }
 
   private transaction<T>(apply: () => T): T {

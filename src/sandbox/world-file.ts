@@ -8,6 +8,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statS
 import { dirname } from 'node:path';
 import { messageOf, StateError } from '../errors';
 import { errnoCode } from '../../state/util';
+import type { SandboxWorld } from './kernel/world';
 import type { Sandbox, SandboxSnapshot, WorldStore } from './sandbox';
 import { withWorldLock, type WorldLockOptions } from './world-lock';
 
@@ -65,6 +66,15 @@ export function parseWorld(file: string, text: string): SandboxSnapshot {
       cause: error,
     });
   }
+}
+
+/**
+ * The saved world's simulated time now: its time at the save plus the real time since, at the
+ * world's speed. The clock runs between commands as it does during them, so a pipeline released
+ * by one command has moved on when the next one looks.
+ */
+export function simNowOf(snapshot: SandboxSnapshot, world: SandboxWorld): number {
+  return snapshot.simNow + (snapshot.savedAt === undefined ? 0 : world.simSecondsSince(snapshot.savedAt));
 }
 
 export class WorldFile implements WorldStore {
@@ -127,7 +137,8 @@ export class WorldFile implements WorldStore {
     if (stamp !== undefined && stamp === this.seenStamp) return;
     const text = this.io('read', () => this.fs.read(this.path));
     if (text !== undefined && text !== this.seenText) {
-      this.sandbox.load(parseWorld(this.path, text));
+      const snapshot = parseWorld(this.path, text);
+      this.sandbox.load({ ...snapshot, simNow: simNowOf(snapshot, this.sandbox.world) });
       this.adopt(text);
     }
     this.seenStamp = stamp;
@@ -137,7 +148,8 @@ export class WorldFile implements WorldStore {
     const data = this.dataText();
     if (!always && data === this.savedData) return;
     // The snapshot's other fields, then the resources already serialized (stringified once).
-    const { idCounter: _idCounter, services: _services, ...header } = this.sandbox.snapshotView();
+    const { idCounter: _idCounter, services: _services, ...view } = this.sandbox.snapshotView();
+    const header = { ...view, savedAt: this.sandbox.world.realNow() };
     const text = `${JSON.stringify(header).slice(0, -1)},${data.slice(1)}\n`;
     try {
       this.fs.write(this.path, text);

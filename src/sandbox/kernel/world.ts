@@ -102,6 +102,16 @@ export class SandboxWorld {
     if (behind > 0) this.simStart += behind;
   }
 
+  /** The real clock, in milliseconds: what a saved world notes as the moment it was saved. */
+  realNow(): number {
+    return this.clock();
+  }
+
+  /** Simulated seconds that the real time since `realMs` is worth at this world's speed (0 when instant). */
+  simSecondsSince(realMs: number): number {
+    return this.msPerSimSecond > 0 ? Math.max(0, this.clock() - realMs) / this.msPerSimSecond : 0;
+  }
+
   nowDate(): Date {
     return new Date(Date.UTC(2026, 0, 1) + this.now() * 1000);
   }

@@ -93,6 +93,8 @@ import type { Tags } from '../kernel/tags';
 import type { SandboxWorld } from '../kernel/world';
 import type { EcrSandbox } from './ecr';
 import type { IamSandbox } from './iam';
+import { buildLogEvents } from './codebuild-log';
+import type { LogsSandbox } from './logs';
 import { checkServiceWork } from './service-work';
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$/;
@@ -204,7 +206,7 @@ export interface PipelineBuildResult {
 }
 
 /** The services this one calls, as AWS's own services call each other (given at construction). */
-export type CodeBuildPeers = { ecr: EcrSandbox; iam: IamSandbox };
+export type CodeBuildPeers = { ecr: EcrSandbox; iam: IamSandbox; logs: LogsSandbox };
 
 /** ListProjects answers 100 names a page (it takes no page size); a bad nextToken is an InvalidInputException. */
 const PROJECT_PAGES: PageLimits = {
@@ -450,9 +452,30 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
     return build;
   }
 
-  /** Finish a build whose time has come: the simulated buildspec runs, and may push an image. */
+  /** Finish a build whose time has come: the buildspec runs, and the build's log lines are written. */
   private settle(build: BuildRecord): BuildRecord {
     if (build.status !== 'IN_PROGRESS' || !this.world.isPast(build.endsAt)) return build;
+    this.runBuildspec(build);
+    this.writeLog(build);
+    return build;
+  }
+
+  /** The build's lines in its log group (as BatchGetBuilds names its stream), when logs are on and the group exists. */
+  private writeLog(build: BuildRecord): void {
+    const out = this.buildOut(build).logs;
+    if (build.logs.status === 'DISABLED' || !out?.groupName || !out.streamName) return;
+    const total = build.endsAt - build.startedAt;
+    const phases = PHASES.map((phase, i) => ({ phase, startsAt: this.dateAt(build.startedAt + (total * i) / PHASES.length).getTime() }));
+    this.peers.logs.appendEvents(out.groupName, out.streamName, buildLogEvents({
+      phases,
+      ...(build.failedPhase ? { failedPhase: build.failedPhase } : {}),
+      ...(build.failureMessage ? { failureMessage: build.failureMessage } : {}),
+      ...(build.imageUri ? { imageUri: build.imageUri } : {}),
+    }));
+  }
+
+  /** The simulated buildspec: it may push an image, or move a tag (the mark project). */
+  private runBuildspec(build: BuildRecord): BuildRecord {
     const repositoryUrl = build.environment.variables.find((v) => v.name === REPOSITORY_VARIABLE)?.value;
     const denial = this.deniedToRole(build, repositoryUrl);
     if (denial) return this.fail(build, denial.action.startsWith('ecr:') ? 'POST_BUILD' : 'DOWNLOAD_SOURCE', `AccessDenied: ${denial.message}`);

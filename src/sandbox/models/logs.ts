@@ -18,6 +18,10 @@
 //   log group ARN → ValidationException "Invalid resourceArn", as AWS answers. The legacy
 //   TagLogGroup / UntagLogGroup / ListTagsLogGroup take the name. At most 50 tags per group
 //   (TooManyTagsException).
+// - Log events: GetLogEvents reads a stream's events (logGroupName + logStreamName; unknown group
+//   or stream → ResourceNotFoundException), oldest first; without startFromHead the last `limit`
+//   (1–10,000) events, with it the first. Paging by nextToken is not modelled. Events are written by
+//   the services that log (a CodeBuild build: `appendEvents`), never by PutLogEvents.
 // - inventory(): one `log-group` per group, keyed by its name.
 import {
   InvalidParameterException,
@@ -37,6 +41,8 @@ import {
   type ListTagsForResourceCommandOutput,
   type ListTagsLogGroupCommandInput,
   type ListTagsLogGroupCommandOutput,
+  type GetLogEventsCommandInput,
+  type GetLogEventsCommandOutput,
   type LogGroup,
   type LogGroupClass,
   type PutRetentionPolicyCommandInput,
@@ -53,6 +59,7 @@ import {
 import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
 import { pageOf, type PageLimits } from '../kernel/pages';
 import type { Tags } from '../kernel/tags';
+import { SandboxNotModelled } from '../kernel/errors';
 
 /** The only retention periods AWS accepts, in days. */
 export const LOG_RETENTION_DAYS: readonly number[] = [
@@ -71,10 +78,21 @@ interface LogGroupRecord {
   tags: Tags;
 }
 
+/** One log event: epoch milliseconds, as AWS reports `timestamp`. */
+export interface LogEventRecord {
+  timestamp: number;
+  message: string;
+}
+
 export interface LogsData {
   /** By log group name. */
   logGroups: Record<string, LogGroupRecord>;
+  /** A group's streams and their events, by group name then stream name (absent in older worlds). */
+  streams?: Record<string, Record<string, LogEventRecord[]>>;
 }
+
+/** GetLogEvents' `limit`: 1–10,000, "up to 10,000 log events" when not given. */
+const MAX_EVENTS = 10_000;
 
 /** DescribeLogGroups: `limit` 1–50, 50 when not given; a bad nextToken is an InvalidParameterException. */
 const LOG_GROUP_PAGES: PageLimits = {
@@ -145,7 +163,34 @@ export class LogsSandbox extends SandboxService<LogsData> {
   deleteLogGroup(input: DeleteLogGroupCommandInput): Out<DeleteLogGroupCommandOutput> {
     const group = this.getGroup(input.logGroupName);
     delete this.data.logGroups[group.name];
+    delete this.data.streams?.[group.name];
     return {};
+  }
+
+  // ---- Log events ------------------------------------------------------------------------------
+
+  getLogEvents(input: GetLogEventsCommandInput): Out<GetLogEventsCommandOutput> {
+    if (input.logGroupIdentifier !== undefined || input.nextToken !== undefined || input.startTime !== undefined || input.endTime !== undefined || input.unmask) {
+      throw new SandboxNotModelled('the sandbox models logs:GetLogEvents by logGroupName, logStreamName, limit and startFromHead only');
+    }
+    const group = this.getGroup(input.logGroupName);
+    const events = this.data.streams?.[group.name]?.[input.logStreamName ?? ''];
+    if (!events) throw new ResourceNotFoundException({ message: 'The specified log stream does not exist.', $metadata: {} });
+    const limit = input.limit ?? MAX_EVENTS;
+    if (limit < 1 || limit > MAX_EVENTS) {
+      throw new InvalidParameterException({ message: `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${MAX_EVENTS}`, $metadata: {} });
+    }
+    const picked = input.startFromHead ? events.slice(0, limit) : events.slice(-limit);
+    const ingested = (e: LogEventRecord) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp });
+    return { events: picked.map(ingested), nextForwardToken: `f/${events.length}`, nextBackwardToken: 'b/0' };
+  }
+
+  /** What a service that logs does (a CodeBuild build): append events to a group's stream, made if new. False when the group is gone. */
+  appendEvents(groupName: string, streamName: string, events: readonly LogEventRecord[]): boolean {
+    if (!this.data.logGroups[groupName]) return false;
+    const streams = ((this.data.streams ??= {})[groupName] ??= {});
+    (streams[streamName] ??= []).push(...events.map((e) => ({ ...e })));
+    return true;
   }
 
   putRetentionPolicy(input: PutRetentionPolicyCommandInput): Out<PutRetentionPolicyCommandOutput> {

@@ -328,6 +328,10 @@ export abstract class CodePipelineExecutions extends CodePipelineActions {
               actionExecutionId: latest.id,
               status: latest.status,
               ...(latest.summary !== undefined ? { summary: latest.summary } : {}),
+              // A failed job's reason, as the console shows it under the action (not a rejection's comment).
+              ...(latest.status === 'Failed' && latest.summary !== undefined && action.category !== 'Approval'
+                ? { errorDetails: { code: 'JobFailed', message: latest.summary } }
+                : {}),
               lastStatusChange: dateAt(latest.changedAt),
               ...(latest.token && latest.status === 'InProgress' ? { token: latest.token } : {}),
               ...(latest.lastUpdatedBy ? { lastUpdatedBy: latest.lastUpdatedBy } : {}),
