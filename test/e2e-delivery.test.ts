@@ -157,7 +157,8 @@ describe('the end of a first provision', () => {
   it('says what comes next, with the flags given, and a no-op run does not', async () => {
     h2 = harness();
     const first = await h2.ok('provision', '--sandbox');
-    expect(first.stdout).toMatch(/\nnext:\n  1\. approve the GitHub connection once .*: https:\/\/console\.aws\.amazon\.com\/codesuite\/settings\/connections\?region=eu-west-3\n/);
+    // On the sandbox, the connection is approved by a command (on AWS: the console address).
+    expect(first.stdout).toContain(`\nnext:\n  1. \`shipline sandbox approve-connection --sandbox -c ${h2.configPath} --state ${h2.statePath}\` approves the GitHub connection`);
     expect(first.stdout).toContain(`  2. \`shipline init-app ../your-app -c ${h2.configPath}\``); // it reads the config only
     expect(first.stdout).toContain('  3. commit and push them to my-org/demo-app (main)');
     expect(first.stdout).toMatch(/  4\. `shipline release --sandbox [^`]*` starts it by hand/);

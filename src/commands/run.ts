@@ -114,7 +114,13 @@ export function nextSteps(opened: Pick<Opened, 'config'>, outputs: readonly Outp
   const approval = outputs.find((o) => o.key === 'connectionApproval')?.value;
   const { repository, branch } = opened.config.source;
   const lines = [
-    ...(approval ? [`approve the GitHub connection once (AWS leaves it pending until a person does): ${approval}`] : []),
+    ...(approval
+      ? [
+          options.sandbox
+            ? '`shipline sandbox approve-connection` approves the GitHub connection, as a person does once in the console on AWS'
+            : `approve the GitHub connection once (AWS leaves it pending until a person does): ${approval}`,
+        ]
+      : []),
     '`shipline init-app ../your-app` writes buildspec.yml (and a Dockerfile where missing) into your application',
     `commit and push them to ${repository} (${branch}): every push starts the pipeline`,
     '`shipline release` starts it by hand; `shipline status` follows it, `shipline approve` lets it through to the next environment',
