@@ -106,7 +106,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     false,
   );
 
-  withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'), WORLD, 'shipline outputs --json | jq -r .url')
+  withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'), WORLD, 'shipline outputs --json | jq -r .url.prod')
     .option('--json', 'print JSON for scripts', false)
     .action(async (raw: Record<string, unknown>) => {
       const { showOutputs } = require('./commands/outputs') as typeof import('./commands/outputs');
