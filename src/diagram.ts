@@ -324,9 +324,10 @@ class Builder {
     for (const node of nodes) {
       for (let g = node.group; g !== undefined; g = this.groups.find((x) => x.id === g)?.parent) used.add(g);
     }
-    const where = this.mode === 'planned' ? ': the plan from the config, not what exists' : ', as it stands';
+    // No ": " in it: Mermaid reads the title as a YAML plain scalar.
+    const where = this.mode === 'planned' ? 'the plan from the config, not what exists' : 'as it stands';
     return {
-      title: `shipline stack ${this.config.stack} (${this.config.region})${where}`,
+      title: `shipline stack ${this.config.stack} (${this.config.region}), ${where}`,
       groups: this.groups.filter((g) => used.has(g.id)),
       nodes,
       edges: edges.filter((e) => ids.has(e.from) && ids.has(e.to)),

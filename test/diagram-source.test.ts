@@ -4,13 +4,14 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { plannedNotice } from '../src/commands/diagram';
 import { harness, type Harness } from './helpers/harness';
 
 let h: Harness;
 afterEach(() => h?.restore());
 
-const PLAN_TITLE = 'shipline stack demo (eu-west-3): the plan from the config, not what exists';
+const PLAN_TITLE = 'shipline stack demo (eu-west-3), the plan from the config, not what exists';
 const messages = (logs: Array<Record<string, unknown>>) => logs.map((l) => l.msg);
 
 describe('diagram, honest about its source', () => {
@@ -19,6 +20,8 @@ describe('diagram, honest about its source', () => {
     const result = await h.ok('diagram');
     expect(messages(result.logs)).toContain(`diagram of stack demo: the plan from the config ${h.configPath}, not what exists (no state in ${h.statePath})`);
     expect(result.stdout.split('\n').slice(0, 3)).toEqual(['---', `title: ${PLAN_TITLE}`, '---']);
+    // Mermaid reads the front matter as YAML: the title must come back whole.
+    expect(parse(result.stdout.split('---\n')[1]!)).toEqual({ title: PLAN_TITLE });
     const dot = (await h.ok('diagram', '--format', 'dot')).stdout;
     expect(dot.split('\n')[0]).toBe(`// ${PLAN_TITLE}`);
     expect(dot).toContain(`graph [label="${PLAN_TITLE}", labelloc=t`);

@@ -74,7 +74,7 @@ describe('diagram --format svg', () => {
     expect(result.logs.map((l) => l.msg)).toContainEqual(expect.stringMatching(new RegExp(`^wrote svg diagram of demo \\(\\d+ resources, \\d+ links\\) to ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`)));
     const svg = readFileSync(file, 'utf8');
     expect(xmlElements(svg)[0]).toBe('svg');
-    expect(texts(svg)).toContain('shipline stack demo (eu-west-3): the plan from the config, not what exists');
+    expect(texts(svg)).toContain('shipline stack demo (eu-west-3), the plan from the config, not what exists');
   });
 
   it("the README's picture is what `diagram --format svg --planned -c config.example.json` makes today", async () => {
