@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { asLocalIoError, EXIT, ShiplineError, StepsFailedError, type ExitCode } from './errors';
 import type { GlobalOptions, Io, Overrides } from './session';
+import type { DiagramOptions } from './commands/diagram';
 import { interruptedExit } from './signals';
 
 const LOG_FORMATS = ['pretty', 'json'];
@@ -106,7 +107,7 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
     false,
   );
 
-  withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'), WORLD, 'shipline outputs --json | jq -r .url')
+  withGlobalOptions(program.command('outputs').description('print what the stack made (IDs, URLs) from the state file'), WORLD, 'shipline outputs --json | jq -r .url.prod')
     .option('--json', 'print JSON for scripts', false)
     .action(async (raw: Record<string, unknown>) => {
       const { showOutputs } = require('./commands/outputs') as typeof import('./commands/outputs');
@@ -169,13 +170,13 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
       setExit(EXIT.ok);
     });
 
-  withGlobalOptions(program.command('diagram').description('draw the stack (VPC, subnets, NAT, ALB routes, services, repository, pipeline) as Mermaid or Graphviz dot'), WORLD, 'shipline diagram --planned --format dot -o stack.dot')
-    .addOption(new Option('--format <format>', 'diagram language').choices(['mermaid', 'dot']).default('mermaid'))
+  withGlobalOptions(program.command('diagram').description('draw the stack (VPC, subnets, NAT, ALB routes, services, repository, pipeline) as Mermaid, Graphviz dot or an SVG picture'), WORLD, 'shipline diagram --format svg -o stack.svg')
+    .addOption(new Option('--format <format>', 'diagram language (svg: the picture itself, drawn by Graphviz)').choices(['mermaid', 'dot', 'svg']).default('mermaid'))
     .option('--planned', 'draw what the config describes (IDs where the state knows them), not what the state holds', false)
     .option('-o, --output <file>', 'write the diagram to a file instead of stdout')
     .action(async (raw: Record<string, unknown>) => {
       const { drawDiagram } = require('./commands/diagram') as typeof import('./commands/diagram');
-      const extra = { format: raw.format as 'mermaid' | 'dot', planned: raw.planned === true, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) };
+      const extra = { format: raw.format as DiagramOptions['format'], planned: raw.planned === true, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) };
       await drawDiagram({ ...globalOptions(raw), ...extra }, io, overrides);
       setExit(EXIT.ok);
     });

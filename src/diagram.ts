@@ -324,7 +324,8 @@ class Builder {
     for (const node of nodes) {
       for (let g = node.group; g !== undefined; g = this.groups.find((x) => x.id === g)?.parent) used.add(g);
     }
-    const where = this.mode === 'planned' ? 'as planned' : 'as it stands';
+    // No ": " in it: Mermaid reads the title as a YAML plain scalar.
+    const where = this.mode === 'planned' ? 'the plan from the config, not what exists' : 'as it stands';
     return {
       title: `shipline stack ${this.config.stack} (${this.config.region}), ${where}`,
       groups: this.groups.filter((g) => used.has(g.id)),
@@ -390,7 +391,7 @@ const DOT_SHAPES: Record<Shape, string> = { box: 'box', round: 'box', circle: 'c
 export function toDot(d: Diagram): string {
   const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const q = (s: string) => `"${esc(s)}"`;
-  const out: string[] = [`// ${d.title}`, `digraph ${q(d.title)} {`, '  rankdir=TB;', '  compound=true;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];'];
+  const out: string[] = [`// ${d.title}`, `digraph ${q(d.title)} {`, '  rankdir=TB;', '  compound=true;', `  graph [label=${q(d.title)}, labelloc=t, fontname="Helvetica", fontsize=12];`, '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];'];
   const node = (n: DiagramNode, indent: string) => {
     const styles = [...(n.shape === 'round' ? ['rounded'] : []), ...(n.planned ? ['dashed'] : [])];
     const style = styles.length ? `, style=${q(styles.join(','))}` : '';

@@ -25,7 +25,8 @@ export {
   WaitTimeoutError,
 } from './errors';
 export type { RunSummary, StepResult } from './engine';
-export type { Outcome, Output, ResourceOutcome } from './step';
+export type { Outcome, Output, OutputJson, ResourceOutcome } from './step';
+export { outputsJson, type OutputsDocument } from './outputs-json';
 
 /** One moment of a run, as the terminal shows it: a step starts, says what it is doing, ends. */
 export type ShiplineEvent =

@@ -92,11 +92,17 @@ export interface Step {
 }
 
 export interface Output {
-  /** Stable key for `outputs --json`, e.g. "vpcId", "url.dev". */
+  /** Stable key for `outputs --json`, e.g. "vpcId", "url.dev" (a dot nests: `{ "url": { "dev": … } }`). */
   key: string;
   label: string;
+  /** What `shipline outputs` shows, for a person. */
   value: string;
+  /** What `outputs --json` holds, for a script: the plain ID, URL, list or fields; `value` when absent. */
+  json?: OutputJson;
 }
+
+/** A plain output value: no display text, lists as arrays, several fields as an object. */
+export type OutputJson = string | string[] | Record<string, string>;
 
 /** What a dry run shows for an ID that only a real run can know. */
 export const KNOWN_AFTER_APPLY = '(known after apply)';

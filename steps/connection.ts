@@ -40,7 +40,7 @@ export const connection: Step = {
     if (!rec?.id) return [];
     const status = rec.status ?? 'unknown';
     return [
-      { key: 'connection', label: 'GitHub connection', value: `${rec.id} (${status})` },
+      { key: 'connection', label: 'GitHub connection', value: `${rec.id} (${status})`, json: { arn: rec.id, status } },
       ...(status === 'PENDING' ? [{ key: 'connectionApproval', label: 'approve the GitHub connection', value: connectionConsoleUrl(config.region) }] : []),
     ];
   },

@@ -90,8 +90,11 @@ export const nat: Step = {
   outputs(state) {
     const instance = state.get(KEYS.instance)?.id;
     const gateway = state.get(KEYS.gateway)?.id;
-    if (instance) return [{ key: 'nat', label: 'NAT', value: `fck-nat instance ${instance}` }];
-    if (gateway) return [{ key: 'nat', label: 'NAT', value: `NAT gateway ${gateway} (${state.get(KEYS.address)?.publicIp ?? 'no IP'})` }];
+    if (instance) return [{ key: 'nat', label: 'NAT', value: `fck-nat instance ${instance}`, json: { instanceId: instance } }];
+    if (gateway) {
+      const ip = state.get(KEYS.address)?.publicIp;
+      return [{ key: 'nat', label: 'NAT', value: `NAT gateway ${gateway} (${ip ?? 'no IP'})`, json: { gatewayId: gateway, ...(ip ? { publicIp: ip } : {}) } }];
+    }
     return [];
   },
 

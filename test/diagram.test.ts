@@ -53,7 +53,7 @@ function parseDot(text: string): Parsed {
   const decode = (s: string) => s.replace(/\\n/g, '\n').replace(/\\"/g, '"');
   for (const line of lines.slice(2)) {
     let m: RegExpExecArray | null;
-    if (line.trim() === '' || /^\s*(rankdir|compound|node|edge) ?[=[]/.test(line)) continue;
+    if (line.trim() === '' || /^\s*(rankdir|compound|graph|node|edge) ?[=[]/.test(line)) continue;
     if ((m = /^\s*subgraph "cluster_(\w+)" \{$/.exec(line))) {
       out.groups.set(m[1]!, { label: '', parent: stack.at(-1) });
       stack.push(m[1]!);
@@ -205,7 +205,7 @@ describe('a 3-environment blue-green stack, as planned', () => {
   it('from the config alone (no state): every resource, dashed, with placeholders', async () => {
     h = harness({ config });
     const result = await h.ok('diagram');
-    expect(result.stderr).toContain('drawing it as planned');
+    expect(result.stderr).toContain('the plan from the config');
     const mermaid = parseMermaid(result.stdout);
     expectSameStructure(mermaid, parseDot((await h.ok('diagram', '--format', 'dot')).stdout));
     const envs = ['dev', 'staging', 'prod'];

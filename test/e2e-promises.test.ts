@@ -23,7 +23,7 @@ describe('provision', () => {
     for (const item of h.sandbox.inventory().filter((i) => !untaggable.includes(i.type))) {
       expect({ id: item.id, stack: item.tags[STACK_TAG] }).toEqual({ id: item.id, stack: 'demo' });
     }
-    expect(result.stdout).toMatch(/VPC\s+vpc-\S+ \(10\.0\.0\.0\/16\)/);
+    expect(result.stdout).toMatch(/^VPC\s+vpc-\S+\nVPC CIDR\s+10\.0\.0\.0\/16$/m);
     expect(result.logs.at(-1)?.msg).toMatch(/provisioned demo in .*created/);
   });
 

@@ -117,9 +117,9 @@ describe('outputs', () => {
     const calls = h.sandbox.calls.length;
     const result = await h.ok('outputs', '--json');
     expect(h.sandbox.calls.length).toBe(calls); // from the state file alone
-    const outputs = JSON.parse(result.stdout) as Record<string, string>;
-    expect(outputs['url.prod']).toMatch(/^http:\/\/demo-alb-\S+\.elb\.amazonaws\.com\/$/);
-    expect(outputs['url.dev']).toMatch(/^http:\/\/demo-alb-\S+\.elb\.amazonaws\.com\/dev\/$/);
+    const outputs = JSON.parse(result.stdout) as { url: Record<string, string>; repositoryUri: string };
+    expect(outputs.url.prod).toMatch(/^http:\/\/demo-alb-\S+\.elb\.amazonaws\.com\/$/);
+    expect(outputs.url.dev).toMatch(/^http:\/\/demo-alb-\S+\.elb\.amazonaws\.com\/dev\/$/);
     expect(outputs.repositoryUri).toBe('123456789012.dkr.ecr.eu-west-3.amazonaws.com/demo');
   });
 

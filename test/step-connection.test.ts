@@ -104,7 +104,7 @@ describe('connection step: create from nothing', () => {
     const ctx = testContext('connection');
     await connection.reconcile(ctx);
     expect(connection.outputs!(ctx.state, ctx.config)).toEqual([
-      { key: 'connection', label: 'GitHub connection', value: `${ARN} (PENDING)` },
+      { key: 'connection', label: 'GitHub connection', value: `${ARN} (PENDING)`, json: { arn: ARN, status: 'PENDING' } },
       { key: 'connectionApproval', label: 'approve the GitHub connection', value: URL },
     ]);
   });
@@ -122,7 +122,9 @@ describe('connection step: re-run', () => {
     expect(outcomeOf(ctx)).toMatchObject({ outcome: 'unchanged', id: ARN });
     expect(update).toHaveBeenCalledTimes(1);
     expect(Object.fromEntries(ctx.records)).toEqual(state('AVAILABLE'));
-    expect(connection.outputs!(ctx.state, ctx.config)).toEqual([{ key: 'connection', label: 'GitHub connection', value: `${ARN} (AVAILABLE)` }]);
+    expect(connection.outputs!(ctx.state, ctx.config)).toEqual([
+      { key: 'connection', label: 'GitHub connection', value: `${ARN} (AVAILABLE)`, json: { arn: ARN, status: 'AVAILABLE' } },
+    ]);
   });
 
   it('writes nothing to state when the status did not change', async () => {

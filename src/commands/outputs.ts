@@ -3,6 +3,7 @@
 import { StateStore } from '../../state';
 import { STEPS } from '../../steps';
 import { ShiplineError } from '../errors';
+import { outputsJson } from '../outputs-json';
 import { withBackend, type GlobalOptions, type Io, type Overrides } from '../session';
 import type { Output } from '../step';
 
@@ -25,7 +26,7 @@ export async function showOutputs(options: GlobalOptions & { json: boolean }, io
       hint: `run \`shipline provision --config ${options.config}${options.sandbox ? ' --sandbox' : ''}\` first`,
     });
   }
-  if (options.json) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs.map((o) => [o.key, o.value])), null, 2)}\n`);
+  if (options.json) io.stdout.write(`${JSON.stringify(outputsJson(outputs), null, 2)}\n`);
   else io.stdout.write(formatOutputs(outputs));
   return outputs;
 }

@@ -51,7 +51,10 @@ export const codedeploy: Step = {
     const app = state.get(KEYS.application)?.id;
     if (!app) return [];
     const console = `https://${config.region}.console.aws.amazon.com/codesuite/codedeploy/applications/${app}?region=${config.region}`;
-    return [{ key: 'codedeployApplication', label: 'CodeDeploy', value: console }];
+    return [
+      { key: 'codedeployApplication', label: 'CodeDeploy application', value: app },
+      { key: 'codedeployUrl', label: 'CodeDeploy console', value: console },
+    ];
   },
 
   async destroy(ctx) {

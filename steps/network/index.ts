@@ -49,9 +49,10 @@ export const network: Step = {
     const vpc = state.get(KEYS.vpc)?.id;
     return vpc
       ? [
-          { key: 'vpcId', label: 'VPC', value: `${vpc} (${config.network.cidr})` },
-          { key: 'publicSubnets', label: 'public subnets', value: ids('public').join(', ') },
-          { key: 'privateSubnets', label: 'private subnets', value: ids('private').join(', ') },
+          { key: 'vpcId', label: 'VPC', value: vpc },
+          { key: 'vpcCidr', label: 'VPC CIDR', value: state.get(KEYS.vpc)?.cidr ?? config.network.cidr },
+          { key: 'publicSubnets', label: 'public subnets', value: ids('public').join(', '), json: ids('public') },
+          { key: 'privateSubnets', label: 'private subnets', value: ids('private').join(', '), json: ids('private') },
         ]
       : [];
   },
