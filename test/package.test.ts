@@ -26,7 +26,9 @@ beforeAll(() => {
   // The package as `npm pack` makes it after `prepare` (the build), without touching the repo's dist/.
   const staging = path.join(work, 'staging');
   mkdirSync(staging);
-  for (const file of ['package.json', 'npm-shrinkwrap.json', 'README.md', 'config.example.json']) cpSync(path.join(ROOT, file), path.join(staging, file));
+  for (const file of ['package.json', 'README.md', 'config.example.json']) cpSync(path.join(ROOT, file), path.join(staging, file));
+  // What `prepack` does: the lockfile ships as npm-shrinkwrap.json, which pins the dependencies users get.
+  cpSync(path.join(ROOT, 'package-lock.json'), path.join(staging, 'npm-shrinkwrap.json'));
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(staging, 'dist')], { cwd: ROOT });
   const pack = sh('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], staging);
   expect(pack.stderr).not.toMatch(/npm ERR|npm error/);
