@@ -14,7 +14,7 @@ export const CONFIG_FILE_NAMES = ['shipline.json', 'shipline.yml', 'shipline.yam
  * is then reported when it is read). Two or more present is ambiguous: exit 2, naming them.
  */
 export function discoverConfigFile(dir: string = process.cwd()): string {
-  const present = CONFIG_FILE_NAMES.filter((name) => existsSync(join(dir, name)));
+  const present = presentConfigFiles(dir).map((file) => file.slice(dir.length + 1));
   if (present.length > 1) {
     throw new UsageError(`${present.join(' and ')} are both in ${dir}, and shipline reads one config`, {
       hint: `remove all but one, or name the one to use with --config ${present[0]}`,
@@ -25,6 +25,11 @@ export function discoverConfigFile(dir: string = process.cwd()): string {
 
 // Loaded when a YAML file is read or an error placed (a sixth of a second to load): not for every JSON config.
 const yaml = () => require('yaml') as typeof import('yaml');
+
+/** The paths of the config files `dir` holds, in CONFIG_FILE_NAMES order. */
+export function presentConfigFiles(dir: string): string[] {
+  return CONFIG_FILE_NAMES.map((name) => join(dir, name)).filter((file) => existsSync(file));
+}
 
 export const isYamlFile = (path: string): boolean => /\.ya?ml$/i.test(path);
 

@@ -1,6 +1,7 @@
 // Hints that can be pasted as they are: a command a hint suggests (`shipline state unlock`) gets
 // the flags that choose the stack's world, as the user gave them to this run (--sandbox, -c FILE,
 // --state PATH), unless it names them already.
+import { CONFIG_FILE_NAMES } from './config-file';
 
 /** The world-choosing flags of `argv`, in order, as one string ('' when none). */
 export function givenFlags(argv: readonly string[]): string {
@@ -14,6 +15,18 @@ export function givenFlags(argv: readonly string[]): string {
     else if (/^(--config|--state)=/.test(arg)) given.set(arg.startsWith('--state') ? 'state' : 'config', arg.replace(/=(.*)$/, (_m, v: string) => `=${quoted(v)}`));
   }
   return [...given.values()].join(' ');
+}
+
+/**
+ * The same flags, from a run's parsed options (where argv is not at hand): --sandbox, -c FILE
+ * unless it is a config the current directory gives anyway, --state PATH.
+ */
+export function flagsOf(options: { config: string; sandbox?: boolean; state?: string | undefined }): string {
+  return [
+    ...(options.sandbox ? ['--sandbox'] : []),
+    ...((CONFIG_FILE_NAMES as readonly string[]).includes(options.config) ? [] : ['-c', quoted(options.config)]),
+    ...(options.state ? ['--state', quoted(options.state)] : []),
+  ].join(' ');
 }
 
 /** Each `shipline …` command quoted in `text`, with the given flags it does not already carry. */

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildspec, dockerfile, nginxConfig } from '../app-templates';
 import { loadConfig } from '../config';
-import { CONFIG_FILE_NAMES } from '../config-file';
+import { flagsOf, withGivenFlags } from '../given-flags';
 import { UsageError } from '../errors';
 import type { Io } from '../session';
 
@@ -55,10 +55,10 @@ export async function initApp(dir: string, options: { config: string; force: boo
   }
   if (refused.length === 0) {
     const { repository, branch } = config.source;
-    const release = `shipline release${options.sandbox ? ' --sandbox' : ''}${CONFIG_FILE_NAMES.includes(options.config as (typeof CONFIG_FILE_NAMES)[number]) ? '' : ` -c ${options.config}`}`;
+    const release = withGivenFlags('`shipline release`', flagsOf({ config: options.config, sandbox: options.sandbox === true }));
     io.stdout.write(
       `next: commit ${result.written.join(', ')} in ${dir} and push to ${repository} (${branch}): the push starts the pipeline ` +
-        `(or \`${release}\` starts it by hand, once the GitHub connection is approved)\n`,
+        `(or ${release} starts it by hand, once the GitHub connection is approved)\n`,
     );
   }
   if (refused.length) {

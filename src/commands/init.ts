@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { CONFIG_FILE_NAMES, parseYaml } from '../config-file';
+import { parseYaml, presentConfigFiles } from '../config-file';
 import { parseConfig } from '../config';
 import { UsageError } from '../errors';
 import type { Io } from '../session';
@@ -39,10 +39,9 @@ export const INIT_FILE = 'shipline.yml';
 /** Write `<dir>/shipline.yml`; returns its path. */
 export async function init(options: InitOptions, io: Io): Promise<string> {
   const target = join(options.dir, INIT_FILE);
-  const { existsSync } = await import('node:fs');
-  const present = CONFIG_FILE_NAMES.filter((name) => existsSync(join(options.dir, name)));
+  const present = presentConfigFiles(options.dir);
   if (present.length > 0) {
-    throw new UsageError(`${present.map((name) => join(options.dir, name)).join(' and ')} already exists; shipline init never overwrites a config or writes a second one`, {
+    throw new UsageError(`${present.join(' and ')} already exists; shipline init never overwrites a config or writes a second one`, {
       hint: 'edit the config that is there, or run init in another directory',
     });
   }

@@ -4,8 +4,7 @@ import { runSteps, topologicalOrder, type RunSummary } from '../engine';
 import { InterruptedError, RefusedError, UsageError } from '../errors';
 import { summarize } from '../progress';
 import { formatOutputs } from './outputs';
-import { CONFIG_FILE_NAMES } from '../config-file';
-import { withGivenFlags } from '../given-flags';
+import { flagsOf, withGivenFlags } from '../given-flags';
 import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
 import { isKnown, type Output, type Step } from '../step';
 import { stackTags } from '../tags';
@@ -125,11 +124,7 @@ export function nextSteps(opened: Pick<Opened, 'config'>, outputs: readonly Outp
     `commit and push them to ${repository} (${branch}): every push starts the pipeline`,
     '`shipline release` starts it by hand; `shipline status` follows it, `shipline approve` lets it through to the next environment',
   ];
-  const flags = [
-    ...(options.sandbox ? ['--sandbox'] : []),
-    ...((CONFIG_FILE_NAMES as readonly string[]).includes(options.config) ? [] : ['-c', options.config]),
-    ...(options.state ? ['--state', options.state] : []),
-  ].join(' ');
+  const flags = flagsOf(options);
   return `\nnext:\n${lines.map((line, i) => `  ${i + 1}. ${withGivenFlags(line, flags)}\n`).join('')}`;
 }
 

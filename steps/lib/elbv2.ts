@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { GONE as AWS_GONE } from '../../src/aws/gone';
+import { allItems } from '../../src/aws/pages';
 import type { StepContext } from '../../src/step';
 import { foreignResource } from './owned';
 
@@ -41,23 +42,16 @@ export interface Found<T> {
 const TAGS_PER_CALL = 20;
 const TARGET_GROUPS_PER_CALL = 20;
 
-/** Every item of every page of an ELBv2 describe (Marker / NextMarker, read through the SDK's paginator). */
-async function allPages<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
-  const all: T[] = [];
-  for await (const page of pages) all.push(...(items(page) ?? []));
-  return all;
-}
-
 /** A load balancer's listeners, every page of them; undefined when the load balancer is gone. */
 export async function describeListenersOf(ctx: StepContext, loadBalancerArn: string): Promise<Listener[] | undefined> {
   const pages = paginateDescribeListeners({ client: ctx.aws.elbv2 }, { LoadBalancerArn: loadBalancerArn });
-  return unlessNotFound(allPages(pages, (p) => p.Listeners), ...GONE.loadBalancer);
+  return unlessNotFound(allItems(pages, (p) => p.Listeners), ...GONE.loadBalancer);
 }
 
 /** A listener's rules (its default rule included), every page of them; undefined when the listener is gone. */
 export async function describeRulesOf(ctx: StepContext, listenerArn: string): Promise<Rule[] | undefined> {
   const pages = paginateDescribeRules({ client: ctx.aws.elbv2 }, { ListenerArn: listenerArn });
-  return unlessNotFound(allPages(pages, (p) => p.Rules), ...GONE.listener);
+  return unlessNotFound(allItems(pages, (p) => p.Rules), ...GONE.listener);
 }
 
 /** Tags by ARN, read in as few DescribeTags calls as AWS allows. */
@@ -107,7 +101,7 @@ async function describeTargetGroups(
 ): Promise<TargetGroup[]> {
   if (keys.length === 0) return [];
   const describe = (some: string[]) =>
-    unlessNotFound(allPages(paginateDescribeTargetGroups({ client: ctx.aws.elbv2 }, input(some)), (p) => p.TargetGroups), ...GONE.targetGroup);
+    unlessNotFound(allItems(paginateDescribeTargetGroups({ client: ctx.aws.elbv2 }, input(some)), (p) => p.TargetGroups), ...GONE.targetGroup);
   const found: TargetGroup[] = [];
   for (let i = 0; i < keys.length; i += TARGET_GROUPS_PER_CALL) {
     const chunk = keys.slice(i, i + TARGET_GROUPS_PER_CALL);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CONFIG_FILE_NAMES, isYamlFile, parseYaml } from '../../config-file';
+import { isYamlFile, parseYaml, presentConfigFiles } from '../../config-file';
 import { parseConfig } from '../../config';
 import { UsageError } from '../../errors';
 import type { Io } from '../../session';
@@ -61,7 +61,7 @@ export async function importCopilotCommand(options: ImportCopilotOptions, io: Io
 function refuseToOverwrite(target: string): void {
   if (!isYamlFile(target)) throw new UsageError(`--out ${target}: expected a .yml or .yaml file name (import-copilot writes YAML)`);
   const dir = path.dirname(target);
-  const present = [target, ...CONFIG_FILE_NAMES.map((name) => path.join(dir, name))].filter((p, i, all) => all.indexOf(p) === i && existsSync(p));
+  const present = [...new Set([target, ...presentConfigFiles(dir)])].filter((file) => existsSync(file));
   if (present.length > 0) {
     throw new UsageError(`${present.join(' and ')} already exists; shipline import-copilot never overwrites a config or writes a second one beside it`, {
       hint: 'pass --out with a path in another directory, or move the existing config away',
