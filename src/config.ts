@@ -8,6 +8,7 @@ import { ConfigError } from './errors';
 import { CURATED_BUILD_IMAGES, imageArchitecture } from './build-image';
 import { firstJsonError, lineAndColumn } from './json-position';
 import { isYamlFile, parseYaml, positionOf, SyntaxProblem } from './config-file';
+import { autoscalingSchema, checkServiceSettings, overridableFields, serviceDefaultFields } from './service-config';
 import { cidrContains, cidrsOverlap, parseCidr, subnetCidrs } from './net/cidr';
 
 /** AWS's limit on ALB and target group names, the tightest of the names derived from the stack. */
@@ -64,6 +65,9 @@ const environment = z.strictObject({
   memory: z.number().int().positive().default(512),
   desiredCount: z.number().int().min(0).max(100).default(1),
   approval: z.boolean().default(false),
+  ...overridableFields,
+  /** Application Auto Scaling of this environment's service: the desired count becomes the autoscaler's. */
+  autoscaling: autoscalingSchema.optional(),
 });
 export type EnvironmentConfig = z.infer<typeof environment>;
 
@@ -158,6 +162,7 @@ export const configSchema = z
         }).default(14),
         /** How long provision waits for services to become stable (`--no-wait` skips the wait). */
         stableTimeoutSeconds: z.number().int().min(30).max(3600).default(900),
+        ...serviceDefaultFields,
       })
       .prefault({}),
     repository: z.strictObject({ keepImages: z.number().int().min(1).max(1000).default(10) }).prefault({}),
@@ -195,6 +200,7 @@ export const configSchema = z
     if (config.deploy.strategy === 'blue-green') checkTestPorts(config, issue);
     checkSubnets(config.network, issue);
     checkBuildImage(config, issue);
+    checkServiceSettings(config, issue);
   });
 
 export type Config = z.output<typeof configSchema>;
