@@ -1,12 +1,18 @@
-// shipline as users get it: the packed tarball, installed offline (from the cache `npm ci` filled)
-// into a temporary prefix, run from a directory of its own. `--version`, `init` with flags, a
-// sandbox provision found by the config in the current directory, and the README's library
-// example, imported by package name. Slow (a build, a pack, an install): one file, one pass.
-import { execFileSync, spawnSync } from 'node:child_process';
+// shipline as users get it: the packed tarball, installed with `npm install -g` into a temporary
+// prefix and run with `npx --package=<tarball>`, from directories of their own, with no network
+// (a registry stand-in on 127.0.0.1 serves the lockfile's versions from the cache npm ci filled).
+// `--version`, `init` with flags, a sandbox provision and a plan found by the config in the current
+// directory, and the README's library example, imported by package name. Slow (a build, a pack,
+// two installs): one file, one pass.
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Sandbox } from '../src/sandbox/sandbox';
+import { startLockfileRegistry, type LockfileRegistry } from './helpers/lockfile-registry';
+
+const execFileAsync = promisify(execFile);
 
 const ROOT = path.resolve(__dirname, '..');
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -15,13 +21,37 @@ let work: string;
 let tarball: string;
 let packed: string[];
 let prefix: string;
+let registry: LockfileRegistry | undefined;
+
+/** The npm cache `npm ci` filled: where the lockfile registry finds the tarballs. */
+const NPM_CACHE = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+
+/**
+ * npm against the lockfile registry, with a cache of its own (the registry's answers go nowhere
+ * else), asynchronous so that the registry in this process can answer. npm's options come first:
+ * after `exec … --` everything belongs to the command.
+ */
+async function npm(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cache = path.join(work, 'npm-cache');
+  try {
+    const { stdout, stderr } = await execFileAsync('npm', ['--registry', registry!.url, '--cache', cache, '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier', ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', npm_config_userconfig: path.join(work, 'npmrc') },
+      timeout: 240_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? String(error) };
+  }
+}
 
 function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
   const result = spawnSync(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 240_000 });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'shipline-package-'));
   // The package as `npm pack` makes it after `prepare` (the build), without touching the repo's dist/.
   const staging = path.join(work, 'staging');
@@ -35,21 +65,18 @@ beforeAll(() => {
   const [info] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = path.join(work, info!.filename);
   packed = info!.files.map((f) => f.path);
-  // Installed as `npm install -g` lays a package out (<prefix>/lib/node_modules/shipline, its bin in
-  // <prefix>/bin), its dependencies exactly as npm-shrinkwrap.json pins them, from the cache alone.
-  // (npm's own `install -g <tarball>` resolves the dependency ranges against the registry's
-  // metadata first, which an offline machine does not have; the shrinkwrap needs none.)
+  // Installed as users install it: `npm install -g` of the tarball, npm resolving its dependencies
+  // against a registry. That registry is the lockfile's versions served from the cache `npm ci`
+  // filled (test/helpers/lockfile-registry.ts): npm's global install fetches full packuments,
+  // which `npm ci` does not cache, so `--offline` alone cannot install it on a fresh machine.
+  registry = await startLockfileRegistry(path.join(ROOT, 'package-lock.json'), NPM_CACHE);
   prefix = path.join(work, 'prefix');
-  const installed = path.join(prefix, 'lib', 'node_modules', 'shipline');
-  mkdirSync(installed, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
-  const install = sh('npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], installed);
-  if (install.code !== 0) throw new Error(`npm ci --offline of the packed package failed:\n${install.stderr}`);
-  const link = sh('npm', ['rebuild', '--global', '--offline', '--ignore-scripts', '--prefix', prefix], work);
-  if (link.code !== 0) throw new Error(`npm rebuild --global (the bin link) failed:\n${link.stderr}`);
+  const install = await npm(['install', '--global', '--prefix', prefix, tarball], work);
+  if (install.code !== 0) throw new Error(`npm install --global of the packed package failed:\n${install.stderr}`);
 }, 300_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await registry?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -84,6 +111,32 @@ describe('the packed package', () => {
     expect(provision.code).toBe(0);
     expect(provision.stdout).toMatch(/https?:\/\//); // the outputs: the stack's URL
     expect(existsSync(path.join(app, '.shipline', 'sandbox', 'pkgdemo.json'))).toBe(true);
+  });
+
+  it('installs exactly the versions the lockfile pins, every one from the cache npm ci filled', () => {
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    const installed = path.join(prefix, 'lib', 'node_modules', 'shipline', 'node_modules');
+    for (const name of ['@aws-sdk/client-ecs', 'zod', 'pino']) {
+      const version = (JSON.parse(readFileSync(path.join(installed, name, 'package.json'), 'utf8')) as { version: string }).version;
+      expect(`${name}@${version}`).toBe(`${name}@${lock.packages[`node_modules/${name}`]?.version}`);
+    }
+    expect(registry!.misses).toEqual([]);
+    expect(registry!.served.length).toBeGreaterThan(50);
+  });
+
+  it('runs through npx of the tarball from any directory, finding the config in the current one', async () => {
+    const app = path.join(work, 'npx-app');
+    mkdirSync(app);
+    expect(shipline(['init', '--stack', 'npxdemo', '--region', 'eu-west-3', '--repository', 'my-org/npx-app'], app).code).toBe(0);
+    const version = await npm(['exec', '--yes', `--package=${tarball}`, '--', 'shipline', '--version'], app);
+    expect(version.stderr).not.toMatch(/npm error/);
+    expect(version.stdout.trim()).toBe(VERSION);
+    // `plan` reads shipline.yml from the current directory: the stack it names is in the plan.
+    const plan = await npm(['exec', '--yes', `--package=${tarball}`, '--', 'shipline', 'plan', '--sandbox'], app);
+    expect(plan.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout + plan.stderr).toContain('npxdemo');
+    expect(registry!.misses).toEqual([]);
   });
 
   it("runs the README's library example, importing shipline by its package name", () => {
