@@ -1,7 +1,7 @@
 // status, approve, reject, release: the commands that drive the pipeline once it exists. They
 // read the state file for names and IDs, ask AWS how things stand, and explain what to do when
 // there is nothing to act on (no approval waiting, the GitHub connection still pending).
-import { GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { GetDeploymentCommand, GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand } from '@aws-sdk/client-codebuild';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
@@ -249,16 +249,21 @@ async function environmentStatus(c: Context): Promise<EnvironmentStatus[]> {
   );
 }
 
-/** The newest deployment of the environment's CodeDeploy group, or null when it has had none (or has no group yet). */
+/**
+ * The newest deployment of the environment's CodeDeploy group, or null when it has had none (or has
+ * no group yet): the group's lastAttemptedDeployment, "the most recent attempted" one
+ * (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_LastDeploymentInfo.html).
+ * ListDeployments would not do: its API reference promises no order.
+ */
 async function latestDeployment(c: Context, env: string): Promise<DeploymentStatus | null> {
   const group = c.state.get(KEYS.deploymentGroup(env))?.id;
   const application = c.state.get(KEYS.application)?.id;
   if (!group || !application) return null;
-  const list = await unlessNotFound(
-    c.aws.codedeploy.send(new ListDeploymentsCommand({ applicationName: application, deploymentGroupName: group })),
+  const found = await unlessNotFound(
+    c.aws.codedeploy.send(new GetDeploymentGroupCommand({ applicationName: application, deploymentGroupName: group })),
     ...GONE.codedeploy.deploymentGroup,
   );
-  const id = list?.deployments?.[0];
+  const id = found?.deploymentGroupInfo?.lastAttemptedDeployment?.deploymentId;
   if (!id) return null;
   const { deploymentInfo: d } = await c.aws.codedeploy.send(new GetDeploymentCommand({ deploymentId: id }));
   const iso = (t: Date | string | undefined) => (t ? new Date(t).toISOString() : undefined);

@@ -92,7 +92,9 @@ export abstract class CodeDeployDeployments extends CodeDeployDeploymentGroups {
     deployments.forEach((d) => this.settle(d));
     const listed = deployments
       .filter((d) => statuses.length === 0 || statuses.includes(d.status))
-      .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+      // AWS documents no order for this list. Oldest first, so that nothing can take the first
+      // entry for the newest (GetDeploymentGroup's lastAttemptedDeployment says which that is).
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     const scope = [group ? groupKey(group.applicationName, group.name) : '', ...[...statuses].sort()].join('\n');
     const page = pageOf(this.world, listed.map((d) => d.id), { token: input.nextToken, scope }, listLimits('ListDeployments'));
     return { deployments: page.items, ...(page.next ? { nextToken: page.next } : {}) };
