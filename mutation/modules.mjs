@@ -16,6 +16,19 @@ export const MODULES = [
     tests: ['state-*.test.ts', 'proof-state.test.ts', 'config-state.test.ts', 'e2e-state.test.ts', 'proof-interrupt.test.ts'],
   },
   {
+    // The state file itself, without the lock and the backends' I/O: load, save, the schema and
+    // its versions, the backup, with their unit tests (fast, so a run fits a session).
+    name: 'store',
+    mutate: ['state/store.ts', 'state/load.ts', 'state/serialize.ts', 'state/schema.ts', 'state/util.ts', 'state/identity.ts'],
+    tests: ['state-store.test.ts', 'state-units.test.ts', 'config-state.test.ts'],
+  },
+  {
+    // Where the state lives: the local file and the S3 object, with the S3 backend's own lock.
+    name: 'backends',
+    mutate: ['state/local.ts', 'state/s3.ts', 'state/backend.ts'],
+    tests: ['state-s3.test.ts', 'state-store.test.ts'],
+  },
+  {
     // The lock alone (part of `state`, whose ~1200 mutants take hours here): its own tests. They
     // start real processes (a SIGKILLed holder), so a run takes about two hours on two cores.
     name: 'lock',

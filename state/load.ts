@@ -1,31 +1,9 @@
-// Reading a state file and turning every way it can be unusable into a StateError that names
-// the file, says what is wrong, and what to do about it.
+// Reading a stored state and turning every way it can be unusable into a StateError that names
+// where it is, says what is wrong, and what to do about it.
 import { readFile } from 'node:fs/promises';
 import { messageOf, StateError } from '../src/errors';
 import { STATE_VERSION, stateFileSchema, type StateFile } from './schema';
-import { errnoCode, formatIssuePath, shellQuote } from './util';
-
-export interface LoadedState {
-  state: StateFile;
-  /** The file's exact text, kept so the first save can copy it to .bak. */
-  text: string;
-}
-
-/** Reads and validates the state file at `path`; undefined when there is none. */
-export async function loadStateFile(path: string): Promise<LoadedState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT') return undefined;
-    throw new StateError('STATE_IO', `cannot read state file ${path}: ${code ?? messageOf(error)}`, {
-      cause: error,
-      hint: 'Check that the file is readable by you (and is a file, not a directory).',
-    });
-  }
-  return { text, state: await parseState(path, text, () => corruptHint(path)) };
-}
+import { formatIssuePath, shellQuote } from './util';
 
 /**
  * Validates the text of a state stored at `path` (a file, or s3://bucket/key); `hint` says what to

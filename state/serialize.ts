@@ -4,7 +4,8 @@ import type { StateFile } from './schema';
 
 export function serializeState(state: StateFile): string {
   const resources = Object.fromEntries(
-    Object.entries(state.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    // Keys are unique: no two compare equal. Code-unit order, not the locale's, so every machine writes the same bytes.
+    Object.entries(state.resources).sort(([a], [b]) => (a < b ? -1 : 1)),
   );
   const ordered: StateFile = {
     version: state.version,
