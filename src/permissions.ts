@@ -113,7 +113,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
       'AssociateRouteTable', 'AttachInternetGateway', 'AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress', 'CreateRoute',
       'DeleteInternetGateway', 'DeleteNatGateway', 'DeleteRoute', 'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteVpc',
       'DescribeAddresses', 'DescribeAvailabilityZones', 'DescribeImages', 'DescribeInstances', 'DescribeInternetGateways', 'DescribeNatGateways',
-      'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets', 'DescribeVpcAttribute', 'DescribeVpcs',
+      'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets', 'DescribeVpcAttribute', 'DescribeVpcEndpoints', 'DescribeVpcs',
       'DetachInternetGateway', 'DisassociateRouteTable', 'ModifyInstanceAttribute', 'ModifyInstanceMetadataOptions', 'ModifySubnetAttribute',
       'ModifyVpcAttribute', 'ReleaseAddress', 'ReplaceRoute', 'RevokeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'StartInstances',
       'TerminateInstances',

@@ -1,0 +1,119 @@
+// An imported VPC end to end (issue 14): the stack goes into a company's own network, which shipline
+// reads and never changes. One provision per test, on a "company VPC" seeded without shipline's tags.
+import { rmSync } from 'node:fs';
+import { STACK_TAG } from '../src/tags';
+import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
+import { describeNetwork, importing, seedCompanyVpc, type CompanyVpc } from './helpers/company-vpc';
+import { EC2_HIDDEN_CALLS, stateOf } from './helpers/promises';
+
+let h: Harness | undefined;
+afterEach(() => h?.restore());
+
+const mutations = (x: Harness, from = 0) => x.sandbox.mutatingCalls().slice(from).map((c) => c.operation);
+/** Everything the stack owns (the company's network aside), as comparable rows. */
+const stackShape = (x: Harness) =>
+  x.sandbox
+    .inventory()
+    .filter((i) => i.tags[STACK_TAG] === 'demo' || (['route', 'role-policy-attachment', 'role-policy'].includes(i.type) && !i.key?.startsWith('company')))
+    .map((i) => `${i.service}/${i.type}/${i.key ?? '?'}`)
+    .sort();
+
+async function companyStack(way: 'nat-gateway' | 'endpoints' = 'nat-gateway'): Promise<{ x: Harness; vpc: CompanyVpc; before: string }> {
+  const x = harness();
+  const vpc = await seedCompanyVpc(x.sandbox, way);
+  x.writeConfig({ ...BASE_CONFIG, ...importing(vpc) });
+  x.sandbox.faults.hideNewEc2(EC2_HIDDEN_CALLS);
+  return { x, vpc, before: await describeNetwork(x.sandbox, vpc.vpcId) };
+}
+
+const NETWORK_MUTATIONS = /^(CreateVpc|CreateSubnet|CreateInternetGateway|AttachInternetGateway|CreateRouteTable|AssociateRouteTable|CreateRoute|ReplaceRoute|DeleteRoute|Disassociate|ModifyVpc|ModifySubnet|DeleteSubnet|DeleteVpc|RunInstances|CreateNatGateway|AllocateAddress|CreateTags|DeleteTags)/;
+
+describe('a stack in an imported VPC', () => {
+  it('provisions into it changing none of it, a second provision changes nothing, destroy leaves it exactly as it was', async () => {
+    const { x, vpc, before } = await companyStack();
+    h = x;
+    const seeded = x.sandbox.mutatingCalls().length;
+    const first = await x.ok('provision');
+    const made = mutations(x, seeded);
+    expect(made.filter((op) => NETWORK_MUTATIONS.test(op))).toEqual([]);
+    // The pieces went into the user's VPC and subnets.
+    const lb = x.sandbox.mutatingCalls().find((c) => c.operation === 'CreateLoadBalancer')!.input as { Subnets: string[] };
+    expect(lb.Subnets).toEqual(vpc.publicSubnetIds);
+    const groups = x.sandbox.mutatingCalls().filter((c) => c.operation === 'CreateSecurityGroup').map((c) => (c.input as { VpcId: string }).VpcId);
+    expect(new Set(groups)).toEqual(new Set([vpc.vpcId]));
+    const services = x.sandbox.mutatingCalls().filter((c) => c.operation === 'CreateService');
+    for (const s of services) {
+      expect((s.input as { networkConfiguration: { awsvpcConfiguration: { subnets: string[] } } }).networkConfiguration.awsvpcConfiguration.subnets).toEqual(vpc.privateSubnetIds);
+    }
+    const egress = x.sandbox.mutatingCalls().filter((c) => c.operation === 'AuthorizeSecurityGroupEgress').flatMap((c) => JSON.stringify(c.input));
+    expect(egress.join()).toContain('10.20.0.0/16');
+    // outputs show the VPC and subnets as imported; the state records nothing of them.
+    expect(first.stdout).toMatch(new RegExp(`^VPC \\(imported\\)\\s+${vpc.vpcId}$`, 'm'));
+    expect(first.stdout).toContain(vpc.privateSubnetIds.join(', '));
+    expect(Object.keys(stateOf(x).resources).filter((k) => k.startsWith('network.') || k.startsWith('nat.'))).toEqual([]);
+    expect(await describeNetwork(x.sandbox, vpc.vpcId)).not.toEqual(before); // the stack's groups and interfaces are in it now
+
+    const second = x.sandbox.calls.length;
+    const again = await x.ok('provision', '--log-level', 'debug');
+    expect(x.sandbox.calls.slice(second).filter((c) => c.mutating).map((c) => c.operation)).toEqual([]);
+    expect(new Set(again.logs.filter((l) => l.outcome).map((l) => l.outcome))).toEqual(new Set(['unchanged']));
+
+    await x.ok('destroy', '--yes');
+    expect(stackShape(x)).toEqual([]);
+    expect(await describeNetwork(x.sandbox, vpc.vpcId)).toEqual(before);
+  });
+
+  it('plan says the VPC is imported and lists nothing of the network to make', async () => {
+    const { x, vpc } = await companyStack();
+    h = x;
+    const plan = await x.ok('plan', '--json');
+    const doc = JSON.parse(plan.stdout) as { changes: Array<{ resource: string; action: string }> };
+    expect(doc.changes.filter((c) => c.resource.startsWith('network.') || c.resource.startsWith('nat.'))).toEqual([]);
+    expect(plan.logs.map((l) => String(l.msg))).toContainEqual(expect.stringContaining(`VPC ${vpc.vpcId} imported`));
+  });
+
+  it('a lost state adopts the stack\'s own resources by their tags, never the VPC, even one tagged like the stack\'s', async () => {
+    const x = harness();
+    h = x;
+    const vpc = await seedCompanyVpc(x.sandbox);
+    // The company's VPC and subnets carry the stack's tag: still not the stack's.
+    await x.sandbox.dispatch('ec2', 'CreateTags', { Resources: [vpc.vpcId, ...vpc.publicSubnetIds, ...vpc.privateSubnetIds], Tags: [{ Key: STACK_TAG, Value: 'demo' }] });
+    x.writeConfig({ ...BASE_CONFIG, ...importing(vpc) });
+    const before = await describeNetwork(x.sandbox, vpc.vpcId);
+    await x.ok('provision');
+    const inventory = stackShape(x);
+    const recorded = Object.keys(stateOf(x).resources).sort();
+    rmSync(x.statePath);
+    rmSync(`${x.statePath}.bak`, { force: true });
+    const from = x.sandbox.mutatingCalls().length;
+    await x.ok('provision');
+    expect(mutations(x, from)).toEqual([]);
+    expect(stackShape(x)).toEqual(inventory);
+    expect(Object.keys(stateOf(x).resources).sort()).toEqual(recorded);
+    expect(recorded.filter((k) => k.startsWith('network.'))).toEqual([]);
+    rmSync(x.statePath);
+    await x.ok('destroy', '--yes');
+    const left = x.sandbox.inventory().filter((i) => i.tags[STACK_TAG] === 'demo').map((i) => i.id);
+    expect(left.sort()).toEqual([vpc.vpcId, ...vpc.publicSubnetIds, ...vpc.privateSubnetIds].sort());
+    expect(await describeNetwork(x.sandbox, vpc.vpcId)).toEqual(before);
+  });
+
+  it('a provision that fails midway, then a re-run, converges with no duplicate; the network as it was after destroy', async () => {
+    const { x, vpc, before } = await companyStack('endpoints');
+    h = x;
+    x.writeConfig({ ...BASE_CONFIG, ...importing(vpc), services: { placeholderImage: `123456789012.dkr.ecr.eu-west-3.amazonaws.com/base:1` } });
+    const seeded = x.sandbox.mutatingCalls().length;
+    x.sandbox.faults.crashAfterMutation(seeded + 8);
+    expect((await x.run('provision')).code).toBe(1);
+    await x.ok('provision');
+    const converged = stackShape(x);
+    const from = x.sandbox.mutatingCalls().length;
+    await x.ok('provision');
+    expect(mutations(x, from)).toEqual([]);
+    expect(new Set(converged).size).toBe(converged.length);
+    expect(converged).toContain('elbv2/load-balancer/demo-alb');
+    await x.ok('destroy', '--yes');
+    expect(stackShape(x)).toEqual([]);
+    expect(await describeNetwork(x.sandbox, vpc.vpcId)).toEqual(before);
+  });
+});
