@@ -128,6 +128,6 @@ export function checkNatMode(config: { network: NetworkConfig; nat: { mode: stri
     issue(['nat', 'mode'], '"none" needs network.vpcId: the VPC shipline makes gets its way out through the NAT it makes ("instance" or "nat-gateway")');
   }
   if (imported && config.nat.mode !== 'none') {
-    issue(['nat', 'mode'], `must be "none" with network.vpcId (it is "${config.nat.mode}"${config.nat.mode === 'instance' ? ', the default' : ''}): a NAT of shipline's would need a route in your route tables, which shipline never changes; your private subnets bring their own way out (a NAT, or VPC endpoints)`);
+    issue(['nat', 'mode'], `must be "none" with network.vpcId (it is "${config.nat.mode}"${config.nat.mode === 'instance' ? ', also the default when left out' : ''}): a NAT of shipline's would need a route in your route tables, which shipline never changes; your private subnets bring their own way out (a NAT, or VPC endpoints)`);
   }
 }

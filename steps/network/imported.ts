@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { allItems, EC2_PAGE, EC2_ROUTE_TABLE_PAGE } from '../../src/aws/pages';
 import { ConfigError } from '../../src/errors';
-import type { ImportedNetwork } from '../../src/network-config';
+import { importedNetwork, type ImportedNetwork } from '../../src/network-config';
 import { settingsOf } from '../../src/service-config';
 import type { StepContext } from '../../src/step';
 import { importedNetworkFindings, type ImportedReads, type TaskNeeds } from './imported-checks';
@@ -36,7 +36,7 @@ export function readImportedNetwork(ctx: StepContext, network: ImportedNetwork):
 
 /** Before any change (and in a plan): the network must be able to run the stack, and no VPC of shipline's may be recorded. */
 export async function checkImportedNetwork(ctx: StepContext, network: ImportedNetwork): Promise<void> {
-  refuseMadeVpc(ctx, network);
+  refuseMadeVpc(ctx);
   const findings = importedNetworkFindings(network, await readImportedNetwork(ctx, network), taskNeeds(ctx));
   if (findings.length === 0) return;
   throw new ConfigError(`the imported VPC ${network.vpcId} cannot take the stack:\n${findings.map((f) => `  - ${f}`).join('\n')}`, {
@@ -44,10 +44,15 @@ export async function checkImportedNetwork(ctx: StepContext, network: ImportedNe
   });
 }
 
-/** A state that records a VPC shipline made belongs to a stack that must be destroyed before it moves into another VPC. */
-export function refuseMadeVpc(ctx: StepContext, network: ImportedNetwork): void {
+/**
+ * A state that records a VPC shipline made belongs to a stack that must be destroyed before it moves
+ * into another VPC. Checked before any step runs (provision, plan and destroy alike: a destroy would
+ * otherwise delete the rest and then stop at the network).
+ */
+export function refuseMadeVpc(ctx: Pick<StepContext, 'state' | 'config'>): void {
+  const network = importedNetwork(ctx.config);
   const made = ctx.state.get(KEYS.vpc)?.id;
-  if (made === undefined) return;
+  if (network === undefined || made === undefined) return;
   throw new ConfigError(`network.vpcId is ${network.vpcId}, but the state records the VPC ${made} shipline made for this stack`, {
     hint: 'a stack cannot move between VPCs: remove network.vpcId (and nat.mode "none") and run destroy first, then import your VPC',
   });

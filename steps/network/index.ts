@@ -16,7 +16,7 @@ import { deleteSubnet, ensureSubnets } from './subnets';
 import { deleteVpc, ensureVpc, findVpcByTags } from './vpc';
 
 export { KEYS, subnetIds, subnetPart, vpcIdOf } from './keys';
-export { importedVpcCidrs } from './imported';
+export { importedVpcCidrs, refuseMadeVpc } from './imported';
 export { findVpcByTags } from './vpc';
 
 export const network: Step = {
@@ -80,7 +80,7 @@ export const network: Step = {
     // An imported VPC is the user's: nothing of it is shipline's to delete, whatever its tags say.
     const imported = importedNetwork(ctx.config);
     if (imported) {
-      refuseMadeVpc(ctx, imported);
+      refuseMadeVpc(ctx);
       ctx.log.debug({ id: imported.vpcId }, `VPC ${imported.vpcId} is imported: destroy leaves it and its subnets as they are`);
       return;
     }
