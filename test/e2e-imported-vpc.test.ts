@@ -1,6 +1,8 @@
 // An imported VPC end to end (issue 14): the stack goes into a company's own network, which shipline
 // reads and never changes. One provision per test, on a "company VPC" seeded without shipline's tags.
 import { rmSync } from 'node:fs';
+import { parseConfig } from '../src/config';
+import { stackDiagram } from '../src/diagram';
 import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 import { describeNetwork, importing, seedCompanyVpc, type CompanyVpc } from './helpers/company-vpc';
@@ -61,6 +63,17 @@ describe('a stack in an imported VPC', () => {
     await x.ok('destroy', '--yes');
     expect(stackShape(x)).toEqual([]);
     expect(await describeNetwork(x.sandbox, vpc.vpcId)).toEqual(before);
+  });
+
+  it('the diagram shows the VPC and subnets as imported, never as planned or made, and no NAT', async () => {
+    const vpc: CompanyVpc = { vpcId: 'vpc-0a1b2c3d4e5f67890', publicSubnetIds: ['subnet-0aaa1111bbbb2222c', 'subnet-0ddd3333eeee4444f'], privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], internetGatewayId: '', publicTableId: '', mainTableId: '' };
+    const diagram = stackDiagram(parseConfig({ ...BASE_CONFIG, ...importing(vpc) }, 'shipline.json'), undefined, 'planned');
+    expect(diagram.groups.find((g) => g.id === 'vpc')?.label).toBe(`VPC ${vpc.vpcId} · imported (yours: shipline changes nothing of it)`);
+    const subnets = diagram.nodes.filter((n) => n.id.startsWith('subnet'));
+    expect(subnets.map((n) => n.label[1]).sort()).toEqual([...vpc.publicSubnetIds, ...vpc.privateSubnetIds].sort());
+    for (const node of [...subnets, diagram.nodes.find((n) => n.id === 'igw')!]) expect({ id: node.id, planned: node.planned, imported: node.label.at(-1) }).toEqual({ id: node.id, planned: false, imported: 'imported' });
+    expect(diagram.nodes.find((n) => n.id === 'nat')).toBeUndefined();
+    expect(diagram.nodes.find((n) => n.id === 'alb')?.planned).toBe(true); // the stack's own pieces are still to make
   });
 
   it('plan says the VPC is imported and lists nothing of the network to make', async () => {
