@@ -3,6 +3,8 @@
 import { rmSync } from 'node:fs';
 import { parseConfig } from '../src/config';
 import { stackDiagram } from '../src/diagram';
+import { requiredPolicy } from '../src/permissions';
+import { Sandbox } from '../src/sandbox/sandbox';
 import { STACK_TAG } from '../src/tags';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 import { describeNetwork, importing, seedCompanyVpc, type CompanyVpc } from './helpers/company-vpc';
@@ -74,6 +76,23 @@ describe('a stack in an imported VPC', () => {
     for (const node of [...subnets, diagram.nodes.find((n) => n.id === 'igw')!]) expect({ id: node.id, planned: node.planned, imported: node.label.at(-1) }).toEqual({ id: node.id, planned: false, imported: 'imported' });
     expect(diagram.nodes.find((n) => n.id === 'nat')).toBeUndefined();
     expect(diagram.nodes.find((n) => n.id === 'alb')?.planned).toBe(true); // the stack's own pieces are still to make
+  });
+
+  it('runs under the policy `shipline permissions` gives it, which lets it make no network', async () => {
+    const seeded = new Sandbox({ region: 'eu-west-3', pageSize: 5 });
+    const vpc = await seedCompanyVpc(seeded);
+    const policy = requiredPolicy([{ strategy: 'rolling', natMode: 'none', stateBackend: 'local' }]);
+    const actions = policy.Statement.flatMap((st) => [st.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['ec2:DescribeVpcEndpoints', 'ec2:DescribeRouteTables', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs']));
+    for (const made of ['ec2:CreateVpc', 'ec2:CreateSubnet', 'ec2:CreateRoute', 'ec2:AssociateRouteTable', 'ec2:RunInstances', 'ec2:CreateNatGateway']) expect(actions).not.toContain(made);
+    const x = harness({ config: { ...BASE_CONFIG, ...importing(vpc) }, sandbox: Sandbox.restore(seeded.snapshot(), { callerPolicy: policy }) });
+    h = x;
+    await x.ok('plan');
+    await x.ok('provision');
+    await x.ok('destroy', '--yes');
+    // GetRole on a role IAM does not know yet is refused outside role/shipline/*, and read as "no such role" (e2e-caller-policy).
+    expect(x.sandbox.calls.filter((c) => /AccessDenied|UnauthorizedOperation/.test(c.error ?? '') && c.operation !== 'GetRole').map((c) => c.operation)).toEqual([]);
+    expect(stackShape(x)).toEqual([]);
   });
 
   it('plan says the VPC is imported and lists nothing of the network to make', async () => {
