@@ -102,6 +102,23 @@ describe('an imported VPC is checked before any change', () => {
     expect(x.sandbox.mutatingCalls().length).toBe(before);
   });
 
+  it('a stack that lives in an imported VPC is refused a config without it (a VPC tagged like the stack\'s is never adopted as its own)', async () => {
+    const x = harness();
+    h = x;
+    const vpc = await seedCompanyVpc(x.sandbox, 'nat-gateway');
+    await x.sandbox.dispatch('ec2', 'CreateTags', { Resources: [vpc.vpcId], Tags: [{ Key: 'shipline:stack', Value: 'demo' }] });
+    x.writeConfig({ ...BASE_CONFIG, ...importing(vpc) });
+    await x.ok('provision');
+    x.writeConfig(BASE_CONFIG);
+    const before = x.sandbox.mutatingCalls().length;
+    for (const command of [['provision'], ['plan'], ['destroy', '--yes']]) {
+      const result = await x.run(...command);
+      expect({ command, code: result.code }).toEqual({ command, code: 2 });
+      expect(result.stderr).toContain(`the stack lives in the imported VPC ${vpc.vpcId} (the state says so), but network.vpcId is not set`);
+    }
+    expect(x.sandbox.mutatingCalls().length).toBe(before);
+  });
+
   it('plan reports the same findings as errors', async () => {
     const { stderr, vpc } = await refused('none', async () => undefined, 'plan');
     expect(stderr).toContain(`private subnet ${vpc.privateSubnetIds[0]} (network.privateSubnetIds[0]): no way out`);

@@ -36,7 +36,7 @@ export function readImportedNetwork(ctx: StepContext, network: ImportedNetwork):
 
 /** Before any change (and in a plan): the network must be able to run the stack, and no VPC of shipline's may be recorded. */
 export async function checkImportedNetwork(ctx: StepContext, network: ImportedNetwork): Promise<void> {
-  refuseMadeVpc(ctx);
+  refuseVpcMove(ctx);
   const findings = importedNetworkFindings(network, await readImportedNetwork(ctx, network), taskNeeds(ctx));
   if (findings.length === 0) return;
   throw new ConfigError(`the imported VPC ${network.vpcId} cannot take the stack:\n${findings.map((f) => `  - ${f}`).join('\n')}`, {
@@ -45,17 +45,31 @@ export async function checkImportedNetwork(ctx: StepContext, network: ImportedNe
 }
 
 /**
- * A state that records a VPC shipline made belongs to a stack that must be destroyed before it moves
- * into another VPC. Checked before any step runs (provision, plan and destroy alike: a destroy would
- * otherwise delete the rest and then stop at the network).
+ * A stack stays in the VPC it was made in: a state that records a VPC shipline made is refused beside
+ * `network.vpcId`, and one that notes an imported VPC is refused without it (a VPC of the user's,
+ * tagged like the stack's, would otherwise be adopted as the stack's own, and destroyed with it).
+ * Checked before any step runs, provision, plan and destroy alike.
  */
-export function refuseMadeVpc(ctx: Pick<StepContext, 'state' | 'config'>): void {
+export function refuseVpcMove(ctx: Pick<StepContext, 'state' | 'config'>): void {
   const network = importedNetwork(ctx.config);
   const made = ctx.state.get(KEYS.vpc)?.id;
-  if (network === undefined || made === undefined) return;
-  throw new ConfigError(`network.vpcId is ${network.vpcId}, but the state records the VPC ${made} shipline made for this stack`, {
-    hint: 'a stack cannot move between VPCs: remove network.vpcId (and nat.mode "none") and run destroy first, then import your VPC',
-  });
+  const imported = ctx.state.get(KEYS.imported)?.vpc;
+  if (network && made !== undefined) {
+    throw new ConfigError(`network.vpcId is ${network.vpcId}, but the state records the VPC ${made} shipline made for this stack`, {
+      hint: 'a stack cannot move between VPCs: remove network.vpcId (and nat.mode "none") and run destroy first, then import your VPC',
+    });
+  }
+  if (imported !== undefined && network?.vpcId !== imported) {
+    throw new ConfigError(`the stack lives in the imported VPC ${imported} (the state says so), but network.vpcId is ${network ? network.vpcId : 'not set'}`, {
+      hint: `a stack cannot move between VPCs: set network.vpcId back to ${imported} and run destroy first, then provision it elsewhere (if the stack is already gone, \`shipline state forget ${KEYS.imported}\`)`,
+    });
+  }
+}
+
+/** Noted once the stack is in the imported VPC (not in a plan): a later config without it is refused. */
+export async function noteImported(ctx: StepContext, network: ImportedNetwork): Promise<void> {
+  if (ctx.dryRun || ctx.state.get(KEYS.imported)?.vpc === network.vpcId) return;
+  await ctx.state.record(KEYS.imported, { vpc: network.vpcId });
 }
 
 /** The VPC's IPv4 CIDR blocks (all associated ones: the subnets may be in a secondary block). */

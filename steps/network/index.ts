@@ -8,7 +8,7 @@ import { allSettled } from '../lib/all-settled';
 import { deleteInternetGateway, ensureInternetGateway } from './gateway';
 import { waitForNetworkInterfaces } from './interfaces';
 import { importedNetwork } from '../../src/network-config';
-import { checkImportedNetwork, refuseMadeVpc, reportImported } from './imported';
+import { checkImportedNetwork, noteImported, refuseVpcMove, reportImported } from './imported';
 import { KEYS, ownSubnets, TIERS, type Tier } from './keys';
 import { ownedReads } from './owned';
 import { deleteAssociation, deleteRouteTable, ensureAssociations, ensureRouteTable, routeTableReader } from './route-tables';
@@ -16,7 +16,7 @@ import { deleteSubnet, ensureSubnets } from './subnets';
 import { deleteVpc, ensureVpc, findVpcByTags } from './vpc';
 
 export { KEYS, subnetIds, subnetPart, vpcIdOf } from './keys';
-export { importedVpcCidrs, refuseMadeVpc } from './imported';
+export { importedVpcCidrs, refuseVpcMove } from './imported';
 export { findVpcByTags } from './vpc';
 
 export const network: Step = {
@@ -30,7 +30,10 @@ export const network: Step = {
 
   async reconcile(ctx) {
     const imported = importedNetwork(ctx.config);
-    if (imported) return reportImported(ctx, imported);
+    if (imported) {
+      reportImported(ctx, imported);
+      return noteImported(ctx, imported);
+    }
     const vpc = await ensureVpc(ctx);
     // What lives in the VPC can't exist yet in one just made: no lookups for it.
     const fresh = vpc.outcome === 'created';
@@ -80,8 +83,10 @@ export const network: Step = {
     // An imported VPC is the user's: nothing of it is shipline's to delete, whatever its tags say.
     const imported = importedNetwork(ctx.config);
     if (imported) {
-      refuseMadeVpc(ctx);
+      refuseVpcMove(ctx);
       ctx.log.debug({ id: imported.vpcId }, `VPC ${imported.vpcId} is imported: destroy leaves it and its subnets as they are`);
+      // The note goes last, once the stack's pieces in the VPC are gone (this step is destroyed after them).
+      if (ctx.state.get(KEYS.imported)) await ctx.state.forget(KEYS.imported);
       return;
     }
     const owned = ownedReads(ctx);

@@ -8,6 +8,8 @@ const LETTERS = 'abcdef';
 
 export const KEYS = {
   vpc: 'network.vpc',
+  /** Not a resource: notes that the stack lives in an imported VPC (`vpc`), so it cannot switch to one of its own unseen. */
+  imported: 'network.imported',
   internetGateway: 'network.internetGateway',
   routeTable: (tier: Tier) => `network.routeTable.${tier}`,
   publicRoute: 'network.route.public',
