@@ -10,15 +10,12 @@ import { firstJsonError, lineAndColumn } from './json-position';
 import { isYamlFile, parseYaml, positionOf, SyntaxProblem } from './config-file';
 import { autoscalingSchema, checkServiceSettings, overridableFields, serviceDefaultFields } from './service-config';
 import { cidrContains, cidrsOverlap, parseCidr, subnetCidrs } from './net/cidr';
+import { checkNatMode, importedNetwork, networkSchema, ownNetwork, type NetworkConfig, type OwnNetwork } from './network-config';
 
 /** AWS's limit on ALB and target group names, the tightest of the names derived from the stack. */
 const MAX_ELB_NAME = 32;
 /** The longest suffix shipline appends to `<stack>-<env>` for a target group (blue/green's second). */
 const LONGEST_TG_SUFFIX = '-tg-g';
-
-const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
-  error: 'expected an IPv4 CIDR like 10.0.0.0/16',
-});
 
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -126,18 +123,11 @@ export const configSchema = z
       repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected "owner/name" of a GitHub repository' }),
       branch: z.string().min(1).default('main'),
     }),
-    network: z
-      .strictObject({
-        cidr: cidr.default('10.0.0.0/16'),
-        azs: z.number().int().min(2, { error: 'expected at least 2 availability zones (an ALB needs two)' }).max(6).default(2),
-        /** Explicit subnet CIDRs; by default the VPC is cut into 16 equal blocks, public first, private from the middle. */
-        publicSubnets: z.array(cidr).optional(),
-        privateSubnets: z.array(cidr).optional(),
-      })
-      .prefault({}),
+    network: networkSchema,
     nat: z
       .strictObject({
-        mode: z.enum(['instance', 'nat-gateway']).default('instance'),
+        /** "none" with an imported VPC (network.vpcId), whose private subnets have their own way out. */
+        mode: z.enum(['instance', 'nat-gateway', 'none']).default('instance'),
         instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'expected an EC2 instance type like t4g.nano' }).default('t4g.nano'),
         imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { error: 'expected an AMI ID like ami-0123456789abcdef0, or null to look up fck-nat' }).nullable().default(null),
       })
@@ -198,7 +188,8 @@ export const configSchema = z
     checkStackNames(config.stack, issue);
     checkEnvironments(config.stack, config.environments, issue);
     if (config.deploy.strategy === 'blue-green') checkTestPorts(config, issue);
-    checkSubnets(config.network, issue);
+    if (!importedNetwork(config)) checkSubnets(ownNetwork(config), issue);
+    checkNatMode(config, issue);
     checkBuildImage(config, issue);
     checkServiceSettings(config, issue);
   });
@@ -279,7 +270,7 @@ function checkTestPorts(config: Pick<Config, 'environments'>, issue: Issue): voi
   });
 }
 
-function checkSubnets(network: Config['network'], issue: Issue): void {
+function checkSubnets(network: OwnNetwork, issue: Issue): void {
   const vpc = parseCidr(network.cidr);
   if (!vpc) return; // already reported by the field's own check
   if (vpc.prefix < 16 || vpc.prefix > 24) {
@@ -393,7 +384,8 @@ function excerpt(text: string, line: number, column: number, reason: string): st
 }
 
 /** The subnet CIDRs a config asks for: explicit ones, or equal blocks carved from the VPC. */
-export function subnetPlan(network: Config['network']): { public: string[]; private: string[] } {
+export function subnetPlan(config: NetworkConfig): { public: string[]; private: string[] } {
+  const network = ownNetwork({ network: config });
   const vpc = parseCidr(network.cidr)!;
   const blocks = subnetCidrs(network.cidr, Math.min(vpc.prefix + 4, 28), 16);
   return {

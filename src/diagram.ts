@@ -6,6 +6,7 @@
 // elsewhere, and marks what does not exist yet (dashed).
 import { subnetPlan, testPort, type Config, type EnvironmentConfig } from './config';
 import { isKnown } from './step';
+import { importedNetwork, ownNetwork, type ImportedNetwork } from './network-config';
 import { artifactBucketName, KEYS as ARTIFACTS } from '../steps/artifacts';
 import { greenTargetGroupName, KEYS as ALB, targetGroupName } from '../steps/alb';
 import { KEYS as BUILD, markProjectName, projectName } from '../steps/build';
@@ -130,7 +131,9 @@ class Builder {
   // ---- the network -----------------------------------------------------------------------------
 
   network(): void {
-    const { config } = this;
+    const imported = importedNetwork(this.config);
+    if (imported) return this.importedNetwork(imported);
+    const config = { ...this.config, network: ownNetwork(this.config) };
     const vpc = this.rec(NETWORK.vpc);
     this.group('vpc', `VPC ${this.id(NETWORK.vpc)} · ${vpc?.cidr ?? config.network.cidr}`);
     this.add('internet', 'circle', ['Internet']);
@@ -160,6 +163,23 @@ class Builder {
     this.add('nat', 'box', natLabel, { group: 'public', key: natKey });
     this.link('nat', 'igw', 'egress');
     plan.private.forEach((_, i) => this.link(nodeId('subnet', `private-${'abcdef'[i]}`), 'nat', '0.0.0.0/0', 'solid', { key: NAT.route }));
+  }
+
+  /** The user's VPC: drawn as imported, never as planned or made (no state key makes it exist). */
+  private importedNetwork(network: ImportedNetwork): void {
+    this.group('vpc', `VPC ${network.vpcId} · imported (yours: shipline changes nothing of it)`);
+    this.add('internet', 'circle', ['Internet']);
+    this.add('igw', 'box', ['internet gateway', 'imported'], { group: 'vpc' });
+    this.link('internet', 'igw', undefined);
+    for (const tier of ['public', 'private'] as const) {
+      this.group(tier, `${tier} subnets · imported · your route tables`, 'vpc');
+      (tier === 'public' ? network.publicSubnetIds : network.privateSubnetIds).forEach((id, i) => {
+        this.add(nodeId('subnet', `${tier}-${'abcdef'[i] ?? i}`), 'box', [`${tier} subnet`, id, 'imported'], { group: tier });
+      });
+    }
+    network.publicSubnetIds.forEach((_, i) => this.link(nodeId('subnet', `public-${'abcdef'[i] ?? i}`), 'igw', '0.0.0.0/0'));
+    this.add('egress', 'box', ['your way out', 'NAT or VPC endpoints', 'imported'], { group: 'vpc' });
+    network.privateSubnetIds.forEach((_, i) => this.link(nodeId('subnet', `private-${'abcdef'[i] ?? i}`), 'egress', 'egress'));
   }
 
   // ---- the load balancer -----------------------------------------------------------------------

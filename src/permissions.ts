@@ -113,7 +113,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
       'AssociateRouteTable', 'AttachInternetGateway', 'AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress', 'CreateRoute',
       'DeleteInternetGateway', 'DeleteNatGateway', 'DeleteRoute', 'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteVpc',
       'DescribeAddresses', 'DescribeAvailabilityZones', 'DescribeImages', 'DescribeInstances', 'DescribeInternetGateways', 'DescribeNatGateways',
-      'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets', 'DescribeVpcAttribute', 'DescribeVpcs',
+      'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets', 'DescribeVpcAttribute', 'DescribeVpcEndpoints', 'DescribeVpcs',
       'DetachInternetGateway', 'DisassociateRouteTable', 'ModifyInstanceAttribute', 'ModifyInstanceMetadataOptions', 'ModifySubnetAttribute',
       'ModifyVpcAttribute', 'ReleaseAddress', 'ReplaceRoute', 'RevokeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'StartInstances',
       'TerminateInstances',
@@ -228,7 +228,8 @@ export function actionsFor(service: ServiceName, operation: string): string[] | 
 /** What a config chooses that changes the calls shipline makes. */
 export interface PolicyVariant {
   strategy: 'rolling' | 'blue-green';
-  natMode: 'instance' | 'nat-gateway';
+  /** `none`: an imported VPC (network.vpcId), which shipline only reads. */
+  natMode: 'instance' | 'nat-gateway' | 'none';
   stateBackend: 'local' | 's3';
 }
 
@@ -244,6 +245,12 @@ const ONLY_WHEN: Record<string, (v: PolicyVariant) => boolean> = {
   'ec2:DescribeImages': (v) => v.natMode === 'instance',
   'ec2:ModifyInstanceAttribute': (v) => v.natMode === 'instance',
   'ec2:ModifyInstanceMetadataOptions': (v) => v.natMode === 'instance',
+  // The network shipline makes; an imported VPC is only read, with its endpoints.
+  ...Object.fromEntries(
+    ['CreateVpc', 'ModifyVpcAttribute', 'CreateSubnet', 'ModifySubnetAttribute', 'CreateInternetGateway', 'AttachInternetGateway', 'CreateRouteTable', 'AssociateRouteTable', 'CreateRoute', 'ReplaceRoute']
+      .map((op) => [`ec2:${op}`, (v: PolicyVariant) => v.natMode !== 'none']),
+  ),
+  'ec2:DescribeVpcEndpoints': (v) => v.natMode === 'none',
   'codedeploy:CreateApplication': (v) => v.strategy === 'blue-green',
   'codedeploy:CreateDeploymentGroup': (v) => v.strategy === 'blue-green',
   'codedeploy:UpdateDeploymentGroup': (v) => v.strategy === 'blue-green',
@@ -253,14 +260,14 @@ const SCOPE_ONLY_WHEN = new Map<Scope, (v: PolicyVariant) => boolean>([[STATE_BU
 
 /** Every choice: the union over them is the policy that runs any config. */
 export const ALL_VARIANTS: readonly PolicyVariant[] = (['rolling', 'blue-green'] as const).flatMap((strategy) =>
-  (['instance', 'nat-gateway'] as const).flatMap((natMode) => (['local', 's3'] as const).map((stateBackend) => ({ strategy, natMode, stateBackend }))),
+  (['instance', 'nat-gateway', 'none'] as const).flatMap((natMode) => (['local', 's3'] as const).map((stateBackend) => ({ strategy, natMode, stateBackend }))),
 );
 
 /** The config's choices, as the policy sees them. */
 export function variantOf(config: { deploy: { strategy: string }; nat: { mode: string }; state: { backend: { type: string } } }): PolicyVariant {
   return {
     strategy: config.deploy.strategy === 'blue-green' ? 'blue-green' : 'rolling',
-    natMode: config.nat.mode === 'nat-gateway' ? 'nat-gateway' : 'instance',
+    natMode: config.nat.mode === 'nat-gateway' || config.nat.mode === 'none' ? config.nat.mode : 'instance',
     stateBackend: config.state.backend.type === 's3' ? 's3' : 'local',
   };
 }

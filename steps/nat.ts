@@ -1,6 +1,7 @@
 // The NAT: private subnets reach the internet through a fck-nat EC2 instance (cheap), or through a
 // managed NAT gateway (`nat.mode: "nat-gateway"`, paid). Either way the private route table's
 // default route points at it; switching modes moves the route first, then removes the old NAT.
+// `nat.mode: "none"` (an imported VPC) makes and deletes nothing: the route tables are the user's.
 import {
   AllocateAddressCommand,
   CreateNatGatewayCommand,
@@ -47,6 +48,7 @@ import { foreignByTags } from './lib/owned';
  */
 const tokenRefused = (e: unknown): boolean => isAwsError(e, 'IdempotentInstanceTerminated', 'IdempotentParameterMismatch');
 import { KEYS as NETWORK, subnetIds } from './network';
+import { ownNetwork } from '../src/network-config';
 
 /** fck-nat's publisher; its AMIs are looked up, never pinned (old public AMIs get deprecated). */
 export const FCK_NAT_OWNER = '568608671756';
@@ -67,6 +69,7 @@ export const nat: Step = {
   after: ['network'],
 
   async reconcile(ctx) {
+    if (ctx.config.nat.mode === 'none') return ctx.log.debug('nat.mode is "none": the imported VPC brings its own way out');
     const nat = ctx.config.nat.mode === 'instance' ? await ensureNatInstance(ctx) : await ensureNatGateway(ctx);
     const routeTableId = ctx.state.get(NETWORK.routeTable('private'))?.id;
     await ensureRoute(ctx, {
@@ -99,6 +102,8 @@ export const nat: Step = {
   },
 
   async destroy(ctx) {
+    // No NAT in an imported VPC, and its route tables are not the stack's to touch.
+    if (ctx.config.nat.mode === 'none') return;
     // The route, the instance and the gateway at once (the route is sent first): the lookups for
     // the mode not in use, and the route's delete, overlap the NAT's own wait.
     const results = await Promise.allSettled([
@@ -128,7 +133,7 @@ async function ensureNatInstance(ctx: StepContext): Promise<EnsuredNat> {
     part: 'nat',
     vpcId,
     description: `shipline ${ctx.tags.stack}: NAT instance, all traffic from the VPC`,
-    ingress: [{ protocol: '-1', cidr: ctx.config.network.cidr, description: 'everything from inside the VPC' }],
+    ingress: [{ protocol: '-1', cidr: ownNetwork(ctx.config).cidr, description: 'everything from inside the VPC' }],
   });
   const describe = async (input: { InstanceIds?: string[]; Filters?: Filter[] }) =>
     (await unlessNotFound(ec2.send(new DescribeInstancesCommand(input)), ...GONE.ec2.instance))?.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];

@@ -123,7 +123,16 @@ describe('import-copilot: an environment in an imported VPC, sidecars, storage, 
   });
 
   it('carries the task size, count and platform, and lists the VPC, each sidecar, volume and addon file, and the worker', async () => {
-    const { config, lines } = await run('imported-vpc', { repository: 'acme/inventory' });
+    const { config, lines, imported } = await run('imported-vpc', { repository: 'acme/inventory' });
+    // The imported VPC carries (issue 14), with the NAT mode it requires; the written file loads.
+    expect(config.network).toEqual({
+      vpcId: 'vpc-0a1b2c3d4e5f67890',
+      publicSubnetIds: ['subnet-0aaa1111bbbb2222c', 'subnet-0ddd3333eeee4444f'],
+      privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+    });
+    expect(config.nat.mode).toBe('none');
+    expect(imported.carried.map((c) => c.setting)).toEqual(expect.arrayContaining(['network.vpcId', 'network.publicSubnetIds', 'network.privateSubnetIds', 'nat.mode']));
+    expect(imported.carried.find((c) => c.setting === 'network.vpcId')?.from).toBe('copilot/environments/prod/manifest.yml › network.vpc.id');
     expect(config).toMatchObject({ stack: 'inventory-app', source: { repository: 'acme/inventory', branch: 'main' }, services: { architecture: 'X86_64', containerPort: 80 } });
     expect(config.environments).toEqual([{ name: 'prod', cpu: 512, memory: 1024, desiredCount: 2, approval: false }]);
     const file = 'copilot/web/manifest.yml';
@@ -136,7 +145,6 @@ describe('import-copilot: an environment in an imported VPC, sidecars, storage, 
       `${file} › storage.readonly_fs: shipline leaves the container's root file system writable`,
       `${file} › storage.volumes.assets: shipline mounts no volumes (no EFS)`,
       `${file} › logging: shipline sends logs to CloudWatch Logs with awslogs (no FireLens)`,
-      'copilot/environments/prod/manifest.yml › network.vpc.id: imported VPC "vpc-0a1b2c3d4e5f67890" (public subnet-0aaa1111bbbb2222c, subnet-0ddd3333eeee4444f; private subnet-0123456789abcdef0, subnet-0fedcba9876543210): shipline has no such setting yet (issue 14); shipline makes a VPC of its own',
       'copilot/environments/prod/manifest.yml › observability.container_insights: true: shipline has no such setting yet (issue 13)',
       'copilot/web/addons/addons.parameters.yml › addons: shipline deploys no CloudFormation addons; make these resources another way',
       'copilot/web/addons/orders-table.yml › addons: shipline deploys no CloudFormation addons; make these resources another way',

@@ -1,5 +1,6 @@
 // provision, plan and destroy: the same session around the engine, in three modes.
 import { STEPS } from '../../steps';
+import { refuseVpcMove } from '../../steps/network';
 import { runSteps, topologicalOrder, type RunSummary } from '../engine';
 import { InterruptedError, RefusedError, UsageError } from '../errors';
 import { summarize } from '../progress';
@@ -21,6 +22,7 @@ export async function runCommand(
   const dryRun = command === 'plan';
   return withSession(command, options, io, overrides, { dryRun, lock: !dryRun }, async (opened) => {
     const signal = overrides.signal ?? new AbortController().signal;
+    refuseVpcMove(opened); // before anything changes, whatever the command
     if (command === 'destroy') await confirmDestroy(opened, options, io, signal);
     const summary = await runSteps({
       steps,

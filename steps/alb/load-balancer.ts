@@ -16,16 +16,20 @@ import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile'
 import { isKnown, type StepContext } from '../../src/step';
 import { findLoadBalancerByName, foreignLoadBalancerArn, GONE, isGone, notOurs } from '../lib/elbv2';
 import { ensureSecurityGroup } from '../lib/security-group';
-import { findVpcByTags, KEYS as NETWORK, subnetIds } from '../network';
+import { findVpcByTags, importedVpcCidrs, KEYS as NETWORK, subnetIds, vpcIdOf } from '../network';
+import { importedNetwork, ownNetwork } from '../../src/network-config';
 import { sameSet } from '../lib/compare';
 import { isBlueGreen, KEYS, ours } from './names';
 
 export async function ensureAlbSecurityGroup(ctx: StepContext) {
   const port = ctx.config.services.containerPort;
+  // The VPC's CIDR: the one shipline made, or every block of an imported VPC (the preflight's read).
+  const imported = importedNetwork(ctx.config);
+  const vpcCidrs = imported ? await importedVpcCidrs(ctx, imported) : [ownNetwork(ctx.config).cidr];
   return ensureSecurityGroup(ctx, {
     key: KEYS.securityGroup,
     part: 'alb',
-    vpcId: ctx.state.get(NETWORK.vpc)?.id,
+    vpcId: vpcIdOf(ctx),
     description: `shipline ${ctx.tags.stack}: load balancer, HTTP(S) from anywhere`,
     ingress: [
       { protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0', description: 'HTTP from anywhere' },
@@ -41,7 +45,7 @@ export async function ensureAlbSecurityGroup(ctx: StepContext) {
         : []),
     ],
     // The load balancer only talks to the tasks, inside the VPC.
-    egress: [{ protocol: 'tcp', fromPort: port, toPort: port, cidr: ctx.config.network.cidr, description: 'to the tasks' }],
+    egress: vpcCidrs.map((cidr) => ({ protocol: 'tcp' as const, fromPort: port, toPort: port, cidr, description: 'to the tasks' })),
   });
 }
 
@@ -118,6 +122,8 @@ export async function deleteLoadBalancer(ctx: StepContext): Promise<void> {
 
 /** The VPC the security group lives in: the network's record, or (a lost state) found by its tags. */
 export async function vpcId(ctx: StepContext): Promise<string | undefined> {
+  const imported = importedNetwork(ctx.config);
+  if (imported) return imported.vpcId; // never looked up by tags: the user's VPC is not the stack's
   const fromState = ctx.state.get(NETWORK.vpc)?.id;
   // The VPC is only needed to find the group by its tags.
   if (isKnown(fromState) || ctx.state.get(KEYS.securityGroup)) return fromState;

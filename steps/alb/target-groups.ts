@@ -15,7 +15,7 @@ import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { findTargetGroupsByArn, findTargetGroupsByName, foreignTargetGroupArn, GONE, isGone, notOurs, RESOURCE_IN_USE } from '../lib/elbv2';
 import { foreignByParent } from '../lib/owned';
-import { KEYS as NETWORK } from '../network';
+import { vpcIdOf } from '../network';
 import { GREEN_TARGET_GROUP_PREFIX, greenTargetGroupName, isBlueGreen, KEYS, ours, recorded, TARGET_GROUP_PREFIX, targetGroupName } from './names';
 
 /** Any answer but a server error means the container is up: apps need not serve 200 on `/`. */
@@ -92,7 +92,7 @@ async function ensureTargetGroup(
   unrecorded: () => ReturnType<typeof findTargetGroupsByName>,
 ): Promise<string> {
   const elb = ctx.aws.elbv2;
-  const vpc = ctx.state.get(NETWORK.vpc)?.id;
+  const vpc = vpcIdOf(ctx);
   const port = ctx.config.services.containerPort;
   const name = spec.name;
   const { id } = await ensure<TargetGroupWithAttributes>(ctx, {

@@ -1,25 +1,39 @@
 // The network: a VPC with DNS, public and private subnets across AZs, an internet gateway, a
 // public route table (0.0.0.0/0 → internet gateway) and a private one (its default route is the
-// NAT step's, since its target depends on the NAT mode).
+// NAT step's, since its target depends on the NAT mode). Or, with `network.vpcId`, the user's own
+// VPC, which this step only reads (imported.ts): it makes, adopts, changes and deletes none of it.
 import { isKnown, type Step } from '../../src/step';
 import { deleteRoute, ensureRoute } from '../lib/route';
 import { allSettled } from '../lib/all-settled';
 import { deleteInternetGateway, ensureInternetGateway } from './gateway';
 import { waitForNetworkInterfaces } from './interfaces';
-import { KEYS, TIERS, type Tier } from './keys';
+import { importedNetwork } from '../../src/network-config';
+import { checkImportedNetwork, noteImported, refuseVpcMove, reportImported } from './imported';
+import { KEYS, ownSubnets, TIERS, type Tier } from './keys';
 import { ownedReads } from './owned';
 import { deleteAssociation, deleteRouteTable, ensureAssociations, ensureRouteTable, routeTableReader } from './route-tables';
 import { deleteSubnet, ensureSubnets } from './subnets';
 import { deleteVpc, ensureVpc, findVpcByTags } from './vpc';
 
-export { KEYS, subnetIds, subnetPart } from './keys';
+export { KEYS, subnetIds, subnetPart, vpcIdOf } from './keys';
+export { importedVpcCidrs, refuseVpcMove } from './imported';
 export { findVpcByTags } from './vpc';
 
 export const network: Step = {
   name: 'network',
   after: [],
 
+  async preflight(ctx) {
+    const imported = importedNetwork(ctx.config);
+    if (imported) await checkImportedNetwork(ctx, imported);
+  },
+
   async reconcile(ctx) {
+    const imported = importedNetwork(ctx.config);
+    if (imported) {
+      reportImported(ctx, imported);
+      return noteImported(ctx, imported);
+    }
     const vpc = await ensureVpc(ctx);
     // What lives in the VPC can't exist yet in one just made: no lookups for it.
     const fresh = vpc.outcome === 'created';
@@ -45,12 +59,20 @@ export const network: Step = {
   },
 
   outputs(state, config) {
-    const ids = (tier: Tier) => Array.from({ length: config.network.azs }, (_, i) => state.get(KEYS.subnet(tier, i))?.id).filter(isKnown);
+    const imported = importedNetwork(config);
+    if (imported) {
+      return [
+        { key: 'vpcId', label: 'VPC (imported)', value: imported.vpcId },
+        { key: 'publicSubnets', label: 'public subnets (imported)', value: imported.publicSubnetIds.join(', '), json: imported.publicSubnetIds },
+        { key: 'privateSubnets', label: 'private subnets (imported)', value: imported.privateSubnetIds.join(', '), json: imported.privateSubnetIds },
+      ];
+    }
+    const ids = (tier: Tier) => Array.from({ length: config.network.azs ?? 0 }, (_, i) => state.get(KEYS.subnet(tier, i))?.id).filter(isKnown);
     const vpc = state.get(KEYS.vpc)?.id;
     return vpc
       ? [
           { key: 'vpcId', label: 'VPC', value: vpc },
-          { key: 'vpcCidr', label: 'VPC CIDR', value: state.get(KEYS.vpc)?.cidr ?? config.network.cidr },
+          { key: 'vpcCidr', label: 'VPC CIDR', value: state.get(KEYS.vpc)?.cidr ?? config.network.cidr ?? '' },
           { key: 'publicSubnets', label: 'public subnets', value: ids('public').join(', '), json: ids('public') },
           { key: 'privateSubnets', label: 'private subnets', value: ids('private').join(', '), json: ids('private') },
         ]
@@ -58,11 +80,20 @@ export const network: Step = {
   },
 
   async destroy(ctx) {
+    // An imported VPC is the user's: nothing of it is shipline's to delete, whatever its tags say.
+    const imported = importedNetwork(ctx.config);
+    if (imported) {
+      refuseVpcMove(ctx);
+      ctx.log.debug({ id: imported.vpcId }, `VPC ${imported.vpcId} is imported: destroy leaves it and its subnets as they are`);
+      // The note goes last, once the stack's pieces in the VPC are gone (this step is destroyed after them).
+      if (ctx.state.get(KEYS.imported)) await ctx.state.forget(KEYS.imported);
+      return;
+    }
     const owned = ownedReads(ctx);
     const recordedVpc = ctx.state.get(KEYS.vpc)?.id;
     // A recorded VPC that is not the stack's is neither waited on nor used to find anything.
     const vpcId = isKnown(recordedVpc) ? ((await owned.vpcIsOurs()) ? recordedVpc : undefined) : (await findVpcByTags(ctx))?.VpcId;
-    const subnets = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => ({ tier, i })));
+    const subnets = ownSubnets(ctx);
     // Two chains at once: associations then route tables; the interfaces other services leave in
     // the subnets, then the gateway (the public route gone too). A load balancer's interfaces keep
     // their public addresses for minutes after it is deleted, and AWS refuses to detach the gateway

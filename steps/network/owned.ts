@@ -4,7 +4,7 @@
 import { DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, type RouteTable, type Subnet, type Vpc } from '@aws-sdk/client-ec2';
 import { isKnown, type StepContext } from '../../src/step';
 import { firstForeign, foreignByParent, foreignByTags } from '../lib/owned';
-import { KEYS, TIERS } from './keys';
+import { KEYS, ownSubnets, TIERS } from './keys';
 
 export interface OwnedReads {
   vpc(): Promise<Vpc | undefined>;
@@ -18,8 +18,8 @@ export interface OwnedReads {
 export function ownedReads(ctx: StepContext): OwnedReads {
   const ec2 = ctx.aws.ec2;
   const recorded = (keys: string[]) => keys.map((k) => ctx.state.get(k)?.id).filter(isKnown);
-  const subnetKeys = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => KEYS.subnet(tier, i)));
-  const associationKeys = TIERS.flatMap((tier) => Array.from({ length: ctx.config.network.azs }, (_, i) => KEYS.association(tier, i)));
+  const subnetKeys = ownSubnets(ctx).map(({ tier, i }) => KEYS.subnet(tier, i));
+  const associationKeys = ownSubnets(ctx).map(({ tier, i }) => KEYS.association(tier, i));
   const once = <T>(read: () => Promise<T>) => {
     let result: Promise<T> | undefined;
     return () => (result ??= read());

@@ -14,6 +14,7 @@ import { unlessNotFound } from '../../src/aws/errors';
 import { allItems, EC2_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { subnetPlan } from '../../src/config';
+import { ownNetwork } from '../../src/network-config';
 import { ConfigError } from '../../src/errors';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
@@ -23,7 +24,8 @@ import { allSettled } from '../lib/all-settled';
 
 export async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: boolean): Promise<Record<Tier, string[]>> {
   const ec2 = ctx.aws.ec2;
-  const plan = subnetPlan(ctx.config.network);
+  const network = ownNetwork(ctx.config);
+  const plan = subnetPlan(network);
   // One read for every subnet of the VPC; each spec below looks in it.
   const inVpc =
     isKnown(vpcId) && !fresh
@@ -33,7 +35,7 @@ export async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: bool
   const zone = async (i: number) => {
     const names = await (zones ??= availabilityZones(ctx));
     const name = names[i];
-    if (!name) throw new ConfigError(`network.azs is ${ctx.config.network.azs}, but ${ctx.config.region} has only ${names.length} availability zones`);
+    if (!name) throw new ConfigError(`network.azs is ${network.azs}, but ${ctx.config.region} has only ${names.length} availability zones`);
     return name;
   };
   const ensureSubnet = async (tier: Tier, i: number): Promise<string> => {
@@ -79,7 +81,7 @@ export async function ensureSubnets(ctx: StepContext, vpcId: string, fresh: bool
     return id;
   };
   // Every subnet at once; the result lists each tier's in AZ order.
-  const count = ctx.config.network.azs;
+  const count = network.azs;
   const ids = await allSettled(TIERS.flatMap((tier) => Array.from({ length: count }, (_, i) => ensureSubnet(tier, i))));
   return { public: ids.slice(0, count), private: ids.slice(count) };
 }

@@ -20,6 +20,7 @@ import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { allItems, EC2_PAGE, EC2_ROUTE_TABLE_PAGE, firstItem } from '../../src/aws/pages';
 import { retryWhile } from '../../src/aws/wait';
 import { ConfigError, ForeignResourceError } from '../../src/errors';
+import { ownNetwork } from '../../src/network-config';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { type Outcome, type StepContext } from '../../src/step';
 import { foreignByTags } from '../lib/owned';
@@ -55,7 +56,7 @@ async function readDns(ctx: StepContext, VpcId: string, { listed = false } = {})
 
 export async function ensureVpc(ctx: StepContext): Promise<{ id: string; outcome: Outcome }> {
   const ec2 = ctx.aws.ec2;
-  const cidr = ctx.config.network.cidr;
+  const cidr = ownNetwork(ctx.config).cidr;
   const { id, outcome } = await ensure<VpcWithDns>(ctx, {
     key: KEYS.vpc,
     kind: 'VPC',

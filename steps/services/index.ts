@@ -26,7 +26,7 @@ import { KEYS as ALB } from '../alb';
 import { clusterName } from '../cluster';
 import { recordedEnvironments } from '../lib/recorded';
 import { deleteSecurityGroup, ensureSecurityGroup } from '../lib/security-group';
-import { KEYS as NETWORK } from '../network';
+import { vpcIdOf } from '../network';
 import { KEYS, securityGroupPart, serviceName, type EnsuredService, type LiveServices } from './names';
 import { clusterRef, describeServices, lazyServices, ourService, servicesReadKey } from './live';
 import { checkDeploymentControllers } from './controller';
@@ -101,7 +101,7 @@ async function ensureServiceSecurityGroup(ctx: StepContext, env: string): Promis
   const { id } = await ensureSecurityGroup(ctx, {
     key: KEYS.securityGroup(env),
     part: securityGroupPart(env),
-    vpcId: ctx.state.get(NETWORK.vpc)?.id,
+    vpcId: vpcIdOf(ctx),
     description: `shipline ${ctx.tags.stack}: ${env} tasks, port ${port} from the load balancer only`,
     ingress: [{ protocol: 'tcp', fromPort: port, toPort: port, groupId: ctx.state.get(ALB.securityGroup)?.id, description: 'from the load balancer' }],
     // Default egress: tasks pull their image and reach the internet through the NAT.
@@ -115,7 +115,7 @@ async function ensureServiceSecurityGroup(ctx: StepContext, env: string): Promis
 async function deleteEnvironment(ctx: StepContext, env: string, live: () => Promise<LiveServices>): Promise<void> {
   await deleteService(ctx, env, live);
   await deleteTaskDefinitions(ctx, env);
-  await deleteSecurityGroup(ctx, KEYS.securityGroup(env), securityGroupPart(env), ctx.state.get(NETWORK.vpc)?.id);
+  await deleteSecurityGroup(ctx, KEYS.securityGroup(env), securityGroupPart(env), vpcIdOf(ctx));
 }
 
 

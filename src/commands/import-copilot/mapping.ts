@@ -10,7 +10,7 @@
 import type { ConfigInput } from '../../config';
 import { UsageError } from '../../errors';
 import { stackFromDirectory } from '../init';
-import { environmentFields } from './environment-fields';
+import { environmentFields, type EnvironmentFields, type ImportedVpc } from './environment-fields';
 import { pipelineFields, type PipelineFields } from './pipeline-fields';
 import { REASON, refuse, type Carried, type NotCarried } from './report';
 import { assignRoutes } from './routes';
@@ -139,8 +139,20 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
   if (containerPort !== undefined) carried.push({ setting: 'services.containerPort', value: containerPort, from: from(service.file, 'image.port') });
   carried.push({ setting: 'deploy.strategy', value: 'rolling', from: base.deployment !== undefined ? from(service.file, 'deployment') : "Copilot's rolling deployment" });
 
-  const certificateArn = certificateFrom(ws, order.names, choices.region, notes);
+  const environmentManifests = ws.environments
+    .filter((e) => order.names.includes(e.name))
+    .map((env) => ({ file: env.file, fields: environmentFields(env.manifest, env.file) }));
+  for (const { fields } of environmentManifests) notes.push(...fields.notes);
+  const certificateArn = certificateFrom(environmentManifests, choices.region, notes);
   if (certificateArn) carried.push({ setting: 'alb.certificateArn', value: certificateArn.arn, from: certificateArn.from });
+  const importedVpc = importedVpcOf(environmentManifests, notes);
+  if (importedVpc) {
+    const at = `${importedVpc.file} › network.vpc`;
+    carried.push({ setting: 'network.vpcId', value: importedVpc.vpc.id, from: `${at}.id` });
+    carried.push({ setting: 'network.publicSubnetIds', value: importedVpc.vpc.publicSubnetIds, from: `${at}.subnets.public` });
+    carried.push({ setting: 'network.privateSubnetIds', value: importedVpc.vpc.privateSubnetIds, from: `${at}.subnets.private` });
+    carried.push({ setting: 'nat.mode', value: 'none', from: `${at}.id (an imported VPC brings its own way out)` });
+  }
 
   for (const extra of service.extras) notes.push(refuse(extra, extra.includes('/addons/') ? 'addons' : 'overrides', extra.includes('/addons/') ? 'shipline deploys no CloudFormation addons; make these resources another way' : 'shipline applies no CDK or YAML-patch overrides'));
   for (const extra of ws.environmentExtras) notes.push(refuse(extra, extra.includes('/addons/') ? 'addons' : 'overrides', extra.includes('/addons/') ? 'shipline deploys no CloudFormation addons; make these resources another way' : 'shipline applies no CDK or YAML-patch overrides'));
@@ -154,6 +166,12 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
     stack,
     region: choices.region,
     source: { repository: repository ?? '', branch },
+    ...(importedVpc
+      ? {
+          network: { vpcId: importedVpc.vpc.id, publicSubnetIds: importedVpc.vpc.publicSubnetIds, privateSubnetIds: importedVpc.vpc.privateSubnetIds },
+          nat: { mode: 'none' as const },
+        }
+      : {}),
     ...(certificateArn ? { alb: { certificateArn: certificateArn.arn } } : {}),
     environments: configEnvironments,
     services: { architecture, ...(containerPort !== undefined ? { containerPort } : {}) },
@@ -218,21 +236,45 @@ function environmentName(name: string, file: string, notes: NotCarried[]): strin
   return cleaned;
 }
 
+interface EnvironmentManifest {
+  file: string;
+  fields: EnvironmentFields;
+}
+
+/**
+ * `network.vpc.id` of the environments: shipline puts every environment in one VPC, so it carries
+ * when the environments that import one name the same VPC and subnets. An environment whose VPC
+ * Copilot made, beside one that imports, is said to move into the imported VPC.
+ */
+function importedVpcOf(manifests: EnvironmentManifest[], notes: NotCarried[]): { vpc: ImportedVpc; file: string } | undefined {
+  const importing = manifests.filter((m) => m.fields.vpc !== undefined);
+  const first = importing[0];
+  if (!first) return undefined;
+  const chosen = { vpc: first.fields.vpc!, file: first.file };
+  const same = (vpc: ImportedVpc) => JSON.stringify(vpc) === JSON.stringify(chosen.vpc);
+  for (const { file, fields } of manifests.filter((m) => m !== first)) {
+    if (fields.vpc === undefined) {
+      notes.push(refuse(file, 'network.vpc', `Copilot made this environment's VPC; shipline puts every environment in the imported ${chosen.vpc.id} (from ${first.file})`));
+    } else if (fields.vpc !== undefined && !same(fields.vpc)) {
+      notes.push(refuse(file, 'network.vpc.id', `${fields.vpc.id} with its subnets: shipline puts every environment in one VPC; carried ${chosen.vpc.id} (from ${first.file})`));
+    }
+  }
+  return chosen;
+}
+
 const ACM_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[A-Za-z0-9-]+$/;
 
 /** `http.public.certificates` of the environments: shipline's one load balancer takes one, in the stack's region. */
-function certificateFrom(ws: CopilotWorkspace, names: string[], region: string, notes: NotCarried[]): { arn: string; from: string } | undefined {
+function certificateFrom(manifests: EnvironmentManifest[], region: string, notes: NotCarried[]): { arn: string; from: string } | undefined {
   let chosen: { arn: string; from: string } | undefined;
-  for (const env of ws.environments.filter((e) => names.includes(e.name))) {
-    const fields = environmentFields(env.manifest, env.file);
-    notes.push(...fields.notes);
+  for (const { file, fields } of manifests) {
     fields.certificates.forEach((arn, i) => {
       const field = `http.public.certificates[${i}]`;
       const match = ACM_ARN.exec(arn);
-      if (!match) notes.push(refuse(env.file, field, `"${arn}": not an ACM certificate ARN shipline can use (a \${VARIABLE} Copilot filled in at deploy time?); set alb.certificateArn by hand`));
-      else if (match[1] !== region) notes.push(refuse(env.file, field, `"${arn}" is in ${match[1]}; a load balancer in ${region} takes a certificate of its own region`));
-      else if (chosen === undefined) chosen = { arn, from: `${env.file} › ${field}` };
-      else if (chosen.arn !== arn) notes.push(refuse(env.file, field, `"${arn}": shipline's one load balancer takes one certificate; carried ${chosen.arn}`));
+      if (!match) notes.push(refuse(file, field, `"${arn}": not an ACM certificate ARN shipline can use (a \${VARIABLE} Copilot filled in at deploy time?); set alb.certificateArn by hand`));
+      else if (match[1] !== region) notes.push(refuse(file, field, `"${arn}" is in ${match[1]}; a load balancer in ${region} takes a certificate of its own region`));
+      else if (chosen === undefined) chosen = { arn, from: `${file} › ${field}` };
+      else if (chosen.arn !== arn) notes.push(refuse(file, field, `"${arn}": shipline's one load balancer takes one certificate; carried ${chosen.arn}`));
     });
   }
   return chosen;

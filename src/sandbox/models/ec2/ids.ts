@@ -12,6 +12,7 @@ export const NOT_FOUND = {
   networkInterface: { code: 'InvalidNetworkInterfaceID.NotFound', what: 'networkInterface ID', param: 'networkInterfaceId' },
   address: { code: 'InvalidAllocationID.NotFound', what: 'allocation ID', param: 'allocationId' },
   natGateway: { code: 'NatGatewayNotFound', what: 'NAT gateway', param: 'natGatewayId' },
+  vpcEndpoint: { code: 'InvalidVpcEndpointId.NotFound', what: 'VPC endpoint ID', param: 'vpcEndpointId' },
 } as const;
 export type Kind = keyof typeof NOT_FOUND;
 
@@ -27,4 +28,5 @@ export const TAGGABLE_PREFIXES: Record<string, { kind: Kind; type: string }> = {
   eni: { kind: 'networkInterface', type: 'network-interface' },
   eipalloc: { kind: 'address', type: 'elastic-ip' },
   nat: { kind: 'natGateway', type: 'natgateway' },
+  vpce: { kind: 'vpcEndpoint', type: 'vpc-endpoint' },
 };

@@ -19,6 +19,7 @@ import { type Ec2Data, seedImages } from './records';
 import { isMainTable, RouteTables } from './route-tables';
 import { SecurityGroups } from './security-groups';
 import { Ec2Tags } from './tags';
+import { VpcEndpoints } from './vpc-endpoints';
 import { Vpcs } from './vpcs';
 
 export type { Ec2Data } from './records';
@@ -33,6 +34,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
   private readonly interfaces: NetworkInterfaces;
   private readonly instances: Instances;
   private readonly natGateways: NatGateways;
+  private readonly vpcEndpoints: VpcEndpoints;
 
   constructor(world: SandboxWorld, data: Ec2Data) {
     // A snapshot saved before a collection existed (`--sandbox` keeps them on disk) still loads.
@@ -46,6 +48,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     this.interfaces = new NetworkInterfaces(scope, { securityGroups: this.securityGroups });
     this.instances = new Instances(scope, { vpcs: this.vpcs, securityGroups: this.securityGroups, interfaces: this.interfaces, tokens });
     this.natGateways = new NatGateways(scope, { interfaces: this.interfaces, tokens });
+    this.vpcEndpoints = new VpcEndpoints(scope);
   }
 
   static empty(): Ec2Data {
@@ -60,6 +63,7 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
       addresses: {},
       natGateways: {},
       networkInterfaces: {},
+      vpcEndpoints: {},
       clientTokens: {},
       publicIpCounter: 0,
     };
@@ -301,6 +305,16 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     return this.natGateways.deleteNatGateway(input);
   }
 
+  // VPC endpoints (vpc-endpoints.ts)
+
+  createVpcEndpoint(input: EC2.CreateVpcEndpointCommandInput): Out<EC2.CreateVpcEndpointCommandOutput> {
+    return this.vpcEndpoints.createVpcEndpoint(input);
+  }
+
+  describeVpcEndpoints(input: EC2.DescribeVpcEndpointsCommandInput): Out<EC2.DescribeVpcEndpointsCommandOutput> {
+    return this.vpcEndpoints.describeVpcEndpoints(input);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Inventory: live resources with keys that survive a re-run (Name tags, CIDRs, group names).
 
@@ -337,6 +351,9 @@ export class Ec2Sandbox extends SandboxService<Ec2Data> {
     for (const address of Object.values(d.addresses)) add('elastic-ip', address.allocationId, address.tags, 'elastic-ip');
     for (const nat of Object.values(d.natGateways)) {
       if (nat.state !== 'deleted') add('nat-gateway', nat.id, nat.tags, `${vpcKey(nat.vpcId)}:${d.subnets[nat.subnetId]?.cidrBlock ?? nat.subnetId}`);
+    }
+    for (const endpoint of Object.values(d.vpcEndpoints)) {
+      if (endpoint.state !== 'deleted') add('vpc-endpoint', endpoint.id, endpoint.tags, `${vpcKey(endpoint.vpcId)}:${endpoint.serviceName}`);
     }
     return items;
   }

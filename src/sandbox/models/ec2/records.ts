@@ -173,6 +173,21 @@ export interface NetworkInterfaceRecord {
   lingerReads?: number;
 }
 
+/** A VPC endpoint: a gateway one routes for its route tables, an interface one sits in its subnets. */
+export interface VpcEndpointRecord {
+  id: string;
+  vpcId: string;
+  serviceName: string;
+  type: 'Gateway' | 'Interface' | 'GatewayLoadBalancer';
+  state: 'pendingAcceptance' | 'pending' | 'available' | 'deleting' | 'deleted' | 'rejected' | 'failed';
+  routeTableIds: string[];
+  subnetIds: string[];
+  privateDnsEnabled: boolean;
+  /** ISO time. */
+  creationTimestamp: string;
+  tags: Tags;
+}
+
 /** A ClientToken already used: the request it came with, and what it made. */
 export interface ClientTokenRecord {
   fingerprint: string;
@@ -190,6 +205,7 @@ export interface Ec2Data {
   addresses: Record<string, AddressRecord>;
   natGateways: Record<string, NatGatewayRecord>;
   networkInterfaces: Record<string, NetworkInterfaceRecord>;
+  vpcEndpoints: Record<string, VpcEndpointRecord>;
   /** Keyed `<Operation>:<token>`. */
   clientTokens: Record<string, ClientTokenRecord>;
   /** Counter behind the public IPv4 addresses handed out (instances, Elastic IPs). */

@@ -73,6 +73,7 @@ export class Ec2Tags extends Ec2Family {
       instance: d.instances,
       networkInterface: d.networkInterfaces,
       address: d.addresses,
+      vpcEndpoint: d.vpcEndpoints,
       natGateway: d.natGateways,
     };
     return byKind[kind];

@@ -168,7 +168,8 @@ export class Vpcs extends Ec2Family {
       inVpc(d.internetGateways).length > 0 ||
       inVpc(d.securityGroups).some((g) => g.name !== 'default') ||
       inVpc(d.routeTables).some((t) => !isMainTable(t)) ||
-      inVpc(d.networkInterfaces).length > 0;
+      inVpc(d.networkInterfaces).length > 0 ||
+      inVpc(d.vpcEndpoints).some((e) => e.state !== 'deleted');
     if (blocked) throw dependencyViolation('vpc', vpc.id);
     for (const table of inVpc(d.routeTables)) delete d.routeTables[table.id];
     for (const group of inVpc(d.securityGroups)) delete d.securityGroups[group.id];
