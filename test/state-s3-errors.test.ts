@@ -446,6 +446,17 @@ describe('state migrate: retire and clearMoved', () => {
     expect(await text()).toBe('newer');
   });
 
+  it('retire of a state deleted since it was copied is a conflict too (S3 answers If-Match on a missing key with NoSuchKey), not a raw code', async () => {
+    const v = await backend().write('{}\n', undefined);
+    await del(KEY);
+    const error = await rejection(backend().retire(v, '/home/ana/dev.json'));
+    expect(error.code).toBe('STATE_CONFLICT');
+    expect(error.message).toBe(
+      `state ${STATE} changed underneath this run (it was deleted during the migration); this run's save was refused and nothing was overwritten`,
+    );
+    expect(error.hint).toMatch(/--force-unlock/);
+  });
+
   it('a note that cannot be written stops retire before the state is touched', async () => {
     const v = await backend().write('{}\n', undefined);
     failNext('PutObject', `${KEY}.moved`, sdkError('InternalError', 500));
