@@ -221,6 +221,8 @@ export class S3Backend implements StateBackend {
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key, IfMatch: expected }));
     } catch (error) {
       if (isAwsError(error, ...PRECONDITION)) throw conflictError(this.location, 'it changed during the migration', error);
+      // If-Match on a key deleted meanwhile: S3 answers NoSuchKey (404), as for a save.
+      if (isAwsError(error, 'NoSuchKey')) throw conflictError(this.location, 'it was deleted during the migration', error);
       throw this.failure('remove', this.location, error);
     }
   }
