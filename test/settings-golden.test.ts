@@ -37,6 +37,29 @@ const SHAPES: Record<string, ConfigInput> = {
   /** A certificate: HTTPS forwards, HTTP redirects. */
   https: { ...BASE, alb: { certificateArn: CERTIFICATE } },
   'x86-64': { ...BASE, services: { architecture: 'X86_64', containerPort: 8080 } },
+  /** Issue 13's task settings: variables, secrets (SSM name, partial and JSON-key Secrets Manager ARNs, a KMS key), task roles shared and own, ECS Exec. */
+  'service-settings': {
+    ...BASE,
+    services: {
+      variables: { LOG_LEVEL: 'info', APP_NAME: 'demo' },
+      secrets: { DB_PASSWORD: '/demo/db-password', API_KEY: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:demo/api-AbCdEf:key::' },
+      secretsKmsKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      taskRole: {
+        managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
+        statements: [{ Sid: 'ReadUploads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::demo-uploads/*' }],
+      },
+      exec: true,
+    },
+    environments: [
+      { name: 'dev', path: '/dev', variables: { LOG_LEVEL: 'debug' } },
+      {
+        name: 'prod',
+        exec: false,
+        secrets: { STRIPE_KEY: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:prod/stripe' },
+        taskRole: { statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-3:123456789012:demo-jobs' }] },
+      },
+    ],
+  },
   'blue-green-extra-environments': {
     ...BASE,
     deploy: { strategy: 'blue-green', deploymentConfig: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes' },

@@ -101,6 +101,8 @@ export interface ServiceRecord {
   healthCheckGracePeriodSeconds?: number;
   propagateTags: PropagateTags;
   enableECSManagedTags: boolean;
+  /** ECS Exec: given to the tasks the service starts from then on (absent in worlds saved before it). */
+  enableExecuteCommand?: boolean;
   tags: Tags;
   clientToken?: string;
   createdAt: number;
