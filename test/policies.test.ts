@@ -16,7 +16,7 @@ import {
   type PolicyStatement,
 } from '../src/policies';
 import { artifactBucketName, tlsOnlyPolicy } from '../steps/artifacts';
-import { ecsExecPolicy, policyOf, sourceAccountCondition, trustPolicy } from '../src/policies';
+import { ecsExecPolicy, policyOf, sourceAccountCondition, statementIssues, trustPolicy } from '../src/policies';
 import { resolveSecret, secretReadStatements, ssmParameterArn } from '../src/secret-refs';
 
 /**
@@ -293,5 +293,31 @@ describe('the artifact bucket policy', () => {
 
   it('names the bucket and its objects only', () => {
     expect(doc.Statement.flatMap((s) => list(s.Resource))).toEqual([BUILD_INPUT.bucketArn, `${BUILD_INPUT.bucketArn}/*`]);
+  });
+});
+
+describe("statementIssues: a user's task role statements against IAM's grammar", () => {
+  it('takes well-formed statements', () => {
+    expect(statementIssues([{ Sid: 'Read', Effect: 'Allow', Action: ['s3:Get*'], Resource: 'arn:aws:s3:::bucket/*', Condition: { 'ForAnyValue:StringLikeIfExists': { 'aws:TagKeys': 'x' } } }])).toEqual([]);
+  });
+
+  it('names each statement IAM would refuse, and why', () => {
+    expect(
+      statementIssues([
+        { Effect: 'Allow', Action: 'GetObject', Resource: 'bucket' },
+        { Sid: 'A', Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { StringMatches: { 'aws:x': 'y' } } },
+        { Sid: 'A', Effect: 'Deny', Action: '*', Resource: '*' },
+      ]),
+    ).toEqual([
+      'statement 1: action "GetObject" is not of the form service:Action',
+      'statement 1: resource "bucket" is neither "*" nor an ARN',
+      'statement 2 (A): "StringMatches" is not an IAM condition operator',
+      'Sid "A" names more than one statement; IAM wants them unique',
+    ]);
+  });
+
+  it("refuses statements over a role's inline policy quota", () => {
+    const big = Array.from({ length: 200 }, (_, i) => ({ Effect: 'Allow' as const, Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-${i}/*` }));
+    expect(statementIssues(big).at(-1)).toMatch(/a role's inline policies hold at most 10240/);
   });
 });

@@ -40,6 +40,17 @@ export abstract class EcsDeploys extends EcsClusters {
     }
   }
 
+  /** The task role of the revision the service runs (helper for the pipeline's PassRole checks). */
+  taskRoleOf(cluster: string, service: string): string | undefined {
+    try {
+      const record = this.existingService(this.activeCluster(cluster), service);
+      return this.data.taskDefinitions[record.taskDefinition]?.taskRoleArn;
+    } catch (error) {
+      if (isAwsError(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** A new revision of the service's task definition with one container's image replaced; the service is left alone. */
   registerImageRevision(input: { cluster: string; service: string; image: string; container?: string }): string {
     const cluster = this.activeCluster(input.cluster);
