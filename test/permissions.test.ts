@@ -24,6 +24,8 @@ const PACKAGES: Record<string, ServiceName> = {
   'client-codepipeline': 'codepipeline',
   'client-codestar-connections': 'connections',
   'client-codedeploy': 'codedeploy',
+  'client-ssm': 'ssm',
+  'client-secrets-manager': 'secretsmanager',
 };
 
 /** The call each SDK waiter polls with. */
