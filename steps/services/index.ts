@@ -27,9 +27,9 @@ import { clusterName } from '../cluster';
 import { recordedEnvironments } from '../lib/recorded';
 import { deleteSecurityGroup, ensureSecurityGroup } from '../lib/security-group';
 import { KEYS as NETWORK } from '../network';
-import { KEYS, SHARED_TASK_ROLE_KEY, securityGroupPart, serviceName, type EnsuredService, type LiveServices } from './names';
+import { KEYS, securityGroupPart, serviceName, type EnsuredService, type LiveServices } from './names';
 import { checkSecretReferences } from './secret-check';
-import { checkTaskRoleStatements, deleteTaskRoles, deleteUnwantedTaskRoles, ensureTaskRoles } from './task-role';
+import { checkTaskRoleStatements, deleteTaskRoles, deleteUnwantedTaskRoles, ensureTaskRoles, taskRoleChoice } from './task-role';
 import { clusterRef, describeServices, lazyServices, ourService, servicesReadKey } from './live';
 import { checkDeploymentControllers } from './controller';
 import { deleteTaskDefinitions, ensureTaskDefinition } from './task-definition';
@@ -75,13 +75,12 @@ export const services: Step = {
   },
 
   outputs(state, config) {
-    const taskRoles = [
-      ...(state.get(SHARED_TASK_ROLE_KEY)?.arn ? [{ key: 'taskRole', label: 'Task role (shared)', value: state.get(SHARED_TASK_ROLE_KEY)!.arn! }] : []),
-      ...config.environments.flatMap((env) => {
-        const arn = state.get(KEYS.taskRole(env.name))?.arn;
-        return arn ? [{ key: `taskRole.${env.name}`, label: `Task role (${env.name})`, value: arn }] : [];
-      }),
-    ];
+    // The role each environment's tasks run as: the shared one or its own.
+    const taskRoles = config.environments.flatMap((env) => {
+      const choice = taskRoleChoice(config, env);
+      const arn = choice.kind === 'none' ? undefined : state.get(choice.key)?.arn;
+      return arn ? [{ key: `taskRole.${env.name}`, label: `Task role (${env.name})`, value: arn }] : [];
+    });
     return [
       ...config.environments.flatMap((env) => {
         const rec = state.get(KEYS.service(env.name));
