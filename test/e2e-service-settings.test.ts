@@ -2,7 +2,7 @@
 // the web container, the execution role's reads of exactly those secrets, a shared task role and
 // one of prod's own, ECS Exec. One provision is shared by the read-only assertions; the runs that
 // change things (a missing grant, a missing reference, a lost state, a crash, destroy) follow in order.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { ConfigInput } from '../src/config';
 import { EXIT } from '../src/errors';
 import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
@@ -236,6 +236,36 @@ describe('a provision interrupted while it makes the task roles', () => {
       } finally {
         h.restore();
       }
+    }
+  });
+});
+
+describe("the pipeline's deploys keep the variables, secrets and task role", () => {
+  const stateId = (x: Harness, key: string) => (JSON.parse(readFileSync(x.statePath, 'utf8')) as { resources: Record<string, { id: string }> }).resources[key]!.id;
+
+  it.each([['rolling'], ['blue-green']])('%s: the released revision runs the built image with them, and its tasks start', async (strategy) => {
+    const h = harness({ config: { ...CONFIG, deploy: { strategy } } });
+    try {
+      await h.ok('provision');
+      await h.ok('status'); // the run started with the pipeline fails at Source: the connection is pending
+      h.sandbox.connections.approveConnection(stateId(h, 'connection.github'));
+      await h.ok('release');
+      await h.ok('status'); // a read of the pipeline runs it up to the approval
+      const dev = await runningTaskDefinition(h, 'dev');
+      const web = dev.containerDefinitions.find((c) => c.name === 'web')!;
+      expect((web as Container & { image: string }).image).toMatch(/^123456789012\.dkr\.ecr\.eu-west-3\.amazonaws\.com\/demo:\w+$/);
+      expect(web.environment).toEqual([{ name: 'APP_NAME', value: 'demo' }, { name: 'LOG_LEVEL', value: 'debug' }]);
+      expect(web.secrets?.map((s) => s.name)).toEqual(['API_KEY', 'DB_PASSWORD']);
+      expect(dev.taskRoleArn).toBe(ROLE('demo-task'));
+      const s = await service(h, 'dev');
+      expect(s.runningCount).toBe(s.desiredCount);
+      expect(s.events.map((e) => e.message).filter((m) => m.includes('ResourceInitializationError'))).toEqual([]);
+      // The next provision finds the pipeline's revision as it wants it: nothing to register.
+      const before = h.sandbox.mutatingCalls().length;
+      await h.ok('provision');
+      expect(mutations(h, before)).toEqual([]);
+    } finally {
+      h.restore();
     }
   });
 });
