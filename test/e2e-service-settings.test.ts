@@ -3,34 +3,14 @@
 // one of prod's own, ECS Exec. One provision is shared by the read-only assertions; the runs that
 // change things (a missing grant, a missing reference, a lost state, a crash, destroy) follow in order.
 import { readFileSync, rmSync } from 'node:fs';
-import type { ConfigInput } from '../src/config';
 import { EXIT } from '../src/errors';
-import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
+import { SERVICE_SETTINGS } from './helpers/configs';
+import { harness, shape, type Harness } from './helpers/harness';
 
 const SEED_SECRET = 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:demo/api-AbCdEf';
 const ROLE = (name: string) => `arn:aws:iam::123456789012:role/shipline/${name}`;
 
-const CONFIG: ConfigInput = {
-  ...BASE_CONFIG,
-  services: {
-    variables: { LOG_LEVEL: 'info', APP_NAME: 'demo' },
-    secrets: { DB_PASSWORD: '/demo/db-password', API_KEY: `${SEED_SECRET}:key::` },
-    taskRole: {
-      managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
-      statements: [{ Sid: 'ReadUploads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::demo-uploads/*' }],
-    },
-    exec: true,
-  },
-  environments: [
-    { name: 'dev', path: '/dev', variables: { LOG_LEVEL: 'debug' } },
-    {
-      name: 'prod',
-      approval: true,
-      exec: false,
-      taskRole: { statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-3:123456789012:demo-jobs' }] },
-    },
-  ],
-};
+const CONFIG = SERVICE_SETTINGS;
 
 interface Container {
   name: string;
