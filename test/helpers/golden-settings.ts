@@ -174,6 +174,8 @@ function servicesOf(config: Config, f: Facts) {
         'as created': decide(created),
         'desired count, deployment settings, grace period and tag propagation edited by hand': decide(byHand),
         'a new revision registered in this run': decide(created, { ...want, taskDefinition: f.taskDefinitionArn(env.name, 2) }),
+        // ECS Exec (issue 13): a rolling service takes it with a new deployment; a CODE_DEPLOY one only when created.
+        'ECS Exec switched by hand': decide({ ...created, enableExecuteCommand: !want.enableExecuteCommand }),
         'moved to other subnets by hand': decide({ ...created, networkConfiguration: { awsvpcConfiguration: { ...want.networkConfiguration.awsvpcConfiguration!, subnets: ['subnet-0f0e0d0c0b0a00001'] } } }),
       };
       if (blueGreen) {
