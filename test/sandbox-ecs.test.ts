@@ -502,6 +502,15 @@ describe('ECS services', () => {
     });
     const rescaled = await ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-prod', desiredCount: 1 }));
     expect(rescaled.service?.desiredCount).toBe(1);
+    // ECS Exec is not among what UpdateService changes on a CODE_DEPLOY service; the same value is no change.
+    await expect(ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-prod', enableExecuteCommand: true }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Unable to update enable execute command on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+    });
+    expect((await ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-prod', enableExecuteCommand: false }))).service?.enableExecuteCommand).toBe(false);
+    // A rolling service keeps the setting and reports it.
+    expect((await ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-dev', enableExecuteCommand: true }))).service?.enableExecuteCommand).toBe(true);
+    expect((await describeService('demo-dev')).enableExecuteCommand).toBe(true);
 
     await expect(ecs.send(new DeleteServiceCommand({ cluster: 'demo', service: 'demo-dev' }))).rejects.toMatchObject({
       name: 'InvalidParameterException',
