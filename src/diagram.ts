@@ -18,6 +18,8 @@ import { KEYS as NETWORK } from '../steps/network';
 import { KEYS as PIPELINE, pipelineName, pipelineStructure } from '../steps/pipeline';
 import { KEYS as REPOSITORY, repositoryName } from '../steps/repository';
 import { KEYS as SERVICES, serviceName } from '../steps/services';
+import { taskRoleChoice } from '../steps/services/task-role';
+import { settingsOf } from './service-config';
 import type { ResourceRecord } from '../state';
 
 export type Shape = 'box' | 'round' | 'circle' | 'cylinder' | 'hexagon';
@@ -236,7 +238,21 @@ class Builder {
       this.link(nodeId('tg', env.name), svc, `:${config.services.containerPort}`, 'solid', { key: SERVICES.service(env.name) });
       if (this.blueGreen) this.link(nodeId('tg', `${env.name}_green`), svc, 'replacement task set', 'dotted', { key: SERVICES.service(env.name) });
       this.link(svc, 'repo', 'pulls image', 'dotted', { key: SERVICES.service(env.name) });
+      this.taskRole(env, svc);
     }
+  }
+
+  /** The role the environment's tasks run as (issue 13's taskRole / exec), drawn once when shared. */
+  private taskRole(env: EnvironmentConfig, svc: string): void {
+    const choice = taskRoleChoice(this.config, env);
+    if (choice.kind === 'none') return;
+    const id = nodeId('role', choice.kind === 'shared' ? 'shared' : env.name);
+    if (!this.drafts.some((d) => d.node.id === id)) {
+      const settings = settingsOf(this.config, env);
+      const what = [settings.taskRole ? 'app permissions' : undefined, settings.exec ? 'ECS Exec' : undefined].filter(Boolean).join(' · ');
+      this.add(id, 'hexagon', [`IAM task role ${this.rec(choice.key)?.id ?? `${this.config.stack}-${choice.part}`}`, what], { key: choice.key });
+    }
+    this.link(svc, id, 'runs as', 'dotted', { key: SERVICES.service(env.name) });
   }
 
   // ---- the delivery pipeline -------------------------------------------------------------------

@@ -88,6 +88,9 @@ const PASS_CONNECTION: Scope = {
     },
   },
 };
+/** The parameters and secrets a config's `secrets` name: any, since the config chooses them. */
+const SSM_PARAMETERS: Scope = { sid: 'CheckSecretParameters', resource: 'arn:aws:ssm:*:*:parameter/*' };
+const SECRETS: Scope = { sid: 'CheckSecrets', resource: 'arn:aws:secretsmanager:*:*:secret:*' };
 /** Log groups live under /shipline/<stack>/. */
 const LOG_GROUPS: Scope = { sid: 'ShiplineLogGroups', resource: 'arn:aws:logs:*:*:log-group:/shipline/*' };
 /** The artifact bucket is `<stack>-artifacts-<account>-<region>`. */
@@ -201,9 +204,10 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     // A deployment reads its deployment configuration and registers the revision (the AppSpec) it deploys.
     CreateDeployment: [['codedeploy:CreateDeployment', CODEDEPLOY], ['codedeploy:GetDeploymentConfig', CODEDEPLOY], ['codedeploy:RegisterApplicationRevision', CODEDEPLOY]],
   },
-  // Modelled by the sandbox for issue 13 (secrets, autoscaling); no step calls them yet.
-  ssm: {},
-  secretsmanager: {},
+  // The services step's pre-flight check that each of the config's `secrets` exists: read-only,
+  // no value decrypted (GetParameters without WithDecryption; DescribeSecret returns no value).
+  ssm: { GetParameters: [['ssm:GetParameters', SSM_PARAMETERS]] },
+  secretsmanager: { DescribeSecret: [['secretsmanager:DescribeSecret', SECRETS]] },
   appautoscaling: {},
 };
 
@@ -231,6 +235,8 @@ export interface PolicyVariant {
   /** `none`: an imported VPC (network.vpcId), which shipline only reads. */
   natMode: 'instance' | 'nat-gateway' | 'none';
   stateBackend: 'local' | 's3';
+  /** The config's task role managed policies (issue 13): shipline attaches them too. */
+  managedPolicyArns?: readonly string[];
 }
 
 /**
@@ -263,12 +269,23 @@ export const ALL_VARIANTS: readonly PolicyVariant[] = (['rolling', 'blue-green']
   (['instance', 'nat-gateway', 'none'] as const).flatMap((natMode) => (['local', 's3'] as const).map((stateBackend) => ({ strategy, natMode, stateBackend }))),
 );
 
+type ManagedPoliciesOf = { managedPolicyArns: readonly string[] } | null | undefined;
+
 /** The config's choices, as the policy sees them. */
-export function variantOf(config: { deploy: { strategy: string }; nat: { mode: string }; state: { backend: { type: string } } }): PolicyVariant {
+export function variantOf(config: {
+  deploy: { strategy: string };
+  nat: { mode: string };
+  state: { backend: { type: string } };
+  services?: { taskRole?: ManagedPoliciesOf };
+  environments?: ReadonlyArray<{ taskRole?: ManagedPoliciesOf }>;
+}): PolicyVariant {
+  const roles = [config.services?.taskRole, ...(config.environments ?? []).map((e) => e.taskRole)];
+  const managed = [...new Set(roles.flatMap((r) => r?.managedPolicyArns ?? []))].sort();
   return {
     strategy: config.deploy.strategy === 'blue-green' ? 'blue-green' : 'rolling',
     natMode: config.nat.mode === 'nat-gateway' || config.nat.mode === 'none' ? config.nat.mode : 'instance',
     stateBackend: config.state.backend.type === 's3' ? 's3' : 'local',
+    ...(managed.length > 0 ? { managedPolicyArns: managed } : {}),
   };
 }
 
@@ -290,17 +307,24 @@ export function requiredPolicy(variants: readonly PolicyVariant[] = ALL_VARIANTS
       }
     }
   }
+  // A config's task role policies join the ones shipline attaches: exactly those, no wildcard.
+  const extra = [...new Set(variants.flatMap((v) => v.managedPolicyArns ?? []))].filter((arn) => !(MANAGED_POLICIES as readonly string[]).includes(arn)).sort();
+  const conditionOf = (scope: Scope) =>
+    scope === ROLE_POLICIES && extra.length > 0 ? { ArnEquals: { 'iam:PolicyARN': [...MANAGED_POLICIES, ...extra] } } : scope.condition;
   return {
     Version: '2012-10-17',
     Statement: [...byScope.entries()]
       .sort(([a], [b]) => a.sid.localeCompare(b.sid))
-      .map(([scope, actions]) => ({
-        Sid: scope.sid,
-        Effect: 'Allow' as const,
-        Action: [...actions].sort(),
-        Resource: scope.resource,
-        ...(scope.condition ? { Condition: scope.condition } : {}),
-      })),
+      .map(([scope, actions]) => {
+        const condition = conditionOf(scope);
+        return {
+          Sid: scope.sid,
+          Effect: 'Allow' as const,
+          Action: [...actions].sort(),
+          Resource: scope.resource,
+          ...(condition ? { Condition: condition } : {}),
+        };
+      }),
   };
 }
 

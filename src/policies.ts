@@ -19,14 +19,32 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** Who may assume a role: the AWS service principal(s) named. */
-export function trustPolicy(services: string | readonly string[]): PolicyDocument {
+/** Who may assume a role: the AWS service principal(s) named, under `condition` when given. */
+export function trustPolicy(services: string | readonly string[], condition?: PolicyStatement['Condition']): PolicyDocument {
   const list = typeof services === 'string' ? [services] : [...services];
   return {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: list.length === 1 ? list[0]! : list }, Action: 'sts:AssumeRole' }],
+    Statement: [{ Effect: 'Allow', Principal: { Service: list.length === 1 ? list[0]! : list }, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) }],
   };
 }
+
+/**
+ * The condition ECS's task role page recommends in a task role's trust policy, against the
+ * confused-deputy problem: only tasks of this account assume it
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html).
+ */
+export const sourceAccountCondition = (account: string): NonNullable<PolicyStatement['Condition']> => ({ StringEquals: { 'aws:SourceAccount': account } });
+
+/** What a task role needs for ECS Exec (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html). */
+export const ECS_EXEC_ACTIONS = ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'] as const;
+
+/** The task role's inline policy for ECS Exec: the SSM agent in the task opens its channels. */
+export function ecsExecPolicy(): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Sid: 'EcsExecChannels', Effect: 'Allow', Action: [...ECS_EXEC_ACTIONS], Resource: '*' }] };
+}
+
+/** A policy of `statements` (the execution role's secret reads, a task role's own statements). */
+export const policyOf = (statements: readonly PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: [...statements] });
 
 /**
  * The only actions granted on `"*"`, each because IAM's Service Authorization Reference lists no
@@ -42,6 +60,9 @@ export const WILDCARD_ALLOWED: readonly string[] = [
   // The ECS deploy action lists the deployment's tasks; IAM authorizes ListTasks on container
   // instances only, which Fargate services have none of.
   'ecs:ListTasks',
+  // ECS Exec's Session Manager channels: the task role opens them; IAM lists no resource type for them
+  // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html).
+  ...ECS_EXEC_ACTIONS,
 ];
 
 /** Service principals of the roles shipline creates. */
@@ -185,6 +206,8 @@ export interface CodePipelinePolicyInput {
   taskDefinitionArns: readonly string[];
   /** The task execution role the new revisions name, which the deploy action passes to ECS. */
   executionRoleArn: string;
+  /** The task roles the revisions name (issue 13's `taskRole`, `exec`): passed to ECS the same way. */
+  taskRoleArns?: readonly string[];
   /** Blue/green: the CodeDeployToECS actions register a revision and start a deployment per environment. */
   codeDeploy?: {
     applicationArn: string;
@@ -243,7 +266,7 @@ export function codePipelinePolicy(input: CodePipelinePolicyInput): PolicyDocume
         Sid: 'PassExecutionRole',
         Effect: 'Allow',
         Action: ['iam:PassRole'],
-        Resource: [input.executionRoleArn],
+        Resource: [input.executionRoleArn, ...(input.taskRoleArns ?? [])],
         Condition: { StringEquals: { 'iam:PassedToService': PRINCIPALS.ecsTasks } },
       },
     ],
@@ -287,4 +310,46 @@ function codeDeployStatements(cd: NonNullable<CodePipelinePolicyInput['codeDeplo
       Resource: [cd.deploymentConfigArn],
     },
   ];
+}
+
+// ---- a user's statements, checked against IAM's grammar ----------------------------------------------
+
+/**
+ * The condition operators IAM knows, each also with `IfExists`, and the set operators' prefixes
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+ */
+const CONDITION_OPERATORS = new Set([
+  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+  'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+  'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
+  'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+]);
+/** `service:Action`, wildcards allowed, or `*` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html). */
+const ACTION = /^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$/;
+/** `*`, or an ARN of six colon-separated parts (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). */
+const RESOURCE = /^(\*|arn:(aws[a-z-]*|\*):[a-z0-9-*]+:[a-z0-9-*]*:(\d{12}|\*|aws)?:.+)$/;
+/**
+ * A role's inline policies may hold at most 10,240 characters in all, whitespace not counted
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ */
+export const ROLE_INLINE_POLICY_CHARS = 10_240;
+
+/** What of `statements` IAM would refuse (MalformedPolicyDocument), each naming its statement; empty if none. */
+export function statementIssues(statements: readonly PolicyStatement[]): string[] {
+  const issues: string[] = [];
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
+  statements.forEach((s, i) => {
+    const at = `statement ${i + 1}${s.Sid ? ` (${s.Sid})` : ''}`;
+    for (const action of list(s.Action)) if (!ACTION.test(action)) issues.push(`${at}: action "${action}" is not of the form service:Action`);
+    for (const resource of list(s.Resource)) if (!RESOURCE.test(resource)) issues.push(`${at}: resource "${resource}" is neither "*" nor an ARN`);
+    for (const operator of Object.keys(s.Condition ?? {})) {
+      const base = operator.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
+      if (!CONDITION_OPERATORS.has(base)) issues.push(`${at}: "${operator}" is not an IAM condition operator`);
+    }
+  });
+  const sids = statements.flatMap((s) => (s.Sid ? [s.Sid] : []));
+  for (const sid of new Set(sids.filter((sid, i) => sids.indexOf(sid) !== i))) issues.push(`Sid "${sid}" names more than one statement; IAM wants them unique`);
+  const size = JSON.stringify(policyOf(statements)).replace(/\s/g, '').length;
+  if (size > ROLE_INLINE_POLICY_CHARS) issues.push(`the statements take ${size} characters; a role's inline policies hold at most ${ROLE_INLINE_POLICY_CHARS}`);
+  return issues;
 }

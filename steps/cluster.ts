@@ -3,7 +3,10 @@
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, type Cluster } from '@aws-sdk/client-ecs';
 import { GONE, isGone } from '../src/aws/gone';
 import { retryWhile } from '../src/aws/wait';
-import { ecsTaskExecutionPolicy } from '../src/policies';
+import { ecsTaskExecutionPolicy, policyOf, type Place, type PolicyStatement } from '../src/policies';
+import { resolveSecret, secretReadStatements } from '../src/secret-refs';
+import { settingsOf } from '../src/service-config';
+import type { Config } from '../src/config';
 import { ensure, ignoringGone, remove } from '../src/reconcile';
 import type { Step, StepContext } from '../src/step';
 import { claim, foreignByName, foreignByTags, fromEcsTags, tagsNamed, toEcsTags } from './lib/owned';
@@ -106,19 +109,35 @@ async function deleteCluster(ctx: StepContext): Promise<void> {
 
 // ---- task execution role ---------------------------------------------------------------------
 
-/** The tasks' execution role: ECS assumes it to pull the image and write the logs (AWS's managed policy). */
-export function executionRoleSpec(stack: string, partition: string): RoleSpec {
+/** The inline policy through which the execution role reads the environments' `secrets`. */
+const SECRETS_POLICY = 'secrets';
+
+/**
+ * What the execution role needs to read every environment's `secrets` when a task starts
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html):
+ * one role serves every environment, so it reads the union of their references, each named.
+ */
+export function executionSecretStatements(config: Pick<Config, 'services' | 'environments'>, place: Place): PolicyStatement[] {
+  const references = config.environments.flatMap((env) => Object.values(settingsOf(config, env).secrets));
+  return secretReadStatements(references.map((ref) => resolveSecret(place, ref)), config.services.secretsKmsKeyArn);
+}
+
+/** The tasks' execution role: ECS assumes it to pull the image and write the logs (AWS's managed policy), and to read the secrets. */
+export function executionRoleSpec(stack: string, partition: string, secretStatements: readonly PolicyStatement[] = []): RoleSpec {
   return {
     key: KEYS.executionRole,
     part: EXECUTION_ROLE_PART,
     description: `shipline ${stack}: lets ECS pull the images and write the logs of the stack's tasks`,
     trust: 'ecs-tasks.amazonaws.com',
     managedPolicies: [ecsTaskExecutionPolicy(partition)],
+    inlinePolicies: secretStatements.length > 0 ? { [SECRETS_POLICY]: policyOf(secretStatements) } : {},
   };
 }
 
 async function ensureExecutionRole(ctx: StepContext): Promise<void> {
-  await ensureRole(ctx, executionRoleSpec(ctx.tags.stack, ctx.partition));
+  const place = { partition: ctx.partition, region: ctx.config.region, account: ctx.accountId };
+  await ensureRole(ctx, executionRoleSpec(ctx.tags.stack, ctx.partition, executionSecretStatements(ctx.config, place)));
 }
 
 // ---- log groups --------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ import { KEYS as BUILD } from './build';
 import { KEYS as CLUSTER, clusterName } from './cluster';
 import { applicationName, deploymentGroupName } from './codedeploy';
 import { KEYS as CONNECTION } from './connection';
-import { KEYS as SERVICES, serviceName, taskFamily } from './services';
+import { KEYS as SERVICES, serviceName, taskFamily, taskRoleArns } from './services';
 import { liveTag, MARK_VARIABLE, nextTag } from './lib/live-tags';
 import { claim, foreignByName, foreignByTags, fromEcsTags, sameJson, toEcsTags } from './lib/owned';
 import { recorded, recordedOr } from './lib/recorded';
@@ -279,6 +279,8 @@ export interface PipelineRoleFacts {
   projectArn: string;
   markProjectArn: string;
   executionRoleArn: string;
+  /** The task roles the revisions name, which the deploy actions pass to ECS with them. */
+  taskRoleArns?: readonly string[];
   /** The services the services step recorded, by environment (the others are named by the ARN ECS will give them). */
   serviceArns: Readonly<Record<string, string>>;
 }
@@ -300,6 +302,7 @@ export function pipelineRoleSpec(config: Pick<Config, 'stack' | 'environments' |
     serviceArns: blueGreen ? [] : envs.map((env) => facts.serviceArns[env] ?? arns.ecsService(p, facts.cluster, serviceName(stack, env))),
     taskDefinitionArns: envs.map((env) => arns.taskDefinitionFamily(p, taskFamily(stack, env))),
     executionRoleArn: facts.executionRoleArn,
+    taskRoleArns: facts.taskRoleArns ?? [],
     ...(blueGreen
       ? {
           codeDeploy: {
@@ -337,6 +340,7 @@ async function ensurePipelineRole(ctx: StepContext): Promise<string> {
       projectArn: recordedOr(ctx, BUILD.project, 'arn', (name) => arns.codeBuildProject(p, name)),
       markProjectArn: recordedOr(ctx, BUILD.markProject, 'arn', (name) => arns.codeBuildProject(p, name)),
       executionRoleArn: recorded(ctx, CLUSTER.executionRole, 'arn'),
+      taskRoleArns: taskRoleArns(ctx),
       serviceArns,
     }),
   );

@@ -299,3 +299,28 @@ describe('a 3-environment blue-green stack, as planned', () => {
     expect(edgeSet(mermaid)).toEqual(['internet -> igw', 'subnet_public_a -> igw [0.0.0.0/0]', 'subnet_public_b -> igw [0.0.0.0/0]']);
   });
 });
+
+describe('task roles (issue 13)', () => {
+  it('draws the role each environment runs as: the shared one once, an own one apart, none without taskRole or exec', async () => {
+    h = harness({
+      config: {
+        ...BASE_CONFIG,
+        services: { taskRole: { statements: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }] } },
+        environments: [
+          { name: 'dev', path: '/dev' },
+          { name: 'qa', path: '/qa' },
+          { name: 'prod', exec: true, taskRole: { managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'] } },
+        ],
+      },
+    });
+    const mermaid = parseMermaid((await h.ok('diagram')).stdout);
+    expectSameStructure(mermaid, parseDot((await h.ok('diagram', '--format', 'dot')).stdout));
+    expect(mermaid.nodes.get('role_shared')).toMatchObject({ label: 'IAM task role demo-task\napp permissions', planned: true });
+    expect(mermaid.nodes.get('role_prod')).toMatchObject({ label: 'IAM task role demo-prod-task\napp permissions · ECS Exec', planned: true });
+    expect(edgeSet(mermaid).filter((e) => e.includes('runs as'))).toEqual([
+      'svc_dev -> role_shared [runs as] (dotted)',
+      'svc_prod -> role_prod [runs as] (dotted)',
+      'svc_qa -> role_shared [runs as] (dotted)',
+    ]);
+  });
+});

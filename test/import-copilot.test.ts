@@ -77,15 +77,22 @@ describe('import-copilot: an API on a path and an alias, autoscaling, secrets an
       stack: 'payments',
       source: { repository: 'acme/payments', branch: 'release' },
       alb: { certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/13245665-cv8f-adf3-j7gd-adf876af95' },
-      services: { architecture: 'X86_64', containerPort: 3000 },
+      services: {
+        architecture: 'X86_64',
+        containerPort: 3000,
+        // Issue 13's fields: an SSM name and a Secrets Manager ARN carry; a secret by name and a CloudFormation import do not.
+        variables: { LOG_LEVEL: 'info' },
+        secrets: { GITHUB_TOKEN: 'GITHUB_TOKEN', API_KEY: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:payments/api-AbCdEf' },
+        exec: true,
+      },
     });
     expect(config.environments).toEqual([
-      { name: 'test', path: '/api', host: 'test.api.example.com', cpu: 256, memory: 512, desiredCount: 1, approval: false },
+      { name: 'test', path: '/api', host: 'test.api.example.com', cpu: 256, memory: 512, desiredCount: 1, approval: false, variables: { LOG_LEVEL: 'debug' } },
       { name: 'prod', cpu: 256, memory: 512, desiredCount: 2, approval: true },
     ]);
   });
 
-  it('lists the health check, the ranges with their targets, each variable and secret (SSM, Secrets Manager name and ARN), exec and the hosted zone', async () => {
+  it('lists the health check, the ranges with their targets, the secrets that do not carry (by name, a CloudFormation import) and the hosted zone', async () => {
     const { lines } = await run('api-alias');
     const file = 'copilot/api/manifest.yml';
     const issue13 = 'shipline has no such setting yet (issue 13)';
@@ -93,12 +100,8 @@ describe('import-copilot: an API on a path and an alias, autoscaling, secrets an
       'copilot/pipelines/api/manifest.yml › source.properties.connection_name: "acme-github": shipline makes a CodeConnections connection of its own (approve it once after the first provision)',
       `${file} › http.healthcheck: "/api/health": ${issue13}; the target group checks "/" and takes any answer below 500 as healthy`,
       `${file} › count.range: autoscaling 1-10 on cpu_percentage 70, requests 30: ${issue13}; desiredCount is the minimum, 1`,
-      `${file} › variables.LOG_LEVEL: ${issue13}`,
-      `${file} › secrets.GITHUB_TOKEN: SSM parameter "GITHUB_TOKEN": ${issue13}`,
-      `${file} › secrets.DB_SECRET: Secrets Manager secret "mysql": ${issue13}`,
-      `${file} › secrets.API_KEY: Secrets Manager secret "arn:aws:secretsmanager:eu-west-3:123456789012:secret:payments/api-AbCdEf": ${issue13}`,
-      `${file} › exec: true: ${issue13}`,
-      `${file} › environments.test.variables.LOG_LEVEL: ${issue13}`,
+      `${file} › secrets.DB_SECRET: Secrets Manager secret "mysql": shipline names a Secrets Manager secret by its ARN; write the ARN (with the JSON key, "…:key::", if any)`,
+      `${file} › secrets.DB_HOST: the CloudFormation export "payments-db-host": shipline reads no CloudFormation exports; give the parameter's name or the secret's ARN`,
       `${file} › environments.prod.http.alias[0].hosted_zone: "Z0873220N255IR3MTNR4": shipline writes no DNS records; shipline has no such setting yet (issue 14)`,
       `${file} › environments.prod.count.range: autoscaling 2-20 on cpu_percentage 60: ${issue13}; desiredCount is the minimum, 2`,
       `${file} › environments.prod.http.alias: "api.example.com": prod is shipline's default environment, served for every host no other environment takes (exactly one environment has no path or host)`,

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceName } from '../src/aws/clients';
-import { actionsFor, ALL_VARIANTS, OPERATIONS, renderPolicy, requiredPolicy } from '../src/permissions';
+import { actionsFor, ALL_VARIANTS, OPERATIONS, renderPolicy, requiredPolicy, variantOf } from '../src/permissions';
 import type { PolicyDocument } from '../src/policies';
 import { BASE_CONFIG, harness, type Harness } from './helpers/harness';
 
@@ -24,6 +24,8 @@ const PACKAGES: Record<string, ServiceName> = {
   'client-codepipeline': 'codepipeline',
   'client-codestar-connections': 'connections',
   'client-codedeploy': 'codedeploy',
+  'client-ssm': 'ssm',
+  'client-secrets-manager': 'secretsmanager',
 };
 
 /** The call each SDK waiter polls with. */
@@ -282,5 +284,31 @@ describe('shipline permissions', () => {
     } finally {
       x.restore();
     }
+  });
+});
+
+describe("a config's task role managed policies (issue 13)", () => {
+  it('are added to the attach/detach condition, exactly those, and only with that config', () => {
+    const config = {
+      deploy: { strategy: 'rolling' },
+      nat: { mode: 'instance' },
+      state: { backend: { type: 'local' } },
+      services: { taskRole: { managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'] } },
+      environments: [{ taskRole: { managedPolicyArns: ['arn:aws:iam::123456789012:policy/app-queue'] } }, {}],
+    };
+    const condition = (doc: PolicyDocument) => doc.Statement.find((s) => s.Sid === 'ShiplineRolesManagedPolicies')!.Condition;
+    expect(condition(requiredPolicy([variantOf(config)]))).toEqual({
+      ArnEquals: {
+        'iam:PolicyARN': [
+          'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
+          'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited',
+          'arn:aws:iam::123456789012:policy/app-queue',
+          'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+        ],
+      },
+    });
+    expect(condition(requiredPolicy([variantOf({ ...config, services: {}, environments: [] })]))).toEqual({
+      ArnEquals: { 'iam:PolicyARN': ['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy', 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited'] },
+    });
   });
 });

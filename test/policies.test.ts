@@ -16,15 +16,28 @@ import {
   type PolicyStatement,
 } from '../src/policies';
 import { artifactBucketName, tlsOnlyPolicy } from '../steps/artifacts';
-import { trustPolicy } from '../src/policies';
+import { ecsExecPolicy, policyOf, sourceAccountCondition, statementIssues, trustPolicy } from '../src/policies';
+import { resolveSecret, secretReadStatements, ssmParameterArn } from '../src/secret-refs';
 
 /**
  * The actions a service role may hold on "*", written out here (not imported): widening the code's
  * allow-list without this list fails the tests. Each is authorized on no resource type by IAM.
  */
-const ALLOWED_ON_STAR = ['ecr:GetAuthorizationToken', 'ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'ecs:RegisterTaskDefinition'];
+const ALLOWED_ON_STAR = [
+  'ecr:GetAuthorizationToken',
+  'ecs:DescribeTaskDefinition',
+  'ecs:ListTasks',
+  'ecs:RegisterTaskDefinition',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
 
 const ACCOUNT = '123456789012';
+/** An SSM name, a partial Secrets Manager ARN, a complete one with a JSON key. */
+const SECRETS = ['/demo/db-password', `arn:aws:secretsmanager:eu-west-3:${ACCOUNT}:secret:demo/partial`, `arn:aws:secretsmanager:eu-west-3:${ACCOUNT}:secret:demo/api-AbCdEf:password::`];
+const KMS_KEY = `arn:aws:kms:eu-west-3:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const PLACE = { partition: 'aws', region: 'eu-west-3', account: ACCOUNT };
 const ENVS = ['dev', 'prod'];
 const BUCKET = artifactBucketName('demo', ACCOUNT, 'eu-west-3');
@@ -62,10 +75,18 @@ const DOCUMENTS: Record<string, PolicyDocument> = {
   'codepipeline trust policy': trustPolicy(PRINCIPALS.codepipeline),
   'task execution trust policy': trustPolicy(PRINCIPALS.ecsTasks),
   'codedeploy trust policy': trustPolicy(PRINCIPALS.codedeploy),
+  'task role trust policy': trustPolicy(PRINCIPALS.ecsTasks, sourceAccountCondition(ACCOUNT)),
+  'task role ECS Exec policy': ecsExecPolicy(),
+  'execution role secrets policy': policyOf(secretReadStatements(SECRETS.map((ref) => resolveSecret(PLACE, ref)), KMS_KEY)),
 };
 
 /** The stack's resources the policies may name: the sample ARNs, and what lies under them. */
 const OWN_ARNS = [
+  // The config's secrets and key (issue 13): named one by one, a partial secret ARN with its six characters left open.
+  ssmParameterArn(PLACE, '/demo/db-password'),
+  `${SECRETS[1]}-??????`,
+  SECRETS[2]!.replace(/:password::$/, ''),
+  KMS_KEY,
   ...Object.values(BUILD_INPUT),
   ...Object.values(PIPELINE_INPUT).flat(),
   ...connectionArns(PIPELINE_INPUT.connectionArn),
@@ -272,5 +293,31 @@ describe('the artifact bucket policy', () => {
 
   it('names the bucket and its objects only', () => {
     expect(doc.Statement.flatMap((s) => list(s.Resource))).toEqual([BUILD_INPUT.bucketArn, `${BUILD_INPUT.bucketArn}/*`]);
+  });
+});
+
+describe("statementIssues: a user's task role statements against IAM's grammar", () => {
+  it('takes well-formed statements', () => {
+    expect(statementIssues([{ Sid: 'Read', Effect: 'Allow', Action: ['s3:Get*'], Resource: 'arn:aws:s3:::bucket/*', Condition: { 'ForAnyValue:StringLikeIfExists': { 'aws:TagKeys': 'x' } } }])).toEqual([]);
+  });
+
+  it('names each statement IAM would refuse, and why', () => {
+    expect(
+      statementIssues([
+        { Effect: 'Allow', Action: 'GetObject', Resource: 'bucket' },
+        { Sid: 'A', Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { StringMatches: { 'aws:x': 'y' } } },
+        { Sid: 'A', Effect: 'Deny', Action: '*', Resource: '*' },
+      ]),
+    ).toEqual([
+      'statement 1: action "GetObject" is not of the form service:Action',
+      'statement 1: resource "bucket" is neither "*" nor an ARN',
+      'statement 2 (A): "StringMatches" is not an IAM condition operator',
+      'Sid "A" names more than one statement; IAM wants them unique',
+    ]);
+  });
+
+  it("refuses statements over a role's inline policy quota", () => {
+    const big = Array.from({ length: 200 }, (_, i) => ({ Effect: 'Allow' as const, Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-${i}/*` }));
+    expect(statementIssues(big).at(-1)).toMatch(/a role's inline policies hold at most 10240/);
   });
 });

@@ -502,6 +502,15 @@ describe('ECS services', () => {
     });
     const rescaled = await ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-prod', desiredCount: 1 }));
     expect(rescaled.service?.desiredCount).toBe(1);
+    // ECS Exec is not among what UpdateService changes on a CODE_DEPLOY service; the same value is no change.
+    await expect(ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-prod', enableExecuteCommand: true }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Unable to update enable execute command on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+    });
+    expect((await ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-prod', enableExecuteCommand: false }))).service?.enableExecuteCommand).toBe(false);
+    // A rolling service keeps the setting and reports it.
+    expect((await ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-dev', enableExecuteCommand: true }))).service?.enableExecuteCommand).toBe(true);
+    expect((await describeService('demo-dev')).enableExecuteCommand).toBe(true);
 
     await expect(ecs.send(new DeleteServiceCommand({ cluster: 'demo', service: 'demo-dev' }))).rejects.toMatchObject({
       name: 'InvalidParameterException',
@@ -666,5 +675,53 @@ describe('ECS tags, inventory and snapshots', () => {
     await waitUntilServicesStable({ client: ecs, ...WAIT }, { cluster: 'demo', services: ['demo-dev'] });
     expect(await taskEnis()).toHaveLength(2);
     expect(await runningTaskIps()).toHaveLength(2);
+  });
+});
+
+describe("a task's secrets, read by its execution role when it starts", () => {
+  const SSM = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter`;
+  const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret`;
+  const grant = (statements: object[]) =>
+    env.sandbox.iam.putRolePolicy({ RoleName: 'demo-exec', PolicyName: 'secrets', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) });
+  const launchFailures = async () => (await describeService()).events?.map((e) => e.message ?? '').filter((m) => m.includes('failed to launch a task')) ?? [];
+
+  async function serviceWithSecrets(secrets: Array<{ name: string; valueFrom: string }>): Promise<void> {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'demo' }));
+    const net = await network();
+    const base = taskDefinitionInput().containerDefinitions![0]!;
+    const taskDefinition = await registerTaskDefinition({ containerDefinitions: [{ ...base, secrets }] });
+    await ecs.send(new CreateServiceCommand(serviceInput(net, taskDefinition, { desiredCount: 1 })));
+  }
+
+  it('starts the task when the role may read each one: the seed parameter by name, a secret granted by partial ARN with a JSON key', async () => {
+    grant([
+      { Effect: 'Allow', Action: 'ssm:GetParameters', Resource: `${SSM}/demo/db-password` },
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: `${SECRET}:demo/api-??????` },
+    ]);
+    await serviceWithSecrets([{ name: 'DB', valueFrom: '/demo/db-password' }, { name: 'KEY', valueFrom: `${SECRET}:demo/api-AbCdEf:key::` }]);
+    expect(await launchFailures()).toEqual([]);
+    expect((await describeService()).runningCount! + (await describeService()).pendingCount!).toBe(1);
+  });
+
+  it('refuses a parameter that does not exist, naming it', async () => {
+    grant([{ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: `${SSM}/*` }]);
+    await serviceWithSecrets([{ name: 'DB', valueFrom: `${SSM}/demo/nope` }]);
+    expect(await launchFailures()).toContainEqual(
+      `(service demo-dev) failed to launch a task with (error ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid parameters: ${SSM}/demo/nope).`,
+    );
+    expect((await describeService()).runningCount).toBe(0);
+  });
+
+  it("refuses a secret the role may not read, and one that does not exist, in the agent's words", async () => {
+    await serviceWithSecrets([{ name: 'KEY', valueFrom: `${SECRET}:demo/api-AbCdEf:key::` }]);
+    const [denied] = await launchFailures();
+    expect(denied).toContain(
+      `unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${SECRET}:demo/api-AbCdEf from secrets manager: AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/demo-exec/`,
+    );
+    expect(denied).toContain(`is not authorized to perform: secretsmanager:GetSecretValue on resource: ${SECRET}:demo/api-AbCdEf`);
+    grant([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }]);
+    await registerTaskDefinition({ containerDefinitions: [{ ...taskDefinitionInput().containerDefinitions![0]!, secrets: [{ name: 'X', valueFrom: `${SECRET}:demo/missing` }] }] });
+    await ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'demo-dev', taskDefinition: 'demo-dev:2' }));
+    expect((await launchFailures())[0]).toContain(`failed to fetch secret ${SECRET}:demo/missing from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.`);
   });
 });

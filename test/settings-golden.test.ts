@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseConfig, type ConfigInput } from '../src/config';
 import { inputProblems } from './helpers/aws-shapes';
 import { asGolden, GOLDEN_DIR, missingGolden, readGolden, updating } from './helpers/golden-files';
+import { SERVICE_SETTINGS } from './helpers/configs';
 import { ACCOUNT, settingsOf } from './helpers/golden-settings';
 
 const BASE: ConfigInput = { stack: 'demo', region: 'eu-west-3', source: { repository: 'my-org/demo-app', branch: 'main' } };
@@ -37,6 +38,13 @@ const SHAPES: Record<string, ConfigInput> = {
   /** A certificate: HTTPS forwards, HTTP redirects. */
   https: { ...BASE, alb: { certificateArn: CERTIFICATE } },
   'x86-64': { ...BASE, services: { architecture: 'X86_64', containerPort: 8080 } },
+  /** Issue 13's task settings: variables, secrets (SSM name, partial and JSON-key Secrets Manager ARNs, a KMS key), task roles shared and own, ECS Exec. */
+  'service-settings': {
+    ...SERVICE_SETTINGS,
+    services: { ...SERVICE_SETTINGS.services, secretsKmsKeyArn: `arn:aws:kms:eu-west-3:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab` },
+    // prod adds a secret by partial ARN (granted as name-??????).
+    environments: SERVICE_SETTINGS.environments!.map((env) => (env.name === 'prod' ? { ...env, secrets: { STRIPE_KEY: `arn:aws:secretsmanager:eu-west-3:${ACCOUNT}:secret:prod/stripe` } } : env)),
+  },
   'blue-green-extra-environments': {
     ...BASE,
     deploy: { strategy: 'blue-green', deploymentConfig: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes' },

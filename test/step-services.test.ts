@@ -321,7 +321,12 @@ describe('services step: create from nothing', () => {
         firstRevision(
           ctx.config,
           `demo-${env}`,
-          ownedSettings(ctx.config, envConfig(env), { executionRoleArn: EXECUTION_ROLE, logGroup: `/shipline/demo/${env}` }),
+          ownedSettings(ctx.config, envConfig(env), {
+            executionRoleArn: EXECUTION_ROLE,
+            logGroup: `/shipline/demo/${env}`,
+            taskRoleArn: undefined,
+            place: { partition: ctx.partition, region: ctx.config.region, account: ctx.accountId },
+          }),
           stackTags('demo').list('services', env),
         ),
       ),
@@ -520,9 +525,10 @@ describe('services step: re-run', () => {
 });
 
 describe('services step: the image rule', () => {
-  /** The pipeline deployed revision 3 of dev (its image, an env var of its own); the state still says 1. */
+  /** The pipeline deployed revision 3 of dev (its image, a working directory of its own); the state still says 1. */
   const deployed = taskDefinition('dev', 3, {}, PIPELINE_IMAGE);
-  deployed.containerDefinitions![0]!.environment = [{ name: 'APP_VERSION', value: '3f9a2c1' }];
+  // What the pipeline's revision carries beyond what provision owns (variables are the config's now: issue 13).
+  deployed.containerDefinitions![0]!.workingDirectory = '/srv/app';
 
   function awsRunsThePipelinesImage(): void {
     awsHasSecurityGroups();
@@ -561,7 +567,7 @@ describe('services step: the image rule', () => {
     expect(registered.containerDefinitions![0]).toMatchObject({
       name: 'web',
       image: PIPELINE_IMAGE,
-      environment: [{ name: 'APP_VERSION', value: '3f9a2c1' }],
+      workingDirectory: '/srv/app',
       portMappings: [{ containerPort: 80, protocol: 'tcp' }],
       logConfiguration: logConfiguration('dev'),
     });

@@ -25,7 +25,7 @@ import {
   paginateListRoles,
   type Role,
 } from '@aws-sdk/client-iam';
-import { trustPolicy, type PolicyDocument } from '../../src/policies';
+import { trustPolicy, type PolicyDocument, type PolicyStatement } from '../../src/policies';
 import { unlessNotFound } from '../../src/aws/errors';
 import { GONE, isGone } from '../../src/aws/gone';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
@@ -43,6 +43,8 @@ export interface RoleSpec {
   description?: string;
   /** The service principal(s) allowed to assume it, e.g. ecs-tasks.amazonaws.com. */
   trust: string | readonly string[];
+  /** A condition on the trust statement (a task role's `aws:SourceAccount`). */
+  trustCondition?: PolicyStatement['Condition'];
   /** ARNs of managed policies attached to it, and nothing else. */
   managedPolicies?: readonly string[];
   /** Inline policies by name, and nothing else. */
@@ -124,7 +126,7 @@ export async function ensureRole(ctx: StepContext, spec: RoleSpec): Promise<Ensu
   const iam = ctx.aws.iam;
   const name = ctx.tags.name(spec.part);
   const kind = `IAM role ${name}`;
-  const trust = trustPolicy(spec.trust);
+  const trust = trustPolicy(spec.trust, spec.trustCondition);
   const managed = [...(spec.managedPolicies ?? [])];
   const inline = spec.inlinePolicies ?? {};
   const inlineNames = Object.keys(inline);

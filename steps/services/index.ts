@@ -28,6 +28,8 @@ import { recordedEnvironments } from '../lib/recorded';
 import { deleteSecurityGroup, ensureSecurityGroup } from '../lib/security-group';
 import { vpcIdOf } from '../network';
 import { KEYS, securityGroupPart, serviceName, type EnsuredService, type LiveServices } from './names';
+import { checkSecretReferences } from './secret-check';
+import { checkTaskRoleStatements, deleteTaskRoles, deleteUnwantedTaskRoles, ensureTaskRoles, taskRoleChoice } from './task-role';
 import { clusterRef, describeServices, lazyServices, ourService, servicesReadKey } from './live';
 import { checkDeploymentControllers } from './controller';
 import { deleteTaskDefinitions, ensureTaskDefinition } from './task-definition';
@@ -36,6 +38,7 @@ import { deleteService, ensureService, waitForStable } from './service';
 export { CONTAINER_NAME, controllerFor, KEYS, serviceName, taskFamily, type LiveServices } from './names';
 export { describeServices, servicesReadKey } from './live';
 export { taskDefinitionFingerprint } from './task-definition';
+export { taskRoleArns, wantedTaskRoles } from './task-role';
 
 /** The key prefixes of what this step records per environment (`services.service.` …). */
 const RECORD_PREFIXES = Object.values(KEYS).map((key) => key(''));
@@ -46,9 +49,13 @@ export const services: Step = {
   // Tasks pull their image through the NAT; draining ones need nothing from it.
   createOnlyAfter: ['nat'],
 
-  /** Refuse a strategy switch ECS cannot make in place, before any step changed anything. */
+  /**
+   * Before any step changed anything: refuse a strategy switch ECS cannot make in place, task role
+   * statements IAM would refuse, and secrets that name nothing.
+   */
   async preflight(ctx) {
-    await checkDeploymentControllers(ctx);
+    checkTaskRoleStatements(ctx);
+    await Promise.all([checkDeploymentControllers(ctx), checkSecretReferences(ctx)]);
   },
 
   async reconcile(ctx) {
@@ -58,17 +65,29 @@ export const services: Step = {
     ctx.shared.offer(servicesReadKey(ctx), live);
     // A same-named service of someone else stops the step before any environment changes anything.
     for (const env of envs) ourService(ctx, env.name, live);
+    // The roles the task definitions name come first.
+    await ensureTaskRoles(ctx);
     // Environments are independent: reconciled side by side (their security groups read in one call).
     const ensured = await forEachEnvironment(envs, (env) => ensureEnvironment(ctx, env, live));
     await deleteDroppedEnvironments(ctx);
+    await deleteUnwantedTaskRoles(ctx);
     await waitForStable(ctx, ensured);
   },
 
   outputs(state, config) {
-    return config.environments.flatMap((env) => {
-      const rec = state.get(KEYS.service(env.name));
-      return rec?.id ? [{ key: `service.${env.name}`, label: `ECS service (${env.name})`, value: rec.name ?? serviceName(config.stack, env.name) }] : [];
+    // The role each environment's tasks run as: the shared one or its own.
+    const taskRoles = config.environments.flatMap((env) => {
+      const choice = taskRoleChoice(config, env);
+      const arn = choice.kind === 'none' ? undefined : state.get(choice.key)?.arn;
+      return arn ? [{ key: `taskRole.${env.name}`, label: `Task role (${env.name})`, value: arn }] : [];
     });
+    return [
+      ...config.environments.flatMap((env) => {
+        const rec = state.get(KEYS.service(env.name));
+        return rec?.id ? [{ key: `service.${env.name}`, label: `ECS service (${env.name})`, value: rec.name ?? serviceName(config.stack, env.name) }] : [];
+      }),
+      ...taskRoles,
+    ];
   },
 
   async destroy(ctx) {
@@ -76,6 +95,7 @@ export const services: Step = {
     const envs = [...new Set([...recordedEnvironments(ctx, ...RECORD_PREFIXES), ...ctx.config.environments.map((e) => e.name)])];
     const live = lazyServices(ctx, clusterRef(ctx) ?? clusterName(ctx.tags.stack), envs);
     await forEachEnvironment(envs, (env) => deleteEnvironment(ctx, env, live));
+    await deleteTaskRoles(ctx);
   },
 };
 

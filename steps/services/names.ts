@@ -9,7 +9,11 @@ export const KEYS = {
   securityGroup: (env: string) => `services.securityGroup.${env}`,
   taskDefinition: (env: string) => `services.taskDefinition.${env}`,
   service: (env: string) => `services.service.${env}`,
+  /** An environment's own task role (its `taskRole` overrides the shared one). */
+  taskRole: (env: string) => `services.taskRole.${env}`,
 };
+/** The task role the environments without their own share. */
+export const SHARED_TASK_ROLE_KEY = 'services.sharedTaskRole';
 
 export const serviceName = (stack: string, env: string) => `${stack}-${env}`;
 export const taskFamily = (stack: string, env: string) => `${stack}-${env}`;

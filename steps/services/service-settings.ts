@@ -11,6 +11,7 @@ import type {
 import type { Config, EnvironmentConfig } from '../../src/config';
 import type { Tag } from '../../src/tags';
 import { sameSet } from '../lib/compare';
+import { settingsOf } from '../../src/service-config';
 import { toEcsTags } from '../lib/owned';
 import { BLUE_GREEN_DEPLOYMENT, CONTAINER_NAME, controllerFor, DEPLOYMENT, HEALTH_CHECK_GRACE_SECONDS } from './names';
 
@@ -20,6 +21,8 @@ export interface ServiceSettings {
   desiredCount: number;
   networkConfiguration: NetworkConfiguration;
   loadBalancers: LoadBalancer[];
+  /** ECS Exec (the environment's `exec`). */
+  enableExecuteCommand: boolean;
 }
 
 /** What the settings take from state and the other steps: the IDs the service runs on. */
@@ -41,6 +44,7 @@ export function serviceSettings(config: Pick<Config, 'services'>, env: Environme
       awsvpcConfiguration: { subnets: [...facts.subnets], securityGroups: [facts.securityGroup], assignPublicIp: 'DISABLED' },
     },
     loadBalancers: [{ targetGroupArn: facts.targetGroupArn, containerName: CONTAINER_NAME, containerPort: config.services.containerPort }],
+    enableExecuteCommand: settingsOf(config, env).exec,
   };
 }
 
@@ -70,6 +74,7 @@ export function createServiceInput(
     healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
     propagateTags: 'SERVICE',
     enableECSManagedTags: true,
+    ...(want.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
     tags: toEcsTags(ids.tags),
     clientToken: ids.clientToken,
   };
@@ -92,6 +97,12 @@ export function updateServiceInput(
   if (changes.includes('tagPropagation')) {
     input.propagateTags = 'SERVICE';
     input.enableECSManagedTags = true;
+  }
+  if (changes.includes('enableExecuteCommand')) {
+    input.enableExecuteCommand = want.enableExecuteCommand;
+    // Running tasks keep the setting they started with: a new deployment gives it to all of them
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html).
+    input.forceNewDeployment = true;
   }
   return input;
 }
@@ -122,6 +133,7 @@ export function serviceDrift(s: Service, want: ServiceSettings): string[] {
   }
   if (s.healthCheckGracePeriodSeconds !== HEALTH_CHECK_GRACE_SECONDS) changes.push('healthCheckGracePeriod');
   if (s.propagateTags !== 'SERVICE' || s.enableECSManagedTags !== true) changes.push('tagPropagation');
+  if ((s.enableExecuteCommand ?? false) !== want.enableExecuteCommand) changes.push('enableExecuteCommand');
   return changes;
 }
 
@@ -136,12 +148,13 @@ export function blueGreenServiceDrift(
   want: ServiceSettings,
   pair: ReadonlyArray<string | undefined>,
 ): { changes: string[]; unchangeable: string[] } {
-  const changes = serviceDrift(s, want).filter((c) => !['taskDefinition', 'networkConfiguration', 'loadBalancers', 'deploymentConfiguration'].includes(c));
+  const changes = serviceDrift(s, want).filter((c) => !['taskDefinition', 'networkConfiguration', 'loadBalancers', 'deploymentConfiguration', 'enableExecuteCommand'].includes(c));
   const dc = s.deploymentConfiguration;
   if (dc?.minimumHealthyPercent !== BLUE_GREEN_DEPLOYMENT.minimumHealthyPercent || dc?.maximumPercent !== BLUE_GREEN_DEPLOYMENT.maximumPercent) {
     changes.push('deploymentConfiguration');
   }
-  const unchangeable: string[] = serviceDrift(s, want).filter((c) => c === 'networkConfiguration');
+  // UpdateService does not change ECS Exec on a CODE_DEPLOY service (API_UpdateService.html lists what it changes).
+  const unchangeable: string[] = serviceDrift(s, want).filter((c) => c === 'networkConfiguration' || c === 'enableExecuteCommand');
   const lb = s.loadBalancers?.[0];
   if ((s.loadBalancers?.length ?? 0) !== 1 || !pair.includes(lb?.targetGroupArn) || lb?.containerName !== CONTAINER_NAME || lb?.containerPort !== want.loadBalancers[0]!.containerPort) {
     unchangeable.push('loadBalancers');

@@ -95,6 +95,9 @@ export async function ensureService(
     attributes: (s) => ({ name: s.serviceName, controller: controllerOf(s) }),
     drift: (s) => (controller === 'CODE_DEPLOY' ? blueGreenChanges(ctx, s, want, env.name) : serviceDrift(s, want)),
     update: async (s, changes) => {
+      if (changes.includes('enableExecuteCommand')) {
+        ctx.log.info({ service: name }, `ECS Exec ${want.enableExecuteCommand ? 'on' : 'off'} for ${name}: a new deployment replaces the running tasks, which keep the setting they started with`);
+      }
       await ecs.send(new UpdateServiceCommand(updateServiceInput(ctx.config, want, { cluster, service: s.serviceName }, changes)));
     },
   });

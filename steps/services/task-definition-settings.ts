@@ -2,13 +2,18 @@
 // reported, and nothing else: pure functions, no calls (test/golden/ pins their output per config shape).
 import type {
   ContainerDefinition,
+  KeyValuePair,
   LogConfiguration,
   RegisterTaskDefinitionCommandInput,
   RuntimePlatform,
+  Secret,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { createHash } from 'node:crypto';
 import type { Config, EnvironmentConfig } from '../../src/config';
+import type { Place } from '../../src/policies';
+import { resolveSecrets } from '../../src/secret-refs';
+import { settingsOf } from '../../src/service-config';
 import type { Tag } from '../../src/tags';
 import { sameRecord } from '../lib/compare';
 import { canonicalJson, toEcsTags } from '../lib/owned';
@@ -22,6 +27,12 @@ export interface OwnedSettings {
   runtimePlatform: RuntimePlatform;
   portMappings: ContainerDefinition['portMappings'];
   logConfiguration: LogConfiguration;
+  /** The environment's `variables`, sorted by name. */
+  environment: KeyValuePair[];
+  /** The environment's `secrets` as ECS takes them (valueFrom an ARN), sorted by name. */
+  secrets: Secret[];
+  /** The role the tasks run as, or none. */
+  taskRoleArn: string | undefined;
 }
 
 /** What the owned settings take from state: the cluster step's execution role and the environment's log group. */
@@ -29,9 +40,14 @@ export interface TaskDefinitionFacts {
   executionRoleArn: string | undefined;
   /** The log group's name as recorded, else the name the cluster step gives it. */
   logGroup: string;
+  /** The environment's task role as recorded (services/task-role.ts), or undefined for none. */
+  taskRoleArn: string | undefined;
+  /** Where SSM parameter names resolve to ARNs. */
+  place: Place;
 }
 
 export function ownedSettings(config: Pick<Config, 'region' | 'services'>, env: EnvironmentConfig, facts: TaskDefinitionFacts): OwnedSettings {
+  const settings = settingsOf(config, env);
   return {
     cpu: String(env.cpu),
     memory: String(env.memory),
@@ -46,7 +62,17 @@ export function ownedSettings(config: Pick<Config, 'region' | 'services'>, env: 
         'awslogs-stream-prefix': CONTAINER_NAME,
       },
     },
+    environment: Object.keys(settings.variables)
+      .sort()
+      .map((name) => ({ name, value: settings.variables[name]! })),
+    secrets: resolveSecrets(facts.place, settings.secrets).map(({ name, secret }) => ({ name, valueFrom: secret.valueFrom })),
+    taskRoleArn: facts.taskRoleArn,
   };
+}
+
+/** The `web` container's variables and secrets as owned (no `secrets` key when there are none, as ECS reports it). */
+function containerSettings(owned: OwnedSettings): Pick<ContainerDefinition, 'environment' | 'secrets'> {
+  return { environment: owned.environment, ...(owned.secrets.length > 0 ? { secrets: owned.secrets } : {}) };
 }
 
 /** The first revision: the placeholder image until the pipeline deploys its own. */
@@ -64,6 +90,7 @@ export function firstRevision(
     memory: owned.memory,
     runtimePlatform: owned.runtimePlatform,
     executionRoleArn: owned.executionRoleArn,
+    ...(owned.taskRoleArn ? { taskRoleArn: owned.taskRoleArn } : {}),
     containerDefinitions: [
       {
         name: CONTAINER_NAME,
@@ -71,6 +98,7 @@ export function firstRevision(
         essential: true,
         portMappings: owned.portMappings,
         logConfiguration: owned.logConfiguration,
+        ...containerSettings(owned),
       },
     ],
     tags: toEcsTags(tags),
@@ -90,12 +118,14 @@ export function nextRevision(
   if (!containers.some((c) => c.name === CONTAINER_NAME)) return firstRevision(config, family, owned, tags);
   return {
     family: current.family ?? family,
-    taskRoleArn: current.taskRoleArn,
+    taskRoleArn: owned.taskRoleArn,
     executionRoleArn: owned.executionRoleArn,
     networkMode: 'awsvpc',
-    containerDefinitions: containers.map((c) =>
-      c.name === CONTAINER_NAME ? { ...c, portMappings: owned.portMappings, logConfiguration: owned.logConfiguration } : c,
-    ),
+    containerDefinitions: containers.map((c) => {
+      if (c.name !== CONTAINER_NAME) return c;
+      const { secrets: _previous, ...rest } = c;
+      return { ...rest, portMappings: owned.portMappings, logConfiguration: owned.logConfiguration, ...containerSettings(owned) };
+    }),
     volumes: current.volumes,
     placementConstraints: current.placementConstraints,
     requiresCompatibilities: ['FARGATE'],
@@ -126,6 +156,11 @@ export function taskDefinitionDrift(td: TaskDefinition, owned: OwnedSettings): s
   if (mappings.length !== 1 || mappings[0]?.containerPort !== port || (mappings[0]?.protocol ?? 'tcp') !== 'tcp') changes.push('portMappings');
   const logs = web.logConfiguration;
   if (logs?.logDriver !== owned.logConfiguration.logDriver || !sameRecord(logs?.options, owned.logConfiguration.options)) changes.push('logConfiguration');
+  const pairs = (list: ReadonlyArray<{ name?: string; value?: string; valueFrom?: string }> | undefined) =>
+    JSON.stringify((list ?? []).map((e) => [e.name, e.value ?? e.valueFrom]).sort());
+  if (pairs(web.environment) !== pairs(owned.environment)) changes.push('environment');
+  if (pairs(web.secrets) !== pairs(owned.secrets)) changes.push('secrets');
+  if (td.taskRoleArn !== owned.taskRoleArn) changes.push('taskRole');
   return changes;
 }
 
@@ -135,5 +170,13 @@ export function taskDefinitionDrift(td: TaskDefinition, owned: OwnedSettings): s
  * fingerprint says the revision still matches, unread.
  */
 export function ownedFingerprint(family: string, owned: OwnedSettings): string {
-  return createHash('sha256').update(canonicalJson({ family, container: CONTAINER_NAME, owned })).digest('hex').slice(0, 32);
+  // Settings left empty are left out, so a stack without variables, secrets or a task role keeps the fingerprint it had.
+  const { environment, secrets, taskRoleArn, ...rest } = owned;
+  const hashed = {
+    ...rest,
+    ...(environment.length > 0 ? { environment } : {}),
+    ...(secrets.length > 0 ? { secrets } : {}),
+    ...(taskRoleArn !== undefined ? { taskRoleArn } : {}),
+  };
+  return createHash('sha256').update(canonicalJson({ family, container: CONTAINER_NAME, owned: hashed })).digest('hex').slice(0, 32);
 }

@@ -16,18 +16,21 @@ import { KEYS as CLUSTER, logGroupName } from '../cluster';
 import { fromEcsTags } from '../lib/owned';
 import { CONTAINER_NAME, controllerOf, KEYS, taskFamily, type LiveServices } from './names';
 import { ourService } from './live';
+import { taskRoleArnOf } from './task-role';
 import { firstRevision, nextRevision, ownedFingerprint, ownedSettings, taskDefinitionDrift, type OwnedSettings } from './task-definition-settings';
 
 /** The owned settings as the config and the state say now (see task-definition-settings.ts). */
-export function ownedSettingsOf(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>, env: EnvironmentConfig): OwnedSettings {
+export function ownedSettingsOf(ctx: Pick<StepContext, 'config' | 'state' | 'tags' | 'partition' | 'accountId'>, env: EnvironmentConfig): OwnedSettings {
   return ownedSettings(ctx.config, env, {
     executionRoleArn: ctx.state.get(CLUSTER.executionRole)?.arn,
     logGroup: ctx.state.get(CLUSTER.logGroup(env.name))?.id ?? logGroupName(ctx.tags.stack, env.name),
+    taskRoleArn: taskRoleArnOf(ctx, env),
+    place: { partition: ctx.partition, region: ctx.config.region, account: ctx.accountId },
   });
 }
 
 /** The fingerprint of the owned settings as the config and the state say now (see ownedFingerprint). */
-export function taskDefinitionFingerprint(ctx: Pick<StepContext, 'config' | 'state' | 'tags'>, env: EnvironmentConfig): string {
+export function taskDefinitionFingerprint(ctx: Pick<StepContext, 'config' | 'state' | 'tags' | 'partition' | 'accountId'>, env: EnvironmentConfig): string {
   return ownedFingerprint(taskFamily(ctx.tags.stack, env.name), ownedSettingsOf(ctx, env));
 }
 

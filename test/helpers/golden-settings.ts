@@ -12,7 +12,8 @@ import { liveGroup, routeActions } from '../../steps/alb/routing';
 import { createRuleInput, modifyRuleInput, priorityMoves, routedEnvironments, ruleDrift } from '../../steps/alb/rule-settings';
 import { artifactBucketName, tlsOnlyPolicy } from '../../steps/artifacts';
 import { buildRoleSpec, markProjectName, projectName } from '../../steps/build';
-import { clusterName, executionRoleSpec, logGroupName } from '../../steps/cluster';
+import { clusterName, executionRoleSpec, executionSecretStatements, logGroupName } from '../../steps/cluster';
+import { taskRoleChoice, wantedTaskRoles } from '../../steps/services/task-role';
 import { ROLE_PATH, type RoleSpec } from '../../steps/lib/role';
 import { pipelineRoleSpec } from '../../steps/pipeline';
 import { repositoryName } from '../../steps/repository';
@@ -57,6 +58,11 @@ export function factsOf(config: Config) {
     taskDefinitionArn: (env: string, revision: number) => `arn:aws:ecs:${config.region}:${ACCOUNT}:task-definition/${taskFamily(stack, env)}:${revision}`,
     serviceArn: (env: string) => arns.ecsService(place, clusterName(stack), serviceName(stack, env)),
     executionRoleArn: `arn:aws:iam::${ACCOUNT}:role${ROLE_PATH}${stack}-task-execution`,
+    /** The environment's task role, named as steps/services/task-role.ts names it, or none. */
+    taskRoleArn: (env: EnvironmentConfig) => {
+      const choice = taskRoleChoice(config, env);
+      return choice.kind === 'none' ? undefined : `arn:aws:iam::${ACCOUNT}:role${ROLE_PATH}${stack}-${choice.part}`;
+    },
     bucketArn: arns.bucket(place, artifactBucketName(stack, ACCOUNT, config.region)),
     repositoryArn: arns.repository(place, repositoryName(stack)),
     /** What the pipeline deploys: an image of the stack's repository. */
@@ -91,7 +97,7 @@ function taskDefinitionsOf(config: Config, f: Facts) {
     config.environments.map((env) => {
       const family = taskFamily(f.stack, env.name);
       const tags = stackTags(f.stack).list('services', env.name);
-      const owned = ownedSettings(config, env, { executionRoleArn: f.executionRoleArn, logGroup: logGroupName(f.stack, env.name) });
+      const owned = ownedSettings(config, env, { executionRoleArn: f.executionRoleArn, logGroup: logGroupName(f.stack, env.name), taskRoleArn: f.taskRoleArn(env), place: f.place });
       const register = firstRevision(config, family, owned, tags);
       const registered = reportedRevision(register, f.taskDefinitionArn(env.name, 1), 1);
       const decide = (td: TaskDefinition) => {
@@ -168,6 +174,8 @@ function servicesOf(config: Config, f: Facts) {
         'as created': decide(created),
         'desired count, deployment settings, grace period and tag propagation edited by hand': decide(byHand),
         'a new revision registered in this run': decide(created, { ...want, taskDefinition: f.taskDefinitionArn(env.name, 2) }),
+        // ECS Exec (issue 13): a rolling service takes it with a new deployment; a CODE_DEPLOY one only when created.
+        'ECS Exec switched by hand': decide({ ...created, enableExecuteCommand: !want.enableExecuteCommand }),
         'moved to other subnets by hand': decide({ ...created, networkConfiguration: { awsvpcConfiguration: { ...want.networkConfiguration.awsvpcConfiguration!, subnets: ['subnet-0f0e0d0c0b0a00001'] } } }),
       };
       if (blueGreen) {
@@ -281,7 +289,7 @@ function roleOf(stack: string, spec: RoleSpec) {
     name: `${stack}-${spec.part}`,
     path: ROLE_PATH,
     description: spec.description,
-    trustPolicy: trustPolicy(spec.trust),
+    trustPolicy: trustPolicy(spec.trust, spec.trustCondition),
     managedPolicies: spec.managedPolicies ?? [],
     inlinePolicies: spec.inlinePolicies ?? {},
   };
@@ -289,7 +297,8 @@ function roleOf(stack: string, spec: RoleSpec) {
 
 function rolesOf(config: Config, f: Facts) {
   const specs = [
-    executionRoleSpec(f.stack, f.place.partition),
+    executionRoleSpec(f.stack, f.place.partition, executionSecretStatements(config, f.place)),
+    ...wantedTaskRoles({ config, tags: stackTags(f.stack), accountId: ACCOUNT }),
     buildRoleSpec(config, { place: f.place, bucketArn: f.bucketArn, repositoryArn: f.repositoryArn }),
     pipelineRoleSpec(config, {
       place: f.place,
@@ -299,6 +308,7 @@ function rolesOf(config: Config, f: Facts) {
       projectArn: f.projectArn,
       markProjectArn: f.markProjectArn,
       executionRoleArn: f.executionRoleArn,
+      taskRoleArns: wantedTaskRoles({ config, tags: stackTags(f.stack), accountId: ACCOUNT }).map((spec) => `arn:aws:iam::${ACCOUNT}:role${ROLE_PATH}${f.stack}-${spec.part}`),
       serviceArns: Object.fromEntries(config.environments.map((e: EnvironmentConfig) => [e.name, f.serviceArn(e.name)])),
     }),
   ];

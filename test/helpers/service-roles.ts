@@ -29,6 +29,9 @@ const EVERY_PARAM = {
   repositories: ['r'],
   logGroups: ['l'],
   taskId: 't',
+  taskRoleArn: 'arn:aws:iam::123456789012:role/t',
+  parameterArns: ['arn:aws:ssm:eu-west-3:123456789012:parameter/p'],
+  secretArns: ['arn:aws:secretsmanager:eu-west-3:123456789012:secret:s-AbCdEf'],
   listenerArns: ['arn:aws:elasticloadbalancing:eu-west-3:123456789012:listener/app/x/y/z'],
 };
 

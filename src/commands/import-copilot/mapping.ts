@@ -109,6 +109,7 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
       memory: env.memory,
       desiredCount: env.desiredCount,
       ...(env.stage?.approval ? { approval: true } : {}),
+      ...taskSettings(asRecord(overrides[env.copilotName]), service.file, `environments.${env.copilotName}.`, `environments[${i}].`, carried),
     };
     const at = (key: string) => `environments[${i}].${key}`;
     const stageField = (suffix: string) => (pipeline && env.stage ? from(pipeline.file, `stages[${env.stage.index}]${suffix}`) : undefined);
@@ -174,10 +175,24 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
       : {}),
     ...(certificateArn ? { alb: { certificateArn: certificateArn.arn } } : {}),
     environments: configEnvironments,
-    services: { architecture, ...(containerPort !== undefined ? { containerPort } : {}) },
+    services: { architecture, ...(containerPort !== undefined ? { containerPort } : {}), ...taskSettings(base, service.file, '', 'services.', carried) },
     deploy: { strategy: 'rolling' },
   };
   return { config, carried, notCarried: notes, needsRepository: repository === undefined };
+}
+
+/**
+ * `variables`, `secrets` and `exec` of one layer (the service's, or an environment's override), as
+ * shipline's fields of the same names; what does not carry is in the layer's notes (fieldNotes).
+ */
+function taskSettings(layer: YamlRecord, file: string, prefix: string, settingPrefix: string, carried: Carried[]): { variables?: Record<string, string>; secrets?: Record<string, string>; exec?: boolean } {
+  const variables = variablesFrom(layer.variables, file).value;
+  const secrets = secretsFrom(layer.secrets, file).value;
+  const exec = layer.exec === undefined ? undefined : execFrom(layer.exec, file).value;
+  if (variables) carried.push({ setting: `${settingPrefix}variables`, value: variables, from: `${file} › ${prefix}variables` });
+  if (secrets) carried.push({ setting: `${settingPrefix}secrets`, value: secrets, from: `${file} › ${prefix}secrets` });
+  if (exec !== undefined) carried.push({ setting: `${settingPrefix}exec`, value: exec, from: `${file} › ${prefix}exec` });
+  return { ...(variables ? { variables } : {}), ...(secrets ? { secrets } : {}), ...(exec !== undefined ? { exec } : {}) };
 }
 
 /** Every field of one layer of the service manifest (its own, or an environment's override), refused where it does not carry. */
@@ -193,9 +208,9 @@ function fieldNotes(layer: YamlRecord, file: string, prefix: string): NotCarried
       case 'count': return desiredCountFrom(value, file, field).notes;
       case 'platform': return architectureFrom(value, file, field).notes;
       case 'deployment': return strategyFrom(value, file, field).notes;
-      case 'variables': return variablesFrom(value, file, field);
-      case 'secrets': return secretsFrom(value, file, field);
-      case 'exec': return execFrom(value, file, field);
+      case 'variables': return variablesFrom(value, file, field).notes;
+      case 'secrets': return secretsFrom(value, file, field).notes;
+      case 'exec': return execFrom(value, file, field).notes;
       case 'sidecars': return sidecarsFrom(value, file, field);
       case 'storage': return storageFrom(value, file, field);
       case 'network': return networkFrom(value, file, field);

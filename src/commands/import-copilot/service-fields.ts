@@ -1,7 +1,7 @@
 // The fields of a Copilot "Load Balanced Web Service" manifest, one pure function each: what
 // shipline can carry, and for the rest a refusal that names the field and why. A function that
-// refuses today (variables, secrets, healthcheck, autoscaling, exec) is the one to turn into a carry
-// when shipline gains the setting.
+// refuses today (healthcheck, autoscaling) is the one to turn into a carry when shipline gains the
+// setting; variables, secrets and exec carry (issue 13).
 //
 // Copilot's own words for these fields:
 // - https://aws.github.io/copilot-cli/docs/manifest/lb-web-service/ (http.path, http.alias,
@@ -13,6 +13,7 @@
 //   lb_web_svc.go, http.go (HTTPOrBool, Alias), svc.go (Count, AdvancedCount, Range),
 //   workload_ecs.go (TaskConfig, Secret), workload.go (PlatformArgsOrString)
 import { FARGATE_MEMORY } from '../../config';
+import { SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, SSM_PARAMETER_NAME } from '../../service-config';
 import { REASON, refuse, type NotCarried } from './report';
 import { asInteger, asRecord, asString, isRecord, shown } from './values';
 
@@ -22,6 +23,8 @@ export interface Mapped<T> {
   notes: NotCarried[];
 }
 
+/** A name the container sees (src/service-config.ts takes the same). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const carry = <T>(value: T | undefined, notes: NotCarried[] = []): Mapped<T> => ({ value, notes });
 /** Nothing carried (the field is absent, or refused for the reasons in `notes`). */
 const none = (notes: NotCarried[] = []): Mapped<never> => ({ value: undefined, notes });
@@ -234,14 +237,43 @@ export function strategyFrom(value: unknown, file: string, field = 'deployment')
   return carry('rolling', notes);
 }
 
-/** `variables`: the service's environment variables (issue 13 adds `variables`). */
-export function variablesFrom(value: unknown, file: string, field = 'variables'): NotCarried[] {
-  return Object.keys(asRecord(value)).map((key) => refuse(file, `${field}.${key}`, REASON.serviceSettings));
+/** `variables`: the service's environment variables, as `variables` (names shipline takes, string values). */
+export function variablesFrom(value: unknown, file: string, field = 'variables'): Mapped<Record<string, string>> {
+  const notes: NotCarried[] = [];
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(asRecord(value))) {
+    if (!ENV_NAME.test(key)) notes.push(refuse(file, `${field}.${key}`, 'not a variable name shipline takes (letters, digits and underscores, not starting with a digit)'));
+    else if (isRecord(v)) notes.push(refuse(file, `${field}.${key}`, `${shown(v)}: shipline carries plain values, not CloudFormation imports; set the value by hand`));
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[key] = String(v);
+    else notes.push(refuse(file, `${field}.${key}`, `${shown(v)}: ${REASON.unknown}`));
+  }
+  return carry(Object.keys(out).length > 0 ? out : undefined, notes);
 }
 
-/** `secrets`: SSM parameters, Secrets Manager secrets or CloudFormation imports (issue 13 adds `secrets`). */
-export function secretsFrom(value: unknown, file: string, field = 'secrets'): NotCarried[] {
-  return Object.entries(asRecord(value)).map(([key, secret]) => refuse(file, `${field}.${key}`, `${secretSource(secret)}: ${REASON.serviceSettings}`));
+/**
+ * `secrets`: an SSM parameter name or ARN carries as it is; a Secrets Manager secret by ARN (with
+ * its JSON key, `:key::`, if any); a secret by name or a CloudFormation import does not (shipline
+ * names secrets by ARN and reads no stack outputs).
+ */
+export function secretsFrom(value: unknown, file: string, field = 'secrets'): Mapped<Record<string, string>> {
+  const notes: NotCarried[] = [];
+  const out: Record<string, string> = {};
+  for (const [key, secret] of Object.entries(asRecord(value))) {
+    const at = `${field}.${key}`;
+    if (!ENV_NAME.test(key)) {
+      notes.push(refuse(file, at, 'not a variable name shipline takes (letters, digits and underscores, not starting with a digit)'));
+      continue;
+    }
+    const record = asRecord(secret);
+    const reference = asString(record.secretsmanager) ?? asString(secret);
+    if (record.from_cfn !== undefined) notes.push(refuse(file, at, `${secretSource(secret)}: shipline reads no CloudFormation exports; give the parameter's name or the secret's ARN`));
+    else if (record.secretsmanager !== undefined && reference !== undefined && !SECRETS_MANAGER_ARN.test(reference)) {
+      notes.push(refuse(file, at, `${secretSource(secret)}: shipline names a Secrets Manager secret by its ARN; write the ARN (with the JSON key, "…:key::", if any)`));
+    } else if (reference !== undefined && (SECRETS_MANAGER_ARN.test(reference) || SSM_PARAMETER_ARN.test(reference) || (!reference.startsWith('arn:') && SSM_PARAMETER_NAME.test(reference)))) {
+      out[key] = reference;
+    } else notes.push(refuse(file, at, `${secretSource(secret)}: not an SSM parameter name or ARN, nor a Secrets Manager ARN`));
+  }
+  return carry(Object.keys(out).length > 0 ? out : undefined, notes);
 }
 
 function secretSource(secret: unknown): string {
@@ -254,9 +286,9 @@ function secretSource(secret: unknown): string {
   return `SSM parameter ${JSON.stringify(name)}`;
 }
 
-/** `exec`: ECS Exec (issue 13 adds `exec`). */
-export function execFrom(value: unknown, file: string, field = 'exec'): NotCarried[] {
-  return [refuse(file, field, `${shown(value)}: ${REASON.serviceSettings}`)];
+/** `exec`: ECS Exec, a boolean. */
+export function execFrom(value: unknown, file: string, field = 'exec'): Mapped<boolean> {
+  return typeof value === 'boolean' ? carry(value) : none([refuse(file, field, `${shown(value)}: shipline takes exec as true or false`)]);
 }
 
 /** `sidecars`: one line per sidecar. */

@@ -64,6 +64,12 @@ const CODEDEPLOY_FOR_ECS_LIMITED: PolicyDocument = {
 /** https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AdministratorAccess.html */
 const ADMINISTRATOR: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
+/** https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonS3ReadOnlyAccess.html: what a task role's user typically attaches. */
+const S3_READ_ONLY: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 's3:List*', 's3:Describe*', 's3-object-lambda:Get*', 's3-object-lambda:List*'], Resource: '*' }],
+};
+
 const POLICIES: ReadonlyArray<[pathAndName: string, document: PolicyDocument | undefined]> = [
   ['/service-role/AmazonECSTaskExecutionRolePolicy', ECS_TASK_EXECUTION],
   ['/AWSCodeDeployRoleForECS', CODEDEPLOY_FOR_ECS],
@@ -74,6 +80,7 @@ const POLICIES: ReadonlyArray<[pathAndName: string, document: PolicyDocument | u
   ['/CloudWatchLogsFullAccess', undefined],
   ['/AdministratorAccess', ADMINISTRATOR],
   ['/ReadOnlyAccess', undefined],
+  ['/AmazonS3ReadOnlyAccess', S3_READ_ONLY],
 ];
 
 /** The AWS managed policies the sandbox knows, by ARN. Anything else is not attachable. */

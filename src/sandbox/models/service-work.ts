@@ -53,30 +53,32 @@ export const SERVICE_WORK = {
   pipelineEcsDeploy: {
     service: 'CodePipeline',
     page: 'https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECS.html',
-    needs: (p: { cluster: string; service: string; executionRoleArn?: string }, place) => {
+    needs: (p: { cluster: string; service: string; executionRoleArn?: string; taskRoleArn?: string }, place) => {
       const service = regional(place, 'ecs', `service/${p.cluster}/${p.service}`);
       return [
         { action: 'ecs:DescribeServices', resource: service },
         { action: 'ecs:DescribeTaskDefinition', resource: '*' },
         { action: 'ecs:RegisterTaskDefinition', resource: '*' },
         ...(p.executionRoleArn ? [passRole(p.executionRoleArn)] : []),
+        ...(p.taskRoleArn ? [passRole(p.taskRoleArn)] : []),
         { action: 'ecs:UpdateService', resource: service },
         // The action follows the deployment's tasks until the service is stable.
         { action: 'ecs:ListTasks', resource: '*' },
         { action: 'ecs:DescribeTasks', resource: regional(place, 'ecs', `task/${p.cluster}/0123456789abcdef0123456789abcdef`) },
       ];
     },
-  } satisfies WorkRow<{ cluster: string; service: string; executionRoleArn?: string }>,
+  } satisfies WorkRow<{ cluster: string; service: string; executionRoleArn?: string; taskRoleArn?: string }>,
   /** CodePipeline's CodeDeployToECS action: registers the revision (task definition + AppSpec) and starts the deployment. */
   pipelineCodeDeployToEcs: {
     service: 'CodePipeline',
     page: 'https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html',
-    needs: (p: { application: string; group: string; config: string; executionRoleArn?: string }, place) => {
+    needs: (p: { application: string; group: string; config: string; executionRoleArn?: string; taskRoleArn?: string }, place) => {
       const application = regional(place, 'codedeploy', `application:${p.application}`);
       const group = regional(place, 'codedeploy', `deploymentgroup:${p.application}/${p.group}`);
       return [
         { action: 'ecs:RegisterTaskDefinition', resource: '*' },
         ...(p.executionRoleArn ? [passRole(p.executionRoleArn)] : []),
+        ...(p.taskRoleArn ? [passRole(p.taskRoleArn)] : []),
         { action: 'codedeploy:GetApplication', resource: application },
         { action: 'codedeploy:RegisterApplicationRevision', resource: application },
         { action: 'codedeploy:GetApplicationRevision', resource: application },
@@ -85,7 +87,7 @@ export const SERVICE_WORK = {
         { action: 'codedeploy:GetDeploymentConfig', resource: regional(place, 'codedeploy', `deploymentconfig:${p.config}`) },
       ];
     },
-  } satisfies WorkRow<{ application: string; group: string; config: string; executionRoleArn?: string }>,
+  } satisfies WorkRow<{ application: string; group: string; config: string; executionRoleArn?: string; taskRoleArn?: string }>,
   /** A CodeBuild build: its logs, its source and output artifacts in the pipeline's bucket, the image pushed to ECR. */
   codeBuildBuild: {
     service: 'CodeBuild',
@@ -119,6 +121,18 @@ export const SERVICE_WORK = {
       ...p.logGroups.flatMap((name) => writeLogs(regional(place, 'logs', `log-group:${name}`), `ecs/web/${p.taskId}`)),
     ],
   } satisfies WorkRow<{ repositories: readonly string[]; logGroups: readonly string[]; taskId: string }>,
+  /**
+   * The ECS agent reading a task's `secrets` before it starts: GetParameters on each SSM parameter,
+   * GetSecretValue on each secret (its full ARN). KMS decryption with a customer managed key is not modelled.
+   */
+  ecsTaskSecrets: {
+    service: 'Amazon ECS',
+    page: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html',
+    needs: (p: { parameterArns: readonly string[]; secretArns: readonly string[] }) => [
+      ...p.parameterArns.map((resource) => ({ action: 'ssm:GetParameters', resource })),
+      ...p.secretArns.map((resource) => ({ action: 'secretsmanager:GetSecretValue', resource })),
+    ],
+  } satisfies WorkRow<{ parameterArns: readonly string[]; secretArns: readonly string[] }>,
   /** CodeDeploy's ECS blue/green deployment: a replacement task set, traffic moved by the listeners. */
   codeDeployEcsBlueGreen: {
     service: 'CodeDeploy',

@@ -105,21 +105,25 @@ export abstract class CodePipelineActions extends CodePipelineStore {
         break;
       case 'ECS': {
         const executionRoleArn = this.peers.ecs.executionRoleOf(config.ClusterName ?? '', config.ServiceName ?? '');
+        const taskRoleArn = this.peers.ecs.taskRoleOf(config.ClusterName ?? '', config.ServiceName ?? '');
         denial = checkServiceWork(iam, place, roleArn, 'pipelineEcsDeploy', {
           cluster: config.ClusterName ?? '',
           service: config.ServiceName ?? '',
           ...(executionRoleArn ? { executionRoleArn } : {}),
+          ...(taskRoleArn ? { taskRoleArn } : {}),
         });
         break;
       }
       case 'CodeDeployToECS': {
         const target = this.peers.codedeploy.deploymentTargetOf(config.ApplicationName ?? '', config.DeploymentGroupName ?? '');
         const executionRoleArn = target ? this.peers.ecs.executionRoleOf(target.cluster, target.service) : undefined;
+        const taskRoleArn = target ? this.peers.ecs.taskRoleOf(target.cluster, target.service) : undefined;
         denial = checkServiceWork(iam, place, roleArn, 'pipelineCodeDeployToEcs', {
           application: config.ApplicationName ?? '',
           group: config.DeploymentGroupName ?? '',
           config: target?.deploymentConfigName ?? 'CodeDeployDefault.ECSAllAtOnce',
           ...(executionRoleArn ? { executionRoleArn } : {}),
+          ...(taskRoleArn ? { taskRoleArn } : {}),
         });
         break;
       }

@@ -17,6 +17,7 @@ import { ServiceNotActiveException } from '@aws-sdk/client-ecs';
 import { awsError } from '../../kernel/errors';
 import { invalidParameter, isAwsError } from './shared';
 import { EcsClusters } from './clusters';
+import type { TaskDefinitionRecord } from './records';
 
 export abstract class EcsDeploys extends EcsClusters {
   /**
@@ -31,14 +32,24 @@ export abstract class EcsDeploys extends EcsClusters {
 
   /** The execution role of the task definition a service runs (non-AWS helper: what a deploy passes on); undefined when none or no such service. */
   executionRoleOf(cluster: string, service: string): string | undefined {
+    return this.runningTaskDefinition(cluster, service)?.executionRoleArn;
+  }
+
+  /** The task role of the revision the service runs (helper for the pipeline's PassRole checks). */
+  taskRoleOf(cluster: string, service: string): string | undefined {
+    return this.runningTaskDefinition(cluster, service)?.taskRoleArn;
+  }
+
+  private runningTaskDefinition(cluster: string, service: string): TaskDefinitionRecord | undefined {
     try {
       const record = this.existingService(this.activeCluster(cluster), service);
-      return this.data.taskDefinitions[record.taskDefinition]?.executionRoleArn;
+      return this.data.taskDefinitions[record.taskDefinition];
     } catch (error) {
       if (isAwsError(error)) return undefined;
       throw error;
     }
   }
+
 
   /** A new revision of the service's task definition with one container's image replaced; the service is left alone. */
   registerImageRevision(input: { cluster: string; service: string; image: string; container?: string }): string {

@@ -20,6 +20,8 @@ import type { Ec2Sandbox } from '../ec2';
 import type { Elbv2Sandbox } from '../elbv2';
 import type { EcrSandbox } from '../ecr';
 import type { IamSandbox } from '../iam';
+import type { SsmSandbox } from '../ssm';
+import type { SecretsManagerSandbox } from '../secrets-manager';
 
 export const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 /** Stopped tasks stay describable this long (simulated seconds), as on AWS. */
@@ -101,6 +103,8 @@ export interface ServiceRecord {
   healthCheckGracePeriodSeconds?: number;
   propagateTags: PropagateTags;
   enableECSManagedTags: boolean;
+  /** ECS Exec: given to the tasks the service starts from then on (absent in worlds saved before it). */
+  enableExecuteCommand?: boolean;
   tags: Tags;
   clientToken?: string;
   createdAt: number;
@@ -155,4 +159,5 @@ export interface EcsData {
 }
 
 /** The services this one calls, as AWS's own services call each other (given at construction). */
-export type EcsPeers = { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox; ecr: EcrSandbox; iam: IamSandbox };
+/** ssm and secretsmanager: what a task's `secrets` name, read when it starts. */
+export type EcsPeers = { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox; ecr: EcrSandbox; iam: IamSandbox; ssm: SsmSandbox; secretsmanager: SecretsManagerSandbox };

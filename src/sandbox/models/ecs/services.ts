@@ -105,6 +105,7 @@ export abstract class EcsServices extends EcsTasks {
         : loadBalancers.length > 0 ? { healthCheckGracePeriodSeconds: 0 } : {}),
       propagateTags: input.propagateTags ?? 'NONE',
       enableECSManagedTags: input.enableECSManagedTags ?? false,
+      enableExecuteCommand: input.enableExecuteCommand ?? false,
       tags: tagsFromEcs(input.tags),
       ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}),
       createdAt: now,
@@ -158,6 +159,8 @@ export abstract class EcsServices extends EcsTasks {
       if (input.networkConfiguration !== undefined) throw refused('network parameters');
       if (input.loadBalancers !== undefined) throw refused('load balancers');
       if (input.forceNewDeployment) throw refused('force new deployment');
+      // Not among what UpdateService changes on a CODE_DEPLOY service (API_UpdateService.html).
+      if (input.enableExecuteCommand !== undefined && input.enableExecuteCommand !== (service.enableExecuteCommand ?? false)) throw refused('enable execute command');
     }
     if (input.desiredCount !== undefined && input.desiredCount < 0) {
       throw invalidParameter('The desired count must be greater than or equal to 0.');
@@ -191,6 +194,8 @@ export abstract class EcsServices extends EcsTasks {
     if (input.healthCheckGracePeriodSeconds !== undefined) service.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
     if (input.propagateTags !== undefined) service.propagateTags = input.propagateTags;
     if (input.enableECSManagedTags !== undefined) service.enableECSManagedTags = input.enableECSManagedTags;
+    // Running tasks keep the setting they started with: only a new deployment's tasks get it.
+    if (input.enableExecuteCommand !== undefined) service.enableExecuteCommand = input.enableExecuteCommand;
     if (input.platformVersion !== undefined) service.platformVersion = input.platformVersion;
 
     const now = this.world.now();
@@ -358,7 +363,7 @@ export abstract class EcsServices extends EcsTasks {
       createdBy: `arn:${this.world.partition}:iam::${this.world.account}:user/sandbox`,
       enableECSManagedTags: service.enableECSManagedTags,
       propagateTags: service.propagateTags,
-      enableExecuteCommand: false,
+      enableExecuteCommand: service.enableExecuteCommand ?? false,
       ...(includeTags ? { tags: tagsToEcs(service.tags) } : {}),
     };
   }

@@ -218,10 +218,44 @@ export abstract class EcsTasks extends EcsTaskDefinitions {
       const group = c.logConfiguration?.logDriver === 'awslogs' ? c.logConfiguration.options?.['awslogs-group'] : undefined;
       return group ? [group] : [];
     });
-    if (repositories.length === 0 && logGroups.length === 0) return undefined;
+    const secrets = td.containerDefinitions.flatMap((c) => (c.secrets ?? []).map((s) => s.valueFrom ?? ''));
+    if (repositories.length === 0 && logGroups.length === 0 && secrets.length === 0) return undefined;
     if (!td.executionRoleArn) return 'the task definition has no execution role';
     const place = { account: this.world.account, region: this.world.region, partition: this.world.partition };
-    return checkServiceWork(this.peers.iam, place, td.executionRoleArn, 'ecsTaskStart', { repositories, logGroups, taskId })?.message;
+    return checkServiceWork(this.peers.iam, place, td.executionRoleArn, 'ecsTaskStart', { repositories, logGroups, taskId })?.message ?? this.deniedSecrets(td.executionRoleArn, secrets);
+  }
+
+  /**
+   * What the agent answers when a task's `secrets` cannot be read: a parameter or secret that does
+   * not exist, or one the execution role may not read (service-work.ts, ecsTaskSecrets). The
+   * wording is the agent's, as users report it (sandbox README, "ECS").
+   */
+  private deniedSecrets(executionRoleArn: string, valueFroms: readonly string[]): string | undefined {
+    const place = { account: this.world.account, region: this.world.region, partition: this.world.partition };
+    const fromSsm = (why: string) => `execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): ${why}`;
+    const fromAsm = (arn: string, why: string) =>
+      `execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${arn} from secrets manager: ${why}`;
+    const parameters = valueFroms.filter((v) => !v.startsWith(`arn:${place.partition}:secretsmanager:`));
+    const missing = parameters.filter((v) => !this.peers.ssm.parameterExists(v));
+    if (missing.length > 0) return fromSsm(`invalid parameters: ${missing.join(', ')}`);
+    const parameterArns = parameters.map((v) => (v.startsWith('arn:') ? v : this.peers.ssm.parameterArn(v)));
+    const ssmDenied = checkServiceWork(this.peers.iam, place, executionRoleArn, 'ecsTaskSecrets', { parameterArns, secretArns: [] });
+    if (ssmDenied) return fromSsm(`AccessDeniedException: ${ssmDenied.message}`);
+    for (const valueFrom of valueFroms.filter((v) => !parameters.includes(v))) {
+      // ECS's `:json-key:version-stage:version-id` follows the secret's ARN (seven colon-separated fields).
+      const secretId = valueFrom.split(':').slice(0, 7).join(':');
+      const arn = this.peers.secretsmanager.arnOf(secretId);
+      if (!arn) return fromAsm(secretId, "ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+      const denied = checkServiceWork(this.peers.iam, place, executionRoleArn, 'ecsTaskSecrets', { parameterArns: [], secretArns: [arn] });
+      if (denied) return fromAsm(secretId, `AccessDeniedException: ${denied.message}`);
+      try {
+        this.peers.secretsmanager.getSecretValue({ SecretId: arn });
+      } catch (error) {
+        if (!isAwsError(error)) throw error;
+        return fromAsm(secretId, `${error.name}: ${error.message}`);
+      }
+    }
+    return undefined;
   }
 
   /** The task runs: it is registered in its deployment's target groups. */
