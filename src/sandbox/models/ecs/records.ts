@@ -20,6 +20,7 @@ import type { Ec2Sandbox } from '../ec2';
 import type { Elbv2Sandbox } from '../elbv2';
 import type { EcrSandbox } from '../ecr';
 import type { IamSandbox } from '../iam';
+import type { LogsSandbox } from '../logs';
 
 export const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 /** Stopped tasks stay describable this long (simulated seconds), as on AWS. */
@@ -101,6 +102,8 @@ export interface ServiceRecord {
   healthCheckGracePeriodSeconds?: number;
   propagateTags: PropagateTags;
   enableECSManagedTags: boolean;
+  /** ECS Exec for the tasks it starts from now on (absent in older worlds: off). */
+  enableExecuteCommand?: boolean;
   tags: Tags;
   clientToken?: string;
   createdAt: number;
@@ -137,6 +140,8 @@ export interface TaskRecord {
   /** Set once it is told to stop: when it is STOPPED and its ENI released. */
   stopAt?: number;
   stoppedReason?: string;
+  /** Started with ECS Exec on (its service's setting when it started; absent: off). */
+  enableExecuteCommand?: boolean;
   /** Target groups it is registered in right now. */
   targets: TaskTarget[];
 }
@@ -155,4 +160,4 @@ export interface EcsData {
 }
 
 /** The services this one calls, as AWS's own services call each other (given at construction). */
-export type EcsPeers = { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox; ecr: EcrSandbox; iam: IamSandbox };
+export type EcsPeers = { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox; ecr: EcrSandbox; iam: IamSandbox; logs: LogsSandbox };

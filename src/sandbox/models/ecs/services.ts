@@ -105,6 +105,7 @@ export abstract class EcsServices extends EcsTasks {
         : loadBalancers.length > 0 ? { healthCheckGracePeriodSeconds: 0 } : {}),
       propagateTags: input.propagateTags ?? 'NONE',
       enableECSManagedTags: input.enableECSManagedTags ?? false,
+      ...(input.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
       tags: tagsFromEcs(input.tags),
       ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}),
       createdAt: now,
@@ -191,6 +192,8 @@ export abstract class EcsServices extends EcsTasks {
     if (input.healthCheckGracePeriodSeconds !== undefined) service.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
     if (input.propagateTags !== undefined) service.propagateTags = input.propagateTags;
     if (input.enableECSManagedTags !== undefined) service.enableECSManagedTags = input.enableECSManagedTags;
+    // Only tasks started from now on get it: the running ones keep theirs until a new deployment.
+    if (input.enableExecuteCommand !== undefined) service.enableExecuteCommand = input.enableExecuteCommand;
     if (input.platformVersion !== undefined) service.platformVersion = input.platformVersion;
 
     const now = this.world.now();
@@ -358,7 +361,7 @@ export abstract class EcsServices extends EcsTasks {
       createdBy: `arn:${this.world.partition}:iam::${this.world.account}:user/sandbox`,
       enableECSManagedTags: service.enableECSManagedTags,
       propagateTags: service.propagateTags,
-      enableExecuteCommand: false,
+      enableExecuteCommand: service.enableExecuteCommand ?? false,
       ...(includeTags ? { tags: tagsToEcs(service.tags) } : {}),
     };
   }
