@@ -38,11 +38,14 @@ interface LogSource {
   writer: (event: FilteredLogEvent) => string;
   /** What the lines are of, for messages. */
   what: string;
+  /** Said before the lines (on stderr): a build still running writes more. */
+  note?: string;
 }
 
 export async function showLogs(options: LogsOptions, io: Io, overrides: Overrides = {}): Promise<LogsOutcome> {
   return withSession('logs', options, io, overrides, { dryRun: false, lock: false }, async (opened) => {
     const source = await logSource(opened, options.target);
+    if (source.note) io.stderr.write(`${source.note}\n`);
     const clients = opened.aws.clients;
     // The time of the side that writes the events: AWS's is the real clock, the sandbox's its own.
     const sandbox = opened.aws.sandbox;
@@ -94,7 +97,8 @@ async function latestBuild(opened: Opened): Promise<LogSource> {
   const { groupName, streamName } = build?.logs ?? {};
   if (!groupName || !streamName) throw new NothingToDoError(`build ${id} has no CloudWatch Logs stream (its logs are off, or it has not started)`);
   const writer = `build#${build?.buildNumber ?? '?'}`;
-  return { group: groupName, streams: [streamName], writer: () => writer, what: `build ${id}` };
+  const running = build?.buildStatus === 'IN_PROGRESS' ? { note: `${writer} (${id}) is still running: its lines come as its phases end (--follow keeps reading)` } : {};
+  return { group: groupName, streams: [streamName], writer: () => writer, what: `build ${id}`, ...running };
 }
 
 function notProvisioned(stack: string, what: string): NothingToDoError {
