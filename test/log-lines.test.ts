@@ -4,7 +4,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatEvent, parseSince, SeenEvents, writerOf } from '../src/commands/log-lines';
-import { ecsEndpoint, findOnPath, pluginArgs } from '../src/commands/session-manager';
+import { EventEmitter } from 'node:events';
+import { ecsEndpoint, findOnPath, ignoringTerminalSignals, pluginArgs } from '../src/commands/session-manager';
 
 describe('parseSince', () => {
   it.each([
@@ -69,5 +70,21 @@ describe('the Session Manager plugin', () => {
     chmodSync(plugin, 0o755);
     expect(findOnPath('session-manager-plugin', [empty, bin].join(path.delimiter), false)).toBe(plugin);
     expect(findOnPath('session-manager-plugin', [empty, other].join(path.delimiter), false)).toBeUndefined();
+  });
+
+  it("leaves Ctrl-C to the session while it runs (shipline's own stop listener is off), and gives it back after", async () => {
+    const source = new EventEmitter();
+    const stops: string[] = [];
+    source.on('SIGINT', () => stops.push('SIGINT'));
+    const inside = await ignoringTerminalSignals(source, async () => {
+      source.emit('SIGINT');
+      source.emit('SIGTSTP');
+      return source.listenerCount('SIGINT');
+    });
+    expect(inside).toBe(1);
+    expect(stops).toEqual([]);
+    source.emit('SIGINT');
+    expect(stops).toEqual(['SIGINT']);
+    expect(source.listenerCount('SIGTSTP')).toBe(0);
   });
 });

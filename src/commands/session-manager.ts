@@ -45,12 +45,44 @@ export function ecsEndpoint(region: string, partition: string, configured: strin
 export const systemPlugin: SessionManagerPlugin = {
   find: () => findOnPath(PLUGIN_NAME, process.env.PATH ?? '', process.platform === 'win32'),
   run: (pluginPath, args) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(pluginPath, [...args], { stdio: 'inherit' });
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    }),
+    ignoringTerminalSignals(
+      process,
+      () =>
+        new Promise((resolve, reject) => {
+          const child = spawn(pluginPath, [...args], { stdio: 'inherit' });
+          child.on('error', reject);
+          child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+        }),
+    ),
 };
+
+/** The keys a person presses in a session: they are the session's (the plugin forwards them), not shipline's. */
+export const TERMINAL_SIGNALS = ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const;
+
+/** Where the signals come from: `process`, or an EventEmitter in tests. */
+export type SignalEmitter = Pick<NodeJS.EventEmitter, 'listeners' | 'removeAllListeners' | 'on'>;
+
+/**
+ * Runs `body` with Ctrl-C, Ctrl-\\ and Ctrl-Z ignored by shipline (its own stop-on-Ctrl-C included),
+ * as the AWS CLI does while the plugin runs (aws-cli's ignore_user_entered_signals): the keys reach
+ * the plugin, which hands them to the session; shipline's listeners come back afterwards.
+ */
+export async function ignoringTerminalSignals<T>(source: SignalEmitter, body: () => Promise<T>): Promise<T> {
+  const saved = TERMINAL_SIGNALS.map((signal) => ({ signal, listeners: source.listeners(signal) }));
+  const ignore = () => undefined;
+  for (const { signal } of saved) {
+    source.removeAllListeners(signal);
+    source.on(signal, ignore);
+  }
+  try {
+    return await body();
+  } finally {
+    for (const { signal, listeners } of saved) {
+      source.removeAllListeners(signal);
+      for (const listener of listeners) source.on(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+}
 
 export function findOnPath(name: string, pathList: string, windows: boolean): string | undefined {
   const names = windows ? [`${name}.exe`, name] : [name];
