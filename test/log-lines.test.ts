@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatEvent, parseSince, SeenEvents, writerOf } from '../src/commands/log-lines';
 import { EventEmitter } from 'node:events';
+import { commandLine } from '../src/commands/exec';
 import { ecsEndpoint, findOnPath, ignoringTerminalSignals, pluginArgs } from '../src/commands/session-manager';
 
 describe('parseSince', () => {
@@ -60,6 +61,12 @@ describe('the Session Manager plugin', () => {
     expect(ecsEndpoint('eu-west-3', 'aws', null)).toBe('https://ecs.eu-west-3.amazonaws.com');
     expect(ecsEndpoint('cn-north-1', 'aws-cn', null)).toBe('https://ecs.cn-north-1.amazonaws.com.cn');
     expect(ecsEndpoint('eu-west-3', 'aws', 'http://localhost:4566')).toBe('http://localhost:4566');
+  });
+
+  it('gets the words after -- as one command, quoting those a shell would split or expand', () => {
+    expect(commandLine(['ls', '-la', '/usr/share/nginx/html'])).toBe('ls -la /usr/share/nginx/html');
+    expect(commandLine(['sh', '-c', 'echo $HOME; ls'])).toBe("sh -c 'echo $HOME; ls'");
+    expect(commandLine(['echo', "it's", ''])).toBe("echo 'it'\\''s' ''");
   });
 
   it('is found on the PATH only where it is executable', () => {

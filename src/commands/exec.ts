@@ -50,7 +50,7 @@ export async function execInTask(options: ExecOptions, io: Io, overrides: Overri
         hint: `install it as ${PLUGIN_INSTALL_URL} says, check that \`${PLUGIN_NAME}\` runs, then run this command again`,
       });
     }
-    const command = options.command.length > 0 ? options.command.join(' ') : DEFAULT_EXEC_COMMAND;
+    const command = options.command.length > 0 ? commandLine(options.command) : DEFAULT_EXEC_COMMAND;
     const out = await opened.aws.clients.ecs.send(new ExecuteCommandCommand({ cluster, task: task.taskArn, container: CONTAINER_NAME, command, interactive: true }));
     const runtimeId = task.containers?.find((c) => c.name === CONTAINER_NAME)?.runtimeId;
     if (!out.session || !runtimeId) throw new ExecError(`ECS returned no session for task ${task.taskArn ?? '?'} (or the task has no container ${CONTAINER_NAME})`);
@@ -69,6 +69,14 @@ export async function execInTask(options: ExecOptions, io: Io, overrides: Overri
       }),
     );
   });
+}
+
+/**
+ * ExecuteCommand takes one string: the words after `--`, each one that a shell would split or
+ * expand single-quoted (`sh -c 'echo $HOME'`), so that the container gets the words as typed.
+ */
+export function commandLine(words: readonly string[]): string {
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(' ');
 }
 
 /** The environment, when the config turns ECS Exec on for it; else what turns it on (exit 2). */
