@@ -147,14 +147,9 @@ describe('exec', () => {
     expect(notOnTasks.stderr).toContain('was started without ECS Exec (DescribeTasks: enableExecuteCommand false)');
     expect(plugin.runs).toHaveLength(0);
 
-    // What a provision with exec on does (the task role with the ssmmessages channels,
-    // enableExecuteCommand on the service), then a new deployment.
-    const role = allowServiceWork(h.sandbox, 'demo-dev-task', 'ecs', ['ecsExec']);
-    const { services } = (await h.sandbox.dispatch('ecs', 'DescribeServices', { cluster: 'demo', services: ['demo-dev'] })) as { services: Array<{ taskDefinition: string }> };
-    const { taskDefinition } = (await h.sandbox.dispatch('ecs', 'DescribeTaskDefinition', { taskDefinition: services[0]!.taskDefinition })) as { taskDefinition: Record<string, unknown> };
-    const { taskDefinitionArn: _arn, revision: _rev, status: _status, requiresAttributes: _ra, compatibilities: _c, registeredAt: _at, registeredBy: _by, ...input } = taskDefinition;
-    const revision = (await h.sandbox.dispatch('ecs', 'RegisterTaskDefinition', { ...input, taskRoleArn: role })) as { taskDefinition: { taskDefinitionArn: string } };
-    await h.sandbox.dispatch('ecs', 'UpdateService', { cluster: 'demo', service: 'demo-dev', taskDefinition: revision.taskDefinition.taskDefinitionArn, enableExecuteCommand: true });
+    // What a provision with exec on does, in two halves: enableExecuteCommand on the service, then
+    // a new deployment; the task role comes later.
+    await h.sandbox.dispatch('ecs', 'UpdateService', { cluster: 'demo', service: 'demo-dev', enableExecuteCommand: true, forceNewDeployment: true });
     clock.advance(1);
     await runningTaskIds('dev');
 
@@ -164,6 +159,23 @@ describe('exec', () => {
     expect(noPlugin.stderr).toContain('the Session Manager plugin (session-manager-plugin) is not installed');
     expect(noPlugin.stderr).toContain('https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html');
     expect(h.sandbox.calls.some((c) => c.operation === 'ExecuteCommand')).toBe(false);
+
+    // Tasks with exec but no task role allowed the ssmmessages channels: ECS cannot reach them.
+    plugin.path = '/opt/bin/session-manager-plugin';
+    const noRole = await h.run('exec', 'dev');
+    expect(noRole.code).toBe(1);
+    expect(noRole.stderr).toMatch(/error: ecs:ExecuteCommand .*: TargetNotConnectedException — The execute command failed due to an internal error/);
+    expect(noRole.stderr).toContain('ssmmessages:CreateControlChannel');
+    expect(plugin.runs).toHaveLength(0);
+
+    const role = allowServiceWork(h.sandbox, 'demo-dev-task', 'ecs', ['ecsExec']);
+    const { services } = (await h.sandbox.dispatch('ecs', 'DescribeServices', { cluster: 'demo', services: ['demo-dev'] })) as { services: Array<{ taskDefinition: string }> };
+    const { taskDefinition } = (await h.sandbox.dispatch('ecs', 'DescribeTaskDefinition', { taskDefinition: services[0]!.taskDefinition })) as { taskDefinition: Record<string, unknown> };
+    const { taskDefinitionArn: _arn, revision: _rev, status: _status, requiresAttributes: _ra, compatibilities: _c, registeredAt: _at, registeredBy: _by, ...input } = taskDefinition;
+    const revision = (await h.sandbox.dispatch('ecs', 'RegisterTaskDefinition', { ...input, taskRoleArn: role })) as { taskDefinition: { taskDefinitionArn: string } };
+    await h.sandbox.dispatch('ecs', 'UpdateService', { cluster: 'demo', service: 'demo-dev', taskDefinition: revision.taskDefinition.taskDefinitionArn });
+    clock.advance(1);
+    await runningTaskIds('dev');
 
     plugin.path = '/opt/bin/session-manager-plugin';
     const { stderr } = await h.ok('exec', 'dev', '--', 'ls', '-la', '/');

@@ -10,7 +10,7 @@ import { CONTAINER_NAME } from '../../steps/services/names';
 import { GONE } from '../aws/gone';
 import { isAwsError } from '../aws/errors';
 import type { Config } from '../config';
-import { ShiplineError, UsageError } from '../errors';
+import { AwsCallError, messageOf, ShiplineError, UsageError } from '../errors';
 import { settingsOf } from '../service-config';
 import { withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
 import { NothingToDoError } from './pipeline';
@@ -51,7 +51,17 @@ export async function execInTask(options: ExecOptions, io: Io, overrides: Overri
       });
     }
     const command = options.command.length > 0 ? commandLine(options.command) : DEFAULT_EXEC_COMMAND;
-    const out = await opened.aws.clients.ecs.send(new ExecuteCommandCommand({ cluster, task: task.taskArn, container: CONTAINER_NAME, command, interactive: true }));
+    const out = await opened.aws.clients.ecs.send(new ExecuteCommandCommand({ cluster, task: task.taskArn, container: CONTAINER_NAME, command, interactive: true })).catch((error: unknown) => {
+      if (!isAwsError(error, 'TargetNotConnectedException')) throw error;
+      const detail = error instanceof AwsCallError && error.cause instanceof Error ? error.cause.message : messageOf(error);
+      throw new ExecError(`ecs:ExecuteCommand on task ${task.taskArn ?? '?'} of ${service}: TargetNotConnectedException — ${detail}`, {
+        cause: error,
+        hint:
+          "the task's role must allow ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel " +
+          '(a provision with exec on grants them; tasks started before it need a new deployment); see ' +
+          'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html',
+      });
+    });
     const runtimeId = task.containers?.find((c) => c.name === CONTAINER_NAME)?.runtimeId;
     if (!out.session || !runtimeId) throw new ExecError(`ECS returned no session for task ${task.taskArn ?? '?'} (or the task has no container ${CONTAINER_NAME})`);
     const taskId = (task.taskArn ?? '').slice((task.taskArn ?? '').lastIndexOf('/') + 1);
