@@ -14,9 +14,9 @@ import { TEST_PAGE_SIZE } from './helpers/sandbox-fixture';
 import { allowServiceWork } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
-/** Every transition instant, but time moves only when the test advances the clock (by simulated seconds: 1 a millisecond). */
+/** Every transition instant but a build (120 s), and time moves only when the test advances the clock (by simulated seconds: 1 a millisecond). */
 const clock = new TestClock();
-const latencies = Object.fromEntries(Object.keys(REAL_LATENCIES).map((k) => [k, 0])) as LatencyModel;
+const latencies = Object.fromEntries(Object.keys(REAL_LATENCIES).map((k) => [k, k === 'codebuild.build' ? REAL_LATENCIES[k] : 0])) as LatencyModel;
 /** A stub of the Session Manager plugin: installed or not (`path`), its exit code, what it was run with. */
 class StubPlugin implements SessionManagerPlugin {
   path: string | undefined;
@@ -82,8 +82,12 @@ describe('logs', () => {
     expect(none.stderr).toContain('project demo-build has no build yet');
     h.sandbox.connections.approveConnection(resources()['connection.github']!.id!);
     await h.ok('release');
-    // The pipeline reaches its build; the build runs (status, as a person would, follows it).
+    // The pipeline reaches its build (status, as a person would, follows it): no line yet while it runs.
     await h.ok('status');
+    const running = await h.ok('logs', 'build');
+    expect(running.stdout).toBe('');
+    expect(running.stderr).toMatch(/build#\d+ \(demo-build:\S+\) is still running: its lines come as its phases end/);
+    clock.advance(REAL_LATENCIES['codebuild.build']);
     const { stdout } = await h.ok('logs', 'build');
     expect(stdout).toMatch(/^build#\d+ \S+Z \[Container\] \S+ \S+ Entering phase BUILD$/m);
     expect(stdout).toMatch(/^build#\d+ .* Phase complete: POST_BUILD State: SUCCEEDED$/m);

@@ -113,6 +113,8 @@ async function readEvents(clients: AwsClients, source: LogSource, startTime: num
     for await (const page of paginateFilterLogEvents({ client: clients.logs }, input)) events.push(...(page.events ?? []));
   } catch (error) {
     if (!isAwsError(error, ...GONE.logs.logGroup)) throw error;
+    // A build's stream is made with its first line: none yet is nothing to print yet.
+    if (source.streams) return events;
     throw new NothingToDoError(`log group ${source.group} of ${source.what} does not exist (the stack was destroyed, or not provisioned)`, {
       hint: 'run `shipline provision`',
     });

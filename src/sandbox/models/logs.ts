@@ -25,7 +25,8 @@
 //   by PutLogEvents.
 // - FilterLogEvents: exactly one of logGroupName / logGroupIdentifier (InvalidParameterException
 //   otherwise; an unknown group → ResourceNotFoundException); logStreamNames (1–100) and
-//   logStreamNamePrefix not both (InvalidParameterException); events with startTime <= timestamp <=
+//   logStreamNamePrefix not both (InvalidParameterException); a named stream that does not exist →
+//   ResourceNotFoundException "The specified log stream does not exist."; events with startTime <= timestamp <=
 //   endTime, every stream's interleaved, sorted by timestamp then ingestion time; paged by
 //   nextToken (limit 1–10,000, 10,000 when not given; another call's token →
 //   InvalidParameterException), each event with its eventId, logStreamName and ingestionTime.
@@ -240,7 +241,10 @@ export class LogsSandbox extends SandboxService<LogsData> {
     }
     this.settleWriters();
     const group = this.getGroup(input.logGroupName ?? this.nameFromIdentifier(input.logGroupIdentifier ?? ''));
-    const streams = Object.entries(this.data.streams?.[group.name] ?? {})
+    const groupStreams = this.data.streams?.[group.name] ?? {};
+    // A named stream that does not exist fails the call (percona/rds_exporter#81).
+    if (names?.some((name) => !groupStreams[name])) throw new ResourceNotFoundException({ message: 'The specified log stream does not exist.', $metadata: {} });
+    const streams = Object.entries(groupStreams)
       .filter(([name]) => (names === undefined || names.includes(name)) && (input.logStreamNamePrefix === undefined || name.startsWith(input.logStreamNamePrefix)));
     const events: FilteredLogEvent[] = streams
       .flatMap(([stream, list]) => list.map((e, i) => ({ e, i, stream })))
