@@ -35,6 +35,14 @@ function withGlobalOptions(command: Command, shown: readonly GlobalFlag[], examp
     .addHelpText('after', `\nExample:\n  ${example}\n\n${EXIT_CODES}\n`);
 }
 
+/** `--since`: 30s, 10m, 2h, 1d, in milliseconds. */
+function sinceMs(value: string): number {
+  const { parseSince } = require('./commands/log-lines') as typeof import('./commands/log-lines');
+  const ms = parseSince(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a number and one unit: 30s, 10m, 2h or 1d.');
+  return ms;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
@@ -127,6 +135,37 @@ export function buildProgram(io: Io, overrides: Overrides, setExit: (code: ExitC
   pipelineCommand('approve', 'approve the deployment waiting for approval').option('--comment <text>', 'why');
   pipelineCommand('reject', 'reject the deployment waiting for approval').requiredOption('--comment <text>', 'why (required)');
   pipelineCommand('release', 'start a pipeline run from the latest commit');
+
+  withGlobalOptions(
+    program
+      .command('logs')
+      .description("print an environment's container log lines (each prefixed with its task) or the latest build's, in time order")
+      .argument('<target>', 'an environment of the config (dev, prod …), or build for the latest build'),
+    [...WORLD, 'log'],
+    'shipline logs dev --since 1h --follow',
+  )
+    .addOption(new Option('--since <duration>', 'how far back to start: 30s, 10m, 2h, 1d').argParser(sinceMs).default(10 * 60_000, '10m'))
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C (reads every 5 seconds)', false)
+    .action(async (target: string, raw: Record<string, unknown>) => {
+      const { showLogs } = require('./commands/logs') as typeof import('./commands/logs');
+      const outcome = await showLogs({ ...globalOptions(raw), target, sinceMs: raw.since as number, follow: raw.follow === true }, io, overrides);
+      // Ctrl-C is how a follow ends: a clean stop, with the code of the signal (130 for Ctrl-C).
+      setExit(outcome === 'stopped' ? interruptedExit(overrides.signal) : EXIT.ok);
+    });
+
+  withGlobalOptions(
+    program
+      .command('exec')
+      .description("open a shell (or run COMMAND) in a running task of an environment through ECS Exec and the Session Manager plugin")
+      .argument('<environment>', 'an environment of the config (dev, prod …)')
+      .argument('[command...]', 'the command to run, after -- (default /bin/sh)'),
+    [...WORLD, 'log'],
+    'shipline exec dev -- ls /usr/share/nginx/html',
+  ).action(async (environment: string, command: string[], raw: Record<string, unknown>) => {
+    const { execInTask } = require('./commands/exec') as typeof import('./commands/exec');
+    const code = await execInTask({ ...globalOptions(raw), environment, command }, io, overrides);
+    setExit(code === 0 ? EXIT.ok : EXIT.failed);
+  });
 
   const sandbox = program.command('sandbox').description('do by hand, on the simulated AWS of --sandbox, what a person does in the AWS console');
   withGlobalOptions(

@@ -135,6 +135,8 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   },
   ecs: {
     ...same('ecs', ECS, ['DeleteCluster', 'DeleteService', 'DeregisterTaskDefinition', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'UpdateService']),
+    // exec: a running task of the environment, and its ECS Exec session.
+    ...same('ecs', ECS, ['DescribeTasks', 'ExecuteCommand', 'ListTasks']),
     CreateCluster: [['ecs:CreateCluster', ECS], ['ecs:TagResource', ECS]],
     CreateService: [['ecs:CreateService', ECS], ['ecs:TagResource', ECS], ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES]],
     // The task execution role goes to ECS with each revision.
@@ -153,6 +155,8 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   },
   logs: {
     ...same('logs', LOG_GROUPS, ['DeleteLogGroup', 'GetLogEvents', 'ListTagsForResource', 'PutRetentionPolicy']),
+    // logs: an environment's or the latest build's log lines.
+    FilterLogEvents: [['logs:FilterLogEvents', LOG_GROUPS]],
     CreateLogGroup: [['logs:CreateLogGroup', LOG_GROUPS], ['logs:TagResource', LOG_GROUPS]],
     DescribeLogGroups: [['logs:DescribeLogGroups', LOG_LISTING]],
   },
@@ -181,8 +185,10 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   },
   codebuild: {
     BatchGetProjects: [['codebuild:BatchGetProjects', CODEBUILD]],
-    // status: the pipeline's latest build, to show its log lines.
+    // status and logs: a build's log stream.
     BatchGetBuilds: [['codebuild:BatchGetBuilds', CODEBUILD]],
+    // logs build: the project's latest build.
+    ListBuildsForProject: [['codebuild:ListBuildsForProject', CODEBUILD]],
     CreateProject: [['codebuild:CreateProject', CODEBUILD], ['iam:PassRole', PASS_ROLE]],
     UpdateProject: [['codebuild:UpdateProject', CODEBUILD], ['iam:PassRole', PASS_ROLE]],
     DeleteProject: [['codebuild:DeleteProject', CODEBUILD]],

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from './config';
 import { EngineError } from './errors';
 import { createLogger, type LogFormat, type LogLevel } from './log';
 import { LogProgress, TerminalProgress } from './progress';
+import type { SessionManagerPlugin } from './commands/session-manager';
 import type { SandboxHandle } from './sandbox/persist';
 import type { Sandbox } from './sandbox/sandbox';
 import type { StateHandle, WaitSettings } from './step';
@@ -53,6 +54,8 @@ export interface Overrides {
   progress?: ProgressSink;
   /** The real clock of a `--sandbox` world file (`Date.now` by default): tests move it by hand. */
   sandboxClock?: () => number;
+  /** `exec`: the Session Manager plugin (found on the PATH and run on this terminal by default). */
+  sessionManager?: SessionManagerPlugin;
 }
 
 /** Real AWS: poll every few seconds, backing off; bounds as written in each step. */

@@ -20,6 +20,8 @@ describe('--help', () => {
     ['destroy', ['--yes', '--keep-connection'], ['--no-wait']],
     ['permissions', ['--config', '--all'], ['--sandbox', '--state', '--yes']],
     ['init-app', ['--config', '--force'], ['--sandbox', '--yes']],
+    ['logs', ['--config', '--state', '--sandbox', '--since', '--follow'], ['--yes', '--concurrency', '--no-wait']],
+    ['exec', ['--config', '--state', '--sandbox'], ['--yes', '--concurrency', '--no-wait', '--since']],
   ])('of %s lists its own options only', async (command, shown, hidden) => {
     const { code, text } = await help(command);
     expect(code).toBe(0);

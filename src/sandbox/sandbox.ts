@@ -76,11 +76,16 @@ function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, ob
   const elbv2 = new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty), { ec2 });
   const ssm = new SsmSandbox(world, pick('ssm', SsmSandbox.empty));
   const secretsmanager = new SecretsManagerSandbox(world, pick('secretsmanager', SecretsManagerSandbox.empty));
-  const ecs = new EcsSandbox(world, pick('ecs', EcsSandbox.empty), { ec2, elbv2, ecr, iam, ssm, secretsmanager });
+  const ecs = new EcsSandbox(world, pick('ecs', EcsSandbox.empty), { ec2, elbv2, ecr, iam, logs, ssm, secretsmanager });
   const codebuild = new CodeBuildSandbox(world, pick('codebuild', CodeBuildSandbox.empty), { ecr, iam, logs });
   const codedeploy = new CodeDeploySandbox(world, pick('codedeploy', CodeDeploySandbox.empty), { ecs, iam, elbv2 });
   const codepipeline = new CodePipelineSandbox(world, pick('codepipeline', CodePipelineSandbox.empty), { codebuild, codedeploy, connections, iam, ecs, s3 });
   const appautoscaling = new ApplicationAutoScalingSandbox(world, pick('appautoscaling', ApplicationAutoScalingSandbox.empty), { ecs, elbv2 });
+  // Tasks and builds write their logs as they run; those models move lazily, so a read of the logs brings them up to the clock first.
+  logs.settleWriters = () => {
+    codepipeline.settleAll();
+    ecs.settleAll();
+  };
   return { sts, ec2, elbv2, ecs, ecr, iam, logs, s3, connections, codebuild, codepipeline, codedeploy, ssm, secretsmanager, appautoscaling };
 }
 type Services = ReturnType<typeof buildServices>;

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { AwsClients, type ClientOptions } from '../../src/aws/clients';
 import { main } from '../../src/cli';
 import type { ConfigInput } from '../../src/config';
+import type { SessionManagerPlugin } from '../../src/commands/session-manager';
 import type { ExitCode } from '../../src/errors';
 import { sandboxClientOptions } from '../../src/sandbox/client-plugin';
 import { Sandbox } from '../../src/sandbox/sandbox';
@@ -55,6 +56,8 @@ export interface HarnessOptions {
   clientOptions?: Partial<ClientOptions>;
   waits?: WaitSettings;
   signal?: AbortSignal;
+  /** `exec`'s Session Manager plugin (a stub: tests run no real one). */
+  sessionManager?: SessionManagerPlugin;
   /** A terminal: a fixed answer to every prompt, or a prompt of the test's own (one that is closed, say). */
   interactive?: { answer: string } | { prompt: (question: string) => Promise<string> };
 }
@@ -93,18 +96,23 @@ export function harness(options: HarnessOptions = {}): Harness {
         return terminal?.answer ?? '';
       },
     };
-    const withDefaults = [...args];
+    // The defaults go before a `--`: what follows it is the command's own (exec's COMMAND).
+    const end = args.includes('--') ? args.indexOf('--') : args.length;
+    const own = args.slice(0, end);
+    const withDefaults = [...own];
     const command = args[0];
-    if (command && command !== 'init-app' && !args.includes('--help')) {
-      if (!args.includes('--config')) withDefaults.push('--config', configPath);
-      if (!args.includes('--state')) withDefaults.push('--state', statePath);
-      if (!args.includes('--log-format')) withDefaults.push('--log-format', 'json');
+    if (command && command !== 'init-app' && !own.includes('--help')) {
+      if (!own.includes('--config')) withDefaults.push('--config', configPath);
+      if (!own.includes('--state')) withDefaults.push('--state', statePath);
+      if (!own.includes('--log-format')) withDefaults.push('--log-format', 'json');
     }
+    withDefaults.push(...args.slice(end));
     const code = await main(withDefaults, io, {
       clients,
       sandbox,
       waits,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.sessionManager ? { sessionManager: options.sessionManager } : {}),
     });
     clients.destroy();
     const logs = stderr

@@ -21,7 +21,17 @@
 // - Log events: GetLogEvents reads a stream's events (logGroupName + logStreamName; unknown group
 //   or stream → ResourceNotFoundException), oldest first; without startFromHead the last `limit`
 //   (1–10,000) events, with it the first. Paging by nextToken is not modelled. Events are written by
-//   the services that log (a CodeBuild build: `appendEvents`), never by PutLogEvents.
+//   the services that log (a CodeBuild build, an ECS task's awslogs driver: `appendEvents`), never
+//   by PutLogEvents.
+// - FilterLogEvents: exactly one of logGroupName / logGroupIdentifier (InvalidParameterException
+//   otherwise; an unknown group → ResourceNotFoundException); logStreamNames (1–100) and
+//   logStreamNamePrefix not both (InvalidParameterException); a named stream that does not exist →
+//   ResourceNotFoundException "The specified log stream does not exist."; events with startTime <= timestamp <=
+//   endTime, every stream's interleaved, sorted by timestamp then ingestion time; paged by
+//   nextToken (limit 1–10,000, 10,000 when not given; another call's token →
+//   InvalidParameterException), each event with its eventId, logStreamName and ingestionTime.
+//   filterPattern is not modelled (SandboxNotModelled). Before it answers, the services that write
+//   logs are brought up to the clock (`settleWriters`), as their logs would have arrived on AWS.
 // - inventory(): one `log-group` per group, keyed by its name.
 import {
   InvalidParameterException,
@@ -41,6 +51,9 @@ import {
   type ListTagsForResourceCommandOutput,
   type ListTagsLogGroupCommandInput,
   type ListTagsLogGroupCommandOutput,
+  type FilterLogEventsCommandInput,
+  type FilterLogEventsCommandOutput,
+  type FilteredLogEvent,
   type GetLogEventsCommandInput,
   type GetLogEventsCommandOutput,
   type LogGroup,
@@ -56,6 +69,7 @@ import {
   type UntagResourceCommandInput,
   type UntagResourceCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { createHash } from 'node:crypto';
 import { type InventoryItem, type Out, SandboxService } from '../kernel/service';
 import { pageOf, type PageLimits } from '../kernel/pages';
 import type { Tags } from '../kernel/tags';
@@ -91,6 +105,15 @@ export interface LogsData {
   streams?: Record<string, Record<string, LogEventRecord[]>>;
 }
 
+/**
+ * An event's ID: unique in the group and stable across reads (AWS's are long decimal strings), so
+ * a reader that polls with an overlapping startTime can drop what it has seen.
+ */
+function eventIdOf(group: string, stream: string, timestamp: number, index: number): string {
+  const digest = BigInt(`0x${createHash('sha256').update(`${group}\n${stream}`).digest('hex').slice(0, 15)}`).toString().padStart(19, '0');
+  return `${String(timestamp).padStart(16, '0')}${digest}${String(index).padStart(10, '0')}`;
+}
+
 /** GetLogEvents' `limit`: 1–10,000, "up to 10,000 log events" when not given. */
 const MAX_EVENTS = 10_000;
 
@@ -102,8 +125,24 @@ const LOG_GROUP_PAGES: PageLimits = {
   invalid: (message) => new InvalidParameterException({ message, $metadata: {} }),
 };
 
+/** FilterLogEvents: `limit` 1–10,000, "up to 10,000 log events" a page; a bad nextToken is an InvalidParameterException. */
+const FILTER_PAGES: PageLimits = {
+  operation: 'FilterLogEvents',
+  awsDefault: MAX_EVENTS,
+  awsMax: MAX_EVENTS,
+  invalid: (message) => new InvalidParameterException({ message, $metadata: {} }),
+};
+/** FilterLogEvents' logStreamNames: 1 to 100 names. */
+const MAX_FILTER_STREAMS = 100;
+
 export class LogsSandbox extends SandboxService<LogsData> {
   readonly service = 'logs' as const;
+
+  /**
+   * Brings the services that write logs (ECS tasks, pipelines and their builds) up to the clock
+   * before events are read; the dispatcher sets it (those models settle lazily, on their reads).
+   */
+  settleWriters: () => void = () => undefined;
 
   static empty(): LogsData {
     return { logGroups: {} };
@@ -183,6 +222,38 @@ export class LogsSandbox extends SandboxService<LogsData> {
     const picked = input.startFromHead ? events.slice(0, limit) : events.slice(-limit);
     const ingested = (e: LogEventRecord) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp });
     return { events: picked.map(ingested), nextForwardToken: `f/${events.length}`, nextBackwardToken: 'b/0' };
+  }
+
+  filterLogEvents(input: FilterLogEventsCommandInput): Out<FilterLogEventsCommandOutput> {
+    if (input.filterPattern !== undefined || input.unmask) throw new SandboxNotModelled('the sandbox does not model logs:FilterLogEvents filterPattern or unmask');
+    if ((input.logGroupName === undefined) === (input.logGroupIdentifier === undefined)) {
+      throw new InvalidParameterException({ message: 'Either logGroupName or logGroupIdentifier must be specified, but not both.', $metadata: {} });
+    }
+    if (input.logStreamNames !== undefined && input.logStreamNamePrefix !== undefined) {
+      throw new InvalidParameterException({ message: 'logStreamNames and logStreamNamePrefix cannot both be specified.', $metadata: {} });
+    }
+    const names = input.logStreamNames;
+    if (names !== undefined && (names.length < 1 || names.length > MAX_FILTER_STREAMS)) {
+      throw new InvalidParameterException({
+        message: `1 validation error detected: Value '[${names.join(', ')}]' at 'logStreamNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_FILTER_STREAMS} and greater than or equal to 1`,
+        $metadata: {},
+      });
+    }
+    this.settleWriters();
+    const group = this.getGroup(input.logGroupName ?? this.nameFromIdentifier(input.logGroupIdentifier ?? ''));
+    const groupStreams = this.data.streams?.[group.name] ?? {};
+    // A named stream that does not exist fails the call (percona/rds_exporter#81).
+    if (names?.some((name) => !groupStreams[name])) throw new ResourceNotFoundException({ message: 'The specified log stream does not exist.', $metadata: {} });
+    const streams = Object.entries(groupStreams)
+      .filter(([name]) => (names === undefined || names.includes(name)) && (input.logStreamNamePrefix === undefined || name.startsWith(input.logStreamNamePrefix)));
+    const events: FilteredLogEvent[] = streams
+      .flatMap(([stream, list]) => list.map((e, i) => ({ e, i, stream })))
+      .filter(({ e }) => (input.startTime === undefined || e.timestamp >= input.startTime) && (input.endTime === undefined || e.timestamp <= input.endTime))
+      .sort((a, b) => a.e.timestamp - b.e.timestamp || (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : a.i - b.i))
+      .map(({ e, i, stream }) => ({ logStreamName: stream, timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp, eventId: eventIdOf(group.name, stream, e.timestamp, i) }));
+    const scope = JSON.stringify([group.name, names, input.logStreamNamePrefix, input.startTime, input.endTime]);
+    const page = pageOf(this.world, events, { max: input.limit, token: input.nextToken, scope }, FILTER_PAGES);
+    return { events: page.items, ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   /** What a service that logs does (a CodeBuild build): append events to a group's stream, made if new. False when the group is gone. */

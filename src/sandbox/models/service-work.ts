@@ -133,6 +133,12 @@ export const SERVICE_WORK = {
       ...p.secretArns.map((resource) => ({ action: 'secretsmanager:GetSecretValue', resource })),
     ],
   } satisfies WorkRow<{ parameterArns: readonly string[]; secretArns: readonly string[] }>,
+  /** ECS Exec: the SSM agent in the task's containers opens its channels as the task role. */
+  ecsExec: {
+    service: 'Amazon ECS',
+    page: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html',
+    needs: (_p: Record<string, never>) => ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'].map((action) => ({ action, resource: '*' })),
+  } satisfies WorkRow<Record<string, never>>,
   /** CodeDeploy's ECS blue/green deployment: a replacement task set, traffic moved by the listeners. */
   codeDeployEcsBlueGreen: {
     service: 'CodeDeploy',

@@ -9,8 +9,8 @@
 //
 // The model is one class built in layers, one file per resource family (records.ts: what it
 // stores; model.ts: lookups every family shares; task-definitions.ts, tasks.ts, services.ts,
-// clusters.ts; deploys.ts: what CodePipeline and CodeDeploy do to ECS), each extending the one
-// before; this one adds tags and the inventory.
+// clusters.ts; deploys.ts: what CodePipeline and CodeDeploy do to ECS; exec.ts: ECS Exec), each
+// extending the one before; this one adds tags and the inventory.
 import {
   type ListTagsForResourceCommandInput,
   type ListTagsForResourceCommandOutput,
@@ -22,11 +22,11 @@ import {
 import { type InventoryItem, type Out } from '../../kernel/service';
 import { type EcsData } from './records';
 import { invalidParameter, tagsFromEcs, tagsToEcs } from './shared';
-import { EcsDeploys } from './deploys';
+import { EcsExec } from './exec';
 
 export type { EcsData, EcsPeers } from './records';
 
-export class EcsSandbox extends EcsDeploys {
+export class EcsSandbox extends EcsExec {
   readonly service = 'ecs' as const;
 
   static empty(): EcsData {

@@ -22,6 +22,7 @@ import type { EcrSandbox } from '../ecr';
 import type { IamSandbox } from '../iam';
 import type { SsmSandbox } from '../ssm';
 import type { SecretsManagerSandbox } from '../secrets-manager';
+import type { LogsSandbox } from '../logs';
 
 export const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 /** Stopped tasks stay describable this long (simulated seconds), as on AWS. */
@@ -141,6 +142,8 @@ export interface TaskRecord {
   /** Set once it is told to stop: when it is STOPPED and its ENI released. */
   stopAt?: number;
   stoppedReason?: string;
+  /** Started with ECS Exec on (its service's setting when it started; absent: off). */
+  enableExecuteCommand?: boolean;
   /** Target groups it is registered in right now. */
   targets: TaskTarget[];
 }
@@ -159,5 +162,5 @@ export interface EcsData {
 }
 
 /** The services this one calls, as AWS's own services call each other (given at construction). */
-/** ssm and secretsmanager: what a task's `secrets` name, read when it starts. */
-export type EcsPeers = { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox; ecr: EcrSandbox; iam: IamSandbox; ssm: SsmSandbox; secretsmanager: SecretsManagerSandbox };
+/** logs: the tasks' start lines; ssm and secretsmanager: what a task's `secrets` name, read when it starts. */
+export type EcsPeers = { ec2: Ec2Sandbox; elbv2: Elbv2Sandbox; ecr: EcrSandbox; iam: IamSandbox; logs: LogsSandbox; ssm: SsmSandbox; secretsmanager: SecretsManagerSandbox };

@@ -36,6 +36,7 @@ import {
 } from './records';
 import { invalidParameter, isAwsError, isFargate } from './shared';
 import { EcsTaskDefinitions } from './task-definitions';
+import { awslogsDestination, containerStartEvents } from './container-log';
 
 export abstract class EcsTasks extends EcsTaskDefinitions {
   listTasks(input: ListTasksCommandInput): Out<ListTasksCommandOutput> {
@@ -198,6 +199,7 @@ export abstract class EcsTasks extends EcsTaskDefinitions {
       desiredStatus: 'RUNNING',
       createdAt: now,
       runningAt: this.world.readyAt('ecs.service.stable'),
+      ...(service.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
       targets: [],
     };
     this.data.tasks[task.arn] = task;
@@ -261,6 +263,7 @@ export abstract class EcsTasks extends EcsTaskDefinitions {
   /** The task runs: it is registered in its deployment's target groups. */
   protected taskRunning(service: ServiceRecord, task: TaskRecord): void {
     task.lastStatus = 'RUNNING';
+    this.writeStartLines(task);
     const deployment = service.deployments.find((d) => d.id === task.deploymentId);
     for (const lb of deployment?.loadBalancers ?? []) {
       if (!lb.targetGroupArn || lb.containerPort === undefined) continue;
@@ -273,6 +276,15 @@ export abstract class EcsTasks extends EcsTaskDefinitions {
         if (!isAwsError(error)) throw error;
         this.event(service, `(service ${service.name}) failed to register targets in (target-group ${target.targetGroupArn}) with (error ${error.message})`);
       }
+    }
+  }
+
+  /** Each container's start lines, in its awslogs stream, at the moment the task started (a group that is gone takes none). */
+  protected writeStartLines(task: TaskRecord): void {
+    const startedAt = this.dateAt(task.runningAt).getTime();
+    for (const container of this.taskDefinitionRecord(task.taskDefinitionArn).containerDefinitions) {
+      const destination = awslogsDestination(container, task.id);
+      if (destination) this.peers.logs.appendEvents(destination.group, destination.stream, containerStartEvents(container, startedAt));
     }
   }
 
@@ -327,6 +339,7 @@ export abstract class EcsTasks extends EcsTaskDefinitions {
       memory: td.memory,
       ...(task.availabilityZone ? { availabilityZone: task.availabilityZone } : {}),
       connectivity: 'CONNECTED',
+      enableExecuteCommand: task.enableExecuteCommand ?? false,
       createdAt: this.dateAt(task.createdAt),
       ...(task.lastStatus !== 'PENDING' ? { startedAt: this.dateAt(task.runningAt) } : {}),
       ...(stopping && task.stopAt !== undefined ? { stoppingAt: this.dateAt(Math.min(task.stopAt, this.world.now())) } : {}),
@@ -344,11 +357,15 @@ export abstract class EcsTasks extends EcsTaskDefinitions {
           ],
         },
       ],
-      containers: td.containerDefinitions.map((c) => ({
+      containers: td.containerDefinitions.map((c, i) => ({
         taskArn: task.arn,
         name: c.name,
         image: c.image,
+        // Fargate's form: the task ID and a number (ECS Exec's session target names it).
+        runtimeId: `${task.id}-${String(1_000_000_000 + i)}`,
         lastStatus: task.lastStatus,
+        // The SSM agent ECS Exec talks to runs in each container of a task started with exec on.
+        ...(task.enableExecuteCommand ? { managedAgents: [{ name: 'ExecuteCommandAgent' as const, lastStatus: task.lastStatus === 'RUNNING' ? 'RUNNING' : task.lastStatus }] } : {}),
         networkInterfaces: [{ attachmentId: task.attachmentId, privateIpv4Address: task.privateIp }],
       })),
     };
