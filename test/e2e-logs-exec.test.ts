@@ -1,7 +1,8 @@
 // `shipline logs` and `shipline exec` end to end on the sandbox, after one provision: the
 // environment's task start lines prefixed with their task, the latest build's phases after a
-// release, a follow stopped by Ctrl-C with what arrived meanwhile, and ECS Exec off, not yet on the
-// tasks, without the plugin, and with a stub plugin that gets the AWS CLI's arguments.
+// release, a follow stopped by Ctrl-C with what arrived meanwhile, and ECS Exec off, without the
+// plugin, without the task role's channels, with a stub plugin that gets the AWS CLI's arguments, and
+// on tasks started without it.
 import { Writable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { AwsClients } from '../src/aws/clients';
@@ -11,7 +12,6 @@ import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/kernel/world';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { BASE_CONFIG, harness, TEST_WAITS, type Harness } from './helpers/harness';
 import { TEST_PAGE_SIZE } from './helpers/sandbox-fixture';
-import { allowServiceWork } from './helpers/service-roles';
 import { TestClock } from './helpers/test-clock';
 
 /** Every transition instant but a build (120 s), and time moves only when the test advances the clock (by simulated seconds: 1 a millisecond). */
@@ -145,18 +145,8 @@ describe('exec', () => {
     expect(off.stderr).toContain('under environments[1] (prod only)');
     expect(off.stderr).toContain('shipline release');
 
-    // The config turns it on for dev, but the running tasks were started without it.
-    const notOnTasks = await h.run('exec', 'dev');
-    expect(notOnTasks.code).toBe(1);
-    expect(notOnTasks.stderr).toContain('was started without ECS Exec (DescribeTasks: enableExecuteCommand false)');
-    expect(plugin.runs).toHaveLength(0);
-
-    // What a provision with exec on does, in two halves: enableExecuteCommand on the service, then
-    // a new deployment; the task role comes later.
-    await h.sandbox.dispatch('ecs', 'UpdateService', { cluster: 'demo', service: 'demo-dev', enableExecuteCommand: true, forceNewDeployment: true });
-    clock.advance(1);
-    await runningTaskIds('dev');
-
+    // Provision turned it on for dev: the service starts its tasks with it, the task role may open
+    // the channels. Without the plugin, no session is opened.
     plugin.path = undefined;
     const noPlugin = await h.run('exec', 'dev');
     expect(noPlugin.code).toBe(1);
@@ -164,22 +154,17 @@ describe('exec', () => {
     expect(noPlugin.stderr).toContain('https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html');
     expect(h.sandbox.calls.some((c) => c.operation === 'ExecuteCommand')).toBe(false);
 
-    // Tasks with exec but no task role allowed the ssmmessages channels: ECS cannot reach them.
+    // A task role that lost the ssmmessages channels (by hand): ECS cannot reach the tasks.
+    const roleName = resources()['services.sharedTaskRole']!.id!.split('/').pop()!;
+    await h.sandbox.dispatch('iam', 'DeleteRolePolicy', { RoleName: roleName, PolicyName: 'ecs-exec' });
     plugin.path = '/opt/bin/session-manager-plugin';
     const noRole = await h.run('exec', 'dev');
     expect(noRole.code).toBe(1);
     expect(noRole.stderr).toMatch(/error: ecs:ExecuteCommand .*: TargetNotConnectedException — The execute command failed due to an internal error/);
     expect(noRole.stderr).toContain('ssmmessages:CreateControlChannel');
     expect(plugin.runs).toHaveLength(0);
-
-    const role = allowServiceWork(h.sandbox, 'demo-dev-task', 'ecs', ['ecsExec']);
-    const { services } = (await h.sandbox.dispatch('ecs', 'DescribeServices', { cluster: 'demo', services: ['demo-dev'] })) as { services: Array<{ taskDefinition: string }> };
-    const { taskDefinition } = (await h.sandbox.dispatch('ecs', 'DescribeTaskDefinition', { taskDefinition: services[0]!.taskDefinition })) as { taskDefinition: Record<string, unknown> };
-    const { taskDefinitionArn: _arn, revision: _rev, status: _status, requiresAttributes: _ra, compatibilities: _c, registeredAt: _at, registeredBy: _by, ...input } = taskDefinition;
-    const revision = (await h.sandbox.dispatch('ecs', 'RegisterTaskDefinition', { ...input, taskRoleArn: role })) as { taskDefinition: { taskDefinitionArn: string } };
-    await h.sandbox.dispatch('ecs', 'UpdateService', { cluster: 'demo', service: 'demo-dev', taskDefinition: revision.taskDefinition.taskDefinitionArn });
-    clock.advance(1);
-    await runningTaskIds('dev');
+    // A provision puts the channels back.
+    await h.ok('provision');
 
     plugin.path = '/opt/bin/session-manager-plugin';
     const { stderr } = await h.ok('exec', 'dev', '--', 'ls', '-la', '/');
@@ -197,6 +182,19 @@ describe('exec', () => {
     expect(JSON.parse(session!)).toMatchObject({ sessionId: expect.stringMatching(/^ecs-execute-command-/), streamUrl: expect.stringMatching(/^wss:\/\//), tokenValue: expect.any(String) });
     expect([region, verb, profile, endpoint]).toEqual(['eu-west-3', 'StartSession', process.env.AWS_PROFILE ?? '', 'https://ecs.eu-west-3.amazonaws.com']);
     expect(JSON.parse(target!)).toEqual({ Target: `ecs:demo_${taskId}_${tasks[0]!.containers[0]!.runtimeId}` });
+
+    // Tasks started without it (the service's setting switched off by hand, then a new deployment).
+    await h.sandbox.dispatch('ecs', 'UpdateService', { cluster: 'demo', service: 'demo-dev', enableExecuteCommand: false, forceNewDeployment: true });
+    clock.advance(1);
+    await runningTaskIds('dev');
+    const runsBefore = plugin.runs.length;
+    const notOnTasks = await h.run('exec', 'dev');
+    expect(notOnTasks.code).toBe(1);
+    expect(notOnTasks.stderr).toContain('was started without ECS Exec (DescribeTasks: enableExecuteCommand false)');
+    expect(plugin.runs).toHaveLength(runsBefore);
+    await h.sandbox.dispatch('ecs', 'UpdateService', { cluster: 'demo', service: 'demo-dev', enableExecuteCommand: true, forceNewDeployment: true });
+    clock.advance(1);
+    await runningTaskIds('dev');
 
     // The default command is a shell; a session that ends badly is a failure.
     plugin.code = 3;
