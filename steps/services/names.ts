@@ -15,7 +15,6 @@ export const serviceName = (stack: string, env: string) => `${stack}-${env}`;
 export const taskFamily = (stack: string, env: string) => `${stack}-${env}`;
 export const securityGroupPart = (env: string) => `${env}-svc`;
 
-export const HEALTH_CHECK_GRACE_SECONDS = 30;
 export const DEPLOYMENT: DeploymentConfiguration = {
   deploymentCircuitBreaker: { enable: true, rollback: true },
   minimumHealthyPercent: 100,

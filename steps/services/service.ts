@@ -95,7 +95,7 @@ export async function ensureService(
     attributes: (s) => ({ name: s.serviceName, controller: controllerOf(s) }),
     drift: (s) => (controller === 'CODE_DEPLOY' ? blueGreenChanges(ctx, s, want, env.name) : serviceDrift(s, want)),
     update: async (s, changes) => {
-      await ecs.send(new UpdateServiceCommand(updateServiceInput(ctx.config, want, { cluster, service: s.serviceName }, changes)));
+      await ecs.send(new UpdateServiceCommand(updateServiceInput(ctx.config, want, { cluster, service: s.serviceName }, changes, s)));
     },
   });
   // A state file from before the record named its controller: name it now, so the preflight check needs no AWS call.

@@ -152,10 +152,10 @@ function servicesOf(config: Config, f: Facts) {
       const decide = (s: Service, settings: ServiceSettings = want) => {
         if (blueGreen) {
           const { changes, unchangeable } = blueGreenServiceDrift(s, settings, [f.blue(env.name), f.green(env.name)]);
-          return { changes, unchangeable, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes) };
+          return { changes, unchangeable, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes, s) };
         }
         const changes = serviceDrift(s, settings);
-        return { changes, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes) };
+        return { changes, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes, s) };
       };
       const byHand: Service = {
         ...created,

@@ -342,7 +342,7 @@ function healthCheckFrom(input: ModifyTargetGroupCommandInput | CreateTargetGrou
   inRange(hc.timeoutSeconds, 2, 120, 'Health check timeout');
   inRange(hc.healthyThresholdCount, 2, 10, 'Healthy threshold count');
   inRange(hc.unhealthyThresholdCount, 2, 10, 'Unhealthy threshold count');
-  if (hc.timeoutSeconds >= hc.intervalSeconds) throw validationError('Health check timeout must be smaller than the interval');
+  if (hc.timeoutSeconds >= hc.intervalSeconds) throw validationError('Health check interval must be greater than the timeout.');
   if (hc.protocol !== 'HTTP' && hc.protocol !== 'HTTPS') throw validationError(`Health check protocol '${hc.protocol}' must be one of 'HTTP, HTTPS'`);
   if (hc.port !== 'traffic-port') checkPort(Number(hc.port));
   if (!hc.path.startsWith('/') || hc.path.length > 1024) throw validationError(`Health check path '${hc.path}' must begin with '/' and be at most 1024 characters`);
