@@ -37,6 +37,8 @@ const CODEBUILD = everything('CodeBuildProject');
 const CODEPIPELINE = everything('CodePipeline');
 const CONNECTIONS = everything('GitHubConnection');
 const CODEDEPLOY = everything('CodeDeployBlueGreen');
+/** Scalable targets and policies on the stack's services, and the alarms target tracking makes for them. */
+const AUTOSCALING = everything('ServiceAutoScaling');
 /** DescribeLogGroups authorizes on no single log group. */
 const LOG_LISTING = everything('ListLogGroups');
 /** Nor ListRoles on a role: its PathPrefix (/shipline/) narrows the answer, not the permission. */
@@ -71,7 +73,7 @@ const PASS_ROLE: Scope = {
 const SERVICE_LINKED_ROLES: Scope = {
   sid: 'ServiceLinkedRolesOnFirstUse',
   resource: 'arn:aws:iam::*:role/aws-service-role/*',
-  condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
+  condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'ecs.application-autoscaling.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
 };
 /**
  * CreatePipeline and UpdatePipeline naming a connection are also authorized as the permission-only
@@ -204,7 +206,21 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   // Modelled by the sandbox for issue 13 (secrets, autoscaling); no step calls them yet.
   ssm: {},
   secretsmanager: {},
-  appautoscaling: {},
+  // Application Auto Scaling acts on the service and its alarms as the caller: the caller needs those
+  // permissions too (https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_id-based-policy-examples.html).
+  appautoscaling: {
+    ...same('application-autoscaling', AUTOSCALING, ['DescribeScalableTargets', 'DescribeScalingPolicies']),
+    RegisterScalableTarget: [
+      ['application-autoscaling:RegisterScalableTarget', AUTOSCALING],
+      ['application-autoscaling:TagResource', AUTOSCALING],
+      ['ecs:DescribeServices', ECS],
+      ['ecs:UpdateService', ECS],
+      ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES],
+    ],
+    DeregisterScalableTarget: [['application-autoscaling:DeregisterScalableTarget', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:DeleteAlarms', AUTOSCALING]],
+    PutScalingPolicy: [['application-autoscaling:PutScalingPolicy', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:PutMetricAlarm', AUTOSCALING]],
+    DeleteScalingPolicy: [['application-autoscaling:DeleteScalingPolicy', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:DeleteAlarms', AUTOSCALING]],
+  },
 };
 
 function same(prefix: string, scope: Scope, operations: readonly string[]): Record<string, readonly Grant[]> {

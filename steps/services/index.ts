@@ -32,6 +32,7 @@ import { clusterRef, describeServices, lazyServices, ourService, servicesReadKey
 import { checkDeploymentControllers } from './controller';
 import { deleteTaskDefinitions, ensureTaskDefinition } from './task-definition';
 import { deleteService, ensureService, waitForStable } from './service';
+import { deleteAutoscaling, ensureAutoscaling } from './autoscaling';
 
 export { CONTAINER_NAME, controllerFor, KEYS, serviceName, taskFamily, type LiveServices } from './names';
 export { describeServices, servicesReadKey } from './live';
@@ -79,11 +80,13 @@ export const services: Step = {
   },
 };
 
-/** An environment's security group and task definition, then its service, which runs on both. */
+/** An environment's security group and task definition, then its service, which runs on both, then its autoscaling. */
 async function ensureEnvironment(ctx: StepContext, env: EnvironmentConfig, live: LiveServices): Promise<EnsuredService> {
   const securityGroup = await ensureServiceSecurityGroup(ctx, env.name);
   const taskDefinition = await ensureTaskDefinition(ctx, env, live);
-  return ensureService(ctx, env, { securityGroup, taskDefinition, live });
+  const service = await ensureService(ctx, env, { securityGroup, taskDefinition, live });
+  await ensureAutoscaling(ctx, env);
+  return service;
 }
 
 /** Environments gone from the config: their service, then its task definitions, then its security group. */
@@ -111,8 +114,9 @@ async function ensureServiceSecurityGroup(ctx: StepContext, env: string): Promis
 
 // ---- removal -----------------------------------------------------------------------------------
 
-/** An environment's service, then its task definitions, then its security group. */
+/** An environment's autoscaling, its service, then its task definitions, then its security group. */
 async function deleteEnvironment(ctx: StepContext, env: string, live: () => Promise<LiveServices>): Promise<void> {
+  await deleteAutoscaling(ctx, env, { onlyRecorded: false });
   await deleteService(ctx, env, live);
   await deleteTaskDefinitions(ctx, env);
   await deleteSecurityGroup(ctx, KEYS.securityGroup(env), securityGroupPart(env), ctx.state.get(NETWORK.vpc)?.id);

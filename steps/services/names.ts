@@ -9,6 +9,11 @@ export const KEYS = {
   securityGroup: (env: string) => `services.securityGroup.${env}`,
   taskDefinition: (env: string) => `services.taskDefinition.${env}`,
   service: (env: string) => `services.service.${env}`,
+  /** Application Auto Scaling: the scalable target on the service's desired count, and its policies. */
+  scalableTarget: (env: string) => `services.scalableTarget.${env}`,
+  cpuPolicy: (env: string) => `services.cpuPolicy.${env}`,
+  memoryPolicy: (env: string) => `services.memoryPolicy.${env}`,
+  requestsPolicy: (env: string) => `services.requestsPolicy.${env}`,
 };
 
 export const serviceName = (stack: string, env: string) => `${stack}-${env}`;
