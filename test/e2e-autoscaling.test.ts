@@ -5,6 +5,8 @@
 // lost state is adopted; a removed target's policy and a removed autoscaling go; destroy leaves nothing.
 import { rmSync } from 'node:fs';
 import type { ConfigInput } from '../src/config';
+import { requiredPolicy } from '../src/permissions';
+import { Sandbox } from '../src/sandbox/sandbox';
 import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
 import { expectedInventory, stateOf } from './helpers/promises';
 
@@ -141,6 +143,17 @@ describe('autoscaling and the health check, end to end', () => {
     expect(shape(x.sandbox).filter((r) => r.startsWith('appautoscaling/'))).toEqual(['appautoscaling/scalable-target/service/demo/demo-dev', 'appautoscaling/scaling-policy/service/demo/demo-dev/demo-dev-cpu']);
     // Without autoscaling the config's count is back.
     expect(service(x, 'prod').desiredCount).toBe(1);
+  });
+
+  it('needs no permission `shipline permissions` leaves out (the sandbox evaluates the policy before every call)', async () => {
+    const policy = requiredPolicy([{ strategy: 'rolling', natMode: 'instance', stateBackend: 'local' }]);
+    h = harness({ config: CONFIG, sandbox: new Sandbox({ region: 'eu-west-3', callerPolicy: policy }) });
+    await h.ok('provision');
+    await h.ok('destroy', '--yes');
+    const denied = h.sandbox.calls.filter((c) => c.service === 'appautoscaling' && /AccessDenied/.test(c.error ?? ''));
+    expect(denied.map((c) => c.operation)).toEqual([]);
+    expect(h.sandbox.calls.filter((c) => c.service === 'appautoscaling' && c.mutating).length).toBeGreaterThanOrEqual(7);
+    expect(h.sandbox.inventory()).toEqual([]);
   });
 
   it('destroys them before the services, leaving nothing (also with a lost state)', async () => {
