@@ -133,7 +133,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     CreateLoadBalancer: [['elasticloadbalancing:CreateLoadBalancer', ELB], ['elasticloadbalancing:AddTags', ELB], ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES]],
   },
   ecs: {
-    ...same('ecs', ECS, ['DeleteCluster', 'DeleteService', 'DeregisterTaskDefinition', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'UpdateService']),
+    ...same('ecs', ECS, ['DeleteCluster', 'DeleteService', 'DeregisterTaskDefinition', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'UpdateClusterSettings', 'UpdateService']),
     CreateCluster: [['ecs:CreateCluster', ECS], ['ecs:TagResource', ECS]],
     CreateService: [['ecs:CreateService', ECS], ['ecs:TagResource', ECS], ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES]],
     // The task execution role goes to ECS with each revision.
