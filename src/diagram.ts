@@ -16,7 +16,7 @@ import { KEYS as NAT } from '../steps/nat';
 import { KEYS as NETWORK } from '../steps/network';
 import { KEYS as PIPELINE, pipelineName, pipelineStructure } from '../steps/pipeline';
 import { KEYS as REPOSITORY, repositoryName } from '../steps/repository';
-import { KEYS as SERVICES, serviceName } from '../steps/services';
+import { KEYS as SERVICES, scalingTargets, serviceName } from '../steps/services';
 import type { ResourceRecord } from '../state';
 
 export type Shape = 'box' | 'round' | 'circle' | 'cylinder' | 'hexagon';
@@ -216,6 +216,12 @@ class Builder {
       this.link(nodeId('tg', env.name), svc, `:${config.services.containerPort}`, 'solid', { key: SERVICES.service(env.name) });
       if (this.blueGreen) this.link(nodeId('tg', `${env.name}_green`), svc, 'replacement task set', 'dotted', { key: SERVICES.service(env.name) });
       this.link(svc, 'repo', 'pulls image', 'dotted', { key: SERVICES.service(env.name) });
+      const scaling = env.autoscaling;
+      if (scaling) {
+        const node = nodeId('scaling', env.name);
+        this.add(node, 'hexagon', [`autoscaling ${scaling.min}–${scaling.max} tasks`, scalingTargets(scaling)], { group: 'cluster', key: SERVICES.scalableTarget(env.name) });
+        this.link(node, svc, 'desired count', 'dotted', { key: SERVICES.scalableTarget(env.name) });
+      }
     }
   }
 
@@ -415,3 +421,4 @@ export function toDot(d: Diagram): string {
   out.push('}');
   return `${out.join('\n')}\n`;
 }
+

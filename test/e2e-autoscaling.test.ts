@@ -45,8 +45,22 @@ describe('autoscaling and the health check, end to end', () => {
 
   it('provisions them as the config says, keeps what the autoscaler set, and changes nothing the second time', async () => {
     h = harness({ config: CONFIG });
+    // The plan of a new stack names the scalable targets and their policies, and reads nothing of them.
+    const plan = JSON.parse((await h.ok('plan', '--json')).stdout) as { changes: Array<{ resource: string; action: string }> };
+    const planned = plan.changes.filter((c) => /^services\.(scalableTarget|cpuPolicy|memoryPolicy|requestsPolicy)\./.test(c.resource));
+    expect(planned.map((c) => [c.resource, c.action]).sort()).toEqual([
+      ['services.cpuPolicy.dev', 'create'],
+      ['services.memoryPolicy.prod', 'create'],
+      ['services.requestsPolicy.dev', 'create'],
+      ['services.scalableTarget.dev', 'create'],
+      ['services.scalableTarget.prod', 'create'],
+    ]);
+    expect(h.sandbox.calls.filter((c) => c.service === 'appautoscaling')).toEqual([]);
+
     await h.ok('provision');
     expect(shape(h.sandbox)).toEqual(INVENTORY);
+    expect((await h.ok('outputs')).stdout).toMatch(/Autoscaling \(prod\)\s+2–6 tasks \(memory 70%\)/);
+    expect((await h.ok('diagram', '--format', 'mermaid')).stdout).toContain('autoscaling 1–4 tasks');
 
     const targets = h.sandbox.appautoscaling.describeScalableTargets({ ServiceNamespace: 'ecs' }).ScalableTargets!;
     expect(targets.map((t) => [t.ResourceId, t.MinCapacity, t.MaxCapacity])).toEqual([

@@ -49,3 +49,12 @@ export function targetTrackingPolicies(scaling: AutoscalingConfig, label: string
     requests: tracking('requests', scaling.requestsPerTarget),
   };
 }
+
+/** "CPU 60% · requests 100/target": what an environment's autoscaling tracks (outputs, the diagram). */
+export function scalingTargets(scaling: AutoscalingConfig): string {
+  return [
+    ...(scaling.cpuPercent !== null ? [`CPU ${scaling.cpuPercent}%`] : []),
+    ...(scaling.memoryPercent !== null ? [`memory ${scaling.memoryPercent}%`] : []),
+    ...(scaling.requestsPerTarget !== null ? [`requests ${scaling.requestsPerTarget}/target`] : []),
+  ].join(' · ');
+}

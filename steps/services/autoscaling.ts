@@ -28,7 +28,7 @@ import { allItems } from '../../src/aws/pages';
 import type { EnvironmentConfig } from '../../src/config';
 import { ensure, ignoringGone, remove } from '../../src/reconcile';
 import { settingsOf } from '../../src/service-config';
-import type { StepContext } from '../../src/step';
+import { isKnown, type StepContext } from '../../src/step';
 import { KEYS as ALB } from '../alb';
 import { clusterName } from '../cluster';
 import { clusterRef } from './live';
@@ -88,7 +88,8 @@ export async function ensureAutoscaling(ctx: StepContext, env: EnvironmentConfig
   for (const kind of POLICY_KINDS) {
     const wanted = policies[kind];
     if (wanted) await ensurePolicy(ctx, scope, kind, wanted, target);
-    else await removePolicy(ctx, scope, kind);
+    // A target still to be made (a plan) has no policy to remove.
+    else if (isKnown(target)) await removePolicy(ctx, scope, kind);
   }
 }
 

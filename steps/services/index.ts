@@ -33,10 +33,12 @@ import { checkDeploymentControllers } from './controller';
 import { deleteTaskDefinitions, ensureTaskDefinition } from './task-definition';
 import { deleteService, ensureService, waitForStable } from './service';
 import { deleteAutoscaling, ensureAutoscaling } from './autoscaling';
+import { scalingTargets } from './autoscaling-settings';
 
 export { CONTAINER_NAME, controllerFor, KEYS, serviceName, taskFamily, type LiveServices } from './names';
 export { describeServices, servicesReadKey } from './live';
 export { taskDefinitionFingerprint } from './task-definition';
+export { scalingTargets } from './autoscaling-settings';
 
 /** The key prefixes of what this step records per environment (`services.service.` …). */
 const RECORD_PREFIXES = Object.values(KEYS).map((key) => key(''));
@@ -68,7 +70,13 @@ export const services: Step = {
   outputs(state, config) {
     return config.environments.flatMap((env) => {
       const rec = state.get(KEYS.service(env.name));
-      return rec?.id ? [{ key: `service.${env.name}`, label: `ECS service (${env.name})`, value: rec.name ?? serviceName(config.stack, env.name) }] : [];
+      const scaling = env.autoscaling;
+      return [
+        ...(rec?.id ? [{ key: `service.${env.name}`, label: `ECS service (${env.name})`, value: rec.name ?? serviceName(config.stack, env.name) }] : []),
+        ...(scaling && state.get(KEYS.scalableTarget(env.name))?.id
+          ? [{ key: `autoscaling.${env.name}`, label: `Autoscaling (${env.name})`, value: `${scaling.min}–${scaling.max} tasks (${scalingTargets(scaling)})` }]
+          : []),
+      ];
     });
   },
 
