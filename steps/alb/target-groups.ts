@@ -22,7 +22,7 @@ import { GREEN_TARGET_GROUP_PREFIX, greenTargetGroupName, isBlueGreen, KEYS, our
 
 const DEREGISTRATION_DELAY = 'deregistration_delay.timeout_seconds';
 /** Fargate tasks stop fast; AWS's default 300 s would slow every deployment down. */
-const DEREGISTRATION_DELAY_SECONDS = '30';
+export const DEREGISTRATION_DELAY_SECONDS = '30';
 
 interface TargetGroupWithAttributes extends TargetGroup {
   /** deregistration_delay.timeout_seconds, read with DescribeTargetGroupAttributes. */
