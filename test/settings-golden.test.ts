@@ -37,6 +37,19 @@ const SHAPES: Record<string, ConfigInput> = {
   /** A certificate: HTTPS forwards, HTTP redirects. */
   https: { ...BASE, alb: { certificateArn: CERTIFICATE } },
   'x86-64': { ...BASE, services: { architecture: 'X86_64', containerPort: 8080 } },
+  /** Issue 13's health check and autoscaling: a shared check, an environment's own, two ranges. */
+  autoscaling: {
+    ...BASE,
+    services: { healthCheck: { path: '/health', intervalSeconds: 5 } },
+    environments: [
+      { name: 'dev', path: '/dev', autoscaling: { min: 1, max: 3, requestsPerTarget: 200 } },
+      {
+        name: 'prod', cpu: 512, memory: 1024, desiredCount: 8, approval: true,
+        healthCheck: { matcher: '200', healthyThreshold: 3, intervalSeconds: 30, gracePeriodSeconds: 120 },
+        autoscaling: { min: 2, max: 6, cpuPercent: 60, memoryPercent: 75, scaleInCooldownSeconds: 600 },
+      },
+    ],
+  },
   'blue-green-extra-environments': {
     ...BASE,
     deploy: { strategy: 'blue-green', deploymentConfig: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes' },

@@ -25,6 +25,9 @@ import {
   updateServiceInput,
   type ServiceSettings,
 } from '../../steps/services/service-settings';
+import { targetGroupHealthCheck } from '../../steps/alb/health-check';
+import { resourceLabel, targetTrackingPolicies } from '../../steps/services/autoscaling-settings';
+import { settingsOf as environmentSettings } from '../../src/service-config';
 import { firstRevision, nextRevision, ownedFingerprint, ownedSettings, taskDefinitionDrift } from '../../steps/services/task-definition-settings';
 
 export const ACCOUNT = '123456789012';
@@ -316,5 +319,30 @@ export function settingsOf(config: Config): Record<string, unknown> {
     services: servicesOf(config, f),
     routes: routesOf(config, f),
     iam: rolesOf(config, f),
+    scaling: scalingOf(config, f),
   };
+}
+
+/**
+ * Per environment: its target groups' health check (CreateTargetGroup / ModifyTargetGroup members),
+ * its service's grace period, and with autoscaling the scalable target's range and each target
+ * tracking policy's configuration (null: a target not set, whose policy goes).
+ */
+function scalingOf(config: Config, f: Facts) {
+  return Object.fromEntries(
+    config.environments.map((env) => {
+      const settings = environmentSettings(config, env);
+      const scaling = settings.autoscaling;
+      return [
+        env.name,
+        {
+          targetGroupHealthCheck: targetGroupHealthCheck(settings.healthCheck),
+          healthCheckGracePeriodSeconds: settings.healthCheck.gracePeriodSeconds,
+          autoscaling: scaling
+            ? { min: scaling.min, max: scaling.max, policies: targetTrackingPolicies(scaling, resourceLabel(f.loadBalancerArn, f.blue(env.name))) }
+            : null,
+        },
+      ];
+    }),
+  );
 }
