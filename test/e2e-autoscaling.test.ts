@@ -97,6 +97,7 @@ describe('autoscaling and the health check, end to end', () => {
     await h.ok('provision');
     expect(mutationsSince(h, before).map((c) => c.operation)).toEqual([]);
     expect(service(h, 'prod').desiredCount).toBe(5);
+    expect((await h.ok('status')).stdout).toMatch(/prod\s+\d+\/5 running \(autoscaling 2–6\)/);
 
     // A count outside [min, max] (set by hand) is brought back to the nearest bound.
     h.sandbox.ecs.updateService({ cluster: 'demo', service: 'demo-prod', desiredCount: 9 });
