@@ -76,11 +76,11 @@ function scopeOf(ctx: StepContext, env: string): Scope {
 /** The environment's autoscaling as the config sets it: made and corrected, or removed when the config has none. */
 export async function ensureAutoscaling(ctx: StepContext, env: EnvironmentConfig): Promise<void> {
   const scaling = settingsOf(ctx.config, env).autoscaling;
-  const scope = scopeOf(ctx, env.name);
   if (!scaling) {
     await deleteAutoscaling(ctx, env.name, { onlyRecorded: true });
     return;
   }
+  const scope = scopeOf(ctx, env.name);
   const serviceArn = ctx.state.get(KEYS.service(env.name))?.id;
   const target = await ensureScalableTarget(ctx, scope, { min: scaling.min, max: scaling.max }, serviceArn);
   const label = resourceLabel(ctx.state.get(ALB.loadBalancer)?.id, ctx.state.get(ALB.targetGroup(env.name))?.id);
