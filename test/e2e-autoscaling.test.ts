@@ -171,6 +171,25 @@ describe('autoscaling and the health check, end to end', () => {
     expect(h.sandbox.inventory()).toEqual([]);
   });
 
+  it('scales a blue/green (CODE_DEPLOY) service on CPU alike, and a second run changes nothing', async () => {
+    const blueGreen: ConfigInput = {
+      ...BASE_CONFIG,
+      deploy: { strategy: 'blue-green' },
+      environments: [{ name: 'dev', path: '/dev' }, { name: 'prod', autoscaling: { min: 1, max: 3, cpuPercent: 50 } }],
+    };
+    h = harness({ config: blueGreen });
+    await h.ok('provision');
+    expect(shape(h.sandbox).filter((r) => r.startsWith('appautoscaling/'))).toEqual([
+      'appautoscaling/scalable-target/service/demo/demo-prod',
+      'appautoscaling/scaling-policy/service/demo/demo-prod/demo-prod-cpu',
+    ]);
+    h.sandbox.appautoscaling.scaleTo(PROD, 3);
+    const before = h.sandbox.calls.length;
+    await h.ok('provision');
+    expect(mutationsSince(h, before).map((c) => c.operation)).toEqual([]);
+    expect(service(h, 'prod').desiredCount).toBe(3);
+  });
+
   it('destroys them before the services, leaving nothing (also with a lost state)', async () => {
     h = harness({ config: CONFIG });
     await h.ok('provision');
