@@ -160,6 +160,30 @@ describe('autoscaling and the health check, end to end', () => {
     expect(service(x, 'prod').desiredCount).toBe(1);
   });
 
+  it('converges after a crash when the new target and policies are not listed yet (eventual consistency)', async () => {
+    const clean = harness({ config: CONFIG });
+    await clean.ok('provision');
+    const first = clean.sandbox.mutatingCalls().findIndex((c) => c.service === 'appautoscaling') + 1;
+    clean.restore();
+    h = harness({ config: CONFIG });
+    // Hidden once, when made: registering or putting again updates what AWS already shows.
+    const made = new Set<string>();
+    const newOnly = (id: unknown) => (made.has(String(id)) ? [] : [String(made.add(String(id)) && id)]);
+    h.sandbox.faults
+      .hideNewFor({ create: 'RegisterScalableTarget', ids: (o) => newOnly(o.ScalableTargetARN), describe: 'DescribeScalableTargets', reads: 1 })
+      .hideNewFor({ create: 'PutScalingPolicy', ids: (o) => newOnly(o.PolicyARN), describe: 'DescribeScalingPolicies', reads: 1 })
+      .crashAfterMutation(first + 1);
+    expect((await h.run('provision')).code).toBe(1);
+    await h.ok('provision');
+    expect(shape(h.sandbox)).toEqual(INVENTORY);
+    // A policy the re-run made is not listed to the run right after it: put again, the same one.
+    await h.ok('provision');
+    expect(shape(h.sandbox)).toEqual(INVENTORY);
+    const before = h.sandbox.calls.length;
+    await h.ok('provision');
+    expect(mutationsSince(h, before).map((c) => c.operation)).toEqual([]);
+  });
+
   it('needs no permission `shipline permissions` leaves out (the sandbox evaluates the policy before every call)', async () => {
     const policy = requiredPolicy([{ strategy: 'rolling', natMode: 'instance', stateBackend: 'local' }]);
     h = harness({ config: CONFIG, sandbox: new Sandbox({ region: 'eu-west-3', callerPolicy: policy }) });
