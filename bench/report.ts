@@ -106,6 +106,19 @@ export function formatReport(result: BenchResult, options: { steps: boolean }): 
     );
   }
 
+  const live = result.pushToLive;
+  out.push('');
+  out.push('push to live (dev, one task; modelled from the sources below, not run):');
+  out.push(
+    table(
+      ['segment', 'shipline', 'AWS defaults'],
+      [...live.segments.map((seg) => [seg.what, s(seg.shipline), s(seg.defaults)]), ['total', s(live.shipline), s(live.defaults)]],
+      new Set([1, 2]),
+    ),
+  );
+  out.push(`ratio ${live.ratio.toFixed(2)} (${live.ratioCacheMiss.toFixed(2)} when the build misses its layer cache)`);
+  for (const seg of live.segments) out.push(`  ${seg.what}: ${seg.source}`);
+
   out.push('');
   out.push('targets:');
   for (const t of result.targets) out.push(`  ${t.met ? 'met    ' : 'MISSED '} ${t.what}: ${t.value} (${t.limit})`);

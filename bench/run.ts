@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { NOTICE_WITHIN_SECONDS } from '../src/aws/wait';
 import { REAL_LATENCIES } from '../src/sandbox/kernel/world';
 import { benchStrategy, type BenchSettings, type PhaseReport, type StrategyReport } from './measure';
+import { pushToLive, type PushToLive } from './push-to-live';
 import { formatReport } from './report';
 import { scaledWaits, type Strategy } from './scenario';
 import { measureStartup, type StartupResult } from './startup';
@@ -35,6 +36,8 @@ export interface BenchResult {
   };
   strategies: StrategyReport[];
   startup?: StartupResult;
+  /** Issue 13: a push to new code serving dev, modelled from published AWS numbers (bench/push-to-live.ts). */
+  pushToLive: PushToLive;
   targets: Target[];
 }
 
@@ -89,6 +92,7 @@ async function main(): Promise<number> {
 
   const waits = scaledWaits(msPerSimSecond);
   const scale = msPerSimSecond / 1000;
+  const live = pushToLive();
   const result: BenchResult = {
     version: 1,
     date: new Date().toISOString(),
@@ -96,14 +100,15 @@ async function main(): Promise<number> {
     settings: { ...settings, waits, polling: { firstAfter: waits.minDelay / scale, atMostEvery: Math.min(waits.maxDelay / scale, NOTICE_WITHIN_SECONDS) }, latencies: REAL_LATENCIES },
     strategies: reports,
     ...(startup ? { startup } : {}),
-    targets: targets(reports, startup),
+    pushToLive: live,
+    targets: targets(reports, startup, live),
   };
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatReport(result, { steps: values.steps }));
   return values.check && result.targets.some((t) => !t.met) ? 1 : 0;
 }
 
 /** The issue's targets, checked against what was measured. */
-function targets(reports: readonly StrategyReport[], startup: StartupResult | undefined): Target[] {
+function targets(reports: readonly StrategyReport[], startup: StartupResult | undefined, live: PushToLive): Target[] {
   const out: Target[] = [];
   for (const r of reports) {
     if (!r.available) continue;
@@ -120,6 +125,7 @@ function targets(reports: readonly StrategyReport[], startup: StartupResult | un
       met: noop.reads < noop.resources,
     });
   }
+  out.push({ what: 'push to live, shipline ÷ AWS defaults', limit: '≤ 0.60', value: live.ratio.toFixed(2), met: live.ratio <= 0.6 });
   if (startup) {
     out.push({ what: 'shipline --help', limit: '< 300 ms', value: `${startup.helpMs.toFixed(0)} ms`, met: startup.helpMs < 300 });
   }

@@ -17,7 +17,7 @@ import { KEYS as NAT } from '../steps/nat';
 import { KEYS as NETWORK } from '../steps/network';
 import { KEYS as PIPELINE, pipelineName, pipelineStructure } from '../steps/pipeline';
 import { KEYS as REPOSITORY, repositoryName } from '../steps/repository';
-import { KEYS as SERVICES, serviceName } from '../steps/services';
+import { KEYS as SERVICES, scalingTargets, serviceName } from '../steps/services';
 import { taskRoleChoice } from '../steps/services/task-role';
 import { settingsOf } from './service-config';
 import type { ResourceRecord } from '../state';
@@ -239,6 +239,12 @@ class Builder {
       if (this.blueGreen) this.link(nodeId('tg', `${env.name}_green`), svc, 'replacement task set', 'dotted', { key: SERVICES.service(env.name) });
       this.link(svc, 'repo', 'pulls image', 'dotted', { key: SERVICES.service(env.name) });
       this.taskRole(env, svc);
+      const scaling = env.autoscaling;
+      if (scaling) {
+        const node = nodeId('scaling', env.name);
+        this.add(node, 'hexagon', [`autoscaling ${scaling.min}–${scaling.max} tasks`, scalingTargets(scaling)], { group: 'cluster', key: SERVICES.scalableTarget(env.name) });
+        this.link(node, svc, 'desired count', 'dotted', { key: SERVICES.scalableTarget(env.name) });
+      }
     }
   }
 
@@ -451,3 +457,4 @@ export function toDot(d: Diagram): string {
   out.push('}');
   return `${out.join('\n')}\n`;
 }
+

@@ -37,6 +37,8 @@ const CODEBUILD = everything('CodeBuildProject');
 const CODEPIPELINE = everything('CodePipeline');
 const CONNECTIONS = everything('GitHubConnection');
 const CODEDEPLOY = everything('CodeDeployBlueGreen');
+/** Scalable targets and policies on the stack's services, and the alarms target tracking makes for them. */
+const AUTOSCALING = everything('ServiceAutoScaling');
 /** DescribeLogGroups authorizes on no single log group. */
 const LOG_LISTING = everything('ListLogGroups');
 /** Nor ListRoles on a role: its PathPrefix (/shipline/) narrows the answer, not the permission. */
@@ -71,7 +73,7 @@ const PASS_ROLE: Scope = {
 const SERVICE_LINKED_ROLES: Scope = {
   sid: 'ServiceLinkedRolesOnFirstUse',
   resource: 'arn:aws:iam::*:role/aws-service-role/*',
-  condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
+  condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'ecs.application-autoscaling.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
 };
 /**
  * CreatePipeline and UpdatePipeline naming a connection are also authorized as the permission-only
@@ -134,7 +136,7 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     CreateLoadBalancer: [['elasticloadbalancing:CreateLoadBalancer', ELB], ['elasticloadbalancing:AddTags', ELB], ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES]],
   },
   ecs: {
-    ...same('ecs', ECS, ['DeleteCluster', 'DeleteService', 'DeregisterTaskDefinition', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'UpdateService']),
+    ...same('ecs', ECS, ['DeleteCluster', 'DeleteService', 'DeregisterTaskDefinition', 'DescribeClusters', 'DescribeServices', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'UpdateClusterSettings', 'UpdateService']),
     // exec: a running task of the environment, and its ECS Exec session.
     ...same('ecs', ECS, ['DescribeTasks', 'ExecuteCommand', 'ListTasks']),
     CreateCluster: [['ecs:CreateCluster', ECS], ['ecs:TagResource', ECS]],
@@ -214,7 +216,21 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   // no value decrypted (GetParameters without WithDecryption; DescribeSecret returns no value).
   ssm: { GetParameters: [['ssm:GetParameters', SSM_PARAMETERS]] },
   secretsmanager: { DescribeSecret: [['secretsmanager:DescribeSecret', SECRETS]] },
-  appautoscaling: {},
+  // Application Auto Scaling acts on the service and its alarms as the caller: the caller needs those
+  // permissions too (https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_id-based-policy-examples.html).
+  appautoscaling: {
+    ...same('application-autoscaling', AUTOSCALING, ['DescribeScalableTargets', 'DescribeScalingPolicies']),
+    RegisterScalableTarget: [
+      ['application-autoscaling:RegisterScalableTarget', AUTOSCALING],
+      ['application-autoscaling:TagResource', AUTOSCALING],
+      ['ecs:DescribeServices', ECS],
+      ['ecs:UpdateService', ECS],
+      ['iam:CreateServiceLinkedRole', SERVICE_LINKED_ROLES],
+    ],
+    DeregisterScalableTarget: [['application-autoscaling:DeregisterScalableTarget', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:DeleteAlarms', AUTOSCALING]],
+    PutScalingPolicy: [['application-autoscaling:PutScalingPolicy', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:PutMetricAlarm', AUTOSCALING]],
+    DeleteScalingPolicy: [['application-autoscaling:DeleteScalingPolicy', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:DeleteAlarms', AUTOSCALING]],
+  },
 };
 
 function same(prefix: string, scope: Scope, operations: readonly string[]): Record<string, readonly Grant[]> {

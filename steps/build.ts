@@ -13,6 +13,7 @@ import {
   type CreateProjectCommandInput,
   type EnvironmentVariable,
   type Project,
+  type ProjectCache,
 } from '@aws-sdk/client-codebuild';
 import { GONE, isGone } from '../src/aws/gone';
 import { buildEnvironment } from '../src/build-image';
@@ -119,6 +120,9 @@ async function ensureBuildRole(ctx: StepContext): Promise<string> {
 
 // ---- project -----------------------------------------------------------------------------------
 
+/** The build project's cache (the mark project has none: it builds nothing). */
+export const BUILD_CACHE: ProjectCache = { type: 'LOCAL', modes: ['LOCAL_DOCKER_LAYER_CACHE'] };
+
 /** Everything the project is made of, as CreateProject and UpdateProject take it. */
 export function projectSettings(ctx: StepContext, roleArn: string, repositoryUrl: string): CreateProjectCommandInput {
   const { image, computeType, timeoutMinutes } = ctx.config.build;
@@ -142,6 +146,9 @@ export function projectSettings(ctx: StepContext, roleArn: string, repositoryUrl
     },
     serviceRole: roleArn,
     timeoutInMinutes: timeoutMinutes,
+    // Docker layers kept on the build host between builds: a push that changes only the app's code
+    // rebuilds only its last layers (the host's cache lasts a while, not for ever; it costs nothing).
+    cache: BUILD_CACHE,
     logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: buildLogGroupName(ctx.tags.stack) } },
     tags: toEcsTags(ctx.tags.list(ctx.step, 'build')),
   };
@@ -176,6 +183,9 @@ export function projectDrift(project: Project, want: CreateProjectCommandInput):
   const changes: string[] = [];
   if (project.source?.type !== want.source?.type || (project.source?.buildspec || undefined) !== want.source?.buildspec) changes.push('source');
   if (project.artifacts?.type !== want.artifacts?.type) changes.push('artifacts');
+  const cache = project.cache ?? { type: 'NO_CACHE' };
+  const wantCache = want.cache ?? { type: 'NO_CACHE' };
+  if (cache.type !== wantCache.type || JSON.stringify([...(cache.modes ?? [])].sort()) !== JSON.stringify([...(wantCache.modes ?? [])].sort())) changes.push('cache');
   const env = project.environment;
   const wanted = want.environment!;
   if (env?.type !== wanted.type || env?.image !== wanted.image || env?.computeType !== wanted.computeType || (env?.privilegedMode ?? false) !== wanted.privilegedMode) {

@@ -1,6 +1,7 @@
-// The ECS cluster the services run in, the role ECS assumes to start their tasks (pull the image,
-// write the logs), and one log group per environment, kept for services.logRetentionDays.
-import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, type Cluster } from '@aws-sdk/client-ecs';
+// The ECS cluster the services run in (Container Insights on or off, as `services.containerInsights`
+// says), the role ECS assumes to start their tasks (pull the image, write the logs), and one log
+// group per environment, kept for services.logRetentionDays.
+import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, UpdateClusterSettingsCommand, type Cluster, type ClusterSetting } from '@aws-sdk/client-ecs';
 import { GONE, isGone } from '../src/aws/gone';
 import { retryWhile } from '../src/aws/wait';
 import { ecsTaskExecutionPolicy, policyOf, type Place, type PolicyStatement } from '../src/policies';
@@ -58,14 +59,25 @@ export const cluster: Step = {
 
 // ---- cluster -----------------------------------------------------------------------------------
 
-/** INACTIVE is a deleted cluster AWS still describes for a while. */
+/** INACTIVE is a deleted cluster AWS still describes for a while. Its settings come in the same read. */
 async function describeCluster(ctx: StepContext, ref: string): Promise<Cluster | undefined> {
-  const { clusters = [] } = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [ref], include: ['TAGS'] }));
+  const { clusters = [] } = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [ref], include: ['TAGS', 'SETTINGS'] }));
   return clusters.find((c) => c.status !== 'INACTIVE');
 }
 
+/**
+ * The cluster's Container Insights setting. Always given, `disabled` included: a cluster created
+ * without it takes the account's default (PutAccountSetting), which may be on and cost money.
+ * `enhanced` (more metrics, priced per observation) is not what `true` asks for: set back to `enabled`.
+ */
+export const containerInsightsSetting = (config: Pick<Config, 'services'>): ClusterSetting => ({
+  name: 'containerInsights',
+  value: config.services.containerInsights ? 'enabled' : 'disabled',
+});
+
 async function ensureCluster(ctx: StepContext): Promise<void> {
   const name = clusterName(ctx.tags.stack);
+  const insights = containerInsightsSetting(ctx.config);
   await ensure<Cluster>(ctx, {
     key: KEYS.cluster,
     kind: `ECS cluster ${name}`,
@@ -77,11 +89,16 @@ async function ensureCluster(ctx: StepContext): Promise<void> {
       return found && claim(ctx, 'ECS cluster', name, found, fromEcsTags(found.tags));
     },
     create: async () => {
-      const { cluster: created } = await ctx.aws.ecs.send(new CreateClusterCommand({ clusterName: name, tags: toEcsTags(tagsNamed(ctx, name)) }));
+      const { cluster: created } = await ctx.aws.ecs.send(new CreateClusterCommand({ clusterName: name, settings: [insights], tags: toEcsTags(tagsNamed(ctx, name)) }));
       return created!;
     },
     id: (c) => c.clusterName!,
     attributes: (c) => ({ arn: c.clusterArn }),
+    // A cluster that reports no such setting has it off.
+    drift: (c) => ((c.settings?.find((s) => s.name === insights.name)?.value ?? 'disabled') === insights.value ? [] : ['containerInsights']),
+    update: async (c) => {
+      await ctx.aws.ecs.send(new UpdateClusterSettingsCommand({ cluster: c.clusterName, settings: [insights] }));
+    },
   });
 }
 

@@ -195,6 +195,14 @@ const PROBES: { [S in keyof typeof GONE]: { [R in keyof (typeof GONE)[S]]: Probe
       return [call('connections', 'GetConnection', { ConnectionArn }), call('connections', 'ListTagsForResource', { ResourceArn: ARN })];
     },
   },
+  appautoscaling: {
+    scalableTarget: async () => [
+      call('appautoscaling', 'DeregisterScalableTarget', { ServiceNamespace: 'ecs', ScalableDimension: 'ecs:service:DesiredCount', ResourceId: 'service/demo/demo-dev' }),
+    ],
+    scalingPolicy: async () => [
+      call('appautoscaling', 'DeleteScalingPolicy', { ServiceNamespace: 'ecs', ScalableDimension: 'ecs:service:DesiredCount', ResourceId: 'service/demo/demo-dev', PolicyName: 'demo-dev-cpu' }),
+    ],
+  },
   s3: {
     bucket: async () => [call('s3', 'HeadBucket', { Bucket: 'gone-bucket' }), call('s3', 'GetBucketTagging', { Bucket: 'gone-bucket' })],
     tagSet: async (sb) => {

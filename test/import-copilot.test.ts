@@ -8,7 +8,7 @@ import { main } from '../src/cli';
 import { importCopilotCommand, type ImportCopilotOptions } from '../src/commands/import-copilot';
 import { githubOwnerName } from '../src/commands/import-copilot/pipeline-fields';
 import { notCarriedLine } from '../src/commands/import-copilot/report';
-import { architectureFrom, desiredCountFrom, routeFrom } from '../src/commands/import-copilot/service-fields';
+import { architectureFrom, autoscalingOf, desiredCountFrom, healthCheckFrom, routeFrom } from '../src/commands/import-copilot/service-fields';
 import type { Suggestions } from '../src/commands/init';
 import { loadConfig } from '../src/config';
 import { ConfigError, UsageError } from '../src/errors';
@@ -84,26 +84,27 @@ describe('import-copilot: an API on a path and an alias, autoscaling, secrets an
         variables: { LOG_LEVEL: 'info' },
         secrets: { GITHUB_TOKEN: 'GITHUB_TOKEN', API_KEY: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:payments/api-AbCdEf' },
         exec: true,
+        healthCheck: { path: '/api/health' },
       },
     });
+    // prod's count overrides the range and CPU target; the request target comes from the service's count.
     expect(config.environments).toEqual([
       { name: 'test', path: '/api', host: 'test.api.example.com', cpu: 256, memory: 512, desiredCount: 1, approval: false, variables: { LOG_LEVEL: 'debug' } },
-      { name: 'prod', cpu: 256, memory: 512, desiredCount: 2, approval: true },
+      {
+        name: 'prod', cpu: 256, memory: 512, desiredCount: 2, approval: true,
+        autoscaling: { min: 2, max: 20, cpuPercent: 60, memoryPercent: null, requestsPerTarget: 30, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
+      },
     ]);
   });
 
-  it('lists the health check, the ranges with their targets, the secrets that do not carry (by name, a CloudFormation import) and the hosted zone', async () => {
+  it('lists the secrets that do not carry (by name, a CloudFormation import) and the hosted zone', async () => {
     const { lines } = await run('api-alias');
     const file = 'copilot/api/manifest.yml';
-    const issue13 = 'shipline has no such setting yet (issue 13)';
     expect(lines).toEqual([
       'copilot/pipelines/api/manifest.yml › source.properties.connection_name: "acme-github": shipline makes a CodeConnections connection of its own (approve it once after the first provision)',
-      `${file} › http.healthcheck: "/api/health": ${issue13}; the target group checks "/" and takes any answer below 500 as healthy`,
-      `${file} › count.range: autoscaling 1-10 on cpu_percentage 70, requests 30: ${issue13}; desiredCount is the minimum, 1`,
       `${file} › secrets.DB_SECRET: Secrets Manager secret "mysql": shipline names a Secrets Manager secret by its ARN; write the ARN (with the JSON key, "…:key::", if any)`,
       `${file} › secrets.DB_HOST: the CloudFormation export "payments-db-host": shipline reads no CloudFormation exports; give the parameter's name or the secret's ARN`,
       `${file} › environments.prod.http.alias[0].hosted_zone: "Z0873220N255IR3MTNR4": shipline writes no DNS records; shipline has no such setting yet (issue 14)`,
-      `${file} › environments.prod.count.range: autoscaling 2-20 on cpu_percentage 60: ${issue13}; desiredCount is the minimum, 2`,
       `${file} › environments.prod.http.alias: "api.example.com": prod is shipline's default environment, served for every host no other environment takes (exactly one environment has no path or host)`,
       `${file} › http.path: "/api": prod is shipline's default environment, served at every path no other environment takes, not only /api`,
     ]);
@@ -148,7 +149,7 @@ describe('import-copilot: an environment in an imported VPC, sidecars, storage, 
       `${file} › storage.readonly_fs: shipline leaves the container's root file system writable`,
       `${file} › storage.volumes.assets: shipline mounts no volumes (no EFS)`,
       `${file} › logging: shipline sends logs to CloudWatch Logs with awslogs (no FireLens)`,
-      'copilot/environments/prod/manifest.yml › observability.container_insights: true: shipline has no such setting yet (issue 13)',
+      'copilot/environments/prod/manifest.yml › observability.container_insights: true: shipline has one cluster for every environment; set services.containerInsights to true to turn it on for all (it costs money)',
       'copilot/web/addons/addons.parameters.yml › addons: shipline deploys no CloudFormation addons; make these resources another way',
       'copilot/web/addons/orders-table.yml › addons: shipline deploys no CloudFormation addons; make these resources another way',
       'copilot/jobs/manifest.yml › type: "Worker Service": shipline runs Load Balanced Web Services only',
@@ -333,6 +334,30 @@ describe('import-copilot field mappings', () => {
     expect(desiredCountFrom({ range: 'lots' }, file).notes.map((n) => n.field)).toEqual(['count.range']);
     expect(desiredCountFrom({ range: '1-4', scale: 2 }, file).notes.map((n) => n.field)).toEqual(['count.range', 'count.scale']);
     expect(desiredCountFrom(101, file).value).toBeUndefined();
+  });
+
+  it('http.healthcheck: a path, or a map whose path, codes, threshold, interval and grace period carry; the rest is named', () => {
+    expect(healthCheckFrom('/health', file)).toEqual({ value: { path: '/health' }, notes: [] });
+    const mapped = healthCheckFrom({ path: '/ready', success_codes: '200,204', healthy_threshold: 3, interval: '15s', grace_period: '1m30s', timeout: '5s', unhealthy_threshold: 4 }, file);
+    expect(mapped.value).toEqual({ path: '/ready', matcher: '200,204', healthyThreshold: 3, intervalSeconds: 15, gracePeriodSeconds: 90 });
+    expect(mapped.notes.map((n) => n.field)).toEqual(['http.healthcheck.timeout', 'http.healthcheck.unhealthy_threshold']);
+    // What an ALB or the config would refuse is named, not carried.
+    expect(healthCheckFrom({ success_codes: '500', interval: '2s', healthy_threshold: 1 }, file)).toEqual({
+      value: undefined,
+      notes: [
+        { file, field: 'http.healthcheck.success_codes', reason: '"500": expected HTTP codes between 200 and 499 like "200" or "200-399" (what an Application Load Balancer takes)' },
+        { file, field: 'http.healthcheck.interval', reason: '"2s": expected a duration from 5s to 300s' },
+        { file, field: 'http.healthcheck.healthy_threshold', reason: '1: expected a whole number from 2 to 10' },
+      ],
+    });
+  });
+
+  it('count.range with its targets and cooldowns is autoscaling; response time is named; a range with no target is not carried', () => {
+    const mapped = autoscalingOf({ range: '1-10', cpu_percentage: 70, requests: { value: 30, cooldown: { in: '2m' } }, cooldown: { out: '30s' }, response_time: '2s' }, file);
+    expect(mapped.value).toEqual({ min: 1, max: 10, cpuPercent: 70, requestsPerTarget: 30, scaleInCooldownSeconds: 120, scaleOutCooldownSeconds: 30 });
+    expect(mapped.notes.map((n) => n.field)).toEqual(['count.response_time']);
+    expect(autoscalingOf({ range: { min: 2, max: 4 }, response_time: '2s' }, file).value).toBeUndefined();
+    expect(autoscalingOf(3, file)).toEqual({ value: undefined, notes: [] });
   });
 
   it('http: false is refused; a list of aliases routes the first host and lists the others', () => {

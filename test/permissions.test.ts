@@ -26,6 +26,7 @@ const PACKAGES: Record<string, ServiceName> = {
   'client-codedeploy': 'codedeploy',
   'client-ssm': 'ssm',
   'client-secrets-manager': 'secretsmanager',
+  'client-application-auto-scaling': 'appautoscaling',
 };
 
 /** The call each SDK waiter polls with. */
@@ -168,7 +169,9 @@ describe('the operations src/permissions.ts lists', () => {
         const own = actions.filter((a) => a.startsWith(`${prefixes[service]}:`));
         const other = actions.filter((a) => !a.startsWith(`${prefixes[service]}:`));
         if (!(service === 'sts' && op === 'GetCallerIdentity')) expect({ op: `${service}:${op}`, own: own.length > 0 }).toEqual({ op: `${service}:${op}`, own: true });
-        for (const a of other) expect(['iam:PassRole', 'iam:CreateServiceLinkedRole', 'codestar-connections:PassConnection', 'codeconnections:PassConnection']).toContain(a);
+        // Application Auto Scaling also acts on the service it scales and on the alarms of its policies, as the caller.
+        const alsoAutoscaling = service === 'appautoscaling' ? ['ecs:DescribeServices', 'ecs:UpdateService', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'] : [];
+        for (const a of other) expect(['iam:PassRole', 'iam:CreateServiceLinkedRole', 'codestar-connections:PassConnection', 'codeconnections:PassConnection', ...alsoAutoscaling]).toContain(a);
       }
     }
     expect(actionsFor('elbv2', 'DescribeLoadBalancers')).toEqual(['elasticloadbalancing:DescribeLoadBalancers']);

@@ -99,6 +99,18 @@ describe('CodeBuild projects', () => {
     });
   });
 
+  it('keeps a LOCAL cache with its modes (UpdateProject changes it), and refuses a cache AWS does not take', async () => {
+    await prerequisites();
+    const created = await codebuild.send(new CreateProjectCommand(projectInput({ cache: { type: 'LOCAL', modes: ['LOCAL_DOCKER_LAYER_CACHE'] } })));
+    expect(created.project?.cache).toEqual({ type: 'LOCAL', modes: ['LOCAL_DOCKER_LAYER_CACHE'] });
+    await codebuild.send(new UpdateProjectCommand({ name: 'demo-build', cache: { type: 'NO_CACHE' } }));
+    const read = await codebuild.send(new BatchGetProjectsCommand({ names: ['demo-build'] }));
+    expect(read.projects?.[0]?.cache).toEqual({ type: 'NO_CACHE' });
+    for (const cache of [{ type: 'LOCAL' as const }, { type: 'LOCAL' as const, modes: ['LOCAL_NOPE' as never] }, { type: 'NO_CACHE' as const, modes: ['LOCAL_SOURCE_CACHE' as const] }]) {
+      await expect(codebuild.send(new UpdateProjectCommand({ name: 'demo-build', cache }))).rejects.toMatchObject({ name: 'InvalidInputException' });
+    }
+  });
+
   it('creates a project and reads it back by name and by ARN, unknown names in projectsNotFound', async () => {
     await prerequisites();
     const created = await codebuild.send(new CreateProjectCommand(projectInput()));

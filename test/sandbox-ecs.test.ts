@@ -6,6 +6,7 @@ import {
   ClusterContainsServicesException,
   ClusterNotFoundException,
   CreateClusterCommand,
+  UpdateClusterSettingsCommand,
   CreateServiceCommand,
   DeleteClusterCommand,
   DeleteServiceCommand,
@@ -197,6 +198,17 @@ describe('ECS clusters', () => {
     const full = await ecs.send(new DescribeClustersCommand({ clusters: [created.cluster?.clusterArn ?? ''], include: ['TAGS', 'SETTINGS'] }));
     expect(full.clusters?.[0]?.tags).toEqual([{ key: 'shipline:stack', value: 'demo' }]);
     expect(full.clusters?.[0]?.settings).toEqual([{ name: 'containerInsights', value: 'disabled' }]);
+  });
+
+  it('turns Container Insights on, enhanced or off with UpdateClusterSettings, refusing other names and values', async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'demo', settings: [{ name: 'containerInsights', value: 'enabled' }] }));
+    const updated = await ecs.send(new UpdateClusterSettingsCommand({ cluster: 'demo', settings: [{ name: 'containerInsights', value: 'enhanced' }] }));
+    expect(updated.cluster?.settings).toEqual([{ name: 'containerInsights', value: 'enhanced' }]);
+    const read = await ecs.send(new DescribeClustersCommand({ clusters: ['demo'], include: ['SETTINGS'] }));
+    expect(read.clusters?.[0]?.settings).toEqual([{ name: 'containerInsights', value: 'enhanced' }]);
+    await expect(ecs.send(new UpdateClusterSettingsCommand({ cluster: 'demo', settings: [{ name: 'containerInsights', value: 'on' }] }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(ecs.send(new CreateClusterCommand({ clusterName: 'other', settings: [{ name: 'containerInsights', value: 'yes' }] }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(ecs.send(new UpdateClusterSettingsCommand({ cluster: 'nope', settings: [{ name: 'containerInsights', value: 'enabled' }] }))).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
   });
 
   it('reports unknown clusters as MISSING failures', async () => {

@@ -291,7 +291,16 @@ describe('target groups', () => {
     });
     await expect(
       elb.send(new CreateTargetGroupCommand(targetGroupInput('tg', { HealthCheckTimeoutSeconds: 20, HealthCheckIntervalSeconds: 10 }))),
-    ).rejects.toMatchObject({ name: 'ValidationError' });
+    ).rejects.toMatchObject({ name: 'ValidationError', message: 'Health check interval must be greater than the timeout.' });
+    await expect(elb.send(new CreateTargetGroupCommand(targetGroupInput('tg', { HealthCheckIntervalSeconds: 600 })))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: "1 validation error detected: Value '600' at 'healthCheckIntervalSeconds' failed to satisfy constraint: Member must have value less than or equal to 300",
+    });
+    // A short interval alone keeps AWS's default HTTP timeout (6 s): refused too, as AWS does.
+    await expect(elb.send(new CreateTargetGroupCommand(targetGroupInput('tg', { HealthCheckIntervalSeconds: 5 })))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'Health check interval must be greater than the timeout.',
+    });
     await expect(elb.send(new CreateTargetGroupCommand(targetGroupInput('tg', { Matcher: { HttpCode: '600' } })))).rejects.toMatchObject({
       name: 'ValidationError',
     });

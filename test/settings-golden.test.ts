@@ -45,6 +45,19 @@ const SHAPES: Record<string, ConfigInput> = {
     // prod adds a secret by partial ARN (granted as name-??????).
     environments: SERVICE_SETTINGS.environments!.map((env) => (env.name === 'prod' ? { ...env, secrets: { STRIPE_KEY: `arn:aws:secretsmanager:eu-west-3:${ACCOUNT}:secret:prod/stripe` } } : env)),
   },
+  /** Issue 13's health check and autoscaling: a shared check, an environment's own, two ranges. */
+  autoscaling: {
+    ...BASE,
+    services: { healthCheck: { path: '/health', intervalSeconds: 5 } },
+    environments: [
+      { name: 'dev', path: '/dev', autoscaling: { min: 1, max: 3, requestsPerTarget: 200 } },
+      {
+        name: 'prod', cpu: 512, memory: 1024, desiredCount: 8, approval: true,
+        healthCheck: { matcher: '200', healthyThreshold: 3, intervalSeconds: 30, gracePeriodSeconds: 120 },
+        autoscaling: { min: 2, max: 6, cpuPercent: 60, memoryPercent: 75, scaleInCooldownSeconds: 600 },
+      },
+    ],
+  },
   'blue-green-extra-environments': {
     ...BASE,
     deploy: { strategy: 'blue-green', deploymentConfig: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes' },

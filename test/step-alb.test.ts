@@ -131,8 +131,9 @@ const targetGroup = (env: keyof typeof TG_ARN): TargetGroup => ({
   TargetType: 'ip',
   HealthCheckEnabled: true,
   HealthCheckPath: '/',
-  HealthCheckIntervalSeconds: 15,
-  HealthCheckTimeoutSeconds: 5,
+  HealthCheckIntervalSeconds: 10,
+  HealthCheckTimeoutSeconds: 6,
+  HealthyThresholdCount: 2,
   Matcher: { HttpCode: '200-499' },
 });
 
@@ -258,8 +259,11 @@ describe('alb reconcile', () => {
         Port: 80,
         VpcId: 'vpc-1',
         TargetType: 'ip',
+        HealthCheckEnabled: true,
         HealthCheckPath: '/',
-        HealthCheckIntervalSeconds: 15,
+        HealthCheckIntervalSeconds: 10,
+        HealthCheckTimeoutSeconds: 6,
+        HealthyThresholdCount: 2,
         Matcher: { HttpCode: '200-499' },
         Tags: tags(`demo-${env}-tg`),
       });
@@ -339,7 +343,9 @@ describe('alb reconcile', () => {
       TargetGroupArn: TG_ARN.dev,
       HealthCheckEnabled: true,
       HealthCheckPath: '/',
-      HealthCheckIntervalSeconds: 15,
+      HealthCheckIntervalSeconds: 10,
+      HealthCheckTimeoutSeconds: 6,
+      HealthyThresholdCount: 2,
       Matcher: { HttpCode: '200-499' },
     });
     expect(elb).toHaveReceivedCommandTimes(ModifyTargetGroupAttributesCommand, 1);

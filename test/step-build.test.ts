@@ -113,6 +113,7 @@ const EXPECTED_PROJECT: CreateProjectCommandInput = {
   },
   serviceRole: ROLE_ARN,
   timeoutInMinutes: 30,
+  cache: { type: 'LOCAL', modes: ['LOCAL_DOCKER_LAYER_CACHE'] },
   logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: GROUP } },
   tags: projectTags(),
 };
@@ -164,7 +165,7 @@ const project = (overrides: Partial<Project> = {}): Project => ({
   arn: PROJECT_ARN,
   source: { type: 'CODEPIPELINE', insecureSsl: false },
   artifacts: { type: 'CODEPIPELINE', name: PROJECT, packaging: 'NONE', encryptionDisabled: false },
-  cache: { type: 'NO_CACHE' },
+  cache: { type: 'LOCAL', modes: ['LOCAL_DOCKER_LAYER_CACHE'] },
   environment: {
     ...EXPECTED_PROJECT.environment!,
     // AWS may list the variables in another order.
@@ -186,6 +187,7 @@ const markProject = (overrides: Partial<Project> = {}): Project => ({
   arn: MARK_ARN,
   source: { type: 'CODEPIPELINE', buildspec: MARK_BUILDSPEC, insecureSsl: false },
   artifacts: { type: 'CODEPIPELINE', name: MARK, packaging: 'NONE', encryptionDisabled: false },
+  cache: { type: 'NO_CACHE' },
   environment: { ...EXPECTED_MARK_PROJECT.environment!, imagePullCredentialsType: 'CODEBUILD' },
   timeoutInMinutes: 5,
   tags: EXPECTED_MARK_PROJECT.tags,
@@ -205,7 +207,7 @@ function awsHasNothing(): void {
   }));
   iam.on(PutRolePolicyCommand).resolves({});
   codebuild.on(BatchGetProjectsCommand).callsFake((input: { names: string[] }) => ({ projects: [], projectsNotFound: input.names }));
-  codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: arnOf(input.name!) }) }));
+  codebuild.on(CreateProjectCommand).callsFake((input: CreateProjectCommandInput) => ({ project: project({ cache: { type: 'NO_CACHE' }, ...input, arn: arnOf(input.name!) }) }));
 }
 
 interface World {
@@ -323,7 +325,7 @@ describe('build step: IAM propagation', () => {
       .on(CreateProjectCommand)
       .rejectsOnce(notAssumable())
       .rejectsOnce(notAssumable())
-      .callsFake((input: CreateProjectCommandInput) => ({ project: project({ ...input, arn: arnOf(input.name!) }) }));
+      .callsFake((input: CreateProjectCommandInput) => ({ project: project({ cache: { type: 'NO_CACHE' }, ...input, arn: arnOf(input.name!) }) }));
     const ctx = testContext('build', { state: DEPENDENCIES });
     await build.reconcile(ctx);
     // Twice refused, then the project, then the mark project at once: the role is usable by then.
@@ -386,6 +388,16 @@ describe('build step: re-run', () => {
       outcome: 'updated',
       changes: ['environment', 'environment variables', 'timeout', 'logs'],
     });
+  });
+
+  it('puts the Docker layer cache back when the project has none', async () => {
+    awsHasBuild({ project: project({ cache: { type: 'NO_CACHE' } }) });
+    codebuild.on(UpdateProjectCommand).resolves({});
+    const ctx = testContext('build', { state: FULL_STATE });
+    await build.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['UpdateProjectCommand']);
+    expect(codebuild).toHaveReceivedCommandWith(UpdateProjectCommand, { name: PROJECT, cache: { type: 'LOCAL', modes: ['LOCAL_DOCKER_LAYER_CACHE'] } });
+    expect(ctx.outcomes.find((o) => o.resource === 'build.project')).toMatchObject({ outcome: 'updated', changes: ['cache'] });
   });
 
   it('sees another service role, an inline buildspec and a lost tag as drift', async () => {

@@ -15,6 +15,7 @@ import {
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClustersCommand,
+  UpdateClusterSettingsCommand,
   ECSClient,
   type Cluster,
 } from '@aws-sdk/client-ecs';
@@ -171,7 +172,8 @@ describe('cluster step: create from nothing', () => {
 
   it('creates the cluster named after the stack, tagged', () => {
     expect(ecs).toHaveReceivedCommandTimes(CreateClusterCommand, 1);
-    expect(ecs).toHaveReceivedCommandWith(CreateClusterCommand, { clusterName: 'demo', tags: ecsTags('demo') });
+    // Container Insights given even when off: the account's default might turn it on.
+    expect(ecs).toHaveReceivedCommandWith(CreateClusterCommand, { clusterName: 'demo', settings: [{ name: 'containerInsights', value: 'disabled' }], tags: ecsTags('demo') });
   });
 
   it('creates the task execution role under /shipline/, trusted by ECS tasks only, tagged', () => {
@@ -293,12 +295,29 @@ describe('cluster step: re-run', () => {
     expect(mutatingCommands()).toEqual([]);
   });
 
+  it('turns Container Insights on (or back off) with UpdateClusterSettings when the cluster differs from services.containerInsights', async () => {
+    awsHasCluster({ cluster: activeCluster({ settings: [{ name: 'containerInsights', value: 'disabled' }] }) });
+    ecs.on(UpdateClusterSettingsCommand).resolves({});
+    const ctx = testContext('cluster', { state: FULL_STATE, config: { services: { containerInsights: true } } });
+    await cluster.reconcile(ctx);
+    expect(mutatingCommands()).toEqual(['UpdateClusterSettingsCommand']);
+    expect(ecs).toHaveReceivedCommandWith(UpdateClusterSettingsCommand, { cluster: 'demo', settings: [{ name: 'containerInsights', value: 'enabled' }] });
+
+    // `enhanced` (set by hand) is more than `true` asks for, and costs more: back to the config's.
+    ecs.reset();
+    ecs.onAnyCommand().rejects(new Error('unexpected call'));
+    awsHasCluster({ cluster: activeCluster({ settings: [{ name: 'containerInsights', value: 'enhanced' }] }) });
+    ecs.on(UpdateClusterSettingsCommand).resolves({});
+    await cluster.reconcile(testContext('cluster', { state: FULL_STATE }));
+    expect(ecs).toHaveReceivedCommandWith(UpdateClusterSettingsCommand, { cluster: 'demo', settings: [{ name: 'containerInsights', value: 'disabled' }] });
+  });
+
   it('adopts what it finds by name when it carries the stack tag, with no create', async () => {
     awsHasCluster();
     const ctx = testContext('cluster');
     await cluster.reconcile(ctx);
     expect(mutatingCommands()).toEqual([]);
-    expect(ecs).toHaveReceivedCommandWith(DescribeClustersCommand, { clusters: ['demo'], include: ['TAGS'] });
+    expect(ecs).toHaveReceivedCommandWith(DescribeClustersCommand, { clusters: ['demo'], include: ['TAGS', 'SETTINGS'] });
     expect(iam).toHaveReceivedCommandWith(GetRoleCommand, { RoleName: ROLE_NAME });
     expect(logs).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: groupArn('dev') });
     expect(new Set(ctx.outcomes.map((o) => o.outcome))).toEqual(new Set(['adopted']));

@@ -29,6 +29,8 @@
 // - CodePipeline: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_GetPipeline.html,
 //   …/API_ListTagsForResource.html (ResourceNotFoundException)
 // - CodeConnections: https://docs.aws.amazon.com/codeconnections/latest/APIReference/API_GetConnection.html
+// - Application Auto Scaling: https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html,
+//   …/API_DeleteScalingPolicy.html (ObjectNotFoundException)
 // - S3: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList; HeadBucket
 //   answers 404 with no body, which the SDK names `NotFound`
 //   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html). No entry for a bucket's
@@ -90,6 +92,11 @@ export const GONE = {
   },
   connections: {
     connection: ['ResourceNotFoundException'],
+  },
+  appautoscaling: {
+    /** DeregisterScalableTarget: no target on that resource (its policies went with it). */
+    scalableTarget: ['ObjectNotFoundException'],
+    scalingPolicy: ['ObjectNotFoundException'],
   },
   s3: {
     /** HeadBucket's bodiless 404 is `NotFound`; every other call's is NoSuchBucket. */

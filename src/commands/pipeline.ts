@@ -94,6 +94,8 @@ export interface EnvironmentStatus {
   service: string;
   running: number;
   desired: number;
+  /** With `autoscaling`: the range the autoscaler holds the desired count in (null: none). */
+  scaling: { min: number; max: number } | null;
   image: string | undefined;
   healthy: number | undefined;
   targets: number | undefined;
@@ -239,6 +241,7 @@ async function environmentStatus(c: Context): Promise<EnvironmentStatus[]> {
         service: names[i]!,
         running: service?.runningCount ?? 0,
         desired: service?.desiredCount ?? 0,
+        scaling: env.autoscaling ? { min: env.autoscaling.min, max: env.autoscaling.max } : null,
         image: taskDefinition?.containerDefinitions?.[0]?.image,
         healthy: targets?.filter((t) => t.TargetHealth?.State === 'healthy').length,
         targets: targets?.length,
@@ -309,7 +312,8 @@ function renderStatus(c: Context, status: StackStatus): string {
   }
   for (const env of status.environments) {
     const health = env.targets === undefined ? '' : `, ${env.healthy}/${env.targets} targets healthy`;
-    lines.push(`${`${env.name}`.padEnd(18)} ${env.running}/${env.desired} running${health}, image ${env.image ?? 'none'}${env.url ? `\n${''.padEnd(18)} ${env.url}` : ''}`);
+    const range = env.scaling ? ` (autoscaling ${env.scaling.min}–${env.scaling.max})` : '';
+    lines.push(`${`${env.name}`.padEnd(18)} ${env.running}/${env.desired} running${range}${health}, image ${env.image ?? 'none'}${env.url ? `\n${''.padEnd(18)} ${env.url}` : ''}`);
     if (env.deployment !== undefined) lines.push(`${''.padEnd(18)} ${describeDeployment(env.deployment, when)}`);
   }
   return `${lines.join('\n')}\n`;

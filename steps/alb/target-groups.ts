@@ -16,13 +16,13 @@ import { isKnown, type StepContext } from '../../src/step';
 import { findTargetGroupsByArn, findTargetGroupsByName, foreignTargetGroupArn, GONE, isGone, notOurs, RESOURCE_IN_USE } from '../lib/elbv2';
 import { foreignByParent } from '../lib/owned';
 import { vpcIdOf } from '../network';
+import { settingsOf } from '../../src/service-config';
+import { healthCheckDrifted, targetGroupHealthCheck } from './health-check';
 import { GREEN_TARGET_GROUP_PREFIX, greenTargetGroupName, isBlueGreen, KEYS, ours, recorded, TARGET_GROUP_PREFIX, targetGroupName } from './names';
 
-/** Any answer but a server error means the container is up: apps need not serve 200 on `/`. */
-const HEALTH_CHECK = { path: '/', intervalSeconds: 15, httpCode: '200-499' };
 const DEREGISTRATION_DELAY = 'deregistration_delay.timeout_seconds';
 /** Fargate tasks stop fast; AWS's default 300 s would slow every deployment down. */
-const DEREGISTRATION_DELAY_SECONDS = '30';
+export const DEREGISTRATION_DELAY_SECONDS = '30';
 
 interface TargetGroupWithAttributes extends TargetGroup {
   /** deregistration_delay.timeout_seconds, read with DescribeTargetGroupAttributes. */
@@ -95,6 +95,9 @@ async function ensureTargetGroup(
   const vpc = vpcIdOf(ctx);
   const port = ctx.config.services.containerPort;
   const name = spec.name;
+  const env = ctx.config.environments.find((e) => e.name === spec.env)!;
+  // Both groups of a blue/green pair check alike: either may serve the environment.
+  const healthCheck = targetGroupHealthCheck(settingsOf(ctx.config, env).healthCheck);
   const { id } = await ensure<TargetGroupWithAttributes>(ctx, {
     key: spec.key,
     kind: `target group ${name}`,
@@ -115,9 +118,7 @@ async function ensureTargetGroup(
           Port: port,
           VpcId: vpc,
           TargetType: 'ip',
-          HealthCheckPath: HEALTH_CHECK.path,
-          HealthCheckIntervalSeconds: HEALTH_CHECK.intervalSeconds,
-          Matcher: { HttpCode: HEALTH_CHECK.httpCode },
+          ...healthCheck,
           Tags: ctx.tags.list('alb', spec.part),
         }),
       );
@@ -133,25 +134,12 @@ async function ensureTargetGroup(
           `target group ${name} does not match the config (port ${port}, VPC ${vpc}, target type ip) and AWS cannot change that; delete it to have it replaced`,
         );
       }
-      const healthCheck =
-        tg.HealthCheckEnabled === false ||
-        tg.HealthCheckPath !== HEALTH_CHECK.path ||
-        tg.HealthCheckIntervalSeconds !== HEALTH_CHECK.intervalSeconds ||
-        tg.Matcher?.HttpCode !== HEALTH_CHECK.httpCode;
-      return [...(healthCheck ? ['healthCheck'] : []), ...(tg.deregistrationDelay !== DEREGISTRATION_DELAY_SECONDS ? ['deregistrationDelay'] : [])];
+      return [...(healthCheckDrifted(tg, healthCheck) ? ['healthCheck'] : []), ...(tg.deregistrationDelay !== DEREGISTRATION_DELAY_SECONDS ? ['deregistrationDelay'] : [])];
     },
     update: async (tg, changes) => {
       const TargetGroupArn = tg.TargetGroupArn;
       if (changes.includes('healthCheck')) {
-        await elb.send(
-          new ModifyTargetGroupCommand({
-            TargetGroupArn,
-            HealthCheckEnabled: true,
-            HealthCheckPath: HEALTH_CHECK.path,
-            HealthCheckIntervalSeconds: HEALTH_CHECK.intervalSeconds,
-            Matcher: { HttpCode: HEALTH_CHECK.httpCode },
-          }),
-        );
+        await elb.send(new ModifyTargetGroupCommand({ TargetGroupArn, ...healthCheck }));
       }
       if (changes.includes('deregistrationDelay')) {
         await elb.send(

@@ -34,11 +34,14 @@ import { clusterRef, describeServices, lazyServices, ourService, servicesReadKey
 import { checkDeploymentControllers } from './controller';
 import { deleteTaskDefinitions, ensureTaskDefinition } from './task-definition';
 import { deleteService, ensureService, waitForStable } from './service';
+import { deleteAutoscaling, ensureAutoscaling } from './autoscaling';
+import { scalingTargets } from './autoscaling-settings';
 
 export { CONTAINER_NAME, controllerFor, KEYS, serviceName, taskFamily, type LiveServices } from './names';
 export { describeServices, servicesReadKey } from './live';
 export { taskDefinitionFingerprint } from './task-definition';
 export { taskRoleArns, wantedTaskRoles } from './task-role';
+export { scalingTargets } from './autoscaling-settings';
 
 /** The key prefixes of what this step records per environment (`services.service.` …). */
 const RECORD_PREFIXES = Object.values(KEYS).map((key) => key(''));
@@ -81,13 +84,17 @@ export const services: Step = {
       const arn = choice.kind === 'none' ? undefined : state.get(choice.key)?.arn;
       return arn ? [{ key: `taskRole.${env.name}`, label: `Task role (${env.name})`, value: arn }] : [];
     });
-    return [
-      ...config.environments.flatMap((env) => {
-        const rec = state.get(KEYS.service(env.name));
-        return rec?.id ? [{ key: `service.${env.name}`, label: `ECS service (${env.name})`, value: rec.name ?? serviceName(config.stack, env.name) }] : [];
-      }),
-      ...taskRoles,
-    ];
+    const services = config.environments.flatMap((env) => {
+      const rec = state.get(KEYS.service(env.name));
+      const scaling = env.autoscaling;
+      return [
+        ...(rec?.id ? [{ key: `service.${env.name}`, label: `ECS service (${env.name})`, value: rec.name ?? serviceName(config.stack, env.name) }] : []),
+        ...(scaling && state.get(KEYS.scalableTarget(env.name))?.id
+          ? [{ key: `autoscaling.${env.name}`, label: `Autoscaling (${env.name})`, value: `${scaling.min}–${scaling.max} tasks (${scalingTargets(scaling)})` }]
+          : []),
+      ];
+    });
+    return [...services, ...taskRoles];
   },
 
   async destroy(ctx) {
@@ -99,11 +106,13 @@ export const services: Step = {
   },
 };
 
-/** An environment's security group and task definition, then its service, which runs on both. */
+/** An environment's security group and task definition, then its service, which runs on both, then its autoscaling. */
 async function ensureEnvironment(ctx: StepContext, env: EnvironmentConfig, live: LiveServices): Promise<EnsuredService> {
   const securityGroup = await ensureServiceSecurityGroup(ctx, env.name);
   const taskDefinition = await ensureTaskDefinition(ctx, env, live);
-  return ensureService(ctx, env, { securityGroup, taskDefinition, live });
+  const service = await ensureService(ctx, env, { securityGroup, taskDefinition, live });
+  await ensureAutoscaling(ctx, env);
+  return service;
 }
 
 /** Environments gone from the config: their service, then its task definitions, then its security group. */
@@ -131,8 +140,9 @@ async function ensureServiceSecurityGroup(ctx: StepContext, env: string): Promis
 
 // ---- removal -----------------------------------------------------------------------------------
 
-/** An environment's service, then its task definitions, then its security group. */
+/** An environment's autoscaling, its service, then its task definitions, then its security group. */
 async function deleteEnvironment(ctx: StepContext, env: string, live: () => Promise<LiveServices>): Promise<void> {
+  await deleteAutoscaling(ctx, env, { onlyRecorded: false });
   await deleteService(ctx, env, live);
   await deleteTaskDefinitions(ctx, env);
   await deleteSecurityGroup(ctx, KEYS.securityGroup(env), securityGroupPart(env), vpcIdOf(ctx));

@@ -11,6 +11,11 @@ export const KEYS = {
   service: (env: string) => `services.service.${env}`,
   /** An environment's own task role (its `taskRole` overrides the shared one). */
   taskRole: (env: string) => `services.taskRole.${env}`,
+  /** Application Auto Scaling: the scalable target on the service's desired count, and its policies. */
+  scalableTarget: (env: string) => `services.scalableTarget.${env}`,
+  cpuPolicy: (env: string) => `services.cpuPolicy.${env}`,
+  memoryPolicy: (env: string) => `services.memoryPolicy.${env}`,
+  requestsPolicy: (env: string) => `services.requestsPolicy.${env}`,
 };
 /** The task role the environments without their own share. */
 export const SHARED_TASK_ROLE_KEY = 'services.sharedTaskRole';
@@ -19,7 +24,6 @@ export const serviceName = (stack: string, env: string) => `${stack}-${env}`;
 export const taskFamily = (stack: string, env: string) => `${stack}-${env}`;
 export const securityGroupPart = (env: string) => `${env}-svc`;
 
-export const HEALTH_CHECK_GRACE_SECONDS = 30;
 export const DEPLOYMENT: DeploymentConfiguration = {
   deploymentCircuitBreaker: { enable: true, rollback: true },
   minimumHealthyPercent: 100,

@@ -9,16 +9,24 @@ import type {
   UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import type { Config, EnvironmentConfig } from '../../src/config';
+import { initialDesiredCount, settingsOf } from '../../src/service-config';
 import type { Tag } from '../../src/tags';
 import { sameSet } from '../lib/compare';
-import { settingsOf } from '../../src/service-config';
 import { toEcsTags } from '../lib/owned';
-import { BLUE_GREEN_DEPLOYMENT, CONTAINER_NAME, controllerFor, DEPLOYMENT, HEALTH_CHECK_GRACE_SECONDS } from './names';
+import { BLUE_GREEN_DEPLOYMENT, CONTAINER_NAME, controllerFor, DEPLOYMENT } from './names';
 
 /** The settings of a service that provision compares with what DescribeServices reports. */
 export interface ServiceSettings {
   taskDefinition: string;
+  /** The count a new service starts with (inside the autoscaling range, when there is one). */
   desiredCount: number;
+  /**
+   * With autoscaling, the count is the autoscaler's: provision only brings one outside [min, max]
+   * back to the nearest bound, and never resets one inside it.
+   */
+  desiredRange: { min: number; max: number } | null;
+  /** From the environment's `healthCheck.gracePeriodSeconds`. */
+  healthCheckGracePeriodSeconds: number;
   networkConfiguration: NetworkConfiguration;
   loadBalancers: LoadBalancer[];
   /** ECS Exec (the environment's `exec`). */
@@ -37,9 +45,13 @@ export interface ServiceFacts {
 }
 
 export function serviceSettings(config: Pick<Config, 'services'>, env: EnvironmentConfig, facts: ServiceFacts): ServiceSettings {
+  const settings = settingsOf(config, env);
+  const range = settings.autoscaling;
   return {
     taskDefinition: facts.taskDefinition,
-    desiredCount: env.desiredCount,
+    desiredCount: initialDesiredCount(env, settings),
+    desiredRange: range ? { min: range.min, max: range.max } : null,
+    healthCheckGracePeriodSeconds: settings.healthCheck.gracePeriodSeconds,
     networkConfiguration: {
       awsvpcConfiguration: { subnets: [...facts.subnets], securityGroups: [facts.securityGroup], assignPublicIp: 'DISABLED' },
     },
@@ -71,7 +83,7 @@ export function createServiceInput(
     loadBalancers: want.loadBalancers.map((lb) => ({ ...lb, targetGroupArn: ids.startOn })),
     deploymentController: { type: controllerFor(config) },
     deploymentConfiguration: deploymentFor(config),
-    healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
+    healthCheckGracePeriodSeconds: want.healthCheckGracePeriodSeconds,
     propagateTags: 'SERVICE',
     enableECSManagedTags: true,
     ...(want.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
@@ -80,20 +92,31 @@ export function createServiceInput(
   };
 }
 
-/** UpdateService's input: only what drifted (`changes`, as serviceDrift names them). */
+/**
+ * The desired count a service reporting `current` should have: the config's, or with autoscaling
+ * the current one held inside [min, max] (what the autoscaler set stays).
+ */
+export function wantedDesiredCount(want: Pick<ServiceSettings, 'desiredCount' | 'desiredRange'>, current: number | undefined): number {
+  const range = want.desiredRange;
+  if (!range || current === undefined) return want.desiredCount;
+  return Math.min(Math.max(current, range.min), range.max);
+}
+
+/** UpdateService's input: only what drifted (`changes`, as serviceDrift names them) of the service as reported (`s`). */
 export function updateServiceInput(
   config: Pick<Config, 'deploy'>,
   want: ServiceSettings,
   ids: { cluster: string | undefined; service: string | undefined },
   changes: readonly string[],
+  s?: Pick<Service, 'desiredCount'>,
 ): UpdateServiceCommandInput {
   const input: UpdateServiceCommandInput = { cluster: ids.cluster, service: ids.service };
   if (changes.includes('taskDefinition')) input.taskDefinition = want.taskDefinition;
-  if (changes.includes('desiredCount')) input.desiredCount = want.desiredCount;
+  if (changes.includes('desiredCount')) input.desiredCount = wantedDesiredCount(want, s?.desiredCount);
   if (changes.includes('networkConfiguration')) input.networkConfiguration = want.networkConfiguration;
   if (changes.includes('loadBalancers')) input.loadBalancers = want.loadBalancers;
   if (changes.includes('deploymentConfiguration')) input.deploymentConfiguration = deploymentFor(config);
-  if (changes.includes('healthCheckGracePeriod')) input.healthCheckGracePeriodSeconds = HEALTH_CHECK_GRACE_SECONDS;
+  if (changes.includes('healthCheckGracePeriod')) input.healthCheckGracePeriodSeconds = want.healthCheckGracePeriodSeconds;
   if (changes.includes('tagPropagation')) {
     input.propagateTags = 'SERVICE';
     input.enableECSManagedTags = true;
@@ -111,7 +134,7 @@ export function updateServiceInput(
 export function serviceDrift(s: Service, want: ServiceSettings): string[] {
   const changes: string[] = [];
   if (s.taskDefinition !== want.taskDefinition) changes.push('taskDefinition');
-  if (s.desiredCount !== want.desiredCount) changes.push('desiredCount');
+  if (s.desiredCount !== wantedDesiredCount(want, s.desiredCount)) changes.push('desiredCount');
   const have = s.networkConfiguration?.awsvpcConfiguration;
   const wanted = want.networkConfiguration.awsvpcConfiguration!;
   if (!sameSet(have?.subnets, wanted.subnets) || !sameSet(have?.securityGroups, wanted.securityGroups) || (have?.assignPublicIp ?? 'DISABLED') !== 'DISABLED') {
@@ -131,7 +154,7 @@ export function serviceDrift(s: Service, want: ServiceSettings): string[] {
   ) {
     changes.push('deploymentConfiguration');
   }
-  if (s.healthCheckGracePeriodSeconds !== HEALTH_CHECK_GRACE_SECONDS) changes.push('healthCheckGracePeriod');
+  if (s.healthCheckGracePeriodSeconds !== want.healthCheckGracePeriodSeconds) changes.push('healthCheckGracePeriod');
   if (s.propagateTags !== 'SERVICE' || s.enableECSManagedTags !== true) changes.push('tagPropagation');
   if ((s.enableExecuteCommand ?? false) !== want.enableExecuteCommand) changes.push('enableExecuteCommand');
   return changes;

@@ -98,7 +98,7 @@ export async function ensureService(
       if (changes.includes('enableExecuteCommand')) {
         ctx.log.info({ service: name }, `ECS Exec ${want.enableExecuteCommand ? 'on' : 'off'} for ${name}: a new deployment replaces the running tasks, which keep the setting they started with`);
       }
-      await ecs.send(new UpdateServiceCommand(updateServiceInput(ctx.config, want, { cluster, service: s.serviceName }, changes)));
+      await ecs.send(new UpdateServiceCommand(updateServiceInput(ctx.config, want, { cluster, service: s.serviceName }, changes, s)));
     },
   });
   // A state file from before the record named its controller: name it now, so the preflight check needs no AWS call.

@@ -26,6 +26,9 @@ import {
   updateServiceInput,
   type ServiceSettings,
 } from '../../steps/services/service-settings';
+import { targetGroupHealthCheck } from '../../steps/alb/health-check';
+import { resourceLabel, targetTrackingPolicies } from '../../steps/services/autoscaling-settings';
+import { settingsOf as environmentSettings } from '../../src/service-config';
 import { firstRevision, nextRevision, ownedFingerprint, ownedSettings, taskDefinitionDrift } from '../../steps/services/task-definition-settings';
 
 export const ACCOUNT = '123456789012';
@@ -158,10 +161,10 @@ function servicesOf(config: Config, f: Facts) {
       const decide = (s: Service, settings: ServiceSettings = want) => {
         if (blueGreen) {
           const { changes, unchangeable } = blueGreenServiceDrift(s, settings, [f.blue(env.name), f.green(env.name)]);
-          return { changes, unchangeable, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes) };
+          return { changes, unchangeable, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes, s) };
         }
         const changes = serviceDrift(s, settings);
-        return { changes, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes) };
+        return { changes, update: changes.length === 0 ? null : updateServiceInput(config, settings, { cluster: f.cluster, service: name }, changes, s) };
       };
       const byHand: Service = {
         ...created,
@@ -326,5 +329,30 @@ export function settingsOf(config: Config): Record<string, unknown> {
     services: servicesOf(config, f),
     routes: routesOf(config, f),
     iam: rolesOf(config, f),
+    scaling: scalingOf(config, f),
   };
+}
+
+/**
+ * Per environment: its target groups' health check (CreateTargetGroup / ModifyTargetGroup members),
+ * its service's grace period, and with autoscaling the scalable target's range and each target
+ * tracking policy's configuration (null: a target not set, whose policy goes).
+ */
+function scalingOf(config: Config, f: Facts) {
+  return Object.fromEntries(
+    config.environments.map((env) => {
+      const settings = environmentSettings(config, env);
+      const scaling = settings.autoscaling;
+      return [
+        env.name,
+        {
+          targetGroupHealthCheck: targetGroupHealthCheck(settings.healthCheck),
+          healthCheckGracePeriodSeconds: settings.healthCheck.gracePeriodSeconds,
+          autoscaling: scaling
+            ? { min: scaling.min, max: scaling.max, policies: targetTrackingPolicies(scaling, resourceLabel(f.loadBalancerArn, f.blue(env.name))) }
+            : null,
+        },
+      ];
+    }),
+  );
 }

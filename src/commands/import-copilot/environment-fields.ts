@@ -102,8 +102,11 @@ const PUBLIC_HTTP_REFUSALS: Record<string, string> = {
   ssl_policy: "shipline keeps the HTTPS listener's default security policy",
 };
 
+/** Copilot sets it per environment; shipline's one cluster serves every environment. */
+const CONTAINER_INSIGHTS = 'shipline has one cluster for every environment; set services.containerInsights to true to turn it on for all (it costs money)';
+
 function observabilityFrom(value: unknown, file: string): NotCarried[] {
   return Object.entries(asRecord(value)).map(([key, v]) =>
-    refuse(file, `observability.${key}`, key === 'container_insights' ? `${shown(v)}: ${REASON.serviceSettings}` : REASON.unknown),
+    refuse(file, `observability.${key}`, key === 'container_insights' ? `${shown(v)}: ${CONTAINER_INSIGHTS}` : REASON.unknown),
   );
 }

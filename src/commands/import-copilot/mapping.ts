@@ -15,7 +15,7 @@ import { pipelineFields, type PipelineFields } from './pipeline-fields';
 import { REASON, refuse, type Carried, type NotCarried } from './report';
 import { assignRoutes } from './routes';
 import {
-  architectureFrom, containerPortFrom, cpuFrom, desiredCountFrom, execFrom, memoryFrom, networkFrom, routeFrom, secretsFrom,
+  architectureFrom, autoscalingOf, containerPortFrom, cpuFrom, desiredCountFrom, healthCheckFrom, execFrom, memoryFrom, networkFrom, routeFrom, secretsFrom,
   SECTION_REFUSALS, sidecarsFrom, storageFrom, strategyFrom, variablesFrom, type Architecture,
 } from './service-fields';
 import { asRecord, mergeOverride, type YamlRecord } from './values';
@@ -87,9 +87,13 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
       route: routeFrom(merged.http, service.file).value ?? { path: undefined, host: undefined },
       pathField: field('path'),
       hostField: field('alias'),
+      healthField: field('healthcheck'),
       cpu: cpuFrom(merged.cpu, service.file).value ?? 256,
       memory: memoryFrom(merged.memory, service.file).value ?? 512,
       desiredCount: desiredCountFrom(merged.count, service.file).value ?? 1,
+      // The service's health check goes under `services`; an environment's own, over it.
+      healthCheck: asRecord(asRecord(override).http).healthcheck !== undefined ? healthCheckFrom(asRecord(merged.http).healthcheck, service.file).value : undefined,
+      autoscaling: autoscalingOf(merged.count, service.file).value,
       stage: piped?.stages.find((s) => s.name === copilotName),
       architecture: architectureFrom(merged.platform, service.file).value,
       port: containerPortFrom(merged.image, service.file).value,
@@ -110,6 +114,8 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
       desiredCount: env.desiredCount,
       ...(env.stage?.approval ? { approval: true } : {}),
       ...taskSettings(asRecord(overrides[env.copilotName]), service.file, `environments.${env.copilotName}.`, `environments[${i}].`, carried),
+      ...(env.healthCheck ? { healthCheck: env.healthCheck } : {}),
+      ...(env.autoscaling ? { autoscaling: env.autoscaling } : {}),
     };
     const at = (key: string) => `environments[${i}].${key}`;
     const stageField = (suffix: string) => (pipeline && env.stage ? from(pipeline.file, `stages[${env.stage.index}]${suffix}`) : undefined);
@@ -123,6 +129,8 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
     carried.push({ setting: at('memory'), value: env.memory, from: env.origin('memory') });
     carried.push({ setting: at('desiredCount'), value: env.desiredCount, from: env.origin('count') });
     if (env.stage?.approval) carried.push({ setting: at('approval'), value: true, from: stageField('.requires_approval')! });
+    if (env.healthCheck) carried.push({ setting: at('healthCheck'), value: env.healthCheck, from: from(service.file, env.healthField) });
+    if (env.autoscaling) carried.push({ setting: at('autoscaling'), value: env.autoscaling, from: env.origin('count') });
     return out;
   });
 
@@ -138,6 +146,8 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
   }
   carried.push({ setting: 'services.architecture', value: architecture, from: base.platform !== undefined ? from(service.file, 'platform') : "Copilot's default platform, linux/x86_64" });
   if (containerPort !== undefined) carried.push({ setting: 'services.containerPort', value: containerPort, from: from(service.file, 'image.port') });
+  const healthCheck = healthCheckFrom(asRecord(base.http).healthcheck, service.file).value;
+  if (healthCheck !== undefined) carried.push({ setting: 'services.healthCheck', value: healthCheck, from: from(service.file, 'http.healthcheck') });
   carried.push({ setting: 'deploy.strategy', value: 'rolling', from: base.deployment !== undefined ? from(service.file, 'deployment') : "Copilot's rolling deployment" });
 
   const environmentManifests = ws.environments
@@ -175,7 +185,7 @@ export function importCopilot(ws: CopilotWorkspace, choices: ImportChoices): Imp
       : {}),
     ...(certificateArn ? { alb: { certificateArn: certificateArn.arn } } : {}),
     environments: configEnvironments,
-    services: { architecture, ...(containerPort !== undefined ? { containerPort } : {}), ...taskSettings(base, service.file, '', 'services.', carried) },
+    services: { architecture, ...(containerPort !== undefined ? { containerPort } : {}), ...(healthCheck !== undefined ? { healthCheck } : {}), ...taskSettings(base, service.file, '', 'services.', carried) },
     deploy: { strategy: 'rolling' },
   };
   return { config, carried, notCarried: notes, needsRepository: repository === undefined };

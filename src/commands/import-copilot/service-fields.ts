@@ -1,7 +1,8 @@
 // The fields of a Copilot "Load Balanced Web Service" manifest, one pure function each: what
 // shipline can carry, and for the rest a refusal that names the field and why. A function that
-// refuses today (healthcheck, autoscaling) is the one to turn into a carry when shipline gains the
-// setting; variables, secrets and exec carry (issue 13).
+// refuses today is the one to turn into a carry when shipline gains the setting; variables, secrets
+// and exec carry, and healthcheck and count.range with its targets carry into `healthCheck` and
+// `autoscaling` (issue 13).
 //
 // Copilot's own words for these fields:
 // - https://aws.github.io/copilot-cli/docs/manifest/lb-web-service/ (http.path, http.alias,
@@ -13,7 +14,7 @@
 //   lb_web_svc.go, http.go (HTTPOrBool, Alias), svc.go (Count, AdvancedCount, Range),
 //   workload_ecs.go (TaskConfig, Secret), workload.go (PlatformArgsOrString)
 import { FARGATE_MEMORY } from '../../config';
-import { SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, SSM_PARAMETER_NAME } from '../../service-config';
+import { SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, SSM_PARAMETER_NAME, type HealthCheckInput } from '../../service-config';
 import { REASON, refuse, type NotCarried } from './report';
 import { asInteger, asRecord, asString, isRecord, shown } from './values';
 
@@ -98,12 +99,60 @@ function hostFrom(value: unknown, file: string, field: string, notes: NotCarried
   return hosts[0];
 }
 
-/** `http.healthcheck`: the target group's health check (issue 13 adds `healthCheck`). */
-export function healthCheckFrom(value: unknown, file: string, field = 'http.healthcheck'): Mapped<never> {
-  return none([refuse(file, field, `${shown(value)}: ${REASON.serviceSettings}; the target group checks "/" and takes any answer below 500 as healthy`)]);
+/** `http.healthcheck`: a path, or a map of the target group's health check and the grace period (`healthCheck`). */
+export function healthCheckFrom(value: unknown, file: string, field = 'http.healthcheck'): Mapped<HealthCheckInput> {
+  if (value === undefined || value === null) return none();
+  const path = asString(value);
+  if (path !== undefined) return HEALTH_PATH.test(path) ? carry({ path }) : none([refuse(file, field, `${shown(value)}: expected a path starting with "/"`)]);
+  if (!isRecord(value)) return none([refuse(file, field, `${shown(value)}: expected a path or a map`)]);
+  const out: HealthCheckInput = {};
+  const notes: NotCarried[] = [];
+  const bad = (key: string, expected: string) => notes.push(refuse(file, `${field}.${key}`, `${shown(value[key])}: expected ${expected}`));
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'path') {
+      const p = asString(v);
+      if (p !== undefined && HEALTH_PATH.test(p)) out.path = p;
+      else bad(key, 'a path starting with "/"');
+    } else if (key === 'success_codes') {
+      const codes = asString(v) ?? (typeof v === 'number' ? String(v) : undefined);
+      if (codes !== undefined && MATCHER.test(codes)) out.matcher = codes;
+      else bad(key, 'HTTP codes between 200 and 499 like "200" or "200-399" (what an Application Load Balancer takes)');
+    } else if (key === 'healthy_threshold') {
+      const n = asInteger(v);
+      if (n !== undefined && n >= 2 && n <= 10) out.healthyThreshold = n;
+      else bad(key, 'a whole number from 2 to 10');
+    } else if (key === 'interval') {
+      const seconds = secondsOf(v);
+      if (seconds !== undefined && seconds >= 5 && seconds <= 300) out.intervalSeconds = seconds;
+      else bad(key, 'a duration from 5s to 300s');
+    } else if (key === 'grace_period') {
+      const seconds = secondsOf(v);
+      if (seconds !== undefined) out.gracePeriodSeconds = seconds;
+      else bad(key, 'a duration like "60s"');
+    } else {
+      notes.push(refuse(file, `${field}.${key}`, HEALTH_REFUSALS[key] ?? REASON.unknown));
+    }
+  }
+  return carry(Object.keys(out).length > 0 ? out : undefined, notes);
 }
 
-/** `count`: a number, or `range`'s minimum (the range and its targets are autoscaling, refused). */
+const HEALTH_PATH = /^\/[\x21-\x7e]{0,1023}$/;
+const MATCHER = /^[2-4]\d\d(-[2-4]\d\d)?(,[2-4]\d\d(-[2-4]\d\d)?)*$/;
+const HEALTH_REFUSALS: Record<string, string> = {
+  port: 'shipline checks the port the container serves on',
+  timeout: 'shipline sets the timeout below the interval (6 s, or the interval less one second)',
+  unhealthy_threshold: "shipline keeps the load balancer's unhealthy threshold, 2",
+};
+
+/** A Copilot duration ("30s", "1m30s", "2m"), in whole seconds. */
+function secondsOf(value: unknown): number | undefined {
+  const text = asString(value);
+  const m = text === undefined ? null : /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || text!.trim() === '') return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** `count`: a number, or `range`'s minimum (the range and its targets are autoscaling: autoscalingOf). */
 export function desiredCountFrom(value: unknown, file: string, field = 'count'): Mapped<number> {
   if (value === undefined || value === null) return none();
   const plain = asInteger(value);
@@ -116,7 +165,7 @@ export function desiredCountFrom(value: unknown, file: string, field = 'count'):
   const range = rangeOf(value.range);
   if (range) {
     desired = range.min;
-    notes.push(autoscalingFrom(value, range, file, field));
+    notes.push(...autoscalingFrom(value, range, file, field).notes);
     if (range.spotFrom !== undefined) notes.push(refuse(file, `${field}.range.spot_from`, `${range.spotFrom}: shipline runs on Fargate, not Fargate Spot`));
   } else if (value.range !== undefined) {
     notes.push(refuse(file, `${field}.range`, `${shown(value.range)}: expected "min-max" like "1-10" or {min, max}`));
@@ -127,7 +176,7 @@ export function desiredCountFrom(value: unknown, file: string, field = 'count'):
     notes.push(refuse(file, `${field}.spot`, `${shown(value.spot)}: shipline runs on Fargate, not Fargate Spot${spot !== undefined && desired === spot ? `; desiredCount is ${spot}` : ''}`));
   }
   if (range === undefined) {
-    for (const key of AUTOSCALING_TARGETS) if (value[key] !== undefined) notes.push(refuse(file, `${field}.${key}`, `${shown(value[key])}: autoscaling; ${REASON.serviceSettings}`));
+    for (const key of AUTOSCALING_TARGETS) if (value[key] !== undefined) notes.push(refuse(file, `${field}.${key}`, `${shown(value[key])}: a target of autoscaling, which needs a range ("1-10")`));
   }
   for (const key of Object.keys(value)) {
     if (key !== 'range' && key !== 'spot' && !AUTOSCALING_TARGETS.includes(key)) notes.push(refuse(file, `${field}.${key}`, REASON.unknown));
@@ -154,11 +203,72 @@ function rangeOf(value: unknown): Range | undefined {
   return min === undefined || max === undefined ? undefined : { min, max, spotFrom: asInteger(value.spot_from) };
 }
 
-/** `count.range` and its targets: per-environment `autoscaling` once issue 13 lands; refused today. */
-export function autoscalingFrom(count: Record<string, unknown>, range: Range, file: string, field = 'count'): NotCarried {
-  const targets = AUTOSCALING_TARGETS.filter((key) => count[key] !== undefined).map((key) => `${key} ${shown(count[key])}`);
-  const on = targets.length > 0 ? ` on ${targets.join(', ')}` : '';
-  return refuse(file, `${field}.range`, `autoscaling ${range.min}-${range.max}${on}: ${REASON.serviceSettings}; desiredCount is the minimum, ${range.min}`);
+/** An environment's `autoscaling`, as the config takes it. */
+export interface AutoscalingInput {
+  min: number;
+  max: number;
+  cpuPercent?: number;
+  memoryPercent?: number;
+  requestsPerTarget?: number;
+  scaleInCooldownSeconds?: number;
+  scaleOutCooldownSeconds?: number;
+}
+
+/** `count`'s `range` and its targets: the environment's `autoscaling` (undefined without a range and a target shipline takes). */
+export function autoscalingOf(value: unknown, file: string, field = 'count'): Mapped<AutoscalingInput> {
+  if (!isRecord(value)) return none();
+  const range = rangeOf(value.range);
+  return range ? autoscalingFrom(value, range, file, field) : none();
+}
+
+/** `count.range` and its targets (cpu_percentage, memory_percentage, requests, cooldown): `autoscaling`. */
+export function autoscalingFrom(count: Record<string, unknown>, range: Range, file: string, field = 'count'): Mapped<AutoscalingInput> {
+  const notes: NotCarried[] = [];
+  const out: AutoscalingInput = { min: range.min, max: range.max };
+  if (range.max > 1000 || range.min > range.max) return none([refuse(file, `${field}.range`, `${range.min}-${range.max}: expected a range within 0-1000, min at most max`)]);
+  const cooldowns: Array<{ in?: number; out?: number }> = [];
+  const target = (key: string, set: (n: number) => void, max: number) => {
+    const v = count[key];
+    if (v === undefined) return;
+    const n = isRecord(v) ? asInteger(v.value) : asInteger(v);
+    if (n === undefined || n < 1 || n > max) {
+      notes.push(refuse(file, `${field}.${key}`, `${shown(v)}: expected a whole number from 1 to ${max}`));
+      return;
+    }
+    set(n);
+    if (isRecord(v) && v.cooldown !== undefined) cooldowns.push(cooldownOf(v.cooldown, file, `${field}.${key}.cooldown`, notes));
+  };
+  target('cpu_percentage', (n) => (out.cpuPercent = n), 100);
+  target('memory_percentage', (n) => (out.memoryPercent = n), 100);
+  target('requests', (n) => (out.requestsPerTarget = n), 1_000_000);
+  if (count.cooldown !== undefined) cooldowns.unshift(cooldownOf(count.cooldown, file, `${field}.cooldown`, notes));
+  // One pair of cooldowns for every policy: the first given of each, the section's own first.
+  const scaleIn = cooldowns.find((c) => c.in !== undefined)?.in;
+  const scaleOut = cooldowns.find((c) => c.out !== undefined)?.out;
+  if (scaleIn !== undefined) out.scaleInCooldownSeconds = scaleIn;
+  if (scaleOut !== undefined) out.scaleOutCooldownSeconds = scaleOut;
+  for (const key of ['response_time', 'queue_delay']) {
+    if (count[key] !== undefined) notes.push(refuse(file, `${field}.${key}`, `${shown(count[key])}: shipline scales on CPU, memory and requests per target only`));
+  }
+  if (out.cpuPercent === undefined && out.memoryPercent === undefined && out.requestsPerTarget === undefined) {
+    notes.push(refuse(file, `${field}.range`, `autoscaling ${range.min}-${range.max}: no target shipline scales on (cpu_percentage, memory_percentage, requests); desiredCount is the minimum, ${range.min}`));
+    return none(notes);
+  }
+  return carry(out, notes);
+}
+
+/** `cooldown: {in, out}` durations, each within the 0-3600 s the config takes. */
+function cooldownOf(value: unknown, file: string, field: string, notes: NotCarried[]): { in?: number; out?: number } {
+  const section = asRecord(value);
+  const out: { in?: number; out?: number } = {};
+  for (const key of ['in', 'out'] as const) {
+    if (section[key] === undefined) continue;
+    const seconds = secondsOf(section[key]);
+    if (seconds !== undefined && seconds <= 3600) out[key] = seconds;
+    else notes.push(refuse(file, `${field}.${key}`, `${shown(section[key])}: expected a duration up to 3600s, like "60s"`));
+  }
+  for (const key of Object.keys(section)) if (key !== 'in' && key !== 'out') notes.push(refuse(file, `${field}.${key}`, REASON.unknown));
+  return out;
 }
 
 /** `cpu`: one of Fargate's CPU sizes. */

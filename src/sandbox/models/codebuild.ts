@@ -46,9 +46,12 @@
 //   tag onto the image its input artifact names (BatchGetImage, then PutImage of that manifest with
 //   the tag; ImageAlreadyExistsException, the tag already there, is success) instead of pushing; a
 //   missing image or a refused PutImage fails it in BUILD.
+// - A project's cache is NO_CACHE or LOCAL with one or more modes (LOCAL_DOCKER_LAYER_CACHE,
+//   LOCAL_SOURCE_CACHE, LOCAL_CUSTOM_CACHE); modes on NO_CACHE, none on LOCAL, or another mode →
+//   InvalidInputException. BatchGetProjects reports it. (It does not make the simulated builds faster.)
 // - inventory(): one `project` per project, keyed by its name.
 // - Not modelled: other source/artifact types (GITHUB, S3 …), secondary sources and artifacts,
-//   VPC config, caches other than NO_CACHE, file systems, batch builds, fleets, webhooks, reports,
+//   VPC config, S3 caches, file systems, batch builds, fleets, webhooks, reports,
 //   StopBuild, build timeouts, environment overrides in StartBuild.
 import {
   AccountLimitExceededException,
@@ -77,6 +80,8 @@ import {
   type LogsConfigStatusType,
   type Project,
   type ProjectArtifacts,
+  type ProjectCache,
+  type CacheMode,
   type ProjectEnvironment,
   type ProjectSource,
   type StartBuildCommandInput,
@@ -138,6 +143,11 @@ interface LogsRecord {
   streamName?: string;
 }
 
+interface CacheRecord {
+  type: 'NO_CACHE' | 'LOCAL';
+  modes: string[];
+}
+
 interface ProjectRecord {
   name: string;
   arn: string;
@@ -149,6 +159,8 @@ interface ProjectRecord {
   timeoutInMinutes: number;
   queuedTimeoutInMinutes: number;
   logs: LogsRecord;
+  /** NO_CACHE or LOCAL with its modes; absent (a world file from before caches) is NO_CACHE. */
+  cache?: CacheRecord;
   tags: Tags;
   /** Simulated seconds. */
   createdAt: number;
@@ -259,6 +271,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
       timeoutInMinutes: checkMinutes(input.timeoutInMinutes, 'timeoutInMinutes', 60, 2160),
       queuedTimeoutInMinutes: checkMinutes(input.queuedTimeoutInMinutes, 'queuedTimeoutInMinutes', 480, 480),
       logs: checkLogs(input.logsConfig),
+      cache: checkCache(input.cache),
       tags: checkTags(input.tags),
       createdAt: now,
       modifiedAt: now,
@@ -301,6 +314,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
         ? checkMinutes(input.queuedTimeoutInMinutes, 'queuedTimeoutInMinutes', 480, 480)
         : project.queuedTimeoutInMinutes,
       logs: input.logsConfig ? checkLogs(input.logsConfig) : project.logs,
+      cache: input.cache ? checkCache(input.cache) : project.cache,
       tags: input.tags ? checkTags(input.tags) : project.tags,
       modifiedAt: this.world.now(),
     };
@@ -586,7 +600,7 @@ export class CodeBuildSandbox extends SandboxService<CodeBuildData> {
       secondarySourceVersions: [],
       artifacts: { type: p.artifacts, ...(p.artifacts === 'CODEPIPELINE' ? { name: p.name, packaging: 'NONE', encryptionDisabled: false } : {}) },
       secondaryArtifacts: [],
-      cache: { type: 'NO_CACHE' },
+      cache: cacheOut(p.cache),
       environment: environmentOut(p.environment),
       serviceRole: p.serviceRole,
       timeoutInMinutes: p.timeoutInMinutes,
@@ -674,7 +688,25 @@ function rejectUnmodelled(input: CreateProjectCommandInput | UpdateProjectComman
       throw new SandboxNotModelled(`the sandbox does not model codebuild project ${key}`);
     }
   }
-  if (input.cache && input.cache.type !== 'NO_CACHE') throw new SandboxNotModelled('the sandbox models only NO_CACHE codebuild caches');
+}
+
+const LOCAL_CACHE_MODES: readonly string[] = ['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE', 'LOCAL_CUSTOM_CACHE'];
+
+/** NO_CACHE, or LOCAL with one or more local modes; S3 caches are not modelled. */
+function checkCache(cache: ProjectCache | undefined): CacheRecord {
+  const type = cache?.type ?? 'NO_CACHE';
+  if (type === 'S3') throw new SandboxNotModelled('the sandbox models codebuild caches NO_CACHE and LOCAL, not S3');
+  if (type !== 'NO_CACHE' && type !== 'LOCAL') throw invalidInput(`Invalid cache type: ${String(type)}`);
+  const modes = cache?.modes ?? [];
+  if (type === 'NO_CACHE' && modes.length > 0) throw invalidInput('Cache modes can only be specified for cache type LOCAL');
+  if (type === 'LOCAL' && modes.length === 0) throw invalidInput('At least one cache mode must be specified for cache type LOCAL');
+  const unknown = modes.find((m) => !LOCAL_CACHE_MODES.includes(m));
+  if (unknown !== undefined) throw invalidInput(`Invalid cache mode: ${unknown}`);
+  return { type, modes: [...new Set(modes)] };
+}
+
+function cacheOut(cache: CacheRecord | undefined): ProjectCache {
+  return cache && cache.type === 'LOCAL' ? { type: 'LOCAL', modes: cache.modes as CacheMode[] } : { type: 'NO_CACHE' };
 }
 
 function checkSource(source: ProjectSource | undefined): SourceRecord {

@@ -8,7 +8,8 @@
 //   runningTasksCount, pendingTasksCount computed). ListClusters (ACTIVE ones, 100 a page). DeleteCluster
 //   (ClusterContainsServicesException while an ACTIVE or DRAINING service is in it,
 //   ClusterContainsTasksException while a task has not stopped, ClusterNotFoundException when
-//   unknown or already INACTIVE; afterwards INACTIVE, still describable). Every other call naming
+//   unknown or already INACTIVE; afterwards INACTIVE, still describable). UpdateClusterSettings
+//   (containerInsights: enhanced, enabled or disabled; another name or value → InvalidParameterException). Every other call naming
 //   an unknown or INACTIVE cluster → ClusterNotFoundException "Cluster not found.".
 import {
   ClusterContainsServicesException,
@@ -24,6 +25,8 @@ import {
   type Failure,
   type ListClustersCommandInput,
   type ListClustersCommandOutput,
+  type UpdateClusterSettingsCommandInput,
+  type UpdateClusterSettingsCommandOutput,
 } from '@aws-sdk/client-ecs';
 import { type Out } from '../../kernel/service';
 import { type ClusterRecord, MAX_DESCRIBED_CLUSTERS, NAME } from './records';
@@ -39,12 +42,7 @@ export abstract class EcsClusters extends EcsServices {
     const arn = this.clusterArn(name);
     const existing = this.data.clusters[arn];
     if (existing?.status === 'ACTIVE') return { cluster: this.clusterOut(existing, ['TAGS', 'SETTINGS']) };
-    const settings: ClusterSetting[] = [{ name: 'containerInsights', value: 'disabled' }];
-    for (const setting of input.settings ?? []) {
-      const index = settings.findIndex((s) => s.name === setting.name);
-      if (index >= 0) settings.splice(index, 1);
-      settings.push({ name: setting.name, value: setting.value });
-    }
+    const settings = mergedSettings([{ name: 'containerInsights', value: 'disabled' }], input.settings ?? []);
     const cluster: ClusterRecord = { arn, name, status: 'ACTIVE', settings, tags: tagsFromEcs(input.tags) };
     this.data.clusters[arn] = cluster;
     return { cluster: this.clusterOut(cluster, ['TAGS', 'SETTINGS']) };
@@ -62,6 +60,15 @@ export abstract class EcsClusters extends EcsServices {
       else clusters.push(this.clusterOut(cluster, input.include ?? []));
     }
     return { clusters, failures };
+  }
+
+  /** Container Insights on or off for a cluster (`enhanced`, `enabled`, `disabled`). */
+  updateClusterSettings(input: UpdateClusterSettingsCommandInput): Out<UpdateClusterSettingsCommandOutput> {
+    if (!input.cluster) throw invalidParameter('cluster can not be blank.');
+    if (!input.settings?.length) throw invalidParameter('settings can not be empty.');
+    const cluster = this.activeCluster(input.cluster);
+    cluster.settings = mergedSettings(cluster.settings, input.settings);
+    return { cluster: this.clusterOut(cluster, ['SETTINGS']) };
   }
 
   listClusters(input: ListClustersCommandInput): Out<ListClustersCommandOutput> {
@@ -103,4 +110,21 @@ export abstract class EcsClusters extends EcsServices {
       ...(include.includes('SETTINGS') ? { settings: cluster.settings.map((s) => ({ ...s })) } : {}),
     };
   }
+}
+
+const CONTAINER_INSIGHTS: readonly string[] = ['enhanced', 'enabled', 'disabled'];
+
+/** `settings` over `base`, each checked: the one setting a cluster has is containerInsights. */
+function mergedSettings(base: readonly ClusterSetting[], settings: readonly ClusterSetting[]): ClusterSetting[] {
+  const merged = base.map((s) => ({ ...s }));
+  for (const setting of settings) {
+    if (setting.name !== 'containerInsights') throw invalidParameter(`Invalid cluster setting name '${setting.name ?? ''}': the valid name is containerInsights.`);
+    if (!CONTAINER_INSIGHTS.includes(setting.value ?? '')) {
+      throw invalidParameter(`Invalid value '${setting.value ?? ''}' for containerInsights: valid values are ${CONTAINER_INSIGHTS.join(', ')}.`);
+    }
+    const index = merged.findIndex((s) => s.name === setting.name);
+    if (index >= 0) merged.splice(index, 1);
+    merged.push({ name: setting.name, value: setting.value });
+  }
+  return merged;
 }

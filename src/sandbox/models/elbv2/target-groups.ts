@@ -335,14 +335,17 @@ function healthCheckFrom(input: ModifyTargetGroupCommandInput | CreateTargetGrou
     unhealthyThresholdCount: input.UnhealthyThresholdCount ?? base.unhealthyThresholdCount,
     httpCode: input.Matcher?.HttpCode ?? base.httpCode,
   };
-  const inRange = (value: number, min: number, max: number, what: string): void => {
-    if (!Number.isInteger(value) || value < min || value > max) throw validationError(`${what} '${value}' must be between ${min} and ${max}`);
+  // AWS's message for a value out of range (cfn-lint#807 quotes it for healthCheckIntervalSeconds).
+  const inRange = (value: number, min: number, max: number, member: string): void => {
+    if (Number.isInteger(value) && value >= min && value <= max) return;
+    const bound = value < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`;
+    throw validationError(`1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: Member must have value ${bound}`);
   };
-  inRange(hc.intervalSeconds, 5, 300, 'Health check interval');
-  inRange(hc.timeoutSeconds, 2, 120, 'Health check timeout');
-  inRange(hc.healthyThresholdCount, 2, 10, 'Healthy threshold count');
-  inRange(hc.unhealthyThresholdCount, 2, 10, 'Unhealthy threshold count');
-  if (hc.timeoutSeconds >= hc.intervalSeconds) throw validationError('Health check timeout must be smaller than the interval');
+  inRange(hc.intervalSeconds, 5, 300, 'healthCheckIntervalSeconds');
+  inRange(hc.timeoutSeconds, 2, 120, 'healthCheckTimeoutSeconds');
+  inRange(hc.healthyThresholdCount, 2, 10, 'healthyThresholdCount');
+  inRange(hc.unhealthyThresholdCount, 2, 10, 'unhealthyThresholdCount');
+  if (hc.timeoutSeconds >= hc.intervalSeconds) throw validationError('Health check interval must be greater than the timeout.');
   if (hc.protocol !== 'HTTP' && hc.protocol !== 'HTTPS') throw validationError(`Health check protocol '${hc.protocol}' must be one of 'HTTP, HTTPS'`);
   if (hc.port !== 'traffic-port') checkPort(Number(hc.port));
   if (!hc.path.startsWith('/') || hc.path.length > 1024) throw validationError(`Health check path '${hc.path}' must begin with '/' and be at most 1024 characters`);
