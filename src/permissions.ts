@@ -205,6 +205,8 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   ssm: {},
   secretsmanager: {},
   appautoscaling: {},
+  acm: {},
+  route53: {},
 };
 
 function same(prefix: string, scope: Scope, operations: readonly string[]): Record<string, readonly Grant[]> {

@@ -159,6 +159,7 @@ describe('the operations src/permissions.ts lists', () => {
       ec2: 'ec2', sts: 'sts', elbv2: 'elasticloadbalancing', ecs: 'ecs', ecr: 'ecr', iam: 'iam', logs: 'logs', s3: 's3',
       codebuild: 'codebuild', codepipeline: 'codepipeline', connections: 'codestar-connections', codedeploy: 'codedeploy',
       ssm: 'ssm', secretsmanager: 'secretsmanager', appautoscaling: 'application-autoscaling',
+      acm: 'acm', route53: 'route53',
     };
     for (const [service, ops] of Object.entries(OPERATIONS) as Array<[ServiceName, readonly string[]]>) {
       for (const op of ops) {
