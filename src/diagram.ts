@@ -5,6 +5,7 @@
 // everything the config describes, with the IDs the state knows and "(known after apply)"
 // elsewhere, and marks what does not exist yet (dashed).
 import { subnetPlan, testPort, type Config, type EnvironmentConfig } from './config';
+import { servesHttps } from './domain-config';
 import { isKnown } from './step';
 import { artifactBucketName, KEYS as ARTIFACTS } from '../steps/artifacts';
 import { greenTargetGroupName, KEYS as ALB, targetGroupName } from '../steps/alb';
@@ -168,7 +169,7 @@ class Builder {
     const { config } = this;
     const stack = config.stack;
     const lb = this.rec(ALB.loadBalancer);
-    const https = config.alb.certificateArn !== null;
+    const https = servesHttps(config);
     this.add('alb', 'box', [`load balancer ${stack}-alb`, shortArn(this.id(ALB.loadBalancer)), lb?.dnsName ?? UNKNOWN], { group: 'public', key: ALB.loadBalancer });
     this.link('igw', 'alb', https ? 'HTTPS :443 · HTTP :80 → redirect' : 'HTTP :80');
 
