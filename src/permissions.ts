@@ -37,6 +37,12 @@ const CODEBUILD = everything('CodeBuildProject');
 const CODEPIPELINE = everything('CodePipeline');
 const CONNECTIONS = everything('GitHubConnection');
 const CODEDEPLOY = everything('CodeDeployBlueGreen');
+/** ACM certificate ARNs end in an ID AWS generates. */
+const CERTIFICATES = everything('DomainCertificate');
+/** Finding the domain's zone lists zones by name: no single zone to name. */
+const ZONE_LISTING = everything('FindHostedZone');
+/** The domain's zone (its ID is the user's, or found by name): its records, and the changes written to it. */
+const HOSTED_ZONES: Scope = { sid: 'DomainRecords', resource: ['arn:aws:route53:::hostedzone/*', 'arn:aws:route53:::change/*'] };
 /** DescribeLogGroups authorizes on no single log group. */
 const LOG_LISTING = everything('ListLogGroups');
 /** Nor ListRoles on a role: its PathPrefix (/shipline/) narrows the answer, not the permission. */
@@ -205,8 +211,15 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
   ssm: {},
   secretsmanager: {},
   appautoscaling: {},
-  acm: {},
-  route53: {},
+  // Issue 14's domain: the certificate and the records in the domain's zone.
+  acm: {
+    ...same('acm', CERTIFICATES, ['DeleteCertificate', 'DescribeCertificate', 'ListCertificates', 'ListTagsForCertificate']),
+    RequestCertificate: [['acm:RequestCertificate', CERTIFICATES], ['acm:AddTagsToCertificate', CERTIFICATES]],
+  },
+  route53: {
+    ListHostedZonesByName: [['route53:ListHostedZonesByName', ZONE_LISTING]],
+    ...same('route53', HOSTED_ZONES, ['ChangeResourceRecordSets', 'GetChange', 'GetHostedZone', 'ListResourceRecordSets']),
+  },
 };
 
 function same(prefix: string, scope: Scope, operations: readonly string[]): Record<string, readonly Grant[]> {

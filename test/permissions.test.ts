@@ -24,6 +24,8 @@ const PACKAGES: Record<string, ServiceName> = {
   'client-codepipeline': 'codepipeline',
   'client-codestar-connections': 'connections',
   'client-codedeploy': 'codedeploy',
+  'client-acm': 'acm',
+  'client-route-53': 'route53',
 };
 
 /** The call each SDK waiter polls with. */
@@ -42,6 +44,7 @@ const WAITERS: Record<string, string> = {
   waitUntilObjectExists: 'HeadObject',
   waitUntilObjectNotExists: 'HeadObject',
   waitUntilDeploymentSuccessful: 'GetDeployment',
+  waitUntilResourceRecordSetsChanged: 'GetChange',
 };
 
 function sourceFiles(dir: string): string[] {

@@ -186,6 +186,13 @@ function resourceOf(service: ServiceName, operation: string, input: Record<strin
     if (typeof id !== 'string') return '*';
     return world.secretArn(id) ?? (id.startsWith('arn:') ? id : `arn:${world.partition}:secretsmanager:${world.region}:${world.account}:secret:${id}`);
   }
+  if (service === 'route53') {
+    // Zones and changes have ARNs without region or account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
+    const zone = typeof input.HostedZoneId === 'string' ? input.HostedZoneId : operation === 'GetHostedZone' && typeof input.Id === 'string' ? input.Id : undefined;
+    if (zone !== undefined) return `arn:${world.partition}:route53:::hostedzone/${zone.replace(/^\/?hostedzone\//, '')}`;
+    if (operation === 'GetChange' && typeof input.Id === 'string') return `arn:${world.partition}:route53:::change/${input.Id.replace(/^\/?change\//, '')}`;
+    return '*';
+  }
   if (service === 's3') {
     const bucket = input.Bucket;
     if (typeof bucket !== 'string') return '*';

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-acm';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
 import { retryWhile, until } from '../../src/aws/wait';
+import { ShiplineError } from '../../src/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, KNOWN_AFTER_APPLY, type StepContext } from '../../src/step';
 import { foreignByTags } from '../lib/owned';
@@ -137,7 +138,11 @@ export async function issuedCertificateArn(ctx: StepContext, explain: () => Prom
   const first = await ctx.aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
   if (first.Certificate?.Status !== 'ISSUED') {
     const why = await explain();
-    if (why) throw new CertificateNotValidated(`certificate ${arn} for ${ctx.config.domain!.name} cannot be validated: ${why}`);
+    if (why) {
+      throw new CertificateNotValidated(`certificate ${arn} for ${ctx.config.domain!.name} cannot be validated: ${why}`, {
+        hint: 'the certificate and its validation records stay; once DNS answers with the zone\'s name servers, run provision again and it carries on',
+      });
+    }
     await until(ctx, `certificate ${arn} to be issued (ACM validates the DNS records)`, VALIDATION_TIMEOUT_SECONDS, async () => {
       const { Certificate: c } = await ctx.aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
       if (c?.Status === 'ISSUED') return { done: true, value: undefined };
@@ -151,8 +156,9 @@ export async function issuedCertificateArn(ctx: StepContext, explain: () => Prom
   return arn;
 }
 
-export class CertificateNotValidated extends Error {
-  override readonly name = 'CertificateNotValidated';
+/** ACM cannot validate the certificate (the records are not seen publicly, or it timed out): a re-run after the fix carries on. */
+export class CertificateNotValidated extends ShiplineError {
+  readonly code = 'CERTIFICATE_NOT_VALIDATED';
 }
 
 /** Delete a certificate the stack no longer needs (a replaced one), waiting out ELB's release of it. */
@@ -185,4 +191,23 @@ export async function otherCertificateNames(ctx: StepContext, except: ReadonlySe
     }
   }
   return names;
+}
+
+/** What `shipline status` shows of the domain's certificate. */
+export interface CertificateStatusReport {
+  arn: string;
+  status: string;
+  names: string[];
+  /** Names ACM has validated, of `names`. */
+  validated: number;
+}
+
+/** The recorded certificate as ACM reports it now (status, names validated); undefined when none is recorded. */
+export async function certificateStatus(aws: StepContext['aws'], state: Pick<StepContext['state'], 'get'>): Promise<CertificateStatusReport | undefined> {
+  const arn = state.get(KEYS.certificate)?.id;
+  if (!isKnown(arn)) return undefined;
+  const out = await unlessNotFound(aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn })), ...GONE_CODES);
+  const c = out?.Certificate;
+  if (!c) return { arn, status: 'DELETED', names: [], validated: 0 };
+  return { arn, status: c.Status ?? 'unknown', names: namesOf(c), validated: (c.DomainValidationOptions ?? []).filter((o) => o.ValidationStatus === 'SUCCESS').length };
 }

@@ -194,6 +194,14 @@ export class AcmSandbox extends SandboxService<AcmData> {
     if (c) c.inUseBy = c.inUseBy.filter((b) => b !== by);
   }
 
+  /**
+   * A certificate made elsewhere (imported, or issued before shipline ran): ISSUED under the ARN
+   * given, so a config's `alb.certificateArn` names something the load balancer can take.
+   */
+  addIssued(arn: string, names: string[]): void {
+    this.data.certificates[arn] = { arn, domainName: names[0]!, names, requestedAt: this.world.now(), issuedAt: this.world.now(), tags: {}, inUseBy: [] };
+  }
+
   /** The CNAME ACM asks for to validate `name` in this account. */
   validationRecord(name: string): { Name: string; Type: 'CNAME'; Value: string } {
     const base = name.replace(/^\*\./, '').toLowerCase();
