@@ -58,6 +58,15 @@ describe('a domain with a path environment and a host environment', () => {
   it('is served over HTTPS on the domain; a re-run changes nothing; a lost state is adopted; destroy leaves the zone as it was', async () => {
     h = await stack();
     const before = zoneRecords(h);
+    // The plan and the diagram show the certificate and the records before anything exists.
+    const plan = await h.ok('plan');
+    const planned = new Map(plan.logs.filter((l) => l.outcome).map((l) => [l.resource, l.outcome]));
+    expect([planned.get('certificate.certificate'), planned.get('dns.alias.example.com'), planned.get('dns.alias.staging.example.com')]).toEqual(['created', 'created', 'created']);
+    expect(h.sandbox.mutatingCalls().length).toBe(1); // the user's records only
+    const diagram = (await h.ok('diagram')).stdout;
+    expect(diagram).toContain('certificate -->|"HTTPS :443"| alb');
+    expect(diagram).toContain('Route 53 zone example.com (yours)<br/>alias A: example.com, staging.example.com');
+    expect(diagram).toContain('alb -->|"staging.example.com"| tg_staging');
     await h.ok('provision');
 
     expect(domainInventory(h)).toEqual(EXPECTED);
