@@ -21,12 +21,16 @@ export type Wait = readonly LatencyKey[];
 export type WaitModel = Readonly<Record<string, readonly Wait[]>>;
 
 /** The waits of each step, for this config and mode. */
-export function waitModel(mode: Mode | 'noop', config: Pick<Config, 'nat'>): WaitModel {
+export function waitModel(mode: Mode | 'noop', config: Pick<Config, 'nat'> & Partial<Pick<Config, 'domain'>>): WaitModel {
   // A no-op run finds everything settled: nothing to wait for.
   if (mode === 'noop') return {};
   const gateway = config.nat.mode === 'nat-gateway';
   if (mode === 'provision') {
     return {
+      // With a domain: the validation records reach every Route 53 server, then ACM validates.
+      // The alb step waits for it (before its HTTPS listener), but the clock runs from this step's
+      // write of the records, so the model puts the waits here; the alias records' change syncs.
+      ...(config.domain ? { certificate: [['route53.change.insync'], ['acm.certificate.issued']] as LatencyKey[][], dns: [['route53.change.insync']] as LatencyKey[][] } : {}),
       // RunInstances → running (or CreateNatGateway → available); the private route needs it.
       nat: [[gateway ? 'ec2.natGateway.available' : 'ec2.instance.running']],
       // CreateLoadBalancer → active: a step of its own that nothing waits for; listeners, rules,

@@ -172,5 +172,30 @@ describe('a domain with a path environment and a host environment', () => {
       h = undefined;
     }
   }, 240_000);
-});
 
+  it('a new host gets a new certificate (the old one deleted once the listener moved); removing the domain takes its records and certificate away', async () => {
+    h = await stack();
+    const before = zoneRecords(h);
+    await h.ok('provision');
+    const first = stateOf(h).resources['certificate.certificate']!.id!;
+
+    h.writeConfig({ ...CONFIG, environments: [...CONFIG.environments, { name: 'qa', host: 'qa.example.com' }] });
+    await h.ok('provision');
+    const second = stateOf(h).resources['certificate.certificate']!.id!;
+    expect(second).not.toBe(first);
+    expect(domainInventory(h)).toContain('acm/certificate/example.com,staging.example.com,qa.example.com');
+    expect(domainInventory(h).filter((r) => r.startsWith('acm/'))).toHaveLength(1);
+    expect(domainInventory(h)).toContain('route53/record/qa.example.com. A');
+    const lbArn = stateOf(h).resources['alb.loadBalancer']!.id!;
+    const listeners = async () => ((await h!.sandbox.dispatch('elbv2', 'DescribeListeners', { LoadBalancerArn: lbArn })) as { Listeners: Array<{ Port: number; Certificates?: Array<{ CertificateArn: string }>; DefaultActions: Array<{ Type: string }> }> }).Listeners;
+    expect((await listeners()).find((l) => l.Port === 443)?.Certificates).toEqual([{ CertificateArn: second }]);
+
+    const { domain: _domain, ...withoutDomain } = CONFIG;
+    h.writeConfig({ ...withoutDomain, environments: [{ name: 'dev', path: '/dev' }, { name: 'staging', host: 'staging.example.com' }, { name: 'prod', approval: true }] });
+    await h.ok('provision');
+    expect(domainInventory(h).filter((r) => r.startsWith('acm/'))).toEqual([]);
+    expect(zoneRecords(h)).toEqual(before);
+    expect((await listeners()).map((l) => `${l.Port} ${l.DefaultActions[0]!.Type}`)).toEqual(['80 forward']);
+    expect(Object.keys(stateOf(h).resources).filter((k) => k.startsWith('certificate.') || k.startsWith('dns.'))).toEqual([]);
+  });
+});
