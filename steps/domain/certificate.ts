@@ -14,6 +14,7 @@ import {
   type Tag as AcmTag,
 } from '@aws-sdk/client-acm';
 import { isAwsError, unlessNotFound } from '../../src/aws/errors';
+import { GONE } from '../../src/aws/gone';
 import { retryWhile, until } from '../../src/aws/wait';
 import { ShiplineError } from '../../src/errors';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
@@ -26,7 +27,7 @@ export interface Certificate {
   tags: AcmTag[];
 }
 
-const GONE_CODES = ['ResourceNotFoundException'];
+const GONE_CODES = GONE.acm.certificate;
 /** Statuses from which a certificate never becomes usable: a new one is requested instead. */
 const DEAD: readonly CertificateStatus[] = ['VALIDATION_TIMED_OUT', 'FAILED', 'EXPIRED', 'REVOKED', 'INACTIVE'];
 /** How long provision waits for DNS validation (AWS: usually minutes, sometimes much longer). */

@@ -12,6 +12,7 @@ import {
   type RRType,
 } from '@aws-sdk/client-route-53';
 import { unlessNotFound } from '../../src/aws/errors';
+import { GONE } from '../../src/aws/gone';
 import { untilSdk } from '../../src/aws/wait';
 import type { DomainConfig } from '../../src/domain-config';
 import { ConfigError } from '../../src/errors';
@@ -32,7 +33,7 @@ export function findZone(ctx: StepContext): Promise<Zone> {
 }
 
 async function zoneById(ctx: StepContext, domain: DomainConfig): Promise<Zone> {
-  const out = await unlessNotFound(ctx.aws.route53.send(new GetHostedZoneCommand({ Id: domain.hostedZoneId! })), 'NoSuchHostedZone');
+  const out = await unlessNotFound(ctx.aws.route53.send(new GetHostedZoneCommand({ Id: domain.hostedZoneId! })), ...GONE.route53.hostedZone);
   const zone = out?.HostedZone;
   if (!zone) throw new ConfigError(`domain.hostedZoneId: no hosted zone ${domain.hostedZoneId} in this account (Route 53 NoSuchHostedZone)`, { hint: 'set it to null to find the zone by the domain\'s name' });
   const name = fqdn(zone.Name ?? '');
