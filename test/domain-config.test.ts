@@ -1,18 +1,5 @@
-import { parseConfig } from '../src/config';
 import { certificateNames, isInside, publicHost, servesHttps } from '../src/domain-config';
-import { ConfigError } from '../src/errors';
-import { BASE_CONFIG } from './helpers/harness';
-
-const parse = (overrides: Record<string, unknown>) => parseConfig({ ...BASE_CONFIG, ...overrides }, 'shipline.json');
-const errorOf = (overrides: Record<string, unknown>): string => {
-  try {
-    parse(overrides);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+import { configErrorOf as errorOf, parseOver as parse } from './helpers/config-errors';
 
 const ENVIRONMENTS = [
   { name: 'dev', path: '/dev' },
