@@ -5,7 +5,10 @@
 // destroy leaving the zone with exactly the records it had before.
 import { rmSync } from 'node:fs';
 import type { Change } from '@aws-sdk/client-route-53';
+import { parseConfig } from '../src/config';
+import { requiredPolicy, variantOf } from '../src/permissions';
 import { SEED_ZONE } from '../src/sandbox/models/route53';
+import { Sandbox } from '../src/sandbox/sandbox';
 import { BASE_CONFIG, harness, shape, type Harness } from './helpers/harness';
 import { EC2_HIDDEN_CALLS, stateOf } from './helpers/promises';
 
@@ -197,5 +200,16 @@ describe('a domain with a path environment and a host environment', () => {
     expect(zoneRecords(h)).toEqual(before);
     expect((await listeners()).map((l) => `${l.Port} ${l.DefaultActions[0]!.Type}`)).toEqual(['80 forward']);
     expect(Object.keys(stateOf(h).resources).filter((k) => k.startsWith('certificate.') || k.startsWith('dns.'))).toEqual([]);
+  });
+
+  it('runs provision and destroy under the config\'s generated policy alone (the domain\'s permissions included)', async () => {
+    const policy = requiredPolicy([variantOf(parseConfig(CONFIG, 'test config'))]);
+    h = harness({ config: CONFIG, sandbox: new Sandbox({ region: 'eu-west-3', callerPolicy: policy }) });
+    await h.ok('provision');
+    await h.ok('destroy', '--yes');
+    // (IAM's GetRole of a role not made yet is denied by design: read as "no such role".)
+    expect(h.sandbox.calls.filter((c) => (c.service === 'acm' || c.service === 'route53') && c.error !== undefined)).toEqual([]);
+    expect(h.sandbox.calls.filter((c) => c.service === 'route53').length).toBeGreaterThan(5);
+    expect(domainInventory(h)).toEqual([]);
   });
 });
