@@ -4,7 +4,7 @@
 // and only a record with that TXT is ever changed or deleted. A record at a name shipline wants that
 // is not its own is refused, named, and left as it is. ACM's validation record is the exception:
 // it is the same for every certificate of a name in the account, so an identical one is accepted.
-import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
+import type { Change } from '@aws-sdk/client-route-53';
 import { ForeignResourceError } from '../../src/errors';
 import { isKnown, KNOWN_AFTER_APPLY, type StepContext } from '../../src/step';
 import { aliasSet, ALIAS_PREFIX, at, foreignAt, fqdn, KEYS, ownedBy, ownershipName, publicNames, sameAlias, VALIDATION_PREFIX, withOwnership, type RecordIndex } from './names';
@@ -137,4 +137,3 @@ async function deleteAndForget(ctx: StepContext, zone: Zone, changes: Change[], 
   if (!ctx.dryRun) for (const key of ctx.state.keys(prefix)) if (isKnown(ctx.state.get(key)?.id)) await ctx.state.forget(key);
 }
 
-export type { ResourceRecordSet };
