@@ -212,4 +212,27 @@ describe('a domain with a path environment and a host environment', () => {
     expect(h.sandbox.calls.filter((c) => c.service === 'route53').length).toBeGreaterThan(5);
     expect(domainInventory(h)).toEqual([]);
   });
+
+  it('accepts an identical validation record that is already there, and keeps on destroy one another certificate still validates through', async () => {
+    h = await stack();
+    // The user's own certificate for staging.example.com, and ACM's record for example.com written by hand.
+    await h.sandbox.dispatch('acm', 'RequestCertificate', { DomainName: 'staging.example.com', ValidationMethod: 'DNS' });
+    const apex = h.sandbox.acm.validationRecord('example.com');
+    const staging = h.sandbox.acm.validationRecord('staging.example.com');
+    await h.sandbox.dispatch('route53', 'ChangeResourceRecordSets', {
+      HostedZoneId: SEED_ZONE.id,
+      ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: apex.Name, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: apex.Value }] } }] },
+    });
+    const before = zoneRecords(h);
+    const provision = await h.ok('provision');
+    expect(provision.logs.find((l) => l.resource === 'certificate.validation.example.com')).toMatchObject({ outcome: 'adopted' });
+    const names = () => h!.sandbox.route53.recordSetsOf(SEED_ZONE.id).map((r) => `${r.Name} ${r.Type}`);
+    expect(names()).not.toContain(`_shipline.${apex.Name} TXT`);
+    expect(names()).toContain(`_shipline.${staging.Name} TXT`);
+
+    await h.ok('destroy', '--yes');
+    // The user's record stays as it was; the one shipline wrote stays too, with its TXT, while the user's certificate needs it.
+    expect(zoneRecords(h)).toEqual(expect.arrayContaining(before));
+    expect(names().filter((n) => !before.some((b) => b.startsWith(n)))).toEqual([`${staging.Name} CNAME`, `_shipline.${staging.Name} TXT`]);
+  });
 });
