@@ -21,17 +21,24 @@ export type Wait = readonly LatencyKey[];
 export type WaitModel = Readonly<Record<string, readonly Wait[]>>;
 
 /** The waits of each step, for this config and mode. */
-export function waitModel(mode: Mode | 'noop', config: Pick<Config, 'nat'>): WaitModel {
+export function waitModel(mode: Mode | 'noop', config: Pick<Config, 'nat'> & Partial<Pick<Config, 'domain'>>): WaitModel {
   // A no-op run finds everything settled: nothing to wait for.
   if (mode === 'noop') return {};
   const gateway = config.nat.mode === 'nat-gateway';
   if (mode === 'provision') {
     return {
+      // ACM fills in the validation records (a few seconds), they reach every Route 53 server, then
+      // ACM validates. The alb step waits for it (before its HTTPS listener), but the clock runs
+      // from this step's write of the records, so the model puts the waits here. The load balancer,
+      // made before that wait, is active by then (150 s < 245 s): alb-active waits for nothing.
+      ...(config.domain
+        ? { certificate: [['acm.validation.record'], ['route53.change.insync'], ['acm.certificate.issued']] as LatencyKey[][], dns: [['route53.change.insync']] as LatencyKey[][] }
+        : {}),
       // RunInstances → running (or CreateNatGateway → available); the private route needs it.
       nat: [[gateway ? 'ec2.natGateway.available' : 'ec2.instance.running']],
       // CreateLoadBalancer → active: a step of its own that nothing waits for; listeners, rules,
-      // target groups and the services are made meanwhile.
-      'alb-active': [['elbv2.loadBalancer.active']],
+      // target groups and the services are made meanwhile. With a domain: see above.
+      'alb-active': config.domain ? [] : [['elbv2.loadBalancer.active']],
       // CreateService → tasks running and registered (every environment at once).
       services: [['ecs.service.stable']],
     };

@@ -41,7 +41,7 @@ export interface BenchResult {
   targets: Target[];
 }
 
-const STRATEGIES: readonly Strategy[] = ['rolling', 'blue-green'];
+const STRATEGIES: readonly Strategy[] = ['rolling', 'blue-green', 'domain'];
 
 /**
  * Real milliseconds per simulated second. Local work (SDK middleware, JSON, state file writes:

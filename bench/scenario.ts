@@ -21,7 +21,8 @@ import { REAL_LATENCIES, type LatencyModel } from '../src/sandbox/kernel/world';
 import type { Step, WaitSettings } from '../src/step';
 import { SESSION, type CallSpan } from './model';
 
-export type Strategy = 'rolling' | 'blue-green';
+/** A deploy strategy, or `domain`: rolling with issue 14's domain (a path and a host environment over HTTPS). */
+export type Strategy = 'rolling' | 'blue-green' | 'domain';
 export type Phase = 'provision' | 'reprovision' | 'destroy';
 export const PHASES: readonly Phase[] = ['provision', 'reprovision', 'destroy'];
 
@@ -52,6 +53,18 @@ export interface PhaseResult {
 
 /** The bench's config file: the example setup, two environments, the strategy under test. */
 export function benchConfigFile(strategy: Strategy): Record<string, unknown> {
+  if (strategy === 'domain') {
+    // The sandbox's seeded public zone example.com: a certificate validated by DNS, alias records.
+    return {
+      ...benchConfigFile('rolling'),
+      domain: { name: 'example.com', hostedZoneId: null },
+      environments: [
+        { name: 'dev', path: '/dev', cpu: 256, memory: 512, desiredCount: 1 },
+        { name: 'staging', host: 'staging.example.com', cpu: 256, memory: 512, desiredCount: 1 },
+        { name: 'prod', cpu: 512, memory: 1024, desiredCount: 1, approval: true },
+      ],
+    };
+  }
   return {
     stack: 'bench',
     region: 'eu-west-3',

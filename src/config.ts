@@ -11,6 +11,7 @@ import { isYamlFile, parseYaml, positionOf, SyntaxProblem } from './config-file'
 import { autoscalingSchema, checkServiceSettings, overridableFields, serviceDefaultFields } from './service-config';
 import { cidrContains, cidrsOverlap, parseCidr, subnetCidrs } from './net/cidr';
 import { checkNatMode, importedNetwork, networkSchema, ownNetwork, type NetworkConfig, type OwnNetwork } from './network-config';
+import { checkDomain, domainSchema } from './domain-config';
 
 /** AWS's limit on ALB and target group names, the tightest of the names derived from the stack. */
 const MAX_ELB_NAME = 32;
@@ -141,6 +142,8 @@ export const configSchema = z
         }).nullable().default(null),
       })
       .prefault({}),
+    /** A domain in a Route 53 public hosted zone: shipline's own certificate and alias records (src/domain-config.ts). */
+    domain: domainSchema,
     services: z
       .strictObject({
         architecture: z.enum(['ARM64', 'X86_64']).default('ARM64'),
@@ -192,6 +195,7 @@ export const configSchema = z
     checkNatMode(config, issue);
     checkBuildImage(config, issue);
     checkServiceSettings(config, issue);
+    checkDomain(config, issue);
   });
 
 export type Config = z.output<typeof configSchema>;

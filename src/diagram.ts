@@ -5,6 +5,8 @@
 // everything the config describes, with the IDs the state knows and "(known after apply)"
 // elsewhere, and marks what does not exist yet (dashed).
 import { subnetPlan, testPort, type Config, type EnvironmentConfig } from './config';
+import { certificateNames, servesHttps } from './domain-config';
+import { KEYS as DOMAIN } from '../steps/domain/names';
 import { isKnown } from './step';
 import { importedNetwork, ownNetwork, type ImportedNetwork } from './network-config';
 import { artifactBucketName, KEYS as ARTIFACTS } from '../steps/artifacts';
@@ -190,9 +192,17 @@ class Builder {
     const { config } = this;
     const stack = config.stack;
     const lb = this.rec(ALB.loadBalancer);
-    const https = config.alb.certificateArn !== null;
+    const https = servesHttps(config);
     this.add('alb', 'box', [`load balancer ${stack}-alb`, shortArn(this.id(ALB.loadBalancer)), lb?.dnsName ?? UNKNOWN], { group: 'public', key: ALB.loadBalancer });
     this.link('igw', 'alb', https ? 'HTTPS :443 · HTTP :80 → redirect' : 'HTTP :80');
+    if (config.domain) {
+      // The domain: shipline's certificate on the HTTPS listener, its alias records in the user's zone.
+      const names = certificateNames(config);
+      this.add('certificate', 'box', ['ACM certificate', shortArn(this.id(DOMAIN.certificate)), names.join(', ')], { key: DOMAIN.certificate });
+      this.link('certificate', 'alb', 'HTTPS :443');
+      this.add('dns', 'box', [`Route 53 zone ${config.domain.name} (yours)`, `alias A: ${names.join(', ')}`], { key: DOMAIN.alias(config.domain.name) });
+      this.link('dns', 'alb', 'alias');
+    }
 
     const listener = https ? ALB.listener('https') : ALB.listener('http');
     for (const env of this.environments()) {
@@ -202,8 +212,9 @@ class Builder {
         group: 'vpc',
         key: ALB.targetGroup(env.name),
       });
-      if (env.path !== undefined) {
-        this.link('alb', tg, `${env.path}, ${env.path}/*`, 'solid', { key: ALB.rule(env.name) });
+      if (env.path !== undefined || env.host !== undefined) {
+        const paths = env.path !== undefined ? `${env.path}, ${env.path}/*` : '';
+        this.link('alb', tg, env.host !== undefined ? `${env.host}${paths ? ` ${paths}` : ''}` : paths, 'solid', { key: ALB.rule(env.name) });
       } else {
         this.link('alb', tg, 'default', 'solid', { key: listener });
       }

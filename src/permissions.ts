@@ -39,6 +39,12 @@ const CONNECTIONS = everything('GitHubConnection');
 const CODEDEPLOY = everything('CodeDeployBlueGreen');
 /** Scalable targets and policies on the stack's services, and the alarms target tracking makes for them. */
 const AUTOSCALING = everything('ServiceAutoScaling');
+/** ACM certificate ARNs end in an ID AWS generates. */
+const CERTIFICATES = everything('DomainCertificate');
+/** Finding the domain's zone lists zones by name: no single zone to name. */
+const ZONE_LISTING = everything('FindHostedZone');
+/** The domain's zone (its ID is the user's, or found by name): its records, and the changes written to it. */
+const HOSTED_ZONES: Scope = { sid: 'DomainRecords', resource: ['arn:aws:route53:::hostedzone/*', 'arn:aws:route53:::change/*'] };
 /** DescribeLogGroups authorizes on no single log group. */
 const LOG_LISTING = everything('ListLogGroups');
 /** Nor ListRoles on a role: its PathPrefix (/shipline/) narrows the answer, not the permission. */
@@ -230,6 +236,15 @@ const OPERATION_GRANTS: { [S in ServiceName]: Record<string, readonly Grant[]> }
     DeregisterScalableTarget: [['application-autoscaling:DeregisterScalableTarget', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:DeleteAlarms', AUTOSCALING]],
     PutScalingPolicy: [['application-autoscaling:PutScalingPolicy', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:PutMetricAlarm', AUTOSCALING]],
     DeleteScalingPolicy: [['application-autoscaling:DeleteScalingPolicy', AUTOSCALING], ['cloudwatch:DescribeAlarms', AUTOSCALING], ['cloudwatch:DeleteAlarms', AUTOSCALING]],
+  },
+  // Issue 14's domain: the certificate and the records in the domain's zone.
+  acm: {
+    ...same('acm', CERTIFICATES, ['DeleteCertificate', 'DescribeCertificate', 'ListCertificates', 'ListTagsForCertificate']),
+    RequestCertificate: [['acm:RequestCertificate', CERTIFICATES], ['acm:AddTagsToCertificate', CERTIFICATES]],
+  },
+  route53: {
+    ListHostedZonesByName: [['route53:ListHostedZonesByName', ZONE_LISTING]],
+    ...same('route53', HOSTED_ZONES, ['ChangeResourceRecordSets', 'GetChange', 'GetHostedZone', 'ListResourceRecordSets']),
   },
 };
 

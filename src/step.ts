@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ResourcePatch, ResourceRecord } from '../state';
 import type { AwsClients } from './aws/clients';
 import type { Config } from './config';
+import type { ResolveNs } from './net/public-dns';
 import type { SharedReads } from './shared-reads';
 import type { StackTags } from './tags';
 
@@ -62,6 +63,8 @@ export interface StepContext {
   readonly accountId: string;
   /** The account's partition (`aws`, `aws-cn`, `aws-us-gov`), from the caller identity: ARNs are built with it. */
   readonly partition: string;
+  /** The public DNS's NS answers (a domain's delegation); unset: the machine's resolver (src/net/public-dns.ts). */
+  readonly resolveNs?: ResolveNs;
   /** Reads made once per run for every step that needs them (see src/shared-reads.ts). */
   readonly shared: SharedReads;
   /** What the step is doing now ("creating subnet public-a", "waiting for …"), for live progress. */

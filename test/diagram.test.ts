@@ -264,6 +264,8 @@ describe('a 3-environment blue-green stack, as planned', () => {
 
   it('once provisioned, as it stands: the same structure, nothing dashed, real IDs', async () => {
     h = harness({ config });
+    // The certificate the config names exists and is issued (made elsewhere, as alb.certificateArn's is).
+    h.sandbox.acm.addIssued('arn:aws:acm:eu-west-3:123456789012:certificate/abc-123', ['example.com']);
     const planned = parseMermaid((await h.ok('diagram')).stdout);
     await h.ok('provision');
     const state = JSON.parse(readFileSync(h.statePath, 'utf8')) as State;

@@ -224,6 +224,20 @@ const PROBES: { [S in keyof typeof GONE]: { [R in keyof (typeof GONE)[S]]: Probe
       return [call('s3', 'GetBucketLifecycleConfiguration', { Bucket: 'here-bucket' })];
     },
   },
+  acm: {
+    certificate: async (sb) => {
+      const { CertificateArn } = (await sb.dispatch('acm', 'RequestCertificate', { DomainName: 'example.com', ValidationMethod: 'DNS' })) as { CertificateArn: string };
+      await sb.dispatch('acm', 'DeleteCertificate', { CertificateArn });
+      return [
+        call('acm', 'DescribeCertificate', { CertificateArn }),
+        call('acm', 'ListTagsForCertificate', { CertificateArn }),
+        call('acm', 'DeleteCertificate', { CertificateArn }),
+      ];
+    },
+  },
+  route53: {
+    hostedZone: async () => [call('route53', 'GetHostedZone', { Id: 'ZNOSUCHZONE' }), call('route53', 'ListResourceRecordSets', { HostedZoneId: 'ZNOSUCHZONE' })],
+  },
 };
 
 const entries = Object.entries(PROBES).flatMap(([service, resources]) =>

@@ -27,6 +27,8 @@ const PACKAGES: Record<string, ServiceName> = {
   'client-ssm': 'ssm',
   'client-secrets-manager': 'secretsmanager',
   'client-application-auto-scaling': 'appautoscaling',
+  'client-acm': 'acm',
+  'client-route-53': 'route53',
 };
 
 /** The call each SDK waiter polls with. */
@@ -45,6 +47,7 @@ const WAITERS: Record<string, string> = {
   waitUntilObjectExists: 'HeadObject',
   waitUntilObjectNotExists: 'HeadObject',
   waitUntilDeploymentSuccessful: 'GetDeployment',
+  waitUntilResourceRecordSetsChanged: 'GetChange',
 };
 
 function sourceFiles(dir: string): string[] {
@@ -162,6 +165,7 @@ describe('the operations src/permissions.ts lists', () => {
       ec2: 'ec2', sts: 'sts', elbv2: 'elasticloadbalancing', ecs: 'ecs', ecr: 'ecr', iam: 'iam', logs: 'logs', s3: 's3',
       codebuild: 'codebuild', codepipeline: 'codepipeline', connections: 'codestar-connections', codedeploy: 'codedeploy',
       ssm: 'ssm', secretsmanager: 'secretsmanager', appautoscaling: 'application-autoscaling',
+      acm: 'acm', route53: 'route53',
     };
     for (const [service, ops] of Object.entries(OPERATIONS) as Array<[ServiceName, readonly string[]]>) {
       for (const op of ops) {

@@ -123,12 +123,14 @@ const ONE_READ: Record<ServiceName, [operation: string, send: (c: AwsClients) =>
   ssm: ['DescribeParameters', async (c) => c.ssm.send(new (await import('@aws-sdk/client-ssm')).DescribeParametersCommand({}))],
   secretsmanager: ['ListSecrets', async (c) => c.secretsmanager.send(new (await import('@aws-sdk/client-secrets-manager')).ListSecretsCommand({}))],
   appautoscaling: ['DescribeScalableTargets', async (c) => c.appautoscaling.send(new (await import('@aws-sdk/client-application-auto-scaling')).DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs' }))],
+  acm: ['ListCertificates', async (c) => c.acm.send(new (await import('@aws-sdk/client-acm')).ListCertificatesCommand({}))],
+  route53: ['ListHostedZonesByName', async (c) => c.route53.send(new (await import('@aws-sdk/client-route-53')).ListHostedZonesByNameCommand({}))],
 };
 
 describe('the retry policy AWS calls get in production', () => {
-  it('covers all fifteen services shipline calls', () => {
+  it('covers all seventeen services shipline calls', () => {
     expect([...SERVICE_NAMES].sort()).toEqual(
-      ['appautoscaling', 'codebuild', 'codedeploy', 'codepipeline', 'connections', 'ec2', 'ecr', 'ecs', 'elbv2', 'iam', 'logs', 's3', 'secretsmanager', 'ssm', 'sts'],
+      ['acm', 'appautoscaling', 'codebuild', 'codedeploy', 'codepipeline', 'connections', 'ec2', 'ecr', 'ecs', 'elbv2', 'iam', 'logs', 'route53', 's3', 'secretsmanager', 'ssm', 'sts'],
     );
   });
 

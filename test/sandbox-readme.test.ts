@@ -26,6 +26,8 @@ const TITLES: Record<ServiceName, string> = {
   ssm: 'SSM Parameter Store',
   secretsmanager: 'Secrets Manager',
   appautoscaling: 'Application Auto Scaling',
+  acm: 'ACM',
+  route53: 'Route 53',
 };
 
 /** A source: an AWS documentation page, or a public GitHub thread or file (issues, PRs, botocore). */

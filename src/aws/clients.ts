@@ -16,6 +16,8 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { ACMClient } from '@aws-sdk/client-acm';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { AdaptiveRetryStrategy, type AdaptiveRetryStrategyOptions } from '@smithy/core/retry';
 import type { InitializeMiddleware, MiddlewareStack, Pluggable, RetryStrategyV2 } from '@smithy/types';
 import { AwsCallError, EngineError, messageOf } from '../errors';
@@ -38,11 +40,14 @@ export interface ServiceClients {
   ssm: SSMClient;
   secretsmanager: SecretsManagerClient;
   appautoscaling: ApplicationAutoScalingClient;
+  acm: ACMClient;
+  route53: Route53Client;
 }
 export type ServiceName = keyof ServiceClients;
 export const SERVICE_NAMES: readonly ServiceName[] = [
   'ec2', 'sts', 'elbv2', 'ecs', 'ecr', 'iam', 'logs', 's3', 'codebuild', 'codepipeline', 'connections', 'codedeploy',
   'ssm', 'secretsmanager', 'appautoscaling',
+  'acm', 'route53',
 ];
 
 /** The part of every SDK client's config shipline sets. */
@@ -77,6 +82,8 @@ const LOADERS: { [K in ServiceName]: () => ClientConstructor<ServiceClients[K]> 
   ssm: () => require('@aws-sdk/client-ssm').SSMClient,
   secretsmanager: () => require('@aws-sdk/client-secrets-manager').SecretsManagerClient,
   appautoscaling: () => require('@aws-sdk/client-application-auto-scaling').ApplicationAutoScalingClient,
+  acm: () => require('@aws-sdk/client-acm').ACMClient,
+  route53: () => require('@aws-sdk/client-route-53').Route53Client,
 };
 
 /** Attempts per call (the first and up to 7 retries) of the SDK's adaptive retry, unless set. */
@@ -129,6 +136,8 @@ export class AwsClients {
   get ssm(): SSMClient { return this.client('ssm'); }
   get secretsmanager(): SecretsManagerClient { return this.client('secretsmanager'); }
   get appautoscaling(): ApplicationAutoScalingClient { return this.client('appautoscaling'); }
+  get acm(): ACMClient { return this.client('acm'); }
+  get route53(): Route53Client { return this.client('route53'); }
 
   client<K extends ServiceName>(service: K): ServiceClients[K] {
     const existing = this.built.get(service);

@@ -37,6 +37,9 @@
 //   encryption: every bucket has one since January 2023, DeleteBucketEncryption resets it to SSE-S3
 //   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html), so AWS no
 //   longer answers ServerSideEncryptionConfigurationNotFoundError (steps/artifacts.ts says so).
+// - ACM: https://docs.aws.amazon.com/acm/latest/APIReference/API_DescribeCertificate.html,
+//   …/API_DeleteCertificate.html (ResourceNotFoundException)
+// - Route 53: https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html (NoSuchHostedZone)
 import { awsErrorCode } from './errors';
 
 export const GONE = {
@@ -106,6 +109,12 @@ export const GONE = {
     publicAccessBlock: ['NoSuchPublicAccessBlockConfiguration'],
     policy: ['NoSuchBucketPolicy'],
     lifecycle: ['NoSuchLifecycleConfiguration'],
+  },
+  acm: {
+    certificate: ['ResourceNotFoundException'],
+  },
+  route53: {
+    hostedZone: ['NoSuchHostedZone'],
   },
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 

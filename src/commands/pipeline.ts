@@ -24,6 +24,7 @@ import { KEYS as CLUSTER } from '../../steps/cluster';
 import { KEYS as CODEDEPLOY } from '../../steps/codedeploy';
 import { connectionConsoleUrl, KEYS as CONNECTION } from '../../steps/connection';
 import { KEYS as PIPELINE } from '../../steps/pipeline';
+import { certificateStatus, type CertificateStatusReport } from '../../steps/domain/certificate';
 import { DESCRIBE_LIMIT } from '../../steps/services/names';
 import type { AwsClients } from '../aws/clients';
 import { GONE } from '../aws/gone';
@@ -116,6 +117,8 @@ export interface StackStatus {
     | undefined;
   approval: PendingApproval | undefined;
   environments: EnvironmentStatus[];
+  /** With a domain: shipline's certificate (absent without one). */
+  certificate?: CertificateStatusReport | undefined;
 }
 
 function pipelineName(c: Context): string {
@@ -282,9 +285,9 @@ async function latestDeployment(c: Context, env: string): Promise<DeploymentStat
 }
 
 export async function getStatus(c: Context): Promise<StackStatus> {
-  const [connection, pipeline, environments] = await Promise.all([connectionStatus(c), pipelineStatus(c), environmentStatus(c)]);
+  const [connection, pipeline, environments, certificate] = await Promise.all([connectionStatus(c), pipelineStatus(c), environmentStatus(c), c.config.domain ? certificateStatus(c.aws, c.state) : undefined]);
   const { approval, ...rest } = pipeline ?? {};
-  return { connection, pipeline: pipeline ? (rest as StackStatus['pipeline']) : undefined, approval, environments };
+  return { connection, pipeline: pipeline ? (rest as StackStatus['pipeline']) : undefined, approval, environments, ...(c.config.domain ? { certificate } : {}) };
 }
 
 function renderStatus(c: Context, status: StackStatus): string {
@@ -294,6 +297,12 @@ function renderStatus(c: Context, status: StackStatus): string {
   if (status.connection) {
     lines.push(`GitHub connection  ${status.connection.status}${status.connection.status === 'PENDING' ? `: ${approveConnectionAt(c)}` : ''}`);
   } else lines.push('GitHub connection  not created yet (run provision)');
+  if (c.config.domain) {
+    const cert = status.certificate;
+    lines.push(cert
+      ? `certificate        ${cert.status}${cert.status === 'ISSUED' ? '' : ` (${cert.validated} of ${cert.names.length} names validated)`}: ${cert.names.join(', ')}`
+      : 'certificate        not requested yet (run provision)');
+  }
   if (status.pipeline) {
     const latest = status.pipeline.latest;
     lines.push(`pipeline           ${status.pipeline.name}${latest ? `: latest run ${latest.pipelineExecutionId} ${latest.status} (${when(latest.lastUpdateTime)})` : ''}`);

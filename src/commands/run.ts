@@ -9,6 +9,7 @@ import { flagsOf, withGivenFlags } from '../given-flags';
 import { readOnlyState, withSession, type GlobalOptions, type Io, type Opened, type Overrides } from '../session';
 import { isKnown, type Output, type Step } from '../step';
 import { stackTags } from '../tags';
+import { resolveNsFrom } from '../net/public-dns';
 
 export type Command = 'provision' | 'plan' | 'destroy';
 
@@ -42,6 +43,8 @@ export async function runCommand(
         keepConnection: options.keepConnection,
         accountId: opened.accountId,
         partition: opened.partition,
+        // On the sandbox, the public DNS is the simulated world's (its Route 53 delegations).
+        ...(opened.aws.sandbox ? { resolveNs: resolveNsFrom(opened.aws.sandbox.route53) } : {}),
       },
     });
     report(command, { ...opened, json: options.json === true }, summary, io, steps, options);

@@ -39,6 +39,7 @@ const PREFIX: Record<ServiceName, string> = {
   sts: 'sts', ec2: 'ec2', elbv2: 'elasticloadbalancing', ecs: 'ecs', ecr: 'ecr', iam: 'iam', logs: 'logs', s3: 's3',
   codebuild: 'codebuild', codepipeline: 'codepipeline', connections: 'codestar-connections', codedeploy: 'codedeploy',
   ssm: 'ssm', secretsmanager: 'secretsmanager', appautoscaling: 'application-autoscaling',
+  acm: 'acm', route53: 'route53',
 };
 
 /** S3 operations authorized by an action of another name. */
@@ -114,6 +115,8 @@ export function requestsFor(service: ServiceName, operation: string, input: Reco
     ? strings(input.Names).map((name) => ({ action, resource: parameterArn(name, world) }))
     : [{ action, resource: resourceOf(service, operation, input, world), ...contextOf(service, operation, input) }];
   if (service === 'ssm' && operation === 'PutParameter' && hasTags(input)) requests.push({ action: 'ssm:AddTagsToResource', resource: requests[0]!.resource });
+  // RequestCertificate with Tags also needs acm:AddTagsToCertificate (https://docs.aws.amazon.com/acm/latest/userguide/authen-apipermissions.html).
+  if (service === 'acm' && operation === 'RequestCertificate' && hasTags(input)) requests.push({ action: 'acm:AddTagsToCertificate', resource: requests[0]!.resource });
   if (service === 'appautoscaling') for (const also of AUTOSCALING_ALSO[operation] ?? []) requests.push({ action: also, resource: '*' });
   if (service === 's3' && operation === 'DeleteObjects') {
     const versioned = (field(input.Delete, 'Objects') as unknown[] | undefined)?.some((o) => field(o, 'VersionId') !== undefined);
@@ -182,6 +185,13 @@ function resourceOf(service: ServiceName, operation: string, input: Record<strin
     const id = input.SecretId;
     if (typeof id !== 'string') return '*';
     return world.secretArn(id) ?? (id.startsWith('arn:') ? id : `arn:${world.partition}:secretsmanager:${world.region}:${world.account}:secret:${id}`);
+  }
+  if (service === 'route53') {
+    // Zones and changes have ARNs without region or account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
+    const zone = typeof input.HostedZoneId === 'string' ? input.HostedZoneId : operation === 'GetHostedZone' && typeof input.Id === 'string' ? input.Id : undefined;
+    if (zone !== undefined) return `arn:${world.partition}:route53:::hostedzone/${zone.replace(/^\/?hostedzone\//, '')}`;
+    if (operation === 'GetChange' && typeof input.Id === 'string') return `arn:${world.partition}:route53:::change/${input.Id.replace(/^\/?change\//, '')}`;
+    return '*';
   }
   if (service === 's3') {
     const bucket = input.Bucket;

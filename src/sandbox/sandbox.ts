@@ -22,6 +22,8 @@ import { CodeDeploySandbox } from './models/codedeploy';
 import { SsmSandbox } from './models/ssm';
 import { SecretsManagerSandbox } from './models/secrets-manager';
 import { ApplicationAutoScalingSandbox } from './models/application-autoscaling';
+import { AcmSandbox } from './models/acm';
+import { Route53Sandbox } from './models/route53';
 import { awsError, SandboxNotModelled } from './kernel/errors';
 import { SandboxWorld, type SandboxOptions } from './kernel/world';
 
@@ -73,7 +75,9 @@ function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, ob
   const logs = new LogsSandbox(world, pick('logs', LogsSandbox.empty));
   const s3 = new S3Sandbox(world, pick('s3', S3Sandbox.empty));
   const connections = new ConnectionsSandbox(world, pick('connections', ConnectionsSandbox.empty));
-  const elbv2 = new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty), { ec2 });
+  const acm = new AcmSandbox(world, pick('acm', AcmSandbox.empty));
+  const elbv2 = new Elbv2Sandbox(world, pick('elbv2', Elbv2Sandbox.empty), { ec2, acm });
+  const route53 = new Route53Sandbox(world, pick('route53', Route53Sandbox.empty), { elbv2, acm });
   const ssm = new SsmSandbox(world, pick('ssm', SsmSandbox.empty));
   const secretsmanager = new SecretsManagerSandbox(world, pick('secretsmanager', SecretsManagerSandbox.empty));
   const ecs = new EcsSandbox(world, pick('ecs', EcsSandbox.empty), { ec2, elbv2, ecr, iam, logs, ssm, secretsmanager });
@@ -86,7 +90,7 @@ function buildServices(world: SandboxWorld, data: Partial<Record<ServiceName, ob
     codepipeline.settleAll();
     ecs.settleAll();
   };
-  return { sts, ec2, elbv2, ecs, ecr, iam, logs, s3, connections, codebuild, codepipeline, codedeploy, ssm, secretsmanager, appautoscaling };
+  return { sts, ec2, elbv2, ecs, ecr, iam, logs, s3, connections, codebuild, codepipeline, codedeploy, ssm, secretsmanager, appautoscaling, acm, route53 };
 }
 type Services = ReturnType<typeof buildServices>;
 
@@ -152,6 +156,8 @@ export class Sandbox {
   get ssm(): SsmSandbox { return this.services.ssm; }
   get secretsmanager(): SecretsManagerSandbox { return this.services.secretsmanager; }
   get appautoscaling(): ApplicationAutoScalingSandbox { return this.services.appautoscaling; }
+  get acm(): AcmSandbox { return this.services.acm; }
+  get route53(): Route53Sandbox { return this.services.route53; }
 
   models(service: ServiceName): boolean {
     return service in this.services;

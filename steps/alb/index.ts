@@ -18,6 +18,8 @@
 import { waitUntilLoadBalancerAvailable } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { untilSdk } from '../../src/aws/wait';
 import { testPort } from '../../src/config';
+import { publicHost, servesHttps } from '../../src/domain-config';
+import { httpsCertificateArn, retireReplacedCertificate } from '../domain';
 import { isKnown, type Step, type StepContext } from '../../src/step';
 import { deleteSecurityGroup } from '../lib/security-group';
 import { deleteListener, deleteTestListener, ensureListeners, ensureTestListeners, listenersOf } from './listeners';
@@ -33,20 +35,25 @@ export { SSL_POLICY } from './listeners';
 
 export const alb: Step = {
   name: 'alb',
-  after: ['network'],
+  // The certificate step only requests the certificate; its validation runs while this step makes
+  // the load balancer, and the HTTPS listener waits for it to be issued.
+  after: ['network', 'certificate'],
 
   async reconcile(ctx) {
     const sg = await ensureAlbSecurityGroup(ctx);
     const lb = await ensureLoadBalancer(ctx, sg.id);
+    if (lb.resource) ctx.shared.offer('alb:load-balancer', lb.resource);
     const groups = await ensureTargetGroups(ctx);
+    const certificateArn = await httpsCertificateArn(ctx);
     const existing = await listenersOf(ctx, lb);
     const routes = new Routes(ctx, groups, existing);
-    const forwarding = await ensureListeners(ctx, lb, existing, routes);
+    const forwarding = await ensureListeners(ctx, lb, existing, routes, certificateArn);
     for (const env of recorded(ctx, RULE_PREFIX).filter((env) => !routed(ctx, env))) await deleteRule(ctx, env);
     await ensureRules(ctx, forwarding, routes);
     await ensureTestListeners(ctx, lb, existing, routes);
     for (const env of ctx.config.environments) ctx.shared.offer(liveGroupKey(env.name), routes.liveGroup(env.name));
-    if (!ctx.config.alb.certificateArn) await deleteListener(ctx, 'https');
+    if (!servesHttps(ctx.config)) await deleteListener(ctx, 'https');
+    await retireReplacedCertificate(ctx);
     for (const env of recorded(ctx, TEST_LISTENER_PREFIX).filter((env) => !blueGreen(ctx, env))) await deleteTestListener(ctx, env);
     for (const env of recorded(ctx, TARGET_GROUP_PREFIX).filter((env) => !inConfig(ctx, env))) await deleteTargetGroup(ctx, blue(ctx, env));
     for (const env of recorded(ctx, GREEN_TARGET_GROUP_PREFIX).filter((env) => !blueGreen(ctx, env))) await deleteTargetGroup(ctx, green(ctx, env));
@@ -55,7 +62,7 @@ export const alb: Step = {
   outputs(state, config) {
     const dns = state.get(KEYS.loadBalancer)?.dnsName;
     if (!dns) return [];
-    const scheme = config.alb.certificateArn ? 'https' : 'http';
+    const scheme = servesHttps(config) ? 'https' : 'http';
     const tests = config.deploy.strategy === 'blue-green'
       ? config.environments.map((env) => ({
           key: `testUrl.${env.name}`,
@@ -64,7 +71,7 @@ export const alb: Step = {
         }))
       : [];
     return [
-      ...config.environments.map((env) => ({ key: `url.${env.name}`, label: `${env.name} URL`, value: `${scheme}://${env.host ?? dns}${env.path ?? ''}/` })),
+      ...config.environments.map((env) => ({ key: `url.${env.name}`, label: `${env.name} URL`, value: `${scheme}://${publicHost(config, env) ?? dns}${env.path ?? ''}/` })),
       ...tests,
       { key: 'albDns', label: 'load balancer DNS name', value: dns },
     ];

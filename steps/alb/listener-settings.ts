@@ -4,6 +4,7 @@
 // listener per environment. Their default actions come from routing.ts.
 import type { Action, CreateListenerCommandInput, Listener, ModifyListenerCommandInput } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { testPort, type Config } from '../../src/config';
+import { servesHttps } from '../../src/domain-config';
 import type { Tag } from '../../src/tags';
 import { actionsKey } from '../lib/elbv2';
 import { KEYS } from './names';
@@ -26,8 +27,8 @@ export const HTTP_LISTENER: ListenerSettings = { key: KEYS.listener('http'), kin
 export const HTTPS_LISTENER: ListenerSettings = { key: KEYS.listener('https'), kind: 'HTTPS listener (port 443)', part: 'alb-https', https: true, port: 443 };
 
 /** The production listeners: the one that forwards (and carries the rules), and the HTTP one that then redirects, if any. */
-export function productionListeners(config: Pick<Config, 'alb'>): { forwarding: ListenerSettings; redirecting: ListenerSettings | undefined } {
-  return config.alb.certificateArn ? { forwarding: HTTPS_LISTENER, redirecting: HTTP_LISTENER } : { forwarding: HTTP_LISTENER, redirecting: undefined };
+export function productionListeners(config: Pick<Config, 'alb' | 'domain'>): { forwarding: ListenerSettings; redirecting: ListenerSettings | undefined } {
+  return servesHttps(config) ? { forwarding: HTTPS_LISTENER, redirecting: HTTP_LISTENER } : { forwarding: HTTP_LISTENER, redirecting: undefined };
 }
 
 /** Blue/green: the environment's test listener, on its own port. */

@@ -8,7 +8,7 @@ import {
   type Listener,
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { testPort } from '../../src/config';
+import { testPort, type Config } from '../../src/config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { describeListenersOf, foreignOnLoadBalancer, isGone, isOurs, notOurs } from '../lib/elbv2';
@@ -31,6 +31,8 @@ interface ListenerSpec extends ListenerSettings {
   actions(current: readonly Action[] | undefined): Action[];
   /** The IDs it is built from: in a plan, an unknown one means "would create". */
   needs: Array<string | undefined>;
+  /** The certificate an HTTPS listener takes (the config's, or the domain's issued one). */
+  tls: Pick<Config, 'alb'>;
 }
 
 /** The load balancer's listeners; one just created has none: no need to ask. */
@@ -43,7 +45,8 @@ export async function listenersOf(ctx: StepContext, lb: Ensured<LoadBalancer>): 
  * The HTTP listener, and the HTTPS one when a certificate is set; returns the one that forwards
  * (and carries the rules).
  */
-export async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, existing: Listener[], routes: Routes): Promise<Ensured<Listener>> {
+export async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer>, existing: Listener[], routes: Routes, certificateArn: string | null): Promise<Ensured<Listener>> {
+  const tls = { alb: { certificateArn } };
   const defaultEnv = ctx.config.environments.find((e) => e.path === undefined && e.host === undefined)!;
   const forward = {
     actions: (current: readonly Action[] | undefined) => routes.production(defaultEnv.name, current),
@@ -52,8 +55,8 @@ export async function ensureListeners(ctx: StepContext, lb: Ensured<LoadBalancer
   const { forwarding, redirecting } = productionListeners(ctx.config);
   await routes.prepare(defaultEnv.name, existingListener(ctx, existing, forwarding)?.DefaultActions);
   // HTTPS first, so that port 80 redirects only once 443 answers.
-  const forwarded = await ensureListener(ctx, lb.id, existing, { ...forwarding, ...forward });
-  if (redirecting) await ensureListener(ctx, lb.id, existing, { ...redirecting, actions: () => REDIRECT_TO_HTTPS, needs: [lb.id] });
+  const forwarded = await ensureListener(ctx, lb.id, existing, { ...forwarding, ...forward, tls });
+  if (redirecting) await ensureListener(ctx, lb.id, existing, { ...redirecting, actions: () => REDIRECT_TO_HTTPS, needs: [lb.id], tls });
   return forwarded;
 }
 
@@ -66,6 +69,7 @@ export async function ensureTestListeners(ctx: StepContext, lb: Ensured<LoadBala
       ...testListener(ctx.config, env.name),
       actions: (current) => routes.test(env.name, current),
       needs: [lb.id, routes.pairs.get(env.name)!.blue],
+      tls: { alb: { certificateArn: null } },
     });
   }
 }
@@ -98,13 +102,13 @@ async function ensureListener(ctx: StepContext, loadBalancerArn: string, existin
       return found;
     },
     create: async () => {
-      const { Listeners } = await elb.send(new CreateListenerCommand(createListenerInput(loadBalancerArn, spec, ctx.config, spec.actions(undefined), ctx.tags.list('alb', spec.part))));
+      const { Listeners } = await elb.send(new CreateListenerCommand(createListenerInput(loadBalancerArn, spec, spec.tls, spec.actions(undefined), ctx.tags.list('alb', spec.part))));
       return Listeners![0]!;
     },
     id: (l) => l.ListenerArn!,
-    drift: (l) => listenerDrift(l, spec, ctx.config, spec.actions(l.DefaultActions)),
+    drift: (l) => listenerDrift(l, spec, spec.tls, spec.actions(l.DefaultActions)),
     update: async (l, changes) => {
-      await elb.send(new ModifyListenerCommand(modifyListenerInput(l, spec, ctx.config, changes, spec.actions(l.DefaultActions))));
+      await elb.send(new ModifyListenerCommand(modifyListenerInput(l, spec, spec.tls, changes, spec.actions(l.DefaultActions))));
     },
   });
 }

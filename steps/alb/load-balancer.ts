@@ -12,6 +12,7 @@ import {
 import { unlessNotFound } from '../../src/aws/errors';
 import { untilSdk } from '../../src/aws/wait';
 import { testPort } from '../../src/config';
+import { servesHttps } from '../../src/domain-config';
 import { ensure, ignoringGone, remove, type Ensured } from '../../src/reconcile';
 import { isKnown, type StepContext } from '../../src/step';
 import { findLoadBalancerByName, foreignLoadBalancerArn, GONE, isGone, notOurs } from '../lib/elbv2';
@@ -33,7 +34,7 @@ export async function ensureAlbSecurityGroup(ctx: StepContext) {
     description: `shipline ${ctx.tags.stack}: load balancer, HTTP(S) from anywhere`,
     ingress: [
       { protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0', description: 'HTTP from anywhere' },
-      ...(ctx.config.alb.certificateArn
+      ...(servesHttps(ctx.config)
         ? [{ protocol: 'tcp' as const, fromPort: 443, toPort: 443, cidr: '0.0.0.0/0', description: 'HTTPS from anywhere' }]
         : []),
       // Blue/green: the test listeners, open to the same sources as the production listener.

@@ -1,6 +1,7 @@
 // The alb step's state keys, its derived AWS names, and which environments the config routes: shared by
 // every file of the step (and read by the services, codedeploy and status code).
 import type { Config } from '../../src/config';
+import { servesHttps } from '../../src/domain-config';
 import type { StepContext } from '../../src/step';
 import { foreignOnLoadBalancer } from '../lib/elbv2';
 import { recordedEnvironments } from '../lib/recorded';
@@ -28,7 +29,7 @@ export const targetGroupName = (stack: string, env: string) => `${stack}-${env}-
 export const greenTargetGroupName = (stack: string, env: string) => `${stack}-${env}-tg-g`;
 
 /** The listener CodeDeploy moves production traffic on: HTTPS with a certificate, else HTTP. */
-export const productionListenerKey = (config: Pick<Config, 'alb'>) => KEYS.listener(config.alb.certificateArn ? 'https' : 'http');
+export const productionListenerKey = (config: Pick<Config, 'alb' | 'domain'>) => KEYS.listener(servesHttps(config) ? 'https' : 'http');
 
 /** The environments with a record under `prefix` (`alb.rule.`, `alb.targetGroup.` …). */
 export const recorded = (ctx: StepContext, prefix: string): string[] => recordedEnvironments(ctx, prefix);

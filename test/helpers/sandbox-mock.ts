@@ -16,6 +16,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { ACMClient } from '@aws-sdk/client-acm';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { ServiceName } from '../../src/aws/clients';
 import type { Sandbox } from '../../src/sandbox/sandbox';
@@ -36,6 +38,8 @@ const CLIENTS = {
   ssm: SSMClient,
   secretsmanager: SecretsManagerClient,
   appautoscaling: ApplicationAutoScalingClient,
+  acm: ACMClient,
+  route53: Route53Client,
 } as const;
 type Mocked = keyof typeof CLIENTS;
 export type SandboxMocks = { [K in Mocked]: AwsClientStub<InstanceType<(typeof CLIENTS)[K]>> } & { restore(): void };

@@ -25,6 +25,15 @@ export const REAL_LATENCIES = {
   'codedeploy.deployment': 180,
   /** How often ECR's lifecycle evaluator runs for a repository ("expired within 24 hours"). */
   'ecr.lifecycle': 86_400,
+  /**
+   * ACM's DNS validation once the record answers publicly: "several minutes" (CDK waited 5, then
+   * 9.5 minutes: aws/aws-cdk#2914; src/sandbox/README.md, ACM).
+   */
+  'acm.certificate.issued': 180,
+  /** ACM fills in a new certificate's validation records a few seconds after RequestCertificate. */
+  'acm.validation.record': 5,
+  /** A Route 53 change reaches every authoritative server (PENDING → INSYNC), usually within 60 s. */
+  'route53.change.insync': 60,
   /** Round trip of one API call. */
   'api.call': 0.1,
 } as const;

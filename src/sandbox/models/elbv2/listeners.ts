@@ -63,7 +63,7 @@ export abstract class Elbv2Listeners extends Elbv2TargetGroups {
     if (input.Port === undefined) throw validationError('A listener port must be specified');
     checkPort(port);
     const protocol = checkListenerProtocol(input.Protocol);
-    const certificates = checkCertificates(protocol, input.Certificates);
+    const certificates = this.issuedCertificates(checkCertificates(protocol, input.Certificates));
     const sslPolicy = protocol === 'HTTPS' ? (input.SslPolicy ?? DEFAULT_SSL_POLICY) : undefined;
     const defaultActions = this.normalizeActions(input.DefaultActions, lb);
 
@@ -93,6 +93,7 @@ export abstract class Elbv2Listeners extends Elbv2TargetGroups {
       tags: this.checkedTags({}, input.Tags),
     };
     this.data.listeners[arn] = listener;
+    for (const c of certificates) this.peers.acm.use(c.CertificateArn!, arn);
     this.data.rules[listener.defaultRuleArn] = { arn: listener.defaultRuleArn, listenerArn: arn, conditions: [], actions: [], tags: {} };
     return { Listeners: [this.describeListener(listener)] };
   }
@@ -123,15 +124,30 @@ export abstract class Elbv2Listeners extends Elbv2TargetGroups {
       throw elbError(DuplicateListenerException, 'A listener already exists on this port for this load balancer');
     }
     const protocol = input.Protocol ? checkListenerProtocol(input.Protocol) : listener.protocol;
-    const certificates = checkCertificates(protocol, input.Certificates ?? (protocol === 'HTTPS' ? listener.certificates : []));
+    const certificates = this.issuedCertificates(checkCertificates(protocol, input.Certificates ?? (protocol === 'HTTPS' ? listener.certificates : [])));
     const defaultActions = input.DefaultActions ? this.normalizeActions(input.DefaultActions, lb) : listener.defaultActions;
     listener.port = port;
     listener.protocol = protocol;
+    for (const c of listener.certificates) this.peers.acm.release(c.CertificateArn!, listener.arn);
     listener.certificates = certificates;
+    for (const c of certificates) this.peers.acm.use(c.CertificateArn!, listener.arn);
     if (protocol === 'HTTPS') listener.sslPolicy = input.SslPolicy ?? listener.sslPolicy ?? DEFAULT_SSL_POLICY;
     else delete listener.sslPolicy;
     listener.defaultActions = defaultActions;
     return { Listeners: [this.describeListener(listener)] };
+  }
+
+  /**
+   * An ACM certificate must be ISSUED for a listener to take it: AWS answers CertificateNotFound
+   * for one still pending validation (aws/aws-cdk#6081), as for one that does not exist.
+   */
+  private issuedCertificates(certificates: Certificate[]): Certificate[] {
+    for (const c of certificates) {
+      if (c.CertificateArn!.includes(':acm:') && !this.peers.acm.isIssued(c.CertificateArn!)) {
+        throw elbError(CertificateNotFoundException, `Certificate '${c.CertificateArn!}' not found`);
+      }
+    }
+    return certificates;
   }
 
   deleteListener(input: DeleteListenerCommandInput): Out<DeleteListenerCommandOutput> {

@@ -218,6 +218,13 @@ export abstract class Elbv2LoadBalancers extends Elbv2Model {
     return { Attributes: attributeList(lb.attributes) };
   }
 
+  /** The live load balancer answering at a DNS name, with its canonical zone (Route 53's alias targets). */
+  loadBalancerByDnsName(dnsName: string): { arn: string; canonicalHostedZoneId: string } | undefined {
+    this.settle();
+    const lb = Object.values(this.data.loadBalancers).find((l) => l.deletedAt === undefined && l.dnsName.toLowerCase() === dnsName.toLowerCase());
+    return lb && { arn: lb.arn, canonicalHostedZoneId: ALB_HOSTED_ZONES[this.world.region] ?? 'Z0SANDBOXALBZONE' };
+  }
+
   private describeLoadBalancer(lb: LoadBalancerRecord): LoadBalancer {
     return {
       LoadBalancerArn: lb.arn,

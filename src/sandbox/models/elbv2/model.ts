@@ -111,6 +111,7 @@ export abstract class Elbv2Model extends SandboxService<Elbv2Data> {
   }
 
   protected removeListener(listener: ListenerRecord): void {
+    for (const c of listener.certificates) this.peers.acm.release(c.CertificateArn ?? '', listener.arn);
     for (const rule of this.rulesOf(listener.arn)) delete this.data.rules[rule.arn];
     delete this.data.listeners[listener.arn];
   }

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Tags } from '../../kernel/tags';
 import type { Ec2Sandbox } from '../ec2';
+import type { AcmSandbox } from '../acm';
 
 // ---- Stored records ------------------------------------------------------------------------------
 
@@ -110,7 +111,7 @@ export interface Elbv2Data {
 }
 
 /** The services this one calls, as AWS's own services call each other (given at construction). */
-export type Elbv2Peers = { ec2: Ec2Sandbox };
+export type Elbv2Peers = { ec2: Ec2Sandbox; acm: AcmSandbox };
 
 // ---- Constants -----------------------------------------------------------------------------------
 
