@@ -26,7 +26,7 @@ export const MODULES = [
     // Where the state lives: the local file and the S3 object, with the S3 backend's own lock.
     name: 'backends',
     mutate: ['state/local.ts', 'state/s3.ts', 'state/backend.ts'],
-    tests: ['state-s3.test.ts', 'state-s3-errors.test.ts', 'state-local.test.ts', 'state-store.test.ts', 'state-units.test.ts'],
+    tests: ['state-s3.test.ts', 'state-s3-errors.test.ts', 'state-local.test.ts', 'state-local-io.test.ts', 'state-store.test.ts', 'state-units.test.ts'],
   },
   {
     // The lock alone (part of `state`, whose ~1200 mutants take hours here): its own tests. They

@@ -135,6 +135,7 @@ describe('the local backend', () => {
     await writeFile(join(dir, 'file'), 'x');
     const inside = join(dir, 'file', 'demo.json');
     const error = await rejection(new LocalBackend(inside).write('v1', undefined), StateError);
+    expect(error.code).toBe('STATE_IO');
     expect(error.message).toBe(`cannot create the directory of ${join(dir, 'file')}: EEXIST`);
     expect(error.hint).toBe(`Check that ${join(dir, 'file')} is writable and the disk is not full, then run again (resources created so far carry their tags, so the next run adopts them).`);
   });
@@ -143,7 +144,14 @@ describe('the local backend', () => {
     await mkdir(path);
     const error = await rejection(new LocalBackend(path).write('v1', undefined), StateError);
     expect(error.message).toBe(`cannot save state file ${path}: EISDIR`);
-    expect(error.hint).toMatch(/^Check that .+ is writable and the disk is not full/);
+    expect(error.hint).toBe(`Check that ${dir} is writable and the disk is not full, then run again (resources created so far carry their tags, so the next run adopts them).`);
+  });
+
+  it('names the moved note it cannot read, and the state file retire cannot read', async () => {
+    await mkdir(movedNotePath(path));
+    expect((await rejection(new LocalBackend(path).elsewhere(), StateError)).message).toBe(`cannot read ${movedNotePath(path)}: EISDIR`);
+    await mkdir(path);
+    expect((await rejection(new LocalBackend(path).retire('v', 's3://b/k'), StateError)).message).toBe(`cannot read state file ${path}: EISDIR`);
   });
 });
 
