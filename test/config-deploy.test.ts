@@ -1,18 +1,7 @@
 // The config fields of blue/green deployments and of environments routed by host name.
-import { parseConfig, testPort } from '../src/config';
-import { ConfigError } from '../src/errors';
-import { BASE_CONFIG } from './helpers/harness';
+import { testPort } from '../src/config';
+import { configErrorOf as errorOf, parseOver as parse } from './helpers/config-errors';
 
-const parse = (overrides: Record<string, unknown>) => parseConfig({ ...BASE_CONFIG, ...overrides }, 'shipline.json');
-const errorOf = (overrides: Record<string, unknown>): string => {
-  try {
-    parse(overrides);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 const blueGreen = (environments: unknown[]) => ({ deploy: { strategy: 'blue-green' }, environments });
 
 describe('deploy', () => {

@@ -1,20 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, parseConfig, subnetPlan } from '../src/config';
-import { ConfigError } from '../src/errors';
-import { BASE_CONFIG } from './helpers/harness';
+import { loadConfig, subnetPlan } from '../src/config';
+import { configErrorOf as errorOf, parseOver as parse } from './helpers/config-errors';
 
-const parse = (overrides: Record<string, unknown>) => parseConfig({ ...BASE_CONFIG, ...overrides }, 'shipline.json');
-const errorOf = (overrides: Record<string, unknown>): string => {
-  try {
-    parse(overrides);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('config', () => {
   it('fills in every default from the three required fields', () => {

@@ -1,18 +1,6 @@
-import { parseConfig } from '../src/config';
-import { ConfigError } from '../src/errors';
 import { initialDesiredCount, settingsOf } from '../src/service-config';
-import { BASE_CONFIG } from './helpers/harness';
+import { configErrorOf as errorOf, parseOver as parse } from './helpers/config-errors';
 
-const parse = (overrides: Record<string, unknown>) => parseConfig({ ...BASE_CONFIG, ...overrides }, 'shipline.json');
-const errorOf = (overrides: Record<string, unknown>): string => {
-  try {
-    parse(overrides);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:demo/api-AbCdEf';
 
 describe('service settings in the config', () => {

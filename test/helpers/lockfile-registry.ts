@@ -26,19 +26,12 @@ interface LockedPackage {
   license?: string;
 }
 
-interface Version {
+/** A version as a packument lists it: what npm resolves and installs by. */
+type Version = Pick<LockedPackage, 'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'peerDependenciesMeta' | 'bin' | 'engines' | 'os' | 'cpu'> & {
   name: string;
   version: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, unknown>;
-  bin?: Record<string, string>;
-  engines?: Record<string, string>;
-  os?: string[];
-  cpu?: string[];
   dist: { tarball: string; integrity: string };
-}
+};
 
 export interface LockfileRegistry {
   url: string;
