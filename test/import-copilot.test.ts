@@ -104,7 +104,7 @@ describe('import-copilot: an API on a path and an alias, autoscaling, secrets an
       'copilot/pipelines/api/manifest.yml › source.properties.connection_name: "acme-github": shipline makes a CodeConnections connection of its own (approve it once after the first provision)',
       `${file} › secrets.DB_SECRET: Secrets Manager secret "mysql": shipline names a Secrets Manager secret by its ARN; write the ARN (with the JSON key, "…:key::", if any)`,
       `${file} › secrets.DB_HOST: the CloudFormation export "payments-db-host": shipline reads no CloudFormation exports; give the parameter's name or the secret's ARN`,
-      `${file} › environments.prod.http.alias[0].hosted_zone: "Z0873220N255IR3MTNR4": shipline writes no DNS records; shipline has no such setting yet (issue 14)`,
+      `${file} › environments.prod.http.alias[0].hosted_zone: "Z0873220N255IR3MTNR4": shipline writes the DNS records of its domain in the zone, and gets the certificate itself; set domain: { name: "api.example.com", hostedZoneId: "Z0873220N255IR3MTNR4" } (without alb.certificateArn) to have it do so`,
       `${file} › environments.prod.http.alias: "api.example.com": prod is shipline's default environment, served for every host no other environment takes (exactly one environment has no path or host)`,
       `${file} › http.path: "/api": prod is shipline's default environment, served at every path no other environment takes, not only /api`,
     ]);

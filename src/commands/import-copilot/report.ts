@@ -19,10 +19,8 @@ export interface Carried {
   from: string;
 }
 
-/** The reasons that recur; each names the issue that would make it a carry. */
+/** The reasons that recur. */
 export const REASON = {
-  serviceSettings: 'shipline has no such setting yet (issue 13)',
-  domain: 'shipline has no such setting yet (issue 14)',
   unknown: 'import-copilot does not know this field; carry it by hand if shipline has an equivalent',
 } as const;
 

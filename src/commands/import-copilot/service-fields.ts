@@ -51,7 +51,7 @@ export function routeFrom(http: unknown, file: string, field = 'http'): Mapped<R
   for (const [key, value] of Object.entries(section)) {
     if (key === 'path' || key === 'alias') continue;
     if (key === 'healthcheck') notes.push(...healthCheckFrom(value, file, `${field}.healthcheck`).notes);
-    else if (key === 'hosted_zone') notes.push(refuse(file, `${field}.hosted_zone`, `${shown(value)}: shipline writes no DNS records; ${REASON.domain}`));
+    else if (key === 'hosted_zone') notes.push(refuse(file, `${field}.hosted_zone`, hostedZoneReason(value)));
     else notes.push(refuse(file, `${field}.${key}`, HTTP_REFUSALS[key] ?? REASON.unknown));
   }
   return carry({ path, host }, notes);
@@ -81,6 +81,16 @@ function pathFrom(value: unknown, file: string, field: string, notes: NotCarried
   return undefined;
 }
 
+/**
+ * A hosted zone Copilot wrote an alias record in. shipline writes the records of its `domain` (the
+ * default environment at the domain itself, the others at their hosts inside it) and gets their
+ * certificate: not carried, as that replaces `alb.certificateArn`; the reason says what to write.
+ */
+function hostedZoneReason(zone: unknown, alias?: string): string {
+  const example = `domain: { name: "${alias ?? '<the default environment\'s host>'}", hostedZoneId: ${JSON.stringify(zone)} }`;
+  return `${shown(zone)}: shipline writes the DNS records of its domain in the zone, and gets the certificate itself; set ${example} (without alb.certificateArn) to have it do so`;
+}
+
 /** `http.alias`: a host name, a list of them, or `{name, hosted_zone}` entries; shipline routes one host. */
 function hostFrom(value: unknown, file: string, field: string, notes: NotCarried[]): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -90,7 +100,7 @@ function hostFrom(value: unknown, file: string, field: string, notes: NotCarried
     const at = Array.isArray(value) ? `${field}[${i}]` : field;
     const name = isRecord(entry) ? asString(entry.name) : asString(entry);
     if (isRecord(entry) && entry.hosted_zone !== undefined) {
-      notes.push(refuse(file, `${at}.hosted_zone`, `${shown(entry.hosted_zone)}: shipline writes no DNS records; ${REASON.domain}`));
+      notes.push(refuse(file, `${at}.hosted_zone`, hostedZoneReason(entry.hosted_zone, name)));
     }
     if (name !== undefined && SHIPLINE_HOST.test(name)) hosts.push(name);
     else notes.push(refuse(file, at, `${shown(isRecord(entry) ? (entry.name ?? entry) : entry)}: not a host name shipline can route (lowercase, like "api.example.com")`));
@@ -440,7 +450,7 @@ export function networkFrom(value: unknown, file: string, field = 'network'): No
 
 /** Whole sections shipline has no counterpart for, with why. */
 export const SECTION_REFUSALS: Record<string, string> = {
-  env_file: 'shipline passes no environment file; ' + REASON.serviceSettings,
+  env_file: 'shipline passes no environment file: put its entries in `variables` (or `secrets`)',
   logging: 'shipline sends logs to CloudWatch Logs with awslogs (no FireLens)',
   observability: 'shipline sets up no tracing',
   publish: 'shipline makes no SNS topics',
