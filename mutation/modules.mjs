@@ -33,7 +33,7 @@ export const MODULES = [
     // start real processes (a SIGKILLed holder), so a run takes about two hours on two cores.
     name: 'lock',
     mutate: ['state/lock.ts'],
-    tests: ['state-lock.test.ts', 'state-lock-errors.test.ts'],
+    tests: ['state-lock.test.ts', 'state-lock-errors.test.ts', 'state-lock-races.test.ts'],
   },
   {
     // Whether a lock's holder is alive, with its own tests (pure: the system is a stand-in).
