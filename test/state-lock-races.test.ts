@@ -2,7 +2,7 @@
 // file calls (a lock released between our refused create and our look, a lock taken over between
 // our look and our rename), a holder still writing its file, and file calls that fail. The file
 // system is the real one; `node:fs/promises` is wrapped so a test can act just before a call.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockError, StateError } from '../src/errors';
@@ -10,15 +10,16 @@ import type { ProcessProbe } from '../state/holder-liveness';
 import { acquireLock, breakLock, newHolder, readLock, type LockHolder } from '../state/lock';
 
 type FsCall = 'open' | 'rename' | 'rm' | 'link';
-/** Runs once, just before the next call of that name (and may throw in its place). */
-const before = new Map<FsCall, () => Promise<void>>();
+/** Runs once, just before the next call of that name: may throw in its place, or answer for it. */
+const before = new Map<FsCall, () => Promise<unknown>>();
 jest.mock('node:fs/promises', () => {
   const real = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
   const wrap = <A extends unknown[], R>(name: FsCall, fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
     const hook = before.get(name);
     if (hook) {
       before.delete(name);
-      await hook();
+      const answer = await hook();
+      if (answer !== undefined) return answer as R;
     }
     return fn(...args);
   };
@@ -45,8 +46,8 @@ async function rejection<T extends Error>(promise: Promise<unknown>, type: new (
 }
 
 const errno = (code: string) => Object.assign(new Error(`${code}: injected`), { code });
-/** A holder on this host whose pid the probe reports gone. */
-const deadHolder = (): LockHolder => ({ ...newHolder('provision'), pid: 999_999, startedAt: '2026-01-01T00:00:00.000Z' });
+/** A holder on this host whose pid the probe reports gone: pid 1, which the system itself never would. */
+const deadHolder = (): LockHolder => ({ ...newHolder('provision'), pid: 1, startedAt: '2026-01-01T00:00:00.000Z' });
 /** This host, where every pid but ours is gone. */
 const allDead: ProcessProbe = {
   hostname,
@@ -67,6 +68,7 @@ describe('the lock between two of our calls', () => {
       throw errno('EEXIST');
     });
     const error = await rejection(acquireLock(statePath, { command: 'provision' }), LockError);
+    expect(error.code).toBe('LOCK_HELD');
     expect(error.message).toBe(`stack "demo" was locked by another run a moment ago (${lockPath})`);
     expect(error.hint).toBe('Run again.');
   });
@@ -98,8 +100,26 @@ describe('the lock between two of our calls', () => {
     });
     const lock = await acquireLock(statePath, { command: 'provision', probe: allDead });
     expect(await readLock(statePath)).toEqual(lock.holder);
-    expect(lock.recovered).toMatchObject({ holder: { pid: 999_999 } });
+    expect(lock.recovered).toMatchObject({ holder: { pid: 1 } });
     await lock.release();
+  });
+
+  it('a dead holder\'s lock is taken over with the probe given, leaving nothing moved aside behind', async () => {
+    await writeFile(lockPath, JSON.stringify(deadHolder()));
+    const lock = await acquireLock(statePath, { command: 'provision', probe: allDead });
+    expect(lock.recovered?.holder.pid).toBe(1);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.stale'))).toEqual([]);
+    await lock.release();
+  });
+
+  it('a lock another run is still writing when we move it aside is given back, and named unreadable', async () => {
+    await writeFile(lockPath, JSON.stringify(deadHolder()));
+    before.set('rename', async () => {
+      await writeFile(lockPath, '');
+    });
+    const error = await rejection(acquireLock(statePath, { command: 'provision', probe: allDead }), LockError);
+    expect(error.message).toContain('exists but is empty');
+    expect(await readFile(lockPath, 'utf8')).toBe('');
   });
 
   it('a lock removed by `state unlock --force` before our release: the release is quiet and removes nothing', async () => {
@@ -149,6 +169,39 @@ describe('file calls that fail', () => {
     const error = await rejection(acquireLock(statePath, { command: 'provision', force: true }), StateError);
     expect(error.message).toMatch(/^cannot remove the lock .+: /);
     expect(await readFile(lockPath, 'utf8')).toContain('"destroy"');
+  });
+
+  it('a lock whose holder cannot be written is removed, naming the file', async () => {
+    before.set('open', async () => {
+      const real = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+      const handle = await real.open(lockPath, 'wx', 0o644);
+      return Object.assign(Object.create(handle) as object, {
+        writeFile: () => Promise.reject(errno('ENOSPC')),
+        close: () => handle.close(),
+      });
+    });
+    const error = await rejection(acquireLock(statePath, { command: 'provision' }), StateError);
+    expect(error.message).toMatch(/^cannot write the lock .+: /);
+    expect(error.message).toContain('ENOSPC');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a release, a break and a takeover whose remove fails name the file', async () => {
+    const lock = await acquireLock(statePath, { command: 'provision' });
+    before.set('rm', async () => {
+      throw errno('EBUSY');
+    });
+    expect((await rejection(lock.release(), StateError)).message).toMatch(/^cannot remove the lock .+: .*EBUSY/);
+    before.set('rm', async () => {
+      throw errno('EBUSY');
+    });
+    expect((await rejection(breakLock(statePath), StateError)).message).toMatch(/^cannot remove the lock .+: .*EBUSY/);
+    await breakLock(statePath);
+    await writeFile(lockPath, JSON.stringify(deadHolder()));
+    before.set('rm', async () => {
+      throw errno('EBUSY');
+    });
+    expect((await rejection(acquireLock(statePath, { command: 'provision', probe: allDead }), StateError)).message).toMatch(/^cannot remove the old lock .+\.stale: .*EBUSY/);
   });
 
   it('names the stack after its state file, whatever else the name holds', async () => {
