@@ -46,8 +46,11 @@ async function rejection<T extends Error>(promise: Promise<unknown>, type: new (
 }
 
 const errno = (code: string) => Object.assign(new Error(`${code}: injected`), { code });
-/** A holder on this host whose pid the probe reports gone: pid 1, which the system itself never would. */
-const deadHolder = (): LockHolder => ({ ...newHolder('provision'), pid: 1, startedAt: '2026-01-01T00:00:00.000Z' });
+/**
+ * A holder on this host whose pid the probe reports gone: pid 1, which the system itself never
+ * would: it started before the lock, and without a recorded process start that makes it the holder.
+ */
+const deadHolder = (): LockHolder => ({ pid: 1, user: 'ann', host: hostname(), command: 'provision', startedAt: new Date().toISOString() });
 /** This host, where every pid but ours is gone. */
 const allDead: ProcessProbe = {
   hostname,
