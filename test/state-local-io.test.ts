@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateError } from '../src/errors';
 import { LocalBackend } from '../state/local';
+import { rejectionOf } from './helpers/rejection';
 
 const failing = new Set<string>();
 jest.mock('write-file-atomic', () => {
@@ -27,11 +28,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function stateError(promise: Promise<unknown>): Promise<StateError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(StateError);
-  return error as StateError;
-}
+const stateError = (promise: Promise<unknown>) => rejectionOf(promise, StateError);
 
 describe('the local backend on a full disk', () => {
   it('names the backup it could not write', async () => {

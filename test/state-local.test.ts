@@ -9,6 +9,7 @@ import { StateError } from '../src/errors';
 import { conflictError, movedMessage, parseMovedNote, serializeMovedNote, StateBackendError } from '../state/backend';
 import { byWhom, LocalBackend, movedNotePath, versionOf } from '../state/local';
 import { exists } from './helpers/files';
+import { rejectionOf } from './helpers/rejection';
 
 let dir: string;
 let path: string;
@@ -20,11 +21,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
 
 const CONFLICT_HINT =
   'Another run saved the stack since this one read it: was its lock forced (--force-unlock, state unlock --force) ' +
@@ -44,7 +40,7 @@ describe('the local backend', () => {
     const backend = new LocalBackend(path);
     const read = await backend.read();
     await rm(path);
-    const error = await rejection(backend.write('v2', read!.version), StateBackendError);
+    const error = await rejectionOf(backend.write('v2', read!.version), StateBackendError);
     expect(error.code).toBe('STATE_CONFLICT');
     expect(error.message).toBe(`state ${path} changed underneath this run (the file was deleted); this run's save was refused and nothing was overwritten`);
     expect(error.hint).toBe(CONFLICT_HINT);
@@ -56,8 +52,8 @@ describe('the local backend', () => {
     const backend = new LocalBackend(path);
     const read = await backend.read();
     await writeFile(path, 'theirs');
-    expect((await rejection(backend.write('v2', read!.version), StateBackendError)).message).toContain('(the file was written by someone else)');
-    expect((await rejection(new LocalBackend(path).write('v2', undefined), StateBackendError)).message).toContain('(the file was written by someone else)');
+    expect((await rejectionOf(backend.write('v2', read!.version), StateBackendError)).message).toContain('(the file was written by someone else)');
+    expect((await rejectionOf(new LocalBackend(path).write('v2', undefined), StateBackendError)).message).toContain('(the file was written by someone else)');
     expect(await readFile(path, 'utf8')).toBe('theirs');
   });
 
@@ -105,11 +101,11 @@ describe('the local backend', () => {
     const backend = new LocalBackend(path);
     const read = await backend.read();
     await writeFile(path, 'v2');
-    const changed = await rejection(backend.retire(read!.version, 's3://b/k'), StateBackendError);
+    const changed = await rejectionOf(backend.retire(read!.version, 's3://b/k'), StateBackendError);
     expect(changed.message).toContain('(the file changed during the migration)');
     expect(await readFile(path, 'utf8')).toBe('v2');
     await rm(path);
-    expect((await rejection(backend.retire(read!.version, 's3://b/k'), StateBackendError)).code).toBe('STATE_CONFLICT');
+    expect((await rejectionOf(backend.retire(read!.version, 's3://b/k'), StateBackendError)).code).toBe('STATE_CONFLICT');
     expect(await exists(movedNotePath(path))).toBe(false);
   });
 
@@ -125,7 +121,7 @@ describe('the local backend', () => {
 
   it('names the file, the OS error and what to check when the state cannot be read', async () => {
     await mkdir(path);
-    const error = await rejection(new LocalBackend(path).read(), StateError);
+    const error = await rejectionOf(new LocalBackend(path).read(), StateError);
     expect(error.code).toBe('STATE_IO');
     expect(error.message).toBe(`cannot read state file ${path}: EISDIR`);
     expect(error.hint).toBe('Check that the file is readable by you (and is a file, not a directory).');
@@ -134,7 +130,7 @@ describe('the local backend', () => {
   it('names the directory, the OS error and what to do when the state cannot be saved', async () => {
     await writeFile(join(dir, 'file'), 'x');
     const inside = join(dir, 'file', 'demo.json');
-    const error = await rejection(new LocalBackend(inside).write('v1', undefined), StateError);
+    const error = await rejectionOf(new LocalBackend(inside).write('v1', undefined), StateError);
     expect(error.code).toBe('STATE_IO');
     expect(error.message).toBe(`cannot create the directory of ${join(dir, 'file')}: EEXIST`);
     expect(error.hint).toBe(`Check that ${join(dir, 'file')} is writable and the disk is not full, then run again (resources created so far carry their tags, so the next run adopts them).`);
@@ -142,16 +138,16 @@ describe('the local backend', () => {
 
   it('says a save could not read the file first, with the save advice', async () => {
     await mkdir(path);
-    const error = await rejection(new LocalBackend(path).write('v1', undefined), StateError);
+    const error = await rejectionOf(new LocalBackend(path).write('v1', undefined), StateError);
     expect(error.message).toBe(`cannot save state file ${path}: EISDIR`);
     expect(error.hint).toBe(`Check that ${dir} is writable and the disk is not full, then run again (resources created so far carry their tags, so the next run adopts them).`);
   });
 
   it('names the moved note it cannot read, and the state file retire cannot read', async () => {
     await mkdir(movedNotePath(path));
-    expect((await rejection(new LocalBackend(path).elsewhere(), StateError)).message).toBe(`cannot read ${movedNotePath(path)}: EISDIR`);
+    expect((await rejectionOf(new LocalBackend(path).elsewhere(), StateError)).message).toBe(`cannot read ${movedNotePath(path)}: EISDIR`);
     await mkdir(path);
-    expect((await rejection(new LocalBackend(path).retire('v', 's3://b/k'), StateError)).message).toBe(`cannot read state file ${path}: EISDIR`);
+    expect((await rejectionOf(new LocalBackend(path).retire('v', 's3://b/k'), StateError)).message).toBe(`cannot read state file ${path}: EISDIR`);
   });
 });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { LockError, StateError } from '../src/errors';
 import type { ProcessProbe } from '../state/holder-liveness';
 import { acquireLock, breakLock, newHolder, readLock, type LockHolder } from '../state/lock';
+import { rejectionOf } from './helpers/rejection';
 
 type FsCall = 'open' | 'rename' | 'rm' | 'link';
 /** Runs once, just before the next call of that name: may throw in its place, or answer for it. */
@@ -39,11 +40,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
 
 const errno = (code: string) => Object.assign(new Error(`${code}: injected`), { code });
 /**
@@ -70,7 +66,7 @@ describe('the lock between two of our calls', () => {
       await rm(lockPath);
       throw errno('EEXIST');
     });
-    const error = await rejection(acquireLock(statePath, { command: 'provision' }), LockError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision' }), LockError);
     expect(error.code).toBe('LOCK_HELD');
     expect(error.message).toBe(`stack "demo" was locked by another run a moment ago (${lockPath})`);
     expect(error.hint).toBe('Run again.');
@@ -80,7 +76,7 @@ describe('the lock between two of our calls', () => {
     const holder = { ...newHolder('destroy'), pid: process.pid };
     await writeFile(lockPath, '');
     setTimeout(() => void writeFile(lockPath, JSON.stringify(holder)), 20);
-    const error = await rejection(acquireLock(statePath, { command: 'provision' }), LockError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision' }), LockError);
     expect(error.message).toMatch(new RegExp(`^stack "demo" is locked by pid ${process.pid} \\(.+@${hostname()}, "destroy", since .+\\) \\(${lockPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`));
   });
 
@@ -91,7 +87,7 @@ describe('the lock between two of our calls', () => {
     before.set('rename', async () => {
       await writeFile(lockPath, JSON.stringify(winner));
     });
-    const error = await rejection(acquireLock(statePath, { command: 'provision', probe: allDead }), LockError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision', probe: allDead }), LockError);
     expect(error.message).toContain(`locked by pid ${process.pid}`);
     expect(await readLock(statePath)).toEqual(winner);
   });
@@ -120,7 +116,7 @@ describe('the lock between two of our calls', () => {
     before.set('rename', async () => {
       await writeFile(lockPath, '');
     });
-    const error = await rejection(acquireLock(statePath, { command: 'provision', probe: allDead }), LockError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision', probe: allDead }), LockError);
     expect(error.message).toContain('exists but is empty');
     expect(await readFile(lockPath, 'utf8')).toBe('');
   });
@@ -149,7 +145,7 @@ describe('file calls that fail', () => {
     before.set('open', async () => {
       throw errno('EACCES');
     });
-    const error = await rejection(acquireLock(statePath, { command: 'provision' }), StateError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision' }), StateError);
     expect(error.message).toMatch(new RegExp(`^cannot create the lock ${lockPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     expect(error.message).toContain('EACCES');
   });
@@ -159,7 +155,7 @@ describe('file calls that fail', () => {
     before.set('rename', async () => {
       throw errno('EIO');
     });
-    const error = await rejection(acquireLock(statePath, { command: 'provision', probe: allDead }), StateError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision', probe: allDead }), StateError);
     expect(error.message).toMatch(/^cannot move aside the lock .+: /);
     expect(error.message).toContain('EIO');
   });
@@ -169,7 +165,7 @@ describe('file calls that fail', () => {
     before.set('rm', async () => {
       throw errno('EBUSY');
     });
-    const error = await rejection(acquireLock(statePath, { command: 'provision', force: true }), StateError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision', force: true }), StateError);
     expect(error.message).toMatch(/^cannot remove the lock .+: /);
     expect(await readFile(lockPath, 'utf8')).toContain('"destroy"');
   });
@@ -183,7 +179,7 @@ describe('file calls that fail', () => {
         close: () => handle.close(),
       });
     });
-    const error = await rejection(acquireLock(statePath, { command: 'provision' }), StateError);
+    const error = await rejectionOf(acquireLock(statePath, { command: 'provision' }), StateError);
     expect(error.message).toMatch(/^cannot write the lock .+: /);
     expect(error.message).toContain('ENOSPC');
     expect(await readdir(dir)).toEqual([]);
@@ -194,17 +190,17 @@ describe('file calls that fail', () => {
     before.set('rm', async () => {
       throw errno('EBUSY');
     });
-    expect((await rejection(lock.release(), StateError)).message).toMatch(/^cannot remove the lock .+: .*EBUSY/);
+    expect((await rejectionOf(lock.release(), StateError)).message).toMatch(/^cannot remove the lock .+: .*EBUSY/);
     before.set('rm', async () => {
       throw errno('EBUSY');
     });
-    expect((await rejection(breakLock(statePath), StateError)).message).toMatch(/^cannot remove the lock .+: .*EBUSY/);
+    expect((await rejectionOf(breakLock(statePath), StateError)).message).toMatch(/^cannot remove the lock .+: .*EBUSY/);
     await breakLock(statePath);
     await writeFile(lockPath, JSON.stringify(deadHolder()));
     before.set('rm', async () => {
       throw errno('EBUSY');
     });
-    expect((await rejection(acquireLock(statePath, { command: 'provision', probe: allDead }), StateError)).message).toMatch(/^cannot remove the old lock .+\.stale: .*EBUSY/);
+    expect((await rejectionOf(acquireLock(statePath, { command: 'provision', probe: allDead }), StateError)).message).toMatch(/^cannot remove the old lock .+\.stale: .*EBUSY/);
   });
 
   it('names the stack after its state file, whatever else the name holds', async () => {
@@ -212,10 +208,10 @@ describe('file calls that fail', () => {
     await mkdir(odd);
     const state = join(odd, 'prod.json');
     await writeFile(`${state}.lock`, '');
-    const error = await rejection(acquireLock(state, { command: 'provision' }), LockError);
+    const error = await rejectionOf(acquireLock(state, { command: 'provision' }), LockError);
     expect(error.message).toContain('so stack "prod" is treated as locked');
     const other = join(dir, 'prod.json.old');
     await writeFile(`${other}.lock`, 'x');
-    expect((await rejection(acquireLock(other, { command: 'provision' }), LockError)).message).toContain('so stack "prod.json.old" is treated as locked');
+    expect((await rejectionOf(acquireLock(other, { command: 'provision' }), LockError)).message).toContain('so stack "prod.json.old" is treated as locked');
   });
 });

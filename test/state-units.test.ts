@@ -12,6 +12,7 @@ import type { StateFile } from '../state/schema';
 import { serializeState } from '../state/serialize';
 import { StateStore } from '../state/store';
 import { errnoCode, formatIssuePath, shellQuote } from '../state/util';
+import { rejectionOf } from './helpers/rejection';
 
 let dir: string;
 beforeEach(async () => {
@@ -30,31 +31,26 @@ const STATE: StateFile = {
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
 
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(type);
-  return error as T;
-}
 
 const HINT = async () => 'restore the backup';
 
 describe('parseState', () => {
   it('names the nested reason for a bad resource key, and hands over the hint', async () => {
     const text = JSON.stringify({ ...STATE, resources: { 'no-dot': { id: 'x' } } });
-    const error = await rejection(parseState('s.json', text, HINT), StateError);
+    const error = await rejectionOf(parseState('s.json', text, HINT), StateError);
     expect(error.code).toBe('STATE_CORRUPT');
     expect(error.message).toBe('state file s.json is invalid at resources["no-dot"]: resource keys must look like "<step>.<resource>"');
     expect(error.hint).toBe('restore the backup');
   });
 
   it('names the field of any other schema violation', async () => {
-    const error = await rejection(parseState('s.json', JSON.stringify({ ...STATE, stack: '' }), HINT), StateError);
+    const error = await rejectionOf(parseState('s.json', JSON.stringify({ ...STATE, stack: '' }), HINT), StateError);
     expect(error.message).toMatch(/^state file s\.json is invalid at stack: Too small/);
     expect(error.hint).toBe('restore the backup');
   });
 
   it('hands over the hint for text that is not JSON', async () => {
-    const error = await rejection(parseState('s.json', '{"version": 1,', HINT), StateError);
+    const error = await rejectionOf(parseState('s.json', '{"version": 1,', HINT), StateError);
     expect(error.code).toBe('STATE_CORRUPT');
     expect(error.message).toMatch(/^state file s\.json is not valid JSON \(.+\); it was probably cut short or edited by hand$/);
     expect(error.hint).toBe('restore the backup');
@@ -68,18 +64,18 @@ describe('parseState', () => {
     ['an object without a version', JSON.stringify({ stack: 'demo' })],
     ['a version that is not a number', JSON.stringify({ ...STATE, version: '2' })],
   ])('reports %s as corrupt, not as another format version', async (_what, text) => {
-    expect((await rejection(parseState('s.json', text, HINT), StateError)).code).toBe('STATE_CORRUPT');
+    expect((await rejectionOf(parseState('s.json', text, HINT), StateError)).code).toBe('STATE_CORRUPT');
   });
 
   it('tells a newer format to upgrade shipline', async () => {
-    const error = await rejection(parseState('s.json', JSON.stringify({ ...STATE, version: 2 }), HINT), StateError);
+    const error = await rejectionOf(parseState('s.json', JSON.stringify({ ...STATE, version: 2 }), HINT), StateError);
     expect(error.code).toBe('STATE_VERSION');
     expect(error.message).toBe('state file s.json has format version 2, but this shipline reads version 1');
     expect(error.hint).toBe('It was written by a newer shipline: upgrade shipline to one that reads version 2.');
   });
 
   it('tells an older format to use its release or start over by adoption', async () => {
-    const error = await rejection(parseState('s.json', JSON.stringify({ ...STATE, version: 0 }), HINT), StateError);
+    const error = await rejectionOf(parseState('s.json', JSON.stringify({ ...STATE, version: 0 }), HINT), StateError);
     expect(error.code).toBe('STATE_VERSION');
     expect(error.hint).toBe('Use the shipline release that wrote it, or delete s.json and run provision again: it adopts the existing resources by their tags.');
   });
@@ -218,9 +214,9 @@ describe('StateStore', () => {
     const backend = new MemoryBackend();
     backend.stored = { text: JSON.stringify(STATE), version: '1' };
     const reader = (await StateStore.readOnlyIn(asBackend(backend))) as StateStore;
-    const error = await rejection(reader.record('network.vpc', { id: 'vpc-1' }), EngineError);
+    const error = await rejectionOf(reader.record('network.vpc', { id: 'vpc-1' }), EngineError);
     expect(error.message).toBe('state file memory://demo was opened read-only');
-    await rejection(reader.forget('network.vpc'), EngineError);
+    await rejectionOf(reader.forget('network.vpc'), EngineError);
     expect(backend.writes).toEqual([]);
   });
 
@@ -246,7 +242,7 @@ describe('StateStore', () => {
     const backend = new MemoryBackend();
     backend.stored = { text: JSON.stringify(STATE), version: '1' };
     const store = await StateStore.openIn(asBackend(backend), { stack: 'demo', region: 'eu-west-3' });
-    const error = await rejection(store.setAccount('999999999999'), StateError);
+    const error = await rejectionOf(store.setAccount('999999999999'), StateError);
     expect(error.message).toBe('state file memory://demo belongs to account 123456789012; refusing to change it to 999999999999');
     expect(error.hint).toBe('Use the credentials of that account, or --state for a state file of this one.');
   });
@@ -270,14 +266,14 @@ describe('StateStore', () => {
     await store.update('nat.instance', { token: undefined });
     expect(store.get('nat.instance')).toEqual({ id: 'i-1' });
     expect(Object.keys(store.get('nat.instance')!)).toEqual(['id']);
-    const error = await rejection(store.record('nat.instance', { id: 5 } as unknown as { id: string }), EngineError);
+    const error = await rejectionOf(store.record('nat.instance', { id: 5 } as unknown as { id: string }), EngineError);
     expect(error.message).toMatch(/^state record "nat\.instance" is invalid: Invalid input: expected string/);
   });
 
   it('stops with STATE_MOVED when the stack\'s state lives elsewhere', async () => {
     const backend = new MemoryBackend();
     backend.moved = { message: 'the state of demo moved to s3://b/k', hint: 'set state.backend' };
-    const error = await rejection(StateStore.openIn(asBackend(backend), { stack: 'demo', region: 'eu-west-3' }), StateBackendError);
+    const error = await rejectionOf(StateStore.openIn(asBackend(backend), { stack: 'demo', region: 'eu-west-3' }), StateBackendError);
     expect(error.code).toBe('STATE_MOVED');
     expect(error.message).toBe('the state of demo moved to s3://b/k');
     expect(error.hint).toBe('set state.backend');
