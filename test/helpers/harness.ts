@@ -21,8 +21,13 @@ export const BASE_CONFIG: ConfigInput = {
   source: { repository: 'my-org/demo-app', branch: 'main' },
 };
 
-/** Poll fast and give up fast: the sandbox's instant mode needs a read or two, not seconds. */
-export const TEST_WAITS: WaitSettings = { minDelay: 0.001, maxDelay: 0.005, timeoutScale: 0.002 };
+/**
+ * Poll fast and give up fast: the sandbox's instant mode needs a read or two, not seconds. An AWS
+ * second lasts 5 ms: a 450 s wait gives up after 2.25 s of wall time, enough for the few reads an
+ * eventually consistent resource needs even on a machine loaded to a standstill (at 2 ms, 0.9 s,
+ * a crash loop once ran out of it there). Tests of a wait running out set their own, shorter.
+ */
+export const TEST_WAITS: WaitSettings = { minDelay: 0.001, maxDelay: 0.005, timeoutScale: 0.005 };
 
 export interface RunResult {
   code: ExitCode;
