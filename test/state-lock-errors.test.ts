@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { LockError, StateError } from '../src/errors';
 import { acquireLock, breakLock, isSame, readLock, since, type LockHolder } from '../state/lock';
 import { exists } from './helpers/files';
+import { rejectionOf } from './helpers/rejection';
 
 let dir: string;
 let statePath: string;
@@ -25,14 +26,7 @@ afterEach(async () => {
 });
 
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Error);
-  return error as Error;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, Error);
 
 /** A live holder: this very process, on another host or this one. */
 const holder = (over: Partial<LockHolder> = {}): LockHolder => ({

@@ -8,6 +8,7 @@ import { acquireLock, readLock, type LockHolder } from '../state/lock';
 import { compiledEnv, compiledProject, removeCompiledProject } from './helpers/compiled-cli';
 import { deadPid } from './helpers/dead-pid';
 import { exists } from './helpers/files';
+import { rejectionOf } from './helpers/rejection';
 
 let dir: string;
 let statePath: string;
@@ -26,15 +27,7 @@ afterEach(async () => {
 afterAll(removeCompiledProject);
 
 
-/** The LockError `promise` rejects with (fails the test when it resolves or throws something else). */
-async function lockError(promise: Promise<unknown>): Promise<LockError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LockError);
-  return error as LockError;
-}
+const lockError = (promise: Promise<unknown>) => rejectionOf(promise, LockError);
 
 
 /**

@@ -13,6 +13,7 @@ import { StateStore } from '../state';
 import { byWhom } from '../state/local';
 import { S3Backend } from '../state/s3';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { rejectionOf } from './helpers/rejection';
 
 const REGION = 'eu-west-3';
 const BUCKET = 'team-state';
@@ -61,14 +62,7 @@ async function contentType(key: string): Promise<unknown> {
   return (await sandbox.dispatch('s3', 'HeadObject', { Bucket: BUCKET, Key: key })).ContentType;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ShiplineError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ShiplineError);
-  return error as ShiplineError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ShiplineError);
 
 /** The calls the backend sent for `operation` on `key` (the test's own calls go through the sandbox too). */
 function sent(operation: string, key: string): Array<Record<string, unknown>> {

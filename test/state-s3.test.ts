@@ -13,6 +13,7 @@ import { StateStore } from '../state';
 import { StateBackendError } from '../state/backend';
 import { S3Backend } from '../state/s3';
 import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { rejectionOf } from './helpers/rejection';
 
 const REGION = 'eu-west-3';
 const BUCKET = 'team-state';
@@ -51,14 +52,7 @@ async function text(key = KEY): Promise<string | undefined> {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ShiplineError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ShiplineError);
-  return error as ShiplineError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ShiplineError);
 
 describe('the sandbox S3 honours the conditional requests the backend relies on', () => {
   async function status(promise: Promise<unknown>): Promise<[string | undefined, number | undefined]> {

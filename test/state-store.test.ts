@@ -5,6 +5,7 @@ import { StateError } from '../src/errors';
 import { checkIdentity } from '../state/identity';
 import { StateStore } from '../state/store';
 import { exists } from './helpers/files';
+import { rejectionOf } from './helpers/rejection';
 
 const expect_ = { stack: 'dev', region: 'eu-west-1' };
 
@@ -32,15 +33,7 @@ function validState(resources: Record<string, Record<string, string>> = {}, stac
   })}\n`;
 }
 
-/** The StateError `promise` rejects with (fails the test when it resolves or throws something else). */
-async function stateError(promise: Promise<unknown>): Promise<StateError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StateError);
-  return error as StateError;
-}
+const stateError = (promise: Promise<unknown>) => rejectionOf(promise, StateError);
 
 describe('StateStore round trip', () => {
   it('writes nothing until the first change, then creates the directory', async () => {
