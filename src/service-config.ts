@@ -33,7 +33,6 @@ const statement = z.strictObject({
   Resource: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   Condition: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.array(z.string()), z.boolean(), z.number()]))).optional(),
 });
-export type TaskRoleStatement = z.output<typeof statement>;
 
 const taskRole = z.strictObject({
   managedPolicyArns: z

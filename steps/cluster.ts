@@ -70,7 +70,7 @@ async function describeCluster(ctx: StepContext, ref: string): Promise<Cluster |
  * without it takes the account's default (PutAccountSetting), which may be on and cost money.
  * `enhanced` (more metrics, priced per observation) is not what `true` asks for: set back to `enabled`.
  */
-export const containerInsightsSetting = (config: Pick<Config, 'services'>): ClusterSetting => ({
+const containerInsightsSetting = (config: Pick<Config, 'services'>): ClusterSetting => ({
   name: 'containerInsights',
   value: config.services.containerInsights ? 'enabled' : 'disabled',
 });

@@ -43,7 +43,7 @@ export interface LockfileRegistry {
 }
 
 /** The file cacache keeps a tarball of this integrity in, under the npm cache directory. */
-export function cachedTarball(npmCache: string, integrity: string): string {
+function cachedTarball(npmCache: string, integrity: string): string {
   const [algorithm, base64] = integrity.split(' ')[0]!.split('-', 2) as [string, string];
   const hex = Buffer.from(base64, 'base64').toString('hex');
   return path.join(npmCache, '_cacache', 'content-v2', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
