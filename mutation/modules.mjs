@@ -19,7 +19,7 @@ export const MODULES = [
     // The state file itself, without the lock and the backends' I/O: load, save, the schema and
     // its versions, the backup, with their unit tests (fast, so a run fits a session).
     name: 'store',
-    mutate: ['state/store.ts', 'state/load.ts', 'state/serialize.ts', 'state/schema.ts', 'state/util.ts', 'state/identity.ts'],
+    mutate: ['state/index.ts', 'state/store.ts', 'state/load.ts', 'state/serialize.ts', 'state/schema.ts', 'state/util.ts', 'state/identity.ts'],
     tests: ['state-store.test.ts', 'state-units.test.ts', 'config-state.test.ts'],
   },
   {
