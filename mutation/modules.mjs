@@ -45,7 +45,7 @@ export const MODULES = [
     name: 'engine',
     mutate: ['src/engine.ts'],
     // Not e2e-promises: its crash loops cover every line of the engine and take 37 s a mutant here.
-    tests: ['engine.test.ts', 'e2e-interrupt.test.ts', 'proof-interrupt.test.ts'],
+    tests: ['engine.test.ts', 'engine-edges.test.ts', 'e2e-interrupt.test.ts', 'proof-interrupt.test.ts'],
   },
   {
     name: 'config',
