@@ -59,7 +59,12 @@ export function parseYaml(text: string): unknown {
     // yaml's own message, without the position and excerpt it appends.
     throw new SyntaxProblem(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { line: at.line, column: at.col });
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (problem) {
+    // An alias of no anchor, or aliases that expand past the limit: yaml finds these only here, without a place.
+    throw new SyntaxProblem((problem as Error).message, undefined);
+  }
 }
 
 /**

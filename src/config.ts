@@ -369,11 +369,11 @@ function unreadableConfig(path: string, error: unknown): ConfigError {
 
 /** "shipline.json is not valid JSON at line 3, column 14: Expected ',' …", with the line and a caret under the place. */
 function invalidJson(path: string, text: string, error: unknown): ConfigError {
-  // V8's words without its offset or its quote of the text (which may span lines): we show the line.
+  // V8's words without its offset (Node 22 adds a line and column after it) or its quote of the
+  // text, whole or a part between "...", which may span lines: we show the line.
   const reason = (error as Error).message
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .replace(/\s*in JSON at position \d+.*$/s, '')
-    .replace(/\s*\(line \d+ column \d+\)$/, '')
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    .replace(/\s*(in JSON )?at position \d+.*$/s, '')
     .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
   const at = firstJsonError(text);
   if (at === undefined) return new ConfigError(`${path} is not valid JSON: ${reason}`, { cause: error });

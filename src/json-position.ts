@@ -3,7 +3,7 @@
 // must say line and column, so this small scanner finds the place itself. It only validates: the
 // value is still what JSON.parse returns.
 
-/** The offset of the first character that makes `text` invalid JSON; undefined when it is valid. */
+/** The offset of the first character that makes `text` invalid JSON; undefined when it is valid (or nested too deep to scan). */
 export function firstJsonError(text: string): number | undefined {
   let i = 0;
   const fail = (): never => {
@@ -83,6 +83,8 @@ export function firstJsonError(text: string): number | undefined {
     return undefined;
   } catch (error) {
     if (error instanceof JsonStop) return Math.min(error.offset, text.length);
+    // Nested deeper than the call stack goes (thousands of brackets): no place to name.
+    if (error instanceof RangeError) return undefined;
     throw error;
   }
 }

@@ -15,3 +15,6 @@ export function configErrorOf(overrides: Record<string, unknown>): string {
   }
   throw new Error('expected a ConfigError');
 }
+
+/** The whole message of a refused shipline.json: its heading, then one "field: message" line per issue. */
+export const refusal = (...issues: string[]): string => ['shipline.json is not a valid shipline config:', ...issues.map((i) => `  ${i}`)].join('\n');
