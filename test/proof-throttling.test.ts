@@ -42,8 +42,11 @@ function failures(x: Harness): Record<string, number> {
   return out;
 }
 
-// EC2 throttles with RequestLimitExceeded, the JSON services with ThrottlingException.
-const INJECTED = ['ThrottlingException', 'RequestLimitExceeded', 'InternalError'];
+// Each service's own throttling code: EC2 RequestLimitExceeded, S3 SlowDown (503), IAM, ELBv2, STS
+// and Route 53 Throttling, the JSON services ThrottlingException (src/sandbox/README.md cites them).
+const THROTTLED_AS: Partial<Record<ServiceName, string>> = { ec2: 'RequestLimitExceeded', s3: 'SlowDown', iam: 'Throttling', elbv2: 'Throttling', sts: 'Throttling', route53: 'Throttling' };
+const throttlingCode = (service: ServiceName) => THROTTLED_AS[service] ?? 'ThrottlingException';
+const INJECTED = ['ThrottlingException', 'RequestLimitExceeded', 'SlowDown', 'Throttling', 'InternalError'];
 const callKey = (c: { service: string; operation: string; input: unknown }) => `${c.service}:${c.operation}:${JSON.stringify(c.input)}`;
 
 /** Injected errors that no later call of the same operation with the same input followed: none, if the SDK retried each. */
@@ -77,7 +80,7 @@ async function converge(x: Harness, ...args: string[]): Promise<number> {
     }
     const why = exhausted(x, from);
     expect({ args, code: result.code, exhaustedRetries: why.length > 0, stderr: why.length > 0 ? '' : result.stderr }).toEqual({ args, code: 1, exhaustedRetries: true, stderr: '' });
-    expect(result.stderr).toMatch(/ThrottlingException|RequestLimitExceeded|InternalError/);
+    expect(result.stderr).toMatch(/ThrottlingException|RequestLimitExceeded|SlowDown|Throttling|InternalError/);
   }
   throw new Error(`shipline ${args.join(' ')} did not converge in 3 runs`);
 }
@@ -90,8 +93,9 @@ describe('with 30% of calls throttled and 5% failing with 500', () => {
     await converge(h, 'provision');
     expect(shape(h.sandbox)).toEqual(inventory);
     const seen = failures(h);
-    expect((seen.ThrottlingException ?? 0) + (seen.RequestLimitExceeded ?? 0)).toBeGreaterThan(20);
+    expect((seen.ThrottlingException ?? 0) + (seen.RequestLimitExceeded ?? 0) + (seen.Throttling ?? 0) + (seen.SlowDown ?? 0)).toBeGreaterThan(20);
     expect(seen.RequestLimitExceeded).toBeGreaterThan(5);
+    expect(seen.Throttling).toBeGreaterThan(2);
     expect(seen.InternalError).toBeGreaterThan(2);
 
     // Converged for real: a calm run finds nothing to change.
@@ -141,7 +145,7 @@ describe('the retry policy AWS calls get in production', () => {
     const [operation, send] = ONE_READ[service]!;
     const strategy = await clients.client(service).config.retryStrategy();
     expect((strategy as { mode?: string }).mode).toBe('adaptive');
-    const code = service === 'ec2' ? 'RequestLimitExceeded' : 'ThrottlingException';
+    const code = throttlingCode(service);
     await expect(send(clients)).rejects.toMatchObject({ name: code });
     const attempts = sandbox.calls.filter((c) => c.operation === operation);
     expect(attempts).toHaveLength(PRODUCTION_ATTEMPTS);

@@ -228,11 +228,23 @@ function without(value: unknown, id: string): unknown {
 }
 
 /**
- * EC2 throttles with RequestLimitExceeded ("Common causes of client errors" on its error codes
- * page); the JSON services answer ThrottlingException. Both are in the SDK's throttling list.
+ * Each service throttles with its own code (all in the SDK's throttling list): EC2 with
+ * RequestLimitExceeded ("Common causes of client errors" on its error codes page), S3 with SlowDown
+ * (503, its error responses page), the query-protocol services and Route 53 with Throttling ("Rate
+ * exceeded"), the JSON services with ThrottlingException. Sources in src/sandbox/README.md.
  */
 function throttled(service: string): Error {
-  return service === 'ec2'
-    ? awsError('RequestLimitExceeded', 'Request limit exceeded.', { status: 400 })
-    : awsError('ThrottlingException', 'Rate exceeded', { status: 400 });
+  switch (service) {
+    case 'ec2':
+      return awsError('RequestLimitExceeded', 'Request limit exceeded.', { status: 400 });
+    case 's3':
+      return awsError('SlowDown', 'Please reduce your request rate.', { status: 503 });
+    case 'iam':
+    case 'elbv2':
+    case 'sts':
+    case 'route53':
+      return awsError('Throttling', 'Rate exceeded', { status: 400 });
+    default:
+      return awsError('ThrottlingException', 'Rate exceeded', { status: 400 });
+  }
 }
