@@ -55,7 +55,7 @@ export const MODULES = [
   {
     name: 'policies',
     mutate: ['src/policies.ts', 'src/permissions.ts'],
-    tests: ['policies.test.ts', 'policy-documents.test.ts', 'permissions.test.ts', 'proof-exposure.test.ts'],
+    tests: ['policies.test.ts', 'policy-documents.test.ts', 'permissions.test.ts', 'permissions-variants.test.ts', 'proof-exposure.test.ts'],
   },
   {
     name: 'aws',
