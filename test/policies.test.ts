@@ -348,6 +348,17 @@ describe('statementIssues: each part of a statement', () => {
     }
   });
 
+  it("takes each of IAM's condition operators", () => {
+    const operators = [
+      'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+      'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+      'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
+      'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+    ];
+    expect(operators.flatMap((operator) => issuesOf({ Condition: { [operator]: { 'aws:SourceAccount': '123456789012' } } }))).toEqual([]);
+    expect(issuesOf({ Condition: { '': { 'aws:SourceAccount': '123456789012' } } })).toEqual(['statement 1: "" is not an IAM condition operator']);
+  });
+
   it('takes the set operators and IfExists around an operator, and only there', () => {
     const condition = (operator: string) => ({ [operator]: { 'aws:PrincipalTag/team': 'a' } });
     for (const operator of ['StringEquals', 'ForAllValues:StringLike', 'ForAnyValue:ArnLikeIfExists', 'NumericLessThanIfExists', 'Null', 'Bool']) {
