@@ -27,7 +27,8 @@ export default {
   },
   coverageAnalysis: 'perTest',
   mutate: module.mutate,
-  ignoreStatic: true,
+  // Static mutants need every test of the module (a reload each): ignored unless the module asks.
+  ignoreStatic: module.ignoreStatic ?? true,
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
   reporters: ['json', 'clear-text', 'progress'],

@@ -298,6 +298,11 @@ const ONLY_WHEN: Record<string, (v: PolicyVariant) => boolean> = {
   'codedeploy:CreateDeploymentGroup': (v) => v.strategy === 'blue-green',
   'codedeploy:UpdateDeploymentGroup': (v) => v.strategy === 'blue-green',
   'codedeploy:CreateDeployment': (v) => v.strategy === 'blue-green',
+  // What those calls ask besides (tags on create, the deployment's configuration and revision):
+  // keyed by action, a rolling policy would keep them although it creates nothing in CodeDeploy.
+  'codedeploy:TagResource': (v) => v.strategy === 'blue-green',
+  'codedeploy:GetDeploymentConfig': (v) => v.strategy === 'blue-green',
+  'codedeploy:RegisterApplicationRevision': (v) => v.strategy === 'blue-green',
 };
 const SCOPE_ONLY_WHEN = new Map<Scope, (v: PolicyVariant) => boolean>([[STATE_BUCKET, (v) => v.stateBackend === 's3']]);
 

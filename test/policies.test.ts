@@ -321,3 +321,71 @@ describe("statementIssues: a user's task role statements against IAM's grammar",
     expect(statementIssues(big).at(-1)).toMatch(/a role's inline policies hold at most 10240/);
   });
 });
+
+describe('statementIssues: each part of a statement', () => {
+  const issuesOf = (s: Partial<PolicyStatement>) => statementIssues([{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', ...s }]);
+
+  it('reads Action and Resource as one string or a list, and a statement may have neither', () => {
+    expect(issuesOf({ Action: ['s3:GetObject', 'GetObject'], Resource: ['*', 'bucket'] })).toEqual([
+      'statement 1: action "GetObject" is not of the form service:Action',
+      'statement 1: resource "bucket" is neither "*" nor an ARN',
+    ]);
+    expect(statementIssues([{ Effect: 'Allow', NotAction: 's3:DeleteObject', NotResource: 'arn:aws:s3:::logs/*' }])).toEqual([]);
+  });
+
+  it('takes actions with wildcards and digits, and no action without its service, or with spaces', () => {
+    expect(issuesOf({ Action: ['*', 's3:Get*', 'ec2:Describe?pcs', 'route53:GetHostedZone', 'application-autoscaling:Describe*'] })).toEqual([]);
+    for (const action of ['s3:', ':GetObject', ' s3:GetObject', 's3:GetObject ', 'S3:GetObject', 's3:Get-Object']) {
+      expect(issuesOf({ Action: action })).toEqual([`statement 1: action "${action}" is not of the form service:Action`]);
+    }
+  });
+
+  it('takes "*" and ARNs of any partition, a 12-digit account, "*" or aws; nothing else', () => {
+    const arnsOk = ['*', 'arn:aws:s3:::bucket/*', 'arn:aws-cn:iam::123456789012:role/x', 'arn:*:sqs:*:*:q', 'arn:aws:iam::aws:policy/x', 'arn:aws-us-gov:sqs:us-gov-west-1:123456789012:jobs'];
+    expect(issuesOf({ Resource: arnsOk })).toEqual([]);
+    for (const resource of ['**', ' *', 'arn:aws:s3:::', 'xarn:aws:s3:::b', 'arn:gcp:s3:::b', 'arn:aws:S3:::b', 'arn:aws:sqs:eu-west-3:12345:q', 'arn:aws:sqs:eu-west-3:1234567890123:q', 'arn:aws:sqs:eu-west-3']) {
+      expect(issuesOf({ Resource: resource })).toEqual([`statement 1: resource "${resource}" is neither "*" nor an ARN`]);
+    }
+  });
+
+  it("takes each of IAM's condition operators", () => {
+    const operators = [
+      'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+      'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+      'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
+      'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+    ];
+    expect(operators.flatMap((operator) => issuesOf({ Condition: { [operator]: { 'aws:SourceAccount': '123456789012' } } }))).toEqual([]);
+    expect(issuesOf({ Condition: { '': { 'aws:SourceAccount': '123456789012' } } })).toEqual(['statement 1: "" is not an IAM condition operator']);
+  });
+
+  it('takes the set operators and IfExists around an operator, and only there', () => {
+    const condition = (operator: string) => ({ [operator]: { 'aws:PrincipalTag/team': 'a' } });
+    for (const operator of ['StringEquals', 'ForAllValues:StringLike', 'ForAnyValue:ArnLikeIfExists', 'NumericLessThanIfExists', 'Null', 'Bool']) {
+      expect(issuesOf({ Condition: condition(operator) })).toEqual([]);
+    }
+    for (const operator of ['ForSomeValues:StringEquals', 'StringForAnyValue:Equals', 'StringIfExistsEquals', 'IfExistsBool', 'stringequals']) {
+      expect(issuesOf({ Condition: condition(operator) })).toEqual([`statement 1: "${operator}" is not an IAM condition operator`]);
+    }
+  });
+
+  it('numbers statements from 1 and names their Sid; statements without a Sid share none', () => {
+    expect(statementIssues([{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }, { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }, { Sid: 'Bad', Effect: 'Allow', Action: 'x', Resource: '*' }])).toEqual([
+      'statement 3 (Bad): action "x" is not of the form service:Action',
+    ]);
+  });
+
+  it('names a Sid used three times once', () => {
+    const s = { Sid: 'Same', Effect: 'Allow' as const, Action: 's3:GetObject', Resource: '*' };
+    expect(statementIssues([s, { ...s, Sid: 'Other' }, s, s])).toEqual(['Sid "Same" names more than one statement; IAM wants them unique']);
+  });
+
+  it('counts characters as IAM does, whitespace left out: 10,240 pass, 10,241 do not', () => {
+    // {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::…"}]}
+    const skeleton = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::"}]}'.length;
+    const sized = (chars: number, spaces = '') => [{ Effect: 'Allow' as const, Action: 's3:GetObject', Resource: `arn:aws:s3:::${spaces}${'b'.repeat(chars - skeleton)}` }];
+    expect(statementIssues(sized(10_240))).toEqual([]);
+    expect(statementIssues(sized(10_240, ' '.repeat(50)))).toEqual([]);
+    expect(statementIssues(sized(10_241))).toEqual(["the statements take 10241 characters; a role's inline policies hold at most 10240"]);
+  });
+});
