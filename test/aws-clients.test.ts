@@ -2,28 +2,14 @@
 // endpoint, credentials, the adaptive retry and its attempts), and what its outermost middleware
 // does to every call (the dry-run guard, the call log, errors that say which call failed). Calls
 // end in a stand-in in the deserialize step, inside the SDK's retry, as the sandbox's do.
-import { ACMClient } from '@aws-sdk/client-acm';
-import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { CreateVpcCommand, DeleteVpcCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type { BuildMiddleware, DeserializeMiddleware, Pluggable } from '@smithy/types';
 import { AwsClients, DEFAULT_MAX_ATTEMPTS, SERVICE_NAMES, type ClientOptions, type ServiceName } from '../src/aws/clients';
 import { AwsCallError, ConfigError, EngineError } from '../src/errors';
 import { rejectionOf } from './helpers/rejection';
+import { CLIENT_CLASSES } from './helpers/sandbox-mock';
 
 const CREDENTIALS = { accessKeyId: 'AKIATEST', secretAccessKey: 'test-secret' };
 
@@ -92,31 +78,11 @@ type Settings = {
 const settings = (client: object) => (client as { config: Settings }).config;
 
 describe('one client per service', () => {
-  const CLASSES: Record<ServiceName, new (...args: [never]) => object> = {
-    ec2: EC2Client,
-    sts: STSClient,
-    elbv2: ElasticLoadBalancingV2Client,
-    ecs: ECSClient,
-    ecr: ECRClient,
-    iam: IAMClient,
-    logs: CloudWatchLogsClient,
-    s3: S3Client,
-    codebuild: CodeBuildClient,
-    codepipeline: CodePipelineClient,
-    connections: CodeStarConnectionsClient,
-    codedeploy: CodeDeployClient,
-    ssm: SSMClient,
-    secretsmanager: SecretsManagerClient,
-    appautoscaling: ApplicationAutoScalingClient,
-    acm: ACMClient,
-    route53: Route53Client,
-  };
-
   it('every service has a name, and each name its own SDK client, by getter and by name', () => {
-    expect([...SERVICE_NAMES].sort()).toEqual(Object.keys(CLASSES).sort());
+    expect([...SERVICE_NAMES].sort()).toEqual(Object.keys(CLIENT_CLASSES).sort());
     const c = clients();
     for (const service of SERVICE_NAMES) {
-      expect(c[service]).toBeInstanceOf(CLASSES[service]);
+      expect(c[service]).toBeInstanceOf(CLIENT_CLASSES[service]);
       expect(c.client(service)).toBe(c[service]);
     }
   });
