@@ -303,6 +303,7 @@ describe('errors that say which call failed', () => {
       'ec2:DeleteVpc: InvalidParameterValue — bad',
     );
     expect(await target({})).toBe('ec2:DeleteVpc: InvalidParameterValue — bad');
+    expect(await target({ VpcId: undefined, MaxCount: 1, GroupName: 'web' })).toBe('ec2:DeleteVpc GroupName=web: InvalidParameterValue — bad');
   });
 
   it('an error with no AWS code (one building the request, before the retry) is thrown as it is', async () => {

@@ -165,6 +165,7 @@ describe('missingProfile', () => {
     expect(missingProfile('work', env, undefined, files('[work]\n', undefined))).toBeInstanceOf(ConfigError);
     expect(missingProfile('default', env, undefined, files('[profile default]\n', undefined))).toBeUndefined();
     expect(missingProfile('other', env, undefined, files('[default]\n', undefined))).toBeInstanceOf(ConfigError);
+    expect(missingProfile('default', env, undefined, files('[profile work]\n[work]\n', undefined))).toBeInstanceOf(ConfigError);
   });
 
   it('the credentials file names a profile [NAME], on any line', () => {

@@ -160,6 +160,20 @@ describe('until', () => {
     expect(calls).toBe(2);
   });
 
+  it('Ctrl-C during the first check: interrupted, not a value', async () => {
+    const controller = new AbortController();
+    const { ctx } = waitContext(TEST_WAITS, controller.signal);
+    const error = await rejectionOf(
+      until(ctx, 'the service', 600, async () => {
+        controller.abort();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { done: false, status: 'deploying' };
+      }),
+      InterruptedError,
+    );
+    expect(error.message).toBe('interrupted while waiting for the service (step network); state is saved, run the command again to carry on');
+  });
+
   it("a check's failure ends the wait with it", async () => {
     const { ctx } = waitContext();
     const failure = new Error('AccessDenied');
@@ -189,6 +203,14 @@ describe('untilSdk', () => {
     const { waiter } = sdkWaiter(async () => Promise.reject(thrownResult({ state: 'ABORTED' }, 'AbortError')));
     const error = await rejectionOf(untilSdk(ctx, 'the load balancer', 600, waiter, {}, { Ids: [] }), InterruptedError);
     expect(error.message).toBe('interrupted while waiting for the load balancer (step network); state is saved, run the command again to carry on');
+  });
+
+  it('an abort or a timeout in words, not a waiter result (the HTTP layer\'s): interrupted, gave up', async () => {
+    const { ctx } = waitContext();
+    const aborted = sdkWaiter(async () => Promise.reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' })));
+    await expect(untilSdk(ctx, 'the service', 600, aborted.waiter, {}, { Ids: [] })).rejects.toBeInstanceOf(InterruptedError);
+    const timedOut = sdkWaiter(async () => Promise.reject(Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' })));
+    await expect(untilSdk(ctx, 'the service', 600, timedOut.waiter, {}, { Ids: [] })).rejects.toThrow(/^gave up waiting for the service after \d+\.\ds$/);
   });
 
   it('a waiter that reached a failure state: says so, with its reason', async () => {
@@ -228,8 +250,10 @@ describe('untilSdk', () => {
 
   it('something thrown that is not an Error is thrown as it is', async () => {
     const { ctx } = waitContext();
-    const { waiter } = sdkWaiter(async () => Promise.reject('{"state":"ABORTED"}'));
-    await expect(untilSdk(ctx, 'the instance', 600, waiter, {}, { Ids: [] })).rejects.toBe('{"state":"ABORTED"}');
+    for (const thrown of ['{"state":"ABORTED"}', null]) {
+      const { waiter } = sdkWaiter(async () => Promise.reject(thrown));
+      await expect(untilSdk(ctx, 'the instance', 600, waiter, {}, { Ids: [] })).rejects.toBe(thrown);
+    }
   });
 });
 
