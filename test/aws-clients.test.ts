@@ -3,6 +3,7 @@
 // does to every call (the dry-run guard, the call log, errors that say which call failed). Calls
 // end in a stand-in in the deserialize step, inside the SDK's retry, as the sandbox's do.
 import { CreateVpcCommand, DeleteVpcCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type { BuildMiddleware, DeserializeMiddleware, Pluggable } from '@smithy/types';
@@ -260,6 +261,18 @@ describe('the call log', () => {
     ]);
     for (const call of logged) expect(call.ms).toBeLessThanOrEqual(elapsed);
     for (const call of logged) expect(call.ms).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('the outermost middleware', () => {
+  it("sees what the SDK's own first middleware refuses (an S3 bucket name with a slash): logged, and said as the call's", async () => {
+    const logged: Array<{ operation: string; error?: string }> = [];
+    const { plugin, sent } = standIn();
+    const c = clients({ plugins: [plugin], onCall: (call) => void logged.push(call) });
+    const error = await rejectionOf(c.s3.send(new PutObjectCommand({ Bucket: 'bad/name', Key: 'k', Body: 'x' })), AwsCallError);
+    expect(error.message).toBe("s3:PutObject: InvalidBucketName — Bucket name shouldn't contain '/', received 'bad/name'");
+    expect(logged).toEqual([{ service: 's3', operation: 'PutObject', ms: expect.any(Number), error: 'InvalidBucketName' }]);
+    expect(sent).toEqual([]);
   });
 });
 
