@@ -165,6 +165,8 @@ describe('until', () => {
     const { ctx } = waitContext(TEST_WAITS, controller.signal);
     const error = await rejectionOf(
       until(ctx, 'the service', 600, async () => {
+        // Once the waiter listens for the signal: the check starts before it does.
+        await Promise.resolve();
         controller.abort();
         await new Promise((resolve) => setTimeout(resolve, 20));
         return { done: false, status: 'deploying' };
