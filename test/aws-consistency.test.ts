@@ -1,21 +1,11 @@
 // EC2's eventual consistency (src/aws/consistency.ts): a call right after a create is retried while
 // AWS answers the NotFound code of a resource it names, for five minutes at most, and nothing else is.
-import pino from 'pino';
 import { EC2_NOT_FOUND, EC2_PROPAGATION_SECONDS, retryWhileNotFound } from '../src/aws/consistency';
 import { WaitTimeoutError } from '../src/errors';
-import type { WaitSettings } from '../src/step';
-import { TEST_WAITS } from './helpers/harness';
 import { rejectionOf } from './helpers/rejection';
+import { waitContext } from './helpers/wait-context';
 
 const notFound = (code: string, message = `The ID '${code}' does not exist`) => Object.assign(new Error(message), { name: code });
-
-function consistencyContext(waits: WaitSettings = TEST_WAITS) {
-  const progress: string[] = [];
-  const logs: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const ctx = { waits, signal: new AbortController().signal, step: 'network', log, progress: (a: string) => void progress.push(a) };
-  return { ctx, progress, logs };
-}
 
 describe('the codes', () => {
   it("each new EC2 resource's NotFound code, and five minutes for it to show", () => {
@@ -35,7 +25,7 @@ describe('the codes', () => {
 
 describe('retryWhileNotFound', () => {
   it('retries while the call answers one of the codes, reporting and logging each refusal, then gives its value', async () => {
-    const { ctx, progress, logs } = consistencyContext();
+    const { ctx, progress, logs } = waitContext();
     const answers: Array<Error | string> = [notFound('InvalidVpcID.NotFound'), notFound('InvalidSubnetID.NotFound'), 'rtb-1'];
     const value = await retryWhileNotFound(ctx, 'create the route table', [EC2_NOT_FOUND.vpc, EC2_NOT_FOUND.subnet], async () => {
       const next = answers.shift()!;
@@ -55,13 +45,13 @@ describe('retryWhileNotFound', () => {
   });
 
   it('visible at once: the value, nothing reported', async () => {
-    const { ctx, progress } = consistencyContext();
+    const { ctx, progress } = waitContext();
     await expect(retryWhileNotFound(ctx, 'tag the VPC', [EC2_NOT_FOUND.vpc], async () => 'done')).resolves.toBe('done');
     expect(progress).toEqual([]);
   });
 
   it('another code, even the NotFound of a resource not named, is thrown at once', async () => {
-    const { ctx } = consistencyContext();
+    const { ctx } = waitContext();
     for (const failure of [notFound('InvalidGroup.NotFound'), notFound('DependencyViolation'), new Error('socket hang up')]) {
       let calls = 0;
       const refused = retryWhileNotFound(ctx, 'attach the gateway', [EC2_NOT_FOUND.vpc, EC2_NOT_FOUND.internetGateway], async () => {
@@ -74,7 +64,7 @@ describe('retryWhileNotFound', () => {
   });
 
   it("still missing after the bound: gone, not late; the timeout names AWS's code", async () => {
-    const { ctx } = consistencyContext();
+    const { ctx } = waitContext();
     const error = await rejectionOf(
       retryWhileNotFound(ctx, 'create the route', [EC2_NOT_FOUND.routeGateway], async () => Promise.reject(notFound('InvalidGatewayID.NotFound', 'no igw-1')), 10),
       WaitTimeoutError,
@@ -89,7 +79,7 @@ describe('retryWhileNotFound', () => {
     afterEach(() => jest.useRealTimers());
 
     it('the bound is five minutes unless given', async () => {
-      const { ctx } = consistencyContext({ minDelay: 2, maxDelay: 10, timeoutScale: 1 });
+      const { ctx } = waitContext({ minDelay: 2, maxDelay: 10, timeoutScale: 1 });
       let settled: unknown;
       void retryWhileNotFound(ctx, 'describe the instance', [EC2_NOT_FOUND.instance], async () => Promise.reject(notFound('InvalidInstanceID.NotFound'))).catch(
         (e: unknown) => void (settled = e),

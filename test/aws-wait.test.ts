@@ -1,23 +1,16 @@
 // Bounded, reported waits (src/aws/wait.ts): the bounds each waiter gets, what a wait reports, how
 // it ends (done, timed out, interrupted by Ctrl-C, failed), and what retryWhile retries.
-import pino from 'pino';
 import { WaiterState, type WaiterResult } from '@smithy/core/client';
 import { isRoleNotYetAssumable, NOTICE_WITHIN_SECONDS, retryWhile, until, untilSdk, type Poll } from '../src/aws/wait';
 import { AwsCallError, InterruptedError, WaitTimeoutError } from '../src/errors';
 import type { WaitSettings } from '../src/step';
 import { TEST_WAITS } from './helpers/harness';
 import { rejectionOf } from './helpers/rejection';
+import { waitContext } from './helpers/wait-context';
 
 /** What production waits with against AWS (src/session.ts). */
 const AWS_WAITS: WaitSettings = { minDelay: 2, maxDelay: 10, timeoutScale: 1 };
 const TIMEOUT_HINT = 'AWS is slower than usual; nothing is lost: run the same command again and it carries on from here';
-
-function waitContext(waits: WaitSettings = TEST_WAITS, signal: AbortSignal = new AbortController().signal) {
-  const progress: string[] = [];
-  const logs: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  return { ctx: { waits, signal, step: 'network', log, progress: (a: string) => void progress.push(a) }, progress, logs };
-}
 
 /** The debug lines a wait logged, without pino's own fields. */
 const debugLines = (logs: Array<Record<string, unknown>>) =>
