@@ -40,7 +40,7 @@
 // - ACM: https://docs.aws.amazon.com/acm/latest/APIReference/API_DescribeCertificate.html,
 //   …/API_DeleteCertificate.html (ResourceNotFoundException)
 // - Route 53: https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html (NoSuchHostedZone)
-import { awsErrorCode } from './errors';
+import { isAwsError } from './errors';
 
 export const GONE = {
   ec2: {
@@ -122,4 +122,4 @@ export const GONE = {
 export const isGone =
   (codes: readonly string[]) =>
   (error: unknown): boolean =>
-    codes.includes(awsErrorCode(error) ?? '');
+    isAwsError(error, ...codes);

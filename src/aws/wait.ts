@@ -84,9 +84,10 @@ export const NOTICE_WITHIN_SECONDS = 3;
 
 function waiterOptions<Client>(ctx: Pick<StepContext, 'waits' | 'signal'>, timeoutSeconds: number, client: Client) {
   const { minDelay, maxDelay, timeoutScale } = ctx.waits;
+  // At least two of the longest delays (so no longer bound than half the wait is needed below).
   const maxWaitTime = Math.max(timeoutSeconds * timeoutScale, maxDelay * 2, 0.001);
   // `timeoutScale` is how long one AWS second lasts here: 1 against AWS, less on the sandbox's clock.
-  const longest = Math.min(maxDelay, timeoutScale > 0 ? NOTICE_WITHIN_SECONDS * timeoutScale : maxDelay, maxWaitTime / 2);
+  const longest = Math.min(maxDelay, timeoutScale > 0 ? NOTICE_WITHIN_SECONDS * timeoutScale : maxDelay);
   return {
     client,
     maxWaitTime,

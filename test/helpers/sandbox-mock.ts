@@ -22,7 +22,8 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { ServiceName } from '../../src/aws/clients';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 
-const CLIENTS = {
+/** The SDK client class of each service. */
+export const CLIENT_CLASSES = {
   ec2: EC2Client,
   sts: STSClient,
   elbv2: ElasticLoadBalancingV2Client,
@@ -41,14 +42,14 @@ const CLIENTS = {
   acm: ACMClient,
   route53: Route53Client,
 } as const;
-type Mocked = keyof typeof CLIENTS;
-export type SandboxMocks = { [K in Mocked]: AwsClientStub<InstanceType<(typeof CLIENTS)[K]>> } & { restore(): void };
+type Mocked = keyof typeof CLIENT_CLASSES;
+export type SandboxMocks = { [K in Mocked]: AwsClientStub<InstanceType<(typeof CLIENT_CLASSES)[K]>> } & { restore(): void };
 
 export function mockAwsWithSandbox(sandbox: Sandbox): SandboxMocks {
   // The stubs differ only in their client's types; the dispatcher treats them alike.
   type Stub = { send: { callsFake(fake: (command: { constructor: { name: string }; input: unknown }) => unknown): void }; restore(): void };
   const mocks = {} as Record<Mocked, Stub>;
-  for (const [service, Client] of Object.entries(CLIENTS) as Array<[Mocked, (typeof CLIENTS)[Mocked]]>) {
+  for (const [service, Client] of Object.entries(CLIENT_CLASSES) as Array<[Mocked, (typeof CLIENT_CLASSES)[Mocked]]>) {
     const mock = mockClient(Client as typeof EC2Client) as unknown as Stub;
     mock.send.callsFake((command) =>
       sandbox.dispatch(service as ServiceName, command.constructor.name, command.input),
