@@ -76,6 +76,16 @@ export const MODULES = [
     tests: ['aws-*.test.ts', 'proof-throttling.test.ts'],
   },
   {
+    // The same files with no mutant ignored: the definitions `clients.ts` and `environment.ts` make
+    // when loaded (the retry settings, the endpoint prefixes) are loaded lazily inside
+    // proof-throttling, so the plain run credits their mutants to it alone, which never reads them.
+    // Here each runs every unit test (a reload per mutant).
+    name: 'aws-static',
+    mutate: ['src/aws/**/*.ts'],
+    tests: ['aws-*.test.ts'],
+    ignoreStatic: false,
+  },
+  {
     name: 'ownership',
     mutate: ['steps/lib/owned.ts', 'src/tags.ts'],
     // The checks' own tests. Every step and end-to-end test reaches them too (each run checks

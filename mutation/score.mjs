@@ -1,4 +1,4 @@
-// `npm run mutation:score`: the score over the whole set, from the modules' latest runs. Each module
+// `npm run mutation:score [-- --markdown]`: the score over the whole set, from the modules' latest runs. Each module
 // runs alone (a run of `all` would take most of a day here), so the whole-set figure is put together
 // from every module's incremental report: for each file, the newest report that holds it. A file
 // whose source changed since that report is stale, one no report holds is unmeasured; both are
@@ -57,6 +57,15 @@ const rows = files.map((file) => {
 
 const pct = (killed, valid) => (valid ? (100 * killed) / valid : 100);
 const sum = (list) => list.reduce((acc, r) => ({ killed: acc.killed + r.killed, valid: acc.valid + r.valid }), { killed: 0, valid: 0 });
+
+// `--markdown`: the README's table, one row per file.
+if (process.argv.includes('--markdown')) {
+  for (const r of rows) {
+    const score = r.state === 'unmeasured' ? 'not measured' : r.valid === 0 ? 'no mutants' : `${pct(r.killed, r.valid).toFixed(1)}% (${r.killed} of ${r.valid})`;
+    console.log(`| \`${r.file}\` | \`${r.module ?? '-'}\` | ${score}${r.state === 'stale' ? ', stale' : ''} |`);
+  }
+  process.exit(0);
+}
 
 console.log('mutation score per file, from the latest run of each module (reports/mutation/*.incremental.json):');
 for (const r of rows) {

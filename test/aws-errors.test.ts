@@ -78,6 +78,7 @@ describe('hintFor', () => {
     'LimitExceededException',
     'LimitExceeded',
     'VpcLimitExceeded',
+    'NatGatewayLimitExceeded',
     'AddressLimitExceeded',
     'InstanceLimitExceeded',
     'TooManyLoadBalancers',
@@ -85,6 +86,13 @@ describe('hintFor', () => {
     'RulesPerSecurityGroupLimitExceeded',
   ])('%s: a quota', (code) => {
     expect(hintFor('ec2', 'CreateVpc', code)).toBe(quota);
+  });
+
+  // EC2's throttling code ends like a quota's: after the SDK's 8 attempts it is a busy account, not a quota.
+  it.each(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'RequestThrottled', 'SlowDown', 'TooManyRequestsException', 'PriorRequestNotComplete', 'EC2ThrottledException', 'BandwidthLimitExceeded'])('%s: throttled, not a quota', (code) => {
+    expect(hintFor('ec2', 'DescribeVpcs', code)).toBe(
+      'AWS throttled ec2:DescribeVpcs through every attempt of the SDK\'s retry: the account is busy with other calls; run again (it carries on), or with --concurrency 2',
+    );
   });
 
   it.each(['DependencyViolation', 'InvalidVpcID.NotFound', 'LimitExceededSoon', 'Access'])('%s: no hint', (code) => {

@@ -27,7 +27,23 @@ export function isAwsError(error: unknown, ...codes: string[]): boolean {
 
 const ACCESS_DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess'];
 const NO_CREDENTIALS = ['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'AuthFailure'];
-const QUOTA = ['LimitExceededException', 'LimitExceeded', 'VpcLimitExceeded', 'AddressLimitExceeded', 'InstanceLimitExceeded', 'TooManyLoadBalancers', 'ServiceQuotaExceededException'];
+// Codes ending in `LimitExceeded` (VpcLimitExceeded, AddressLimitExceeded …) are quotas too, but
+// for EC2's throttling code: the SDK's throttling list (THROTTLING_ERROR_CODES in
+// @smithy/service-error-classification) comes first.
+const QUOTA = ['LimitExceededException', 'TooManyLoadBalancers', 'ServiceQuotaExceededException'];
+const THROTTLED = [
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'RequestThrottled',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
+  'BandwidthLimitExceeded',
+];
 
 /** A hint for the errors users hit in practice, by AWS code. */
 export function hintFor(service: string, operation: string, code: string): string | undefined {
@@ -36,6 +52,9 @@ export function hintFor(service: string, operation: string, code: string): strin
   }
   if (NO_CREDENTIALS.includes(code)) {
     return 'no usable AWS credentials: set AWS_PROFILE (or aws.profile in the config), run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY';
+  }
+  if (THROTTLED.includes(code)) {
+    return `AWS throttled ${service}:${operation} through every attempt of the SDK's retry: the account is busy with other calls; run again (it carries on), or with --concurrency 2`;
   }
   if (QUOTA.includes(code) || code.endsWith('LimitExceeded')) {
     return 'an AWS service quota was reached: delete unused resources or ask for a higher quota in the Service Quotas console';
