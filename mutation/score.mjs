@@ -1,8 +1,9 @@
-// `npm run mutation:score [-- --markdown]`: the score over the whole set, from the modules' latest runs. Each module
-// runs alone (a run of `all` would take most of a day here), so the whole-set figure is put together
-// from every module's incremental report: for each file, the newest report that holds it. A file
-// whose source changed since that report is stale, one no report holds is unmeasured; both are
-// named, and either makes the verdict "not measured" rather than a number that looks like one.
+// `npm run mutation:score [-- --markdown]`: the score over the whole set, from the modules' latest
+// runs. Each module runs alone (a run of `all` would take most of a day here), so the whole-set
+// figure is put together from every module's incremental report: for each file, the most complete
+// report made on the file as it is. A file whose source changed since its report is stale, one no
+// report holds is unmeasured; both are named, and either makes the verdict "not measured" rather
+// than a number that looks like one.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODULES } from './modules.mjs';
@@ -41,17 +42,22 @@ const reports = existsSync(REPORTS)
       .map((r) => ({ ...r, files: JSON.parse(readFileSync(r.path, 'utf8')).files }))
   : [];
 
+const validOf = (mutants) => mutants.filter((m) => VALID.has(m.status));
 const rows = files.map((file) => {
-  const report = reports.find((r) => r.files[file]);
+  // Of the reports made on the file as it is, the most complete (a `-static` run also holds the
+  // mutants the plain run ignores); else the newest, which is then stale.
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  const current = reports.filter((r) => r.files[file]?.source === text);
+  const report = current.sort((a, b) => validOf(b.files[file].mutants).length - validOf(a.files[file].mutants).length)[0] ?? reports.find((r) => r.files[file]);
   if (!report) {
     // Stryker leaves out of its report a file in which it found nothing to mutate (re-exports only).
     const ranOver = reports.find((r) => MODULES.some((m) => m.name === r.name && m.mutate.flatMap(expand).includes(file)));
     return ranOver ? { file, module: ranOver.name, killed: 0, valid: 0, state: 'current' } : { file, state: 'unmeasured' };
   }
   const { mutants, source } = report.files[file];
-  const valid = mutants.filter((m) => VALID.has(m.status));
+  const valid = validOf(mutants);
   const killed = valid.filter((m) => DETECTED.has(m.status)).length;
-  const stale = source !== readFileSync(file, 'utf8');
+  const stale = source !== text;
   return { file, module: report.name, killed, valid: valid.length, state: stale ? 'stale' : 'current' };
 });
 
