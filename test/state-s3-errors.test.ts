@@ -1,56 +1,34 @@
 // The S3 state backend's answers, word for word: conflicts that say what changed, where a state
 // went, how to restore one, the lock's refusals and races, and AWS's failures as users read them.
 // On the sandbox's S3; AWS's other answers (500s, 403s, redirects) are injected as the SDK shapes them.
-import { S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { awsErrorCode } from '../src/aws/errors';
 import { AwsCallError, ConfigError, LockError, ShiplineError } from '../src/errors';
 import { awsError } from '../src/sandbox/kernel/errors';
-import { Sandbox } from '../src/sandbox/sandbox';
 import { StateStore } from '../state';
 import { byWhom } from '../state/local';
-import { S3Backend } from '../state/s3';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { BUCKET, KEY, useS3State } from './helpers/s3-state-fixture';
+import { REGION } from './helpers/sandbox-fixture';
 import { rejectionOf } from './helpers/rejection';
 
-const REGION = 'eu-west-3';
-const BUCKET = 'team-state';
-const KEY = 'shipline/dev.json';
 const STATE = `s3://${BUCKET}/${KEY}`;
 const LOCK = `${STATE}.lock`;
 const MOVED = `${STATE}.moved`;
 const expect_ = { stack: 'dev', region: REGION };
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks;
-let s3: S3Client;
-let dir: string;
+const env = useS3State('shipline-s3errors-');
+const { backend } = env;
 
-beforeEach(async () => {
-  sandbox = new Sandbox({ region: REGION });
-  mocks = mockAwsWithSandbox(sandbox);
-  s3 = new S3Client({ region: REGION });
-  await sandbox.dispatch('s3', 'CreateBucket', { Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } });
-  dir = await mkdtemp(join(tmpdir(), 'shipline-s3errors-'));
-});
-
-afterEach(async () => {
-  mocks.restore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const backend = (opts: { bucket?: string; localPath?: string } = {}) =>
-  new S3Backend(s3, { bucket: opts.bucket ?? BUCKET, key: KEY }, { stack: 'dev', ...(opts.localPath ? { localPath: opts.localPath } : {}) });
 const versioning = (Status: 'Enabled' | 'Suspended') =>
-  sandbox.dispatch('s3', 'PutBucketVersioning', { Bucket: BUCKET, VersioningConfiguration: { Status } });
-const put = (key: string, body: string) => sandbox.dispatch('s3', 'PutObject', { Bucket: BUCKET, Key: key, Body: body });
-const del = (key: string) => sandbox.dispatch('s3', 'DeleteObject', { Bucket: BUCKET, Key: key });
+  env.sandbox.dispatch('s3', 'PutBucketVersioning', { Bucket: BUCKET, VersioningConfiguration: { Status } });
+const put = (key: string, body: string) => env.sandbox.dispatch('s3', 'PutObject', { Bucket: BUCKET, Key: key, Body: body });
+const del = (key: string) => env.sandbox.dispatch('s3', 'DeleteObject', { Bucket: BUCKET, Key: key });
 
 async function text(key = KEY): Promise<string | undefined> {
   try {
-    const out = (await sandbox.dispatch('s3', 'GetObject', { Bucket: BUCKET, Key: key })) as { Body: { transformToString(): Promise<string> } };
+    const out = (await env.sandbox.dispatch('s3', 'GetObject', { Bucket: BUCKET, Key: key })) as { Body: { transformToString(): Promise<string> } };
     return await out.Body.transformToString();
   } catch (error) {
     if (awsErrorCode(error) === 'NoSuchKey') return undefined;
@@ -59,20 +37,20 @@ async function text(key = KEY): Promise<string | undefined> {
 }
 
 async function contentType(key: string): Promise<unknown> {
-  return (await sandbox.dispatch('s3', 'HeadObject', { Bucket: BUCKET, Key: key })).ContentType;
+  return (await env.sandbox.dispatch('s3', 'HeadObject', { Bucket: BUCKET, Key: key })).ContentType;
 }
 
 const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ShiplineError);
 
-/** The calls the backend sent for `operation` on `key` (the test's own calls go through the sandbox too). */
+/** The calls the backend sent for `operation` on `key` (the test's own calls go through the env.sandbox too). */
 function sent(operation: string, key: string): Array<Record<string, unknown>> {
-  return sandbox.calls.filter((c) => c.operation === operation && (c.input as { Key?: string }).Key === key).map((c) => c.input as Record<string, unknown>);
+  return env.sandbox.calls.filter((c) => c.operation === operation && (c.input as { Key?: string }).Key === key).map((c) => c.input as Record<string, unknown>);
 }
 
 /** AWS answers `error` to the next `operation` on `key` (once). */
 function failNext(operation: string, key: string, error: unknown): void {
   let armed = true;
-  sandbox.faults.on(operation, (call) => {
+  env.sandbox.faults.on(operation, (call) => {
     if (armed && (call.input as { Key?: string }).Key === key) {
       armed = false;
       throw error;
@@ -155,7 +133,7 @@ describe('S3Backend saves: each refusal says what changed', () => {
   });
 
   it('S3 answering a save without an ETag fails it: there is no version to check the next save against', async () => {
-    sandbox.faults.onOutput('PutObject', (_call, output) => {
+    env.sandbox.faults.onOutput('PutObject', (_call, output) => {
       const { ETag: _dropped, ...rest } = output;
       return rest;
     });
@@ -173,7 +151,7 @@ describe('S3Backend.elsewhere: a stack whose state is not here', () => {
   it('a moved note says where the state went, when and by whom, and how to follow it', async () => {
     await put(`${KEY}.moved`, JSON.stringify({ movedTo: '/home/ana/dev.json', movedAt: '2026-01-02T03:04:05.000Z', by: 'ana@laptop' }));
     // The note wins over a local file: the state was moved there on purpose.
-    const local = join(dir, 'dev.json');
+    const local = join(env.dir, 'dev.json');
     await writeFile(local, '{}');
     expect(await backend({ localPath: local }).elsewhere()).toEqual({
       message: `the state of ${STATE} was moved to /home/ana/dev.json on 2026-01-02T03:04:05.000Z (by ana@laptop)`,
@@ -191,7 +169,7 @@ describe('S3Backend.elsewhere: a stack whose state is not here', () => {
   });
 
   it('a local state file never migrated: named, with both ways out', async () => {
-    const local = join(dir, 'dev.json');
+    const local = join(env.dir, 'dev.json');
     await writeFile(local, '{}');
     expect(await backend({ localPath: local }).elsewhere()).toEqual({
       message: `there is no state in ${STATE}, but the local state file ${local} exists: the stack's state was never migrated to S3`,
@@ -200,7 +178,7 @@ describe('S3Backend.elsewhere: a stack whose state is not here', () => {
   });
 
   it('a local path with no file there is a stack without state yet: the run starts it here', async () => {
-    const b = backend({ localPath: join(dir, 'absent.json') });
+    const b = backend({ localPath: join(env.dir, 'absent.json') });
     expect(await b.elsewhere()).toBeUndefined();
     expect(await backend().elsewhere()).toBeUndefined();
     const store = await StateStore.openIn(b, expect_);
@@ -237,11 +215,11 @@ describe('S3Backend.corruptHint and warnings', () => {
   });
 
   it('no warning when the credentials may not ask (s3:GetBucketVersioning denied): the run needs nothing from it', async () => {
-    sandbox.faults.on('GetBucketVersioning', () => {
+    env.sandbox.faults.on('GetBucketVersioning', () => {
       throw sdkError('AccessDenied', 403);
     });
     expect(await backend().warnings()).toEqual([]);
-    expect(sandbox.calls.filter((c) => c.operation === 'GetBucketVersioning' && c.error === 'AccessDenied')).toHaveLength(1);
+    expect(env.sandbox.calls.filter((c) => c.operation === 'GetBucketVersioning' && c.error === 'AccessDenied')).toHaveLength(1);
   });
 });
 
@@ -279,10 +257,10 @@ describe('the S3 lock: taking it', () => {
   it('a lock released between our refused put and our look: "locked by another run a moment ago", run again', async () => {
     await put(`${KEY}.lock`, JSON.stringify({ pid: 4242, user: 'ci', host: 'ci-runner-7', command: 'provision', startedAt: new Date().toISOString() }));
     let released = false;
-    sandbox.faults.on('GetObject', (call) => {
+    env.sandbox.faults.on('GetObject', (call) => {
       if (!released && (call.input as { Key?: string }).Key === `${KEY}.lock`) {
         released = true;
-        sandbox.s3.deleteObject({ Bucket: BUCKET, Key: `${KEY}.lock` });
+        env.sandbox.s3.deleteObject({ Bucket: BUCKET, Key: `${KEY}.lock` });
       }
     });
     const error = await rejection(backend().lock({ command: 'provision' }));
@@ -350,7 +328,7 @@ describe('the S3 lock: releasing and breaking it', () => {
     const lock = await backend().lock({ command: 'provision' });
     expect(await backend().breakLock()).toEqual(lock.holder);
     await lock.release();
-    expect(sandbox.calls.filter((c) => c.operation === 'DeleteObject').map((c) => c.error)).toEqual([undefined, 'NoSuchKey']);
+    expect(env.sandbox.calls.filter((c) => c.operation === 'DeleteObject').map((c) => c.error)).toEqual([undefined, 'NoSuchKey']);
   });
 
   it('a release S3 refuses says so (the lock stays, for `state unlock` to clear)', async () => {
@@ -385,10 +363,10 @@ describe('the S3 lock: releasing and breaking it', () => {
     const old = await backend().lock({ command: 'provision' });
     const newer = JSON.stringify({ ...old.holder, command: 'destroy', nonce: 'another' });
     let replaced = false;
-    sandbox.faults.on('DeleteObject', () => {
+    env.sandbox.faults.on('DeleteObject', () => {
       if (replaced) return;
       replaced = true;
-      sandbox.s3.putObject({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: newer });
+      env.sandbox.s3.putObject({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: newer });
     });
     const error = await rejection(backend().breakLock(old.holder));
     expect([error.code, error.message, error.hint]).toEqual([
@@ -411,7 +389,7 @@ describe('the S3 lock: releasing and breaking it', () => {
     // Suspended: every new object is the version "null", which the next lock would reuse: only its ETag tells them apart.
     await versioning('Suspended');
     const lock = await backend().lock({ command: 'provision' });
-    const etag = (await sandbox.dispatch('s3', 'HeadObject', { Bucket: BUCKET, Key: `${KEY}.lock` })).ETag;
+    const etag = (await env.sandbox.dispatch('s3', 'HeadObject', { Bucket: BUCKET, Key: `${KEY}.lock` })).ETag;
     expect(await backend().breakLock(lock.holder)).toEqual(lock.holder);
     expect(sent('DeleteObject', `${KEY}.lock`).at(-1)).toEqual({ Bucket: BUCKET, Key: `${KEY}.lock`, IfMatch: etag });
     expect(await text(`${KEY}.lock`)).toBeUndefined();

@@ -1,50 +1,29 @@
 // The S3 state backend on the sandbox's S3: the conditional writes it relies on, compare-and-swap
 // saves, the lock object, and errors that say what happened.
-import { ListObjectVersionsCommand, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { ListObjectVersionsCommand, PutObjectCommand, type S3ServiceException } from '@aws-sdk/client-s3';
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AwsClients } from '../src/aws/clients';
 import { awsErrorCode } from '../src/aws/errors';
 import { LockError, ShiplineError } from '../src/errors';
 import { sandboxClientOptions } from '../src/sandbox/client-plugin';
-import { Sandbox } from '../src/sandbox/sandbox';
 import { StateStore } from '../state';
 import { StateBackendError } from '../state/backend';
-import { S3Backend } from '../state/s3';
-import { mockAwsWithSandbox, type SandboxMocks } from './helpers/sandbox-mock';
+import { BUCKET, KEY, useS3State } from './helpers/s3-state-fixture';
+import { REGION } from './helpers/sandbox-fixture';
 import { rejectionOf } from './helpers/rejection';
 
-const REGION = 'eu-west-3';
-const BUCKET = 'team-state';
-const KEY = 'shipline/dev.json';
 const expect_ = { stack: 'dev', region: REGION };
 
-let sandbox: Sandbox;
-let mocks: SandboxMocks | undefined;
-let s3: S3Client;
-let dir: string;
+const env = useS3State('shipline-s3state-');
+const { backend } = env;
 
-beforeEach(async () => {
-  sandbox = new Sandbox({ region: REGION });
-  mocks = mockAwsWithSandbox(sandbox);
-  s3 = new S3Client({ region: REGION });
-  await sandbox.dispatch('s3', 'CreateBucket', { Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } });
-  dir = await mkdtemp(join(tmpdir(), 'shipline-s3state-'));
-});
-
-afterEach(async () => {
-  mocks?.restore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const versioned = () => sandbox.dispatch('s3', 'PutBucketVersioning', { Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } });
-const backend = (opts: { key?: string; bucket?: string; localPath?: string } = {}) =>
-  new S3Backend(s3, { bucket: opts.bucket ?? BUCKET, key: opts.key ?? KEY }, { stack: 'dev', ...(opts.localPath ? { localPath: opts.localPath } : {}) });
+const versioned = () => env.sandbox.dispatch('s3', 'PutBucketVersioning', { Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } });
 
 async function text(key = KEY): Promise<string | undefined> {
   try {
-    const out = (await sandbox.dispatch('s3', 'GetObject', { Bucket: BUCKET, Key: key })) as { Body: { transformToString(): Promise<string> } };
+    const out = (await env.sandbox.dispatch('s3', 'GetObject', { Bucket: BUCKET, Key: key })) as { Body: { transformToString(): Promise<string> } };
     return await out.Body.transformToString();
   } catch (error) {
     if (awsErrorCode(error) === 'NoSuchKey') return undefined;
@@ -65,7 +44,7 @@ describe('the sandbox S3 honours the conditional requests the backend relies on'
 
   it.each(['mock', 'client'] as const)('If-None-Match: * and If-Match answer 412 PreconditionFailed (%s adapter)', async (adapter) => {
     const client =
-      adapter === 'mock' ? s3 : (mocks!.restore(), (mocks = undefined), new AwsClients({ ...sandboxClientOptions(sandbox), region: REGION }).s3);
+      adapter === 'mock' ? env.s3 : (env.restoreMocks(), new AwsClients({ ...sandboxClientOptions(env.sandbox), region: REGION }).s3);
     const put = (extra: Record<string, string>) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'v1', ...extra }));
 
     const first = await put({ IfNoneMatch: '*' });
@@ -85,12 +64,12 @@ describe('the sandbox S3 honours the conditional requests the backend relies on'
 
   it('a delete by VersionId removes that version for good (no delete marker), so the key is free again', async () => {
     await versioned();
-    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k.lock', Body: '{}', IfNoneMatch: '*' }));
-    await sandbox.dispatch('s3', 'DeleteObject', { Bucket: BUCKET, Key: 'k.lock', VersionId: put.VersionId });
-    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'k.lock' }));
+    const put = await env.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k.lock', Body: '{}', IfNoneMatch: '*' }));
+    await env.sandbox.dispatch('s3', 'DeleteObject', { Bucket: BUCKET, Key: 'k.lock', VersionId: put.VersionId });
+    const listed = await env.s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'k.lock' }));
     expect(listed.Versions).toBeUndefined();
     expect(listed.DeleteMarkers).toBeUndefined();
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k.lock', Body: '{}', IfNoneMatch: '*' }));
+    await env.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k.lock', Body: '{}', IfNoneMatch: '*' }));
   });
 });
 
@@ -131,11 +110,11 @@ describe('S3Backend saves: compare-and-swap on the ETag', () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => store.record(`step${i}.res`, { id: `id-${i}` })));
     const reopened = await StateStore.openIn(backend(), expect_);
     expect(reopened.keys()).toHaveLength(30);
-    expect(sandbox.calls.filter((c) => c.operation === 'PutObject' && c.error)).toEqual([]);
+    expect(env.sandbox.calls.filter((c) => c.operation === 'PutObject' && c.error)).toEqual([]);
   });
 
   it('a corrupt state names the object and how to restore an earlier version', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: '{ "version": 1,' }));
+    await env.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: '{ "version": 1,' }));
     const error = await rejection(StateStore.openIn(backend(), expect_));
     expect(error.code).toBe('STATE_CORRUPT');
     expect(error.message).toContain(`s3://${BUCKET}/${KEY}`);
@@ -152,7 +131,7 @@ describe('S3Backend errors say what happened', () => {
   });
 
   it("another account's bucket: access denied, with the permissions it needs", async () => {
-    sandbox.s3.createForeignBucket('someone-elses');
+    env.sandbox.s3.createForeignBucket('someone-elses');
     const error = await rejection(backend({ bucket: 'someone-elses' }).lock({ command: 'provision' }));
     expect(error.code).toBe('STATE_ACCESS_DENIED');
     expect(error.message).toContain('access denied (AccessDenied)');
@@ -160,7 +139,7 @@ describe('S3Backend errors say what happened', () => {
   });
 
   it('a local state file that was never migrated stops the run instead of starting an empty stack', async () => {
-    const local = join(dir, 'dev.json');
+    const local = join(env.dir, 'dev.json');
     await writeFile(local, '{}');
     const error = await rejection(StateStore.openIn(backend({ localPath: local }), expect_));
     expect(error.code).toBe('STATE_MOVED');
@@ -199,7 +178,7 @@ describe('the S3 lock', () => {
   it('in a versioned bucket, taking and releasing leaves no version or delete marker behind', async () => {
     await versioned();
     for (let i = 0; i < 3; i++) await (await backend().lock({ command: 'provision' })).release();
-    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `${KEY}.lock` }));
+    const listed = await env.s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `${KEY}.lock` }));
     expect([...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])]).toEqual([]);
   });
 
@@ -217,13 +196,13 @@ describe('the S3 lock', () => {
 
   it("reports a dead process's lock on this host as stale; on another host it cannot tell", async () => {
     const holder = { pid: 2 ** 22 + 12345, user: 'ci', host: hostname(), command: 'provision', startedAt: new Date(Date.now() - 30 * 60_000).toISOString() };
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: JSON.stringify(holder) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: JSON.stringify(holder) }));
     const stale = await rejection(backend().lock({ command: 'provision' }));
     expect(stale.code).toBe('LOCK_STALE');
     expect(stale.message).toContain('30 min ago');
     expect(stale.message).toContain('that process no longer exists');
 
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: JSON.stringify({ ...holder, host: 'ci-runner-7' }) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: JSON.stringify({ ...holder, host: 'ci-runner-7' }) }));
     const held = await rejection(backend().lock({ command: 'provision' }));
     expect(held.code).toBe('LOCK_HELD');
     expect(held.message).toContain('ci@ci-runner-7');
@@ -237,7 +216,7 @@ describe('the S3 lock', () => {
     expect(await backend().breakLock(mine.holder)).toEqual(mine.holder);
     expect(await backend().readLock()).toBeUndefined();
 
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: 'not json' }));
+    await env.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${KEY}.lock`, Body: 'not json' }));
     expect((await rejection(backend().lock({ command: 'provision' }))).message).toContain('does not name a holder');
     expect(await backend().breakLock()).toBeUndefined();
     await (await backend().lock({ command: 'provision' })).release();
